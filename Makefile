@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# mxguard: build, test, install.  `make help` lists the targets; V=1 shows
+# the full commands.
+
+OUTPUT		:= .output
+CLANG		?= clang
+BPFTOOL		?= bpftool
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+UNITDIR		?= /lib/systemd/system
+DESTDIR		?=
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+LIBS_PKG	:= libbpf libelf zlib libnl-3.0 libnl-idiag-3.0
+LIBS		:= $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null)
+LIBS_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null)
+
+WARN		:= -Wall -Wextra -Werror
+CFLAGS		?= -g -O2
+ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
+		   -I$(OUTPUT) -Iinclude -Iuser $(LIBS_CFLAGS)
+BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
+		   -I$(OUTPUT) -Iinclude
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
+BPF_HDRS	:= $(wildcard bpf/*.bpf.h) $(wildcard include/mxguard/*.h)
+SKELS		:= $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+
+# Modules of the daemon that need no skeleton (also used by unit tests).
+CORE_SRCS	:= user/log.c user/name.c user/policy.c user/json.c
+# Modules that drive the kernel side.
+KERN_SRCS	:= user/loader.c user/cgroup.c user/event.c
+CORE_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
+KERN_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(KERN_SRCS))
+
+PROGS		:= $(OUTPUT)/mxguardd
+UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+BPF_TEST	:= $(OUTPUT)/tests/bpf_test
+BENCH		:= $(OUTPUT)/tests/bench
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all deps check check-unit check-bpf bench vmtest demo install \
+	uninstall clean help fuzz
+
+all: $(PROGS)
+
+help:
+	@echo 'make            build BPF objects, skeletons and mxguardd into $(OUTPUT)/'
+	@echo 'make deps       install build and test dependencies (apt-get, idempotent)'
+	@echo 'make check      run every test (unit, then BPF on the real kernel; root)'
+	@echo 'make check-unit unit tests only (cmocka, no root)'
+	@echo 'make check-bpf  BPF tests only (root)'
+	@echo 'make bench      benchmarks: DNS parse cost, connect overhead, map memory'
+	@echo 'make vmtest     run the BPF suite in a VM (KERNEL=bzImage or KERNELS="5.10 6.1")'
+	@echo 'make install    install binaries, unit, policies (DESTDIR, PREFIX honoured)'
+	@echo 'make clean      remove $(OUTPUT)/'
+	@echo 'V=1             show full commands'
+
+deps:
+	$(Q)./.ci/deps.sh
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUTPUT)/%.tmp.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.bpf.o: $(OUTPUT)/%.tmp.bpf.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/mxguard/*.h) $(SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/mxguardd: $(OUTPUT)/user/mxguardd.o $(CORE_OBJS) $(KERN_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+
+# --- tests ---------------------------------------------------------------
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(CORE_OBJS) | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -lcmocka -o $@
+
+$(BPF_TEST): $(wildcard tests/bpf/*.c) $(wildcard tests/bpf/*.h) $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(filter %.c,$^) $(CORE_OBJS) $(KERN_OBJS) $(LIBS) -lpthread -o $@
+
+$(BENCH): tests/bench/bench.c $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -lm -o $@
+
+check: check-unit check-bpf
+
+check-unit: $(UNIT_TESTS)
+	$(Q)set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+check-bpf: $(BPF_TEST) $(PROGS)
+	$(Q)tests/bpf/run.sh $(BPF_TEST) $(OUTPUT)/mxguardd
+
+bench: $(BENCH) $(PROGS)
+	$(Q)tests/bench/run.sh $(BENCH)
+
+vmtest: $(BPF_TEST) $(UNIT_TESTS) $(PROGS)
+	$(Q)vmtest/run.sh $(if $(KERNEL),$(KERNEL),$(KERNELS))
+
+# --- install -------------------------------------------------------------
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d
+	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 policies/*.policy $(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/mxguardd
+	for p in policies/*.policy; do rm -f $(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d/$${p##*/}; done
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The ABI between the BPF programs and user space: map keys and values,
+ * events, counters and configuration.  Fixed-width types only; every struct
+ * is padded explicitly so both compilers agree on its layout.
+ *
+ * Addresses are always 16 bytes.  IPv4 is stored v4-mapped (::ffff:a.b.c.d),
+ * so a taint learnt from an A record matches connect4 and a v4-mapped
+ * connect6 alike.
+ */
+#ifndef MXGUARD_ABI_H
+#define MXGUARD_ABI_H
+
+/* The BPF side gets these types from vmlinux.h. */
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#include "limits.h"
+
+enum mxg_verdict {
+	MXG_VERDICT_CLEAN	= 0,
+	MXG_VERDICT_LOOKALIKE	= 1,
+	MXG_VERDICT_ALLOW	= 2,	/* policy: an explicit allow rule */
+};
+
+enum mxg_action {
+	MXG_ACTION_ALERT	= 0,
+	MXG_ACTION_BLOCK	= 1,
+};
+
+enum mxg_mode {
+	MXG_MODE_ENFORCE	= 0,	/* every rule acts as written */
+	MXG_MODE_ALERT		= 1,	/* dry run: block rules only alert */
+};
+
+enum mxg_scope {
+	MXG_SCOPE_PROCESS	= 0,
+	MXG_SCOPE_UNIT		= 1,
+	MXG_SCOPE_HOST		= 2,
+	MXG_SCOPE_NONE		= 3,	/* event field: no taint matched */
+};
+
+enum mxg_event_type {
+	MXG_EV_CONNECT		= 1,	/* connect to a tainted destination */
+	MXG_EV_DNS_LOOKALIKE	= 2,	/* a query for a lookalike name */
+	MXG_EV_TAINT		= 3,	/* an address became tainted */
+};
+
+/* How the connect was decided (event field). */
+enum mxg_outcome {
+	MXG_OUTCOME_ALERTED	= 0,	/* allowed, alert raised */
+	MXG_OUTCOME_BLOCKED	= 1,	/* refused with EPERM */
+};
+
+enum mxg_counter {
+	MXG_CNT_PACKETS = 0,	/* DNS packets seen (either direction) */
+	MXG_CNT_PARSED,		/* DNS messages parsed to the end */
+	MXG_CNT_MALFORMED,	/* bad names, pointer loops, bad lengths */
+	MXG_CNT_TRUNCATED,	/* beyond a bound in limits.h */
+	MXG_CNT_QUERY_MATCH,	/* queries that matched a lookalike rule */
+	MXG_CNT_TAINTS,		/* (process, address) taints written */
+	MXG_CNT_TAINT_NEW,	/* ... of which were new keys */
+	MXG_CNT_TAINT_EXPIRED,	/* taints found expired and removed */
+	MXG_CNT_CLEAN_RECORDS,	/* clean resolutions recorded */
+	MXG_CNT_TNAMES,		/* names tainted via CNAME/MX/SRV */
+	MXG_CNT_CONNECTS,	/* connects on monitored ports */
+	MXG_CNT_ALERTS,
+	MXG_CNT_BLOCKS,
+	MXG_CNT_RB_DROPS,	/* events lost: ring buffer full */
+	MXG_CNT_NO_OWNER,	/* DNS answer on a socket with no known owner */
+	MXG_CNT__MAX,
+};
+
+struct mxg_config {
+	__u64 hash_seed;
+	__u64 ttl_min_ns;
+	__u64 ttl_max_ns;
+	__u32 mode;		/* enum mxg_mode */
+	__u32 scope;		/* enum mxg_scope */
+	__u32 enabled;		/* 0 until user space has written the config */
+	__u32 pad;
+};
+
+/* Policy map (inner map of an array-of-maps): suffix hash -> rule. */
+struct mxg_rule {
+	__u64 protected_hash;	/* key into the protected-names map */
+	__u32 rule_id;		/* index into the daemon's rule table */
+	__u8 verdict;		/* MXG_VERDICT_LOOKALIKE or _ALLOW */
+	__u8 action;		/* enum mxg_action */
+	__u8 origin;		/* 0: written by hand, else a fuzzer id */
+	__u8 pad;
+};
+
+/* Readable protected name, keyed by the hash of its canonical form. */
+struct mxg_protected {
+	__u8 name[MXG_PROTECTED_MAX];	/* wire format */
+};
+
+/* Who owns a DNS socket: recorded in process context at connect/sendmsg. */
+struct mxg_owner {
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 pid;
+	__u32 uid;
+	__u32 pad;
+	__u8 comm[16];
+};
+
+/* A resolution, clean or lookalike, as seen by one process or unit. */
+struct mxg_taint {
+	__u64 expires_ns;	/* bpf_ktime_get_ns() clock */
+	__u64 name_hash;	/* the name whose answer carried the address */
+	__u64 origin_hash;	/* the lookalike question the chain began with */
+	__u64 protected_hash;
+	__u64 resolver_cgroup;
+	__u32 resolver_tgid;
+	__u32 rule_id;
+	__u8 verdict;		/* MXG_VERDICT_CLEAN or _LOOKALIKE */
+	__u8 action;
+	__u8 pad[6];
+};
+
+struct mxg_proc_key {
+	__u32 tgid;
+	__u32 pad;
+	__u8 addr[16];
+};
+
+struct mxg_unit_key {
+	__u64 cgroup_id;
+	__u8 addr[16];
+};
+
+struct mxg_host_key {
+	__u8 addr[16];
+};
+
+/* A name tainted because it was a CNAME/MX/SRV target of a lookalike. */
+enum mxg_tname_level {
+	MXG_TNAME_PROCESS = 0,	/* id is a tgid */
+	MXG_TNAME_UNIT = 1,	/* id is a cgroup id */
+};
+
+struct mxg_tname_key {
+	__u64 id;
+	__u64 name_hash;
+	__u32 level;
+	__u32 pad;
+};
+
+struct mxg_tname {
+	__u64 expires_ns;
+	__u64 origin_hash;
+	__u64 protected_hash;
+	__u32 rule_id;
+	__u8 action;
+	__u8 pad[3];
+};
+
+/* Readable names for the hashes above (lookalikes and tainted names only). */
+struct mxg_name {
+	__u8 wire[MXG_NAME_MAX];
+};
+
+struct mxg_event {
+	__u64 ts_ns;		/* bpf_ktime_get_ns() */
+	__u64 cgroup_id;	/* of the acting process */
+	__u64 resolver_cgroup;
+	__u64 protected_hash;
+	__u32 type;		/* enum mxg_event_type */
+	__u32 pid;
+	__u32 tgid;
+	__u32 uid;
+	__u32 resolver_tgid;
+	__u32 rule_id;
+	__u16 dport;		/* host order */
+	__u16 qtype;
+	__u8 family;		/* AF_INET or AF_INET6 as the process used it */
+	__u8 outcome;		/* enum mxg_outcome */
+	__u8 action;		/* the rule's action */
+	__u8 scope;		/* scope the taint matched at */
+	__u8 mode;		/* mode in force */
+	__u8 pad[3];
+	__u32 ttl;		/* MXG_EV_TAINT: clamped TTL in seconds */
+	__u8 comm[16];
+	__u8 addr[16];		/* destination (or tainted) address */
+	__u8 name[MXG_NAME_MAX];	/* the name that resolved to addr */
+	__u8 origin[MXG_NAME_MAX];	/* the lookalike name that matched */
+	__u8 protected_name[MXG_PROTECTED_MAX];
+};
+
+/* Pinned object names under the pin directory (bpffs refuses dots). */
+#define MXG_PIN_DIR_DEFAULT	"/sys/fs/bpf/mxguard"
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Explicit bounds for every loop the BPF side runs.  The verifier on the
+ * kernel floor (5.10) needs bounded loops, and a packet that would need more
+ * iterations than these is counted as a truncated parse, never as clean.
+ */
+#ifndef MXGUARD_LIMITS_H
+#define MXGUARD_LIMITS_H
+
+/* A DNS name in wire format is at most 255 bytes including the root label. */
+#define MXG_NAME_MAX		256
+/* 255 wire bytes hold at most 127 labels. */
+#define MXG_LABELS_MAX		127
+/* Compression pointers followed for one name; a loop hits this bound. */
+#define MXG_PTR_HOPS_MAX	16
+/* Steps of the name walk: every byte of the name plus every pointer hop. */
+#define MXG_NAME_STEPS		(MXG_NAME_MAX + MXG_PTR_HOPS_MAX)
+/* Resource records walked per response (answer + additional sections). */
+#define MXG_RR_MAX		24
+/* DNS message bytes copied into the per-CPU scratch buffer (power of two). */
+#define MXG_DNS_MAX		2048
+/* Ancestors walked at connect time in process scope (self included). */
+#define MXG_ANCESTRY_MAX	16
+/* Protected names are kept in full up to this size (wire format). */
+#define MXG_PROTECTED_MAX	128
+
+/* Default map sizes; the daemon may override them before load. */
+#define MXG_TAINT_ENTRIES	65536
+#define MXG_TNAME_ENTRIES	16384
+#define MXG_OWNER_ENTRIES	65536
+#define MXG_PROTECTED_ENTRIES	4096
+#define MXG_RINGBUF_BYTES	(1U << 20)
+#define MXG_PORTS_MAX		64
+
+/* Default TTL clamps in seconds: a TTL of 0 must not let a taint vanish. */
+#define MXG_TTL_MIN_DEFAULT	300
+#define MXG_TTL_MAX_DEFAULT	86400
+
+#endif

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "harness.h"
+#include "mxguard/abi.h"
+
+static int failures;
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "  FAIL %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	failures++;
+}
+
+int test_failures(void)
+{
+	return failures;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+int join_cgroup(const char *cg)
+{
+	char path[600], pid[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return write_file(path, pid);
+}
+
+int sub_cgroup(struct tctx *t, const char *name, char *out, size_t sz)
+{
+	snprintf(out, sz, "%s/%s", t->cg, name);
+	return mkdir(out, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+pid_t run_async(struct tctx *t, const char *cgroup, int (*fn)(void *),
+		void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The name an alert should report for the connecting process. */
+	prctl(PR_SET_NAME, "smtp");
+	if (join_cgroup(cgroup ? cgroup : t->cg))
+		_exit(250);
+	_exit(fn(arg) & 0xff);
+}
+
+int run_wait(pid_t pid)
+{
+	int st;
+
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int run_in(struct tctx *t, const char *cgroup, int (*fn)(void *), void *arg)
+{
+	return run_wait(run_async(t, cgroup, fn, arg));
+}
+
+static int wait_ready(int sock, pid_t daemon)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	char msg[256];
+	ssize_t n;
+	int i, st;
+
+	for (i = 0; i < 300; i++) {
+		if (poll(&p, 1, 100) == 1) {
+			n = recv(sock, msg, sizeof(msg) - 1, 0);
+			if (n > 0) {
+				msg[n] = '\0';
+				if (strstr(msg, "READY=1"))
+					return 0;
+			}
+		}
+		if (waitpid(daemon, &st, WNOHANG) == daemon) {
+			fprintf(stderr, "  mxguardd exited before READY\n");
+			return -1;
+		}
+	}
+	fprintf(stderr, "  mxguardd not ready after 30 s\n");
+	return -1;
+}
+
+static int notify_socket(struct tctx *t)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	size_t len;
+
+	snprintf(t->notify, sizeof(t->notify), "@mxguard-test-%d-%lld",
+		 getpid(), now_ms());
+	len = strlen(t->notify);
+	memcpy(sa.sun_path, t->notify, len);
+	sa.sun_path[0] = '\0';
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa,
+			   offsetof(struct sockaddr_un, sun_path) + len)) {
+		perror("notify socket");
+		return -1;
+	}
+	return fd;
+}
+
+int daemon_start(struct tctx *t, const char *const *extra)
+{
+	const char *argv[32];
+	int out[2], ns, n = 0, i;
+
+	ns = notify_socket(t);
+	if (ns < 0 || pipe2(out, O_CLOEXEC))
+		return -1;
+	argv[n++] = t->daemon_bin;
+	argv[n++] = "--foreground";
+	argv[n++] = "--policy";
+	argv[n++] = t->policy_path;
+	argv[n++] = "--cgroup";
+	argv[n++] = t->cg;
+	argv[n++] = "--pin-dir";
+	argv[n++] = t->pin;
+	for (i = 0; extra && extra[i] && n < 30; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	t->daemon = fork();
+	if (t->daemon == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(out[1], STDOUT_FILENO);
+		setenv("NOTIFY_SOCKET", t->notify, 1);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	t->daemon_out = out[0];
+	t->buflen = 0;
+	i = wait_ready(ns, t->daemon);
+	close(ns);
+	return i;
+}
+
+int daemon_stop(struct tctx *t, int sig)
+{
+	int st = -1;
+
+	if (t->daemon <= 0)
+		return 0;
+	kill(t->daemon, sig);
+	waitpid(t->daemon, &st, 0);
+	t->daemon = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Pop one complete line from the buffer into t->line. */
+static int pop_line(struct tctx *t)
+{
+	char *nl = memchr(t->buf, '\n', t->buflen);
+	size_t n;
+
+	if (!nl)
+		return 0;
+	n = nl - t->buf;
+	if (n >= sizeof(t->line))
+		n = sizeof(t->line) - 1;
+	memcpy(t->line, t->buf, n);
+	t->line[n] = '\0';
+	t->buflen -= nl + 1 - t->buf;
+	memmove(t->buf, nl + 1, t->buflen);
+	return 1;
+}
+
+const char *next_event(struct tctx *t, const char *action, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct pollfd p = { .fd = t->daemon_out, .events = POLLIN };
+	char want[96];
+	ssize_t n;
+
+	snprintf(want, sizeof(want), "\"action\":\"%s\"", action ? action : "");
+	for (;;) {
+		while (pop_line(t))
+			if (!action || strstr(t->line, want))
+				return t->line;
+		if (now_ms() >= deadline ||
+		    poll(&p, 1, deadline - now_ms()) != 1)
+			return NULL;
+		n = read(t->daemon_out, t->buf + t->buflen,
+			 sizeof(t->buf) - t->buflen);
+		if (n <= 0)
+			return NULL;
+		t->buflen += n;
+	}
+}
+
+long long counter(struct tctx *t, int which)
+{
+	char path[300];
+	int ncpu = libbpf_num_possible_cpus(), fd, i;
+	unsigned long long vals[1024], sum = 0;
+	__u32 key = which;
+
+	snprintf(path, sizeof(path), "%s/counters", t->pin);
+	fd = bpf_obj_get(path);
+	if (fd < 0 || ncpu > 1024)
+		return -1;
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	for (i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}

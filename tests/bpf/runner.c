@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Runs each test case in a forked child with its own network namespace and
+ * its own cgroup; the parent removes the cgroup and the pins afterwards, even
+ * when the child failed, hung or crashed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "harness.h"
+#include "loader.h"
+#include "log.h"
+
+#define TEST_TIMEOUT_S 90
+
+extern const struct tcase datapath_tests[];
+int test_failures(void);
+
+static const uint16_t sink_ports[] = { 25, 465, 587, 2525 };
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	if (rc)
+		fprintf(stderr, "  command failed (%d): %s\n", rc, cmd);
+	return rc;
+}
+
+/* Loopback-only topology: documentation ranges are local, nothing routes out. */
+static int setup_netns(void)
+{
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET)");
+		return -1;
+	}
+	return sh("ip link set lo up && "
+		  "ip route add local 192.0.2.0/24 dev lo && "
+		  "ip route add local 198.51.100.0/24 dev lo && "
+		  "ip -6 addr add 2001:db8::1/64 dev lo nodad && "
+		  "ip -6 route add local 2001:db8::/64 dev lo table local");
+}
+
+static int listen_any(int fam, uint16_t port)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	int fd = socket(fam, SOCK_STREAM, 0), one = 1;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fam == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		s6.sin6_port = htons(port);
+		if (bind(fd, (struct sockaddr *)&s6, sizeof(s6)))
+			return -1;
+	} else {
+		s4.sin_port = htons(port);
+		if (bind(fd, (struct sockaddr *)&s4, sizeof(s4)))
+			return -1;
+	}
+	return listen(fd, 1024) ? -1 : fd;
+}
+
+static int open_sinks(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sink_ports) / sizeof(sink_ports[0]); i++)
+		if (listen_any(AF_INET, sink_ports[i]) < 0 ||
+		    listen_any(AF_INET6, sink_ports[i]) < 0) {
+			perror("listen on sink port");
+			return -1;
+		}
+	return 0;
+}
+
+static int write_policy(struct tctx *t)
+{
+	FILE *f = fopen(t->policy_path, "we");
+
+	if (!f)
+		return -1;
+	fputs(t->tc->policy, f);
+	return fclose(f);
+}
+
+static int run_one(struct tctx *t)
+{
+	int rc = -1;
+
+	alarm(TEST_TIMEOUT_S);
+	srandom(getpid());
+	if (setup_netns() || open_sinks() || write_policy(t))
+		return 1;
+	t->dnsd = dnsd_start(t->tc);
+	if (t->dnsd < 0)
+		goto out;
+	if (daemon_start(t, t->tc->args))
+		goto out;
+	rc = t->tc->fn(t);
+out:
+	daemon_stop(t, SIGTERM);
+	if (t->dnsd > 0)
+		kill(t->dnsd, SIGKILL);
+	unlink(t->policy_path);
+	return rc || test_failures() ? 1 : 0;
+}
+
+static void kill_cgroup(const char *cg)
+{
+	char path[600], line[64];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	for (i = 0; i < 50; i++) {
+		f = fopen(path, "re");
+		if (!f)
+			return;
+		int any = 0;
+		while (fgets(line, sizeof(line), f)) {
+			kill(atoi(line), SIGKILL);
+			any = 1;
+		}
+		fclose(f);
+		if (!any)
+			return;
+		usleep(20000);
+	}
+}
+
+/* Remove @cg and its children, deepest first. */
+static void remove_cgroup(const char *cg)
+{
+	static const char *const subs[] = { "a", "b", NULL };
+	char path[600];
+	int i, tries;
+
+	for (i = 0; subs[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", cg, subs[i]);
+		kill_cgroup(path);
+		rmdir(path);
+	}
+	kill_cgroup(cg);
+	for (tries = 0; tries < 50 && rmdir(cg) && errno == EBUSY; tries++)
+		usleep(20000);
+}
+
+static int run_case(const struct tcase *tc, const char *base,
+		    const char *daemon_bin, int idx)
+{
+	struct tctx t = { .tc = tc, .daemon_bin = daemon_bin };
+	int st = -1, rc;
+	pid_t pid;
+
+	snprintf(t.cg, sizeof(t.cg), "%s/%s", base, tc->name);
+	snprintf(t.pin, sizeof(t.pin), "/sys/fs/bpf/mxguard-test-%d-%d",
+		 getpid(), idx);
+	snprintf(t.policy_path, sizeof(t.policy_path),
+		 "/tmp/mxguard-test-%d-%d.policy", getpid(), idx);
+	if (mkdir(t.cg, 0755)) {
+		perror(t.cg);
+		return 1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		_exit(run_one(&t));
+	waitpid(pid, &st, 0);
+	rc = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+	if (WIFSIGNALED(st))
+		fprintf(stderr, "  killed by signal %d%s\n", WTERMSIG(st),
+			WTERMSIG(st) == SIGALRM ? " (timeout)" : "");
+	remove_cgroup(t.cg);
+	loader_unload(t.pin);
+	unlink(t.policy_path);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *filter = argc > 2 ? argv[2] : NULL;
+	char root[512], base[600];
+	int i, n = 0, passed = 0, failed = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s MXGUARDD [NAME-FILTER]\n", argv[0]);
+		return 2;
+	}
+	log_init("bpf_test", LOG_LVL_WARN);
+	if (cgroup2_root(root, sizeof(root))) {
+		fprintf(stderr, "no cgroup2 mount\n");
+		return 1;
+	}
+	snprintf(base, sizeof(base), "%s/mxguard-test-%d", root, getpid());
+	if (mkdir(base, 0755)) {
+		perror(base);
+		return 1;
+	}
+	for (i = 0; datapath_tests[i].name; i++) {
+		if (filter && !strstr(datapath_tests[i].name, filter))
+			continue;
+		n++;
+		fprintf(stderr, "# %s\n", datapath_tests[i].name);
+		if (run_case(&datapath_tests[i], base, argv[1], i)) {
+			printf("not ok %d - %s\n", n, datapath_tests[i].name);
+			failed++;
+		} else {
+			printf("ok %d - %s\n", n, datapath_tests[i].name);
+			passed++;
+		}
+		fflush(stdout);
+	}
+	rmdir(base);
+	printf("1..%d\n", n);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed || !n ? 1 : 0;
+}

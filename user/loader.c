@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "mxguard.skel.h"
+#include "cgroup.h"
+#include "loader.h"
+#include "log.h"
+#include "name.h"
+
+/* What the datapath needs, and the first kernel that has it. */
+static const struct feature {
+	const char *what;
+	const char *since;
+	enum bpf_map_type map;
+} map_features[] = {
+	{ "BPF ring buffer (BPF_MAP_TYPE_RINGBUF)", "5.8", BPF_MAP_TYPE_RINGBUF },
+	{ "socket-local storage (BPF_MAP_TYPE_SK_STORAGE)", "5.2",
+	  BPF_MAP_TYPE_SK_STORAGE },
+	{ "LRU hash maps", "4.10", BPF_MAP_TYPE_LRU_HASH },
+	{ "array of maps", "4.12", BPF_MAP_TYPE_ARRAY_OF_MAPS },
+};
+
+static int check_kernel(void)
+{
+	size_t i;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		pr_warn("kernel lacks BTF (/sys/kernel/btf/vmlinux, "
+			"CONFIG_DEBUG_INFO_BTF, Linux 5.4+): CO-RE cannot run\n");
+		return -ENOTSUP;
+	}
+	for (i = 0; i < sizeof(map_features) / sizeof(map_features[0]); i++) {
+		if (libbpf_probe_bpf_map_type(map_features[i].map, NULL) == 1)
+			continue;
+		pr_warn("kernel lacks %s (needs Linux %s or newer)\n",
+			map_features[i].what, map_features[i].since);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static int pin_path(char *buf, size_t sz, const char *dir, const char *name)
+{
+	if ((size_t)snprintf(buf, sz, "%s/%s", dir, name) >= sz)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Every map but the internal ones is pinned, so state outlives us. */
+static int set_map_pins(struct mxg_loader *l)
+{
+	struct bpf_map *map;
+	char path[768];
+	int err;
+
+	bpf_object__for_each_map(map, l->skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		err = pin_path(path, sizeof(path), l->pin_dir,
+			       bpf_map__name(map));
+		if (!err)
+			err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void probe_helpers(struct mxg_loader *l)
+{
+	/*
+	 * bpf_get_current_task() in sock_addr programs: without it the
+	 * lineage is the connecting process alone (Exim's transport children
+	 * then match at unit level and are alerted, not blocked).
+	 */
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+				    BPF_FUNC_get_current_task, NULL) != 1) {
+		pr_warn("kernel lacks bpf_get_current_task() in cgroup/connect "
+			"programs: process scope covers the resolver only\n");
+		l->skel->rodata->walk_ancestry = 0;
+	}
+}
+
+static int read_seed(struct mxg_loader *l)
+{
+	struct mxg_config cfg;
+	__u32 zero = 0;
+	int fd = bpf_map__fd(l->skel->maps.config_map);
+
+	if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0 && cfg.enabled) {
+		l->seed = cfg.hash_seed;
+		return 0;
+	}
+	if (getrandom(&l->seed, sizeof(l->seed), 0) != sizeof(l->seed))
+		return -errno;
+	return 0;
+}
+
+static int write_settings(struct mxg_loader *l, const struct mxg_settings *s)
+{
+	struct mxg_config cfg = {
+		.hash_seed = l->seed,
+		.ttl_min_ns = s->ttl_min_s * 1000000000ULL,
+		.ttl_max_ns = s->ttl_max_s * 1000000000ULL,
+		.mode = s->mode,
+		.scope = s->scope,
+		.enabled = 1,
+	};
+	int pfd = bpf_map__fd(l->skel->maps.ports);
+	__u16 key, next;
+	__u32 zero = 0;
+	__u8 one = 1;
+	int i;
+
+	/* Drop ports no longer wanted, then add the current set. */
+	while (bpf_map_get_next_key(pfd, NULL, &key) == 0) {
+		for (i = 0; i < s->nports && s->ports[i] != key; i++)
+			;
+		if (i < s->nports)
+			break;
+		bpf_map_delete_elem(pfd, &key);
+	}
+	for (key = 0; bpf_map_get_next_key(pfd, &key, &next) == 0;) {
+		for (i = 0; i < s->nports && s->ports[i] != next; i++)
+			;
+		if (i == s->nports)
+			bpf_map_delete_elem(pfd, &next);
+		else
+			key = next;
+	}
+	for (i = 0; i < s->nports; i++)
+		if (bpf_map_update_elem(pfd, &s->ports[i], &one, BPF_ANY))
+			return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.config_map), &zero,
+				&cfg, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int attach_one(struct mxg_loader *l, struct bpf_program *prog,
+		      int cgfd, __u64 cgid)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+	struct bpf_link *link;
+	char path[768];
+	int err;
+
+	err = pin_path(path, sizeof(path), l->pin_dir,
+		       bpf_program__name(prog));
+	if (err)
+		return err;
+	link = access(path, F_OK) == 0 ? bpf_link__open(path) : NULL;
+	if (link) {
+		/* Adopt: swap the program under the pinned link, no gap. */
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &len) &&
+		    info.cgroup.cgroup_id != cgid) {
+			pr_warn("%s is attached to another cgroup (id %llu); "
+				"run mxguardd --unload first\n", path,
+				(unsigned long long)info.cgroup.cgroup_id);
+			bpf_link__disconnect(link);
+			bpf_link__destroy(link);
+			return -EEXIST;
+		}
+		err = bpf_link__update_program(link, prog);
+		bpf_link__disconnect(link);
+		bpf_link__destroy(link);
+		l->adopted = 1;
+		return err;
+	}
+	link = bpf_program__attach_cgroup(prog, cgfd);
+	if (!link) {
+		err = -errno;
+		pr_warn("attach %s: %s (cgroup BPF links need Linux 5.7+)\n",
+			bpf_program__name(prog), strerror(-err));
+		return err;
+	}
+	err = bpf_link__pin(link, path);
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	return err;
+}
+
+static int attach_all(struct mxg_loader *l, const char *cgroup)
+{
+	struct bpf_program *prog;
+	__u64 cgid;
+	int cgfd, err = 0;
+
+	cgfd = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0) {
+		err = -errno;
+		log_warn("open cgroup %s", cgroup);
+		return err;
+	}
+	err = cgroup_id_of(cgroup, &cgid);
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		if (err)
+			break;
+		err = attach_one(l, prog, cgfd, cgid);
+	}
+	close(cgfd);
+	return err;
+}
+
+int loader_start(struct mxg_loader *l, const struct mxg_settings *s)
+{
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	snprintf(l->pin_dir, sizeof(l->pin_dir), "%s", s->pin_dir);
+	err = check_kernel();
+	if (err)
+		return err;
+	err = bpffs_prepare(l->pin_dir);
+	if (err)
+		return err;
+	l->skel = mxguard_bpf__open();
+	if (!l->skel) {
+		err = -errno;
+		pr_warn("open BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	probe_helpers(l);
+	err = set_map_pins(l);
+	if (!err)
+		err = mxguard_bpf__load(l->skel);
+	if (err) {
+		pr_warn("load BPF programs: %s (run with -v for the verifier "
+			"log)\n", strerror(-err));
+		goto cleanup;
+	}
+	err = read_seed(l);
+	if (!err)
+		err = write_settings(l, s);
+	if (err) {
+		pr_warn("write settings: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	return 0;
+cleanup:
+	mxguard_bpf__destroy(l->skel);
+	l->skel = NULL;
+	return err;
+}
+
+int loader_attach(struct mxg_loader *l, const char *cgroup)
+{
+	return attach_all(l, cgroup);
+}
+
+static int put_protected(struct mxg_loader *l, const struct mxg_policy_rule *r,
+			 __u64 *hash)
+{
+	struct mxg_protected val;
+
+	memset(&val, 0, sizeof(val));
+	memcpy(val.name, r->protected_wire, r->protected_len);
+	*hash = mxg_name_hash(l->seed, r->protected_wire, r->protected_len);
+	return bpf_map_update_elem(bpf_map__fd(l->skel->maps.protected_names),
+				   hash, &val, BPF_ANY);
+}
+
+static int fill_policy(struct mxg_loader *l, int fd,
+		       const struct mxg_policy *p)
+{
+	const struct mxg_policy_rule *r;
+	struct mxg_rule val;
+	__u64 key;
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		r = &p->rules[i];
+		memset(&val, 0, sizeof(val));
+		val.rule_id = i;
+		val.verdict = r->kind;
+		val.action = r->action;
+		val.origin = r->origin;
+		if (r->kind == MXG_RULE_LOOKALIKE &&
+		    put_protected(l, r, &val.protected_hash))
+			return -errno;
+		key = mxg_name_hash(l->seed, r->wire, r->wire_len);
+		if (bpf_map_update_elem(fd, &key, &val, BPF_NOEXIST)) {
+			pr_warn("%s:%d: cannot load rule: %s\n", r->file,
+				r->line, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
+{
+	__u32 zero = 0, entries = p->n ? p->n : 1;
+	int fd, err;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "mxg_policy", sizeof(__u64),
+			    sizeof(struct mxg_rule), entries, NULL);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("create policy map (%u entries): %s\n", entries,
+			strerror(-err));
+		return err;
+	}
+	err = fill_policy(l, fd, p);
+	/* The swap: one update of slot 0 publishes the complete map. */
+	if (!err && bpf_map_update_elem(bpf_map__fd(l->skel->maps.policy),
+					&zero, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);
+	if (!err)
+		l->policy_entries = p->n;
+	return err;
+}
+
+int loader_events_fd(const struct mxg_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+int loader_counters(const struct mxg_loader *l, __u64 out[MXG_CNT__MAX])
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, c;
+	__u32 i;
+	__u64 *vals;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	fd = bpf_map__fd(l->skel->maps.counters);
+	for (i = 0; i < MXG_CNT__MAX; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			out[i] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+void loader_close(struct mxg_loader *l)
+{
+	mxguard_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+int loader_unload(const char *pin_dir)
+{
+	struct dirent *de;
+	char path[768];
+	int err = 0;
+	DIR *d = opendir(pin_dir);
+
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		err = -errno;
+		log_warn("open %s", pin_dir);
+		return err;
+	}
+	/* Unpinning the last reference to a link detaches its program. */
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (pin_path(path, sizeof(path), pin_dir, de->d_name) ||
+		    unlink(path)) {
+			log_warn("remove %s/%s", pin_dir, de->d_name);
+			err = -EIO;
+		}
+	}
+	closedir(d);
+	if (rmdir(pin_dir) && errno != ENOENT) {
+		log_warn("remove %s", pin_dir);
+		err = -errno;
+	}
+	return err;
+}

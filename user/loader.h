@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Load, attach and pin the datapath; adopt what a previous daemon pinned;
+ * swap policies atomically; unload.
+ */
+#ifndef MXGUARD_LOADER_H
+#define MXGUARD_LOADER_H
+
+#include <linux/types.h>
+
+#include "mxguard/abi.h"
+#include "policy.h"
+
+struct mxguard_bpf;
+
+struct mxg_settings {
+	const char *pin_dir;
+	const char *cgroup;		/* resolved cgroup2 directory */
+	__u32 mode;			/* enum mxg_mode */
+	__u32 scope;			/* enum mxg_scope */
+	__u64 ttl_min_s, ttl_max_s;
+	__u16 ports[MXG_PORTS_MAX];
+	int nports;
+};
+
+struct mxg_loader {
+	struct mxguard_bpf *skel;
+	char pin_dir[512];
+	__u64 seed;
+	int adopted;			/* links were pinned already */
+	size_t policy_entries;
+};
+
+int loader_start(struct mxg_loader *l, const struct mxg_settings *s);
+/* Attach (or adopt pinned links and swap their programs). */
+int loader_attach(struct mxg_loader *l, const char *cgroup);
+/* Build the complete new policy map, then swap it in (one map update). */
+int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p);
+int loader_events_fd(const struct mxg_loader *l);
+/* Sum of the per-CPU counters, indexed by enum mxg_counter. */
+int loader_counters(const struct mxg_loader *l, __u64 out[MXG_CNT__MAX]);
+/* Release user-space handles; pinned enforcement stays. */
+void loader_close(struct mxg_loader *l);
+/* Detach every program and remove every pin under @pin_dir. */
+int loader_unload(const char *pin_dir);
+
+#endif
