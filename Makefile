@@ -49,6 +49,9 @@ KERN_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(KERN_SRCS))
 PROGS		:= $(OUTPUT)/mxguardd
 UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TEST	:= $(OUTPUT)/tests/bpf_test
+PKT_TEST	:= $(OUTPUT)/tests/bpf_packets
+BPF_TEST_SRCS	:= $(addprefix tests/bpf/,runner.c harness.c client.c dnsd.c dnsmsg.c test_datapath.c)
+PKT_TEST_SRCS	:= $(addprefix tests/bpf/,test_packets.c harness.c dnsmsg.c)
 BENCH		:= $(OUTPUT)/tests/bench
 
 .DELETE_ON_ERROR:
@@ -106,9 +109,13 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(CORE_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -lcmocka -o $@
 
-$(BPF_TEST): $(wildcard tests/bpf/*.c) $(wildcard tests/bpf/*.h) $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
+$(BPF_TEST): $(BPF_TEST_SRCS) $(wildcard tests/bpf/*.h) $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(filter %.c,$^) $(CORE_OBJS) $(KERN_OBJS) $(LIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(BPF_TEST_SRCS) $(CORE_OBJS) $(KERN_OBJS) $(LIBS) -o $@
+
+$(PKT_TEST): $(PKT_TEST_SRCS) $(wildcard tests/bpf/*.h) $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(PKT_TEST_SRCS) $(CORE_OBJS) $(KERN_OBJS) $(LIBS) -o $@
 
 $(BENCH): tests/bench/bench.c $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
 	$(call msg,BENCH,$@)
@@ -119,7 +126,8 @@ check: check-unit check-bpf
 check-unit: $(UNIT_TESTS)
 	$(Q)set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
-check-bpf: $(BPF_TEST) $(PROGS)
+check-bpf: $(BPF_TEST) $(PKT_TEST) $(PROGS)
+	$(Q)tests/bpf/run.sh $(PKT_TEST)
 	$(Q)tests/bpf/run.sh $(BPF_TEST) $(OUTPUT)/mxguardd
 
 bench: $(BENCH) $(PROGS)

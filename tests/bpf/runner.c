@@ -161,6 +161,14 @@ static void remove_cgroup(const char *cg)
 		usleep(20000);
 }
 
+/* Names of cgroups, pins and files: MXG_TEST_ID (run.sh's pid) or ours. */
+static long test_id(void)
+{
+	const char *id = getenv("MXG_TEST_ID");
+
+	return id ? atol(id) : (long)getpid();
+}
+
 static int run_case(const struct tcase *tc, const char *base,
 		    const char *daemon_bin, int idx)
 {
@@ -169,10 +177,10 @@ static int run_case(const struct tcase *tc, const char *base,
 	pid_t pid;
 
 	snprintf(t.cg, sizeof(t.cg), "%s/%s", base, tc->name);
-	snprintf(t.pin, sizeof(t.pin), "/sys/fs/bpf/mxguard-test-%d-%d",
-		 getpid(), idx);
+	snprintf(t.pin, sizeof(t.pin), "/sys/fs/bpf/mxguard-test-%ld-%d",
+		 test_id(), idx);
 	snprintf(t.policy_path, sizeof(t.policy_path),
-		 "/tmp/mxguard-test-%d-%d.policy", getpid(), idx);
+		 "/tmp/mxguard-test-%ld-%d.policy", test_id(), idx);
 	if (mkdir(t.cg, 0755)) {
 		perror(t.cg);
 		return 1;
@@ -207,7 +215,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "no cgroup2 mount\n");
 		return 1;
 	}
-	snprintf(base, sizeof(base), "%s/mxguard-test-%d", root, getpid());
+	snprintf(base, sizeof(base), "%s/mxguard-test-%ld", root, test_id());
 	if (mkdir(base, 0755)) {
 		perror(base);
 		return 1;

@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Crafted packets pushed through the DNS programs with BPF_PROG_TEST_RUN:
+ * the parser's edge cases, without sockets.  Each case checks counters, the
+ * taint maps and the names map, whose keys are the kernel's hashes: finding
+ * a name under mxg_name_hash() proves user space and BPF hash alike.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "mxguard.skel.h"
+#include "harness.h"
+#include "loader.h"
+#include "log.h"
+#include "name.h"
+#include "policy.h"
+
+#define SEED 0x6d78677561726421ULL
+
+static struct mxguard_bpf *skel;
+static struct mxg_loader ldr;
+
+int test_failures(void);
+
+enum l4 { L4_UDP, L4_TCP };
+
+/* Ethernet + IPv4/IPv6 + UDP/TCP + (TCP length prefix) + DNS. */
+static size_t frame(uint8_t *out, int v6, enum l4 l4, int egress,
+		    const struct dnsmsg *m, size_t dns_len)
+{
+	size_t off = 14, ip_len, l4_len;
+	uint16_t sport = egress ? 40000 : 53, dport = egress ? 53 : 40000;
+
+	memset(out, 0, 128);
+	out[12] = v6 ? 0x86 : 0x08;
+	out[13] = v6 ? 0xdd : 0x00;
+	l4_len = (l4 == L4_UDP ? 8 : 20 + 2) + dns_len;
+	if (v6) {
+		out[off] = 0x60;
+		out[off + 4] = l4_len >> 8;
+		out[off + 5] = l4_len & 0xff;
+		out[off + 6] = l4 == L4_UDP ? 17 : 6;
+		out[off + 7] = 64;
+		out[off + 23] = 1;		/* ::1 -> ::1 */
+		out[off + 39] = 1;
+		ip_len = 40;
+	} else {
+		out[off] = 0x45;
+		out[off + 2] = (20 + l4_len) >> 8;
+		out[off + 3] = (20 + l4_len) & 0xff;
+		out[off + 8] = 64;
+		out[off + 9] = l4 == L4_UDP ? 17 : 6;
+		out[off + 12] = 127;
+		out[off + 15] = 1;
+		out[off + 16] = 127;
+		out[off + 19] = 1;
+		ip_len = 20;
+	}
+	off += ip_len;
+	out[off] = sport >> 8;
+	out[off + 1] = sport & 0xff;
+	out[off + 2] = dport >> 8;
+	out[off + 3] = dport & 0xff;
+	if (l4 == L4_UDP) {
+		out[off + 4] = l4_len >> 8;
+		out[off + 5] = l4_len & 0xff;
+		off += 8;
+	} else {
+		memset(out + off + 4, 0, 16);
+		out[off + 12] = 5 << 4;		/* data offset */
+		out[off + 13] = 0x18;		/* PSH, ACK */
+		off += 20;
+		out[off] = dns_len >> 8;
+		out[off + 1] = dns_len & 0xff;
+		off += 2;
+	}
+	memcpy(out + off, m->buf, dns_len);
+	return off + dns_len;
+}
+
+static int push(const struct dnsmsg *m, size_t len, int v6, enum l4 l4,
+		int egress)
+{
+	static uint8_t pkt[DM_MAX + 128];
+	struct bpf_program *prog = egress ? skel->progs.mxg_dns_egress :
+					    skel->progs.mxg_dns_ingress;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt);
+
+	opts.data_size_in = frame(pkt, v6, l4, egress, m, len);
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
+		return -errno;
+	return opts.retval;
+}
+
+static long long cnt(int which)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	unsigned long long vals[1024], sum = 0;
+	__u32 key = which;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.counters), &key, vals))
+		return -1;
+	for (i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+static int host_tainted(const char *ip)
+{
+	struct mxg_host_key k = { 0 };
+	struct mxg_taint t;
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, ip, &a) == 1) {
+		k.addr[10] = k.addr[11] = 0xff;
+		memcpy(&k.addr[12], &a, 4);
+	} else {
+		inet_pton(AF_INET6, ip, k.addr);
+	}
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.taint_host), &k,
+				   &t) == 0 && t.verdict == MXG_VERDICT_LOOKALIKE;
+}
+
+static int name_known(const char *text)
+{
+	__u8 wire[MXG_NAME_MAX];
+	struct mxg_name n;
+	const char *err;
+	__u32 len;
+	__u64 h;
+
+	if (mxg_name_parse(text, wire, &len, &err))
+		return 0;
+	h = mxg_name_hash(SEED, wire, len);
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.names), &h, &n) == 0;
+}
+
+static void clear_taints(void)
+{
+	struct bpf_map *maps[] = { skel->maps.taint_host, skel->maps.taint_unit,
+				   skel->maps.taint_proc, skel->maps.names,
+				   skel->maps.taint_names };
+	__u8 key[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		while (!bpf_map_get_next_key(bpf_map__fd(maps[i]), NULL, key))
+			bpf_map_delete_elem(bpf_map__fd(maps[i]), key);
+}
+
+static void response(struct dnsmsg *m, const char *q, uint16_t qtype)
+{
+	dm_init(m, 0x1234, 1, 0);
+	dm_question(m, q, qtype);
+}
+
+/* --- cases ---------------------------------------------------------------- */
+
+static void t_lookalike_taints(void)
+{
+	struct dnsmsg m;
+
+	response(&m, "army.ml", DNS_A);
+	dm_a(&m, DM_AN, NULL, 300, "192.0.2.1");
+	dm_finish(&m);
+	ASSERT_EQ(push(&m, m.len, 0, L4_UDP, 0), 1, "program passes the packet");
+	ASSERT_TRUE(host_tainted("192.0.2.1"), "A record tainted");
+	ASSERT_TRUE(name_known("army.ml"), "kernel hash == user-space hash");
+}
+
+static void t_clean_not_tainted(void)
+{
+	struct dnsmsg m;
+	long long parsed = cnt(MXG_CNT_PARSED);
+
+	response(&m, "army.mil", DNS_A);
+	dm_a(&m, DM_AN, NULL, 300, "198.51.100.1");
+	dm_finish(&m);
+	push(&m, m.len, 0, L4_UDP, 0);
+	ASSERT_TRUE(!host_tainted("198.51.100.1"), "clean answer untainted");
+	ASSERT_EQ(cnt(MXG_CNT_PARSED), parsed + 1, "parsed counter");
+}
+
+static void t_html_not_ml(void)
+{
+	struct dnsmsg m;
+
+	response(&m, "mail.html", DNS_A);
+	dm_a(&m, DM_AN, NULL, 300, "192.0.2.2");
+	dm_finish(&m);
+	push(&m, m.len, 0, L4_UDP, 0);
+	ASSERT_TRUE(!host_tainted("192.0.2.2"), "html is not ml");
+}
+
+static void t_allow_wins(void)
+{
+	struct dnsmsg m;
+
+	response(&m, "www.gov.ml", DNS_A);
+	dm_a(&m, DM_AN, NULL, 300, "192.0.2.3");
+	dm_finish(&m);
+	push(&m, m.len, 0, L4_UDP, 0);
+	ASSERT_TRUE(!host_tainted("192.0.2.3"), "allow gov.ml beats ml");
+}
+
+static void t_mixed_case(void)
+{
+	struct dnsmsg m;
+
+	response(&m, "ArMY.Ml", DNS_A);
+	dm_a(&m, DM_AN, NULL, 300, "192.0.2.4");
+	dm_finish(&m);
+	push(&m, m.len, 0, L4_UDP, 0);
+	ASSERT_TRUE(host_tainted("192.0.2.4"), "0x20 question tainted");
+	ASSERT_TRUE(name_known("army.ml"), "stored lowercased");
+}
+
+static void t_compression(void)
+{
+	struct dnsmsg m;
+	size_t at;
+
+	/* CNAME target "mx" + pointer to "army.ml"; A owner = that target. */
+	response(&m, "army.ml", DNS_A);
+	dm_name(&m, NULL);
+	at = dm_rr_head(&m, DM_AN, DNS_CNAME, 300);
+	size_t target = m.len;
+	dm_u8(&m, 2);
+	dm_u8(&m, 'm');
+	dm_u8(&m, 'x');
+	dm_ptr(&m, DM_QNAME_OFF);
+	dm_rdlen_patch(&m, at);
+	dm_ptr(&m, target);
+	at = dm_rr_head(&m, DM_AN, DNS_A, 300);
+	dm_u8(&m, 192); dm_u8(&m, 0); dm_u8(&m, 2); dm_u8(&m, 5);
+	dm_rdlen_patch(&m, at);
+	dm_finish(&m);
+	push(&m, m.len, 0, L4_UDP, 0);
+	ASSERT_TRUE(name_known("mx.army.ml"), "pointer chain followed");
+	ASSERT_TRUE(host_tainted("192.0.2.5"), "A behind two pointers");
+}
+
+static void t_pointer_loop(void)
+{
+	long long bad = cnt(MXG_CNT_MALFORMED);
+	struct dnsmsg m;
+	size_t at, self;
+
+	/* An answer whose owner name points at itself. */
+	response(&m, "army.ml", DNS_A);
+	self = m.len;
+	dm_ptr(&m, self);
+	at = dm_rr_head(&m, DM_AN, DNS_A, 300);
+	dm_u8(&m, 192); dm_u8(&m, 0); dm_u8(&m, 2); dm_u8(&m, 6);
+	dm_rdlen_patch(&m, at);
+	dm_finish(&m);
+	push(&m, m.len, 0, L4_UDP, 0);
+	ASSERT_TRUE(!host_tainted("192.0.2.6"), "no taint through a loop");
+	ASSERT_EQ(cnt(MXG_CNT_MALFORMED), bad + 1, "loop counted malformed");
+}
+
+static void t_pointer_loop_two_hops(void)
+{
+	long long bad = cnt(MXG_CNT_MALFORMED);
+	struct dnsmsg m;
+	size_t a, b, at;
+
+	/* label "x" then pointer forward to b; b points back to a. */
+	response(&m, "army.ml", DNS_A);
+	a = m.len;
+	dm_u8(&m, 1);
+	dm_u8(&m, 'x');
+	b = m.len + 2;
+	dm_ptr(&m, b);
+	dm_ptr(&m, a);
+	at = dm_rr_head(&m, DM_AN, DNS_A, 300);
+	dm_u8(&m, 192); dm_u8(&m, 0); dm_u8(&m, 2); dm_u8(&m, 7);
+	dm_rdlen_patch(&m, at);
+	dm_finish(&m);
+	push(&m, m.len, 0, L4_UDP, 0);
+	ASSERT_TRUE(!host_tainted("192.0.2.7"), "no taint through a loop");
+	ASSERT_EQ(cnt(MXG_CNT_MALFORMED), bad + 1, "counted malformed");
+}
+
+static void t_question_loop(void)
+{
+	long long bad = cnt(MXG_CNT_MALFORMED);
+	struct dnsmsg m;
+
+	dm_init(&m, 1, 1, 0);
+	dm_ptr(&m, DM_QNAME_OFF);	/* the question points at itself */
+	dm_u16(&m, DNS_A);
+	dm_u16(&m, 1);
+	m.buf[5] = 1;
+	dm_finish(&m);
+	push(&m, m.len, 0, L4_UDP, 0);
+	ASSERT_EQ(cnt(MXG_CNT_MALFORMED), bad + 1, "question loop malformed");
+}
+
+static void t_edns0(void)
+{
+	struct dnsmsg m;
+
+	response(&m, "army.ml", DNS_MX);
+	dm_target(&m, DM_AN, NULL, DNS_MX, 300, "mx.mali-mail.net");
+	dm_a(&m, DM_AR, "mx.mali-mail.net", 300, "192.0.2.8");
+	dm_opt(&m);
+	dm_finish(&m);
+	push(&m, m.len, 0, L4_UDP, 0);
+	ASSERT_TRUE(host_tainted("192.0.2.8"), "glue A beside EDNS0 OPT");
+	ASSERT_TRUE(name_known("mx.mali-mail.net"), "MX target remembered");
+}
+
+static void t_many_answers(void)
+{
+	long long trunc = cnt(MXG_CNT_TRUNCATED);
+	struct dnsmsg m;
+	char ip[32];
+	int i;
+
+	response(&m, "many.ml", DNS_A);
+	for (i = 0; i < MXG_RR_MAX + 6; i++) {
+		snprintf(ip, sizeof(ip), "203.0.113.%d", i + 1);
+		dm_a(&m, DM_AN, NULL, 300, ip);
+	}
+	dm_finish(&m);
+	push(&m, m.len, 0, L4_UDP, 0);
+	ASSERT_TRUE(host_tainted("203.0.113.1"), "first answer tainted");
+	snprintf(ip, sizeof(ip), "203.0.113.%d", MXG_RR_MAX);
+	ASSERT_TRUE(host_tainted(ip), "last answer within the bound tainted");
+	ASSERT_EQ(cnt(MXG_CNT_TRUNCATED), trunc + 1,
+		  "answers beyond MXG_RR_MAX counted truncated");
+}
+
+static void t_cut_packet(void)
+{
+	long long bad = cnt(MXG_CNT_MALFORMED);
+	struct dnsmsg m;
+
+	response(&m, "army.ml", DNS_A);
+	dm_a(&m, DM_AN, NULL, 300, "192.0.2.9");
+	dm_finish(&m);
+	push(&m, m.len - 2, 0, L4_UDP, 0);	/* rdata cut short */
+	ASSERT_TRUE(!host_tainted("192.0.2.9"), "cut record not used");
+	ASSERT_EQ(cnt(MXG_CNT_MALFORMED), bad + 1, "cut packet malformed");
+}
+
+static void t_long_name(void)
+{
+	long long bad = cnt(MXG_CNT_MALFORMED);
+	struct dnsmsg m;
+	int i;
+
+	/* 5 labels of 63 bytes: 320 wire bytes, beyond the 255 limit. */
+	dm_init(&m, 1, 1, 0);
+	for (i = 0; i < 5; i++) {
+		dm_u8(&m, 63);
+		for (int j = 0; j < 63; j++)
+			dm_u8(&m, 'a');
+	}
+	dm_u8(&m, 0);
+	dm_u16(&m, DNS_A);
+	dm_u16(&m, 1);
+	m.buf[5] = 1;
+	dm_finish(&m);
+	push(&m, m.len, 0, L4_UDP, 0);
+	ASSERT_EQ(cnt(MXG_CNT_MALFORMED), bad + 1, "over-long name malformed");
+}
+
+static void t_bad_label_type(void)
+{
+	long long bad = cnt(MXG_CNT_MALFORMED);
+	struct dnsmsg m;
+
+	dm_init(&m, 1, 1, 0);
+	dm_u8(&m, 0x41);		/* 01xxxxxx: extended label type */
+	dm_u8(&m, 'a');
+	dm_u8(&m, 0);
+	dm_u16(&m, DNS_A);
+	dm_u16(&m, 1);
+	m.buf[5] = 1;
+	dm_finish(&m);
+	push(&m, m.len, 0, L4_UDP, 0);
+	ASSERT_EQ(cnt(MXG_CNT_MALFORMED), bad + 1, "label type 01 malformed");
+}
+
+static void t_tcp_and_ipv6(void)
+{
+	struct dnsmsg m;
+
+	response(&m, "tcp.ml", DNS_A);
+	dm_a(&m, DM_AN, NULL, 300, "192.0.2.10");
+	dm_finish(&m);
+	push(&m, m.len, 0, L4_TCP, 0);
+	ASSERT_TRUE(host_tainted("192.0.2.10"), "DNS over TCP");
+	response(&m, "v6.ml", DNS_AAAA);
+	dm_aaaa(&m, DM_AN, NULL, 300, "2001:db8::10");
+	dm_finish(&m);
+	push(&m, m.len, 1, L4_UDP, 0);
+	ASSERT_TRUE(host_tainted("2001:db8::10"), "AAAA over IPv6");
+}
+
+static void t_query_event(void)
+{
+	long long q = cnt(MXG_CNT_QUERY_MATCH);
+	struct dnsmsg m;
+
+	dm_init(&m, 7, 0, 0);
+	dm_question(&m, "Army.ML", DNS_MX);
+	dm_finish(&m);
+	ASSERT_EQ(push(&m, m.len, 0, L4_UDP, 1), 1, "egress passes");
+	ASSERT_EQ(cnt(MXG_CNT_QUERY_MATCH), q + 1, "query matched");
+}
+
+/* Random bytes after a valid question: never a crash, never a pass-drop. */
+static void t_garbage(void)
+{
+	struct dnsmsg m;
+	int i, j, dropped = 0;
+
+	srandom(1);
+	for (i = 0; i < 2000; i++) {
+		response(&m, "army.ml", DNS_A);
+		for (j = 0; j < 64; j++)
+			dm_u8(&m, random());
+		m.buf[7] = random() % 8;
+		m.buf[11] = random() % 4;
+		if (push(&m, m.len, 0, L4_UDP, 0) != 1)
+			dropped++;
+	}
+	ASSERT_EQ(dropped, 0, "garbage never dropped (observe only)");
+}
+
+static int setup(void)
+{
+	struct mxg_config cfg = {
+		.hash_seed = SEED,
+		.ttl_min_ns = 60ULL * 1000000000ULL,
+		.ttl_max_ns = 3600ULL * 1000000000ULL,
+		.enabled = 1,
+	};
+	static const char pol[] = "lookalike ml of mil action=block\n"
+				  "allow gov.ml\n";
+	struct mxg_policy p;
+	__u32 zero = 0;
+
+	skel = mxguard_bpf__open_and_load();
+	if (!skel)
+		return -1;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.config_map), &zero,
+				&cfg, BPF_ANY))
+		return -1;
+	policy_init(&p);
+	if (policy_load_buffer(&p, "test", pol, sizeof(pol) - 1))
+		return -1;
+	ldr.skel = skel;
+	ldr.seed = SEED;
+	if (loader_set_policy(&ldr, &p))
+		return -1;
+	policy_free(&p);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} cases[] = {
+	{ "lookalike_taints", t_lookalike_taints },
+	{ "clean_not_tainted", t_clean_not_tainted },
+	{ "html_not_ml", t_html_not_ml },
+	{ "allow_wins", t_allow_wins },
+	{ "mixed_case", t_mixed_case },
+	{ "compression", t_compression },
+	{ "pointer_loop", t_pointer_loop },
+	{ "pointer_loop_two_hops", t_pointer_loop_two_hops },
+	{ "question_loop", t_question_loop },
+	{ "edns0", t_edns0 },
+	{ "many_answers", t_many_answers },
+	{ "cut_packet", t_cut_packet },
+	{ "long_name", t_long_name },
+	{ "bad_label_type", t_bad_label_type },
+	{ "tcp_and_ipv6", t_tcp_and_ipv6 },
+	{ "query_event", t_query_event },
+	{ "garbage", t_garbage },
+};
+
+int main(void)
+{
+	int i, n = sizeof(cases) / sizeof(cases[0]), passed = 0, before;
+
+	log_init("bpf_packets", LOG_LVL_WARN);
+	log_route_libbpf();
+	if (setup()) {
+		fprintf(stderr, "setup failed: %s\n", strerror(errno));
+		printf("0 passed, %d failed\n", n);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		before = test_failures();
+		clear_taints();
+		cases[i].fn();
+		if (test_failures() == before) {
+			printf("ok %d - %s\n", i + 1, cases[i].name);
+			passed++;
+		} else {
+			printf("not ok %d - %s\n", i + 1, cases[i].name);
+		}
+	}
+	mxguard_bpf__destroy(skel);
+	printf("1..%d\n%d passed, %d failed\n", n, passed, n - passed);
+	return passed == n ? 0 : 1;
+}
