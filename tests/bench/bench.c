@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mxguard benchmarks.  Ratios are measured side by side in one run: the
+ * machines are noisy, absolute numbers are for orientation only.
+ *
+ *  1. ns per DNS response through cgroup_skb/ingress (BPF_PROG_TEST_RUN,
+ *     repeat) with 10, 100k and 1M policy entries;
+ *  2. connect() to a local :25 listener, median with and without mxguard,
+ *     in alternating rounds;
+ *  3. kernel memory of the policy map (fdinfo memlock) and load time.
+ *
+ * Run inside `unshare -n` (make bench does) so :25 is our own listener.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "mxguard.skel.h"
+#include "cgroup.h"
+#include "loader.h"
+#include "log.h"
+#include "policy.h"
+
+#define SEED		0x0123456789abcdefULL
+#define REPEAT		200000
+#define CONNECTS	400
+#define ROUNDS		10
+
+static struct mxguard_bpf *skel;
+static struct mxg_loader ldr;
+
+static int join_self(const char *cg);
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Ethernet + IPv4 + UDP from :53 + a response for @q with one A record. */
+static size_t response_frame(uint8_t *p, const char *q)
+{
+	size_t off = 14 + 20 + 8, n = 0, qn;
+	const char *s = q, *dot;
+	uint8_t *d;
+
+	memset(p, 0, 512);
+	p[12] = 0x08;
+	p[14] = 0x45;
+	p[14 + 9] = 17;
+	p[34] = 0;
+	p[35] = 53;
+	d = p + off;
+	d[0] = 0x12; d[2] = 0x81; d[3] = 0x80; d[5] = 1; d[7] = 1;
+	n = 12;
+	while (*s) {
+		dot = strchr(s, '.');
+		qn = dot ? (size_t)(dot - s) : strlen(s);
+		d[n++] = qn;
+		memcpy(d + n, s, qn);
+		n += qn;
+		s += qn + (dot ? 1 : 0);
+	}
+	d[n++] = 0;
+	d[n++] = 0; d[n++] = 1; d[n++] = 0; d[n++] = 1;
+	d[n++] = 0xc0; d[n++] = 12;
+	d[n++] = 0; d[n++] = 1; d[n++] = 0; d[n++] = 1;
+	d[n++] = 0; d[n++] = 0; d[n++] = 1; d[n++] = 0x2c;
+	d[n++] = 0; d[n++] = 4;
+	d[n++] = 192; d[n++] = 0; d[n++] = 2; d[n++] = 1;
+	p[16] = (20 + 8 + n) >> 8;
+	p[17] = (20 + 8 + n) & 0xff;
+	p[38] = (8 + n) >> 8;
+	p[39] = (8 + n) & 0xff;
+	return off + n;
+}
+
+static double ns_per_packet(const char *q)
+{
+	uint8_t pkt[512];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .repeat = REPEAT);
+
+	opts.data_size_in = response_frame(pkt, q);
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.mxg_dns_ingress),
+				   &opts))
+		return -1;
+	return opts.duration;
+}
+
+/* A policy of @n rules: the seed rule plus synthetic lookalikes. */
+static int make_policy(struct mxg_policy *p, size_t n)
+{
+	size_t i, cap = (n + 2) * 48, len = 0;
+	char *buf = malloc(cap);
+	int err;
+
+	if (!buf)
+		return -1;
+	len += snprintf(buf + len, cap - len,
+			"lookalike ml of mil action=block\nallow gov.ml\n");
+	for (i = 2; i < n; i++)
+		len += snprintf(buf + len, cap - len,
+				"lookalike x%zu.example of example.com\n", i);
+	policy_init(p);
+	err = policy_load_buffer(p, "bench", buf, len);
+	free(buf);
+	return err ? -1 : 0;
+}
+
+static long long policy_memlock(void)
+{
+	char path[64], line[256];
+	long long kb = -1;
+	__u32 zero = 0, id;
+	int fd;
+	FILE *f;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.policy), &zero, &id))
+		return -1;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %lld", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	close(fd);
+	return kb;
+}
+
+static int bench_parse(void)
+{
+	static const size_t sizes[] = { 10, 100000, 1000000 };
+	struct mxg_policy p;
+	double t0, t_parse, t_load;
+	size_t i;
+
+	printf("\n%-10s %12s %12s %12s %12s %12s\n", "entries",
+	       "lookalike ns", "clean ns", "deep ns", "policy MiB",
+	       "load s");
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		t0 = now_s();
+		if (make_policy(&p, sizes[i]))
+			return -1;
+		t_parse = now_s() - t0;
+		t0 = now_s();
+		if (loader_set_policy(&ldr, &p))
+			return -1;
+		t_load = now_s() - t0;
+		printf("%-10zu %12.0f %12.0f %12.0f %12.1f %12.2f\n",
+		       sizes[i], ns_per_packet("army.ml"),
+		       ns_per_packet("www.example.com"),
+		       ns_per_packet("a.b.c.d.e.f.g.h.mail.example.com"),
+		       policy_memlock() / 1048576.0, t_parse + t_load);
+		policy_free(&p);
+	}
+	return 0;
+}
+
+static int listener(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(25) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4096))
+		return -1;
+	return fd;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One round: CONNECTS connects, each accepted and closed; the median. */
+static double connect_round(int lfd)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(25) };
+	double lat[CONNECTS], t0;
+	int i, fd, c;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < CONNECTS; i++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		t0 = now_s();
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			return -1;
+		lat[i] = now_s() - t0;
+		c = accept(lfd, NULL, NULL);
+		close(fd);
+		close(c);
+	}
+	qsort(lat, CONNECTS, sizeof(lat[0]), cmp_double);
+	return lat[CONNECTS / 2] * 1e9;
+}
+
+static int bench_connect(const char *cg)
+{
+	struct bpf_program *progs[] = { skel->progs.mxg_connect4,
+					skel->progs.mxg_dns_egress,
+					skel->progs.mxg_dns_ingress };
+	struct bpf_link *links[3];
+	double off[ROUNDS], on[ROUNDS];
+	int lfd = listener(), cgfd, r, i;
+
+	cgfd = open(cg, O_RDONLY | O_DIRECTORY);
+	if (lfd < 0 || cgfd < 0 || join_self(cg))
+		return -1;
+	for (r = 0; r < ROUNDS; r++) {
+		off[r] = connect_round(lfd);
+		/* Every program a mail flow passes: connect4 and both skb. */
+		for (i = 0; i < 3; i++) {
+			links[i] = bpf_program__attach_cgroup(progs[i], cgfd);
+			if (!links[i])
+				return -1;
+		}
+		on[r] = connect_round(lfd);
+		for (i = 0; i < 3; i++)
+			bpf_link__destroy(links[i]);
+	}
+	qsort(off, ROUNDS, sizeof(off[0]), cmp_double);
+	qsort(on, ROUNDS, sizeof(on[0]), cmp_double);
+	printf("\nconnect() to 127.0.0.1:25, median of %d rounds x %d:\n",
+	       ROUNDS, CONNECTS);
+	printf("  without mxguard %8.0f ns\n  with mxguard    %8.0f ns\n"
+	       "  ratio           %8.3fx\n", off[ROUNDS / 2], on[ROUNDS / 2],
+	       on[ROUNDS / 2] / off[ROUNDS / 2]);
+	close(cgfd);
+	close(lfd);
+	return 0;
+}
+
+static int join_self(const char *cg)
+{
+	char path[600], pid[32];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, pid, strlen(pid)) == (ssize_t)strlen(pid);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static int setup(void)
+{
+	struct mxg_config cfg = {
+		.hash_seed = SEED,
+		.ttl_min_ns = 60ULL * 1000000000ULL,
+		.ttl_max_ns = 3600ULL * 1000000000ULL,
+		.enabled = 1,
+	};
+	__u16 port = 25;
+	__u8 one = 1;
+	__u32 zero = 0;
+
+	skel = mxguard_bpf__open_and_load();
+	if (!skel)
+		return -1;
+	ldr.skel = skel;
+	ldr.seed = SEED;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.config_map), &zero,
+				&cfg, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.ports), &port, &one,
+				BPF_ANY))
+		return -1;
+	return 0;
+}
+
+int main(void)
+{
+	char root[512], cg[600];
+	int err;
+
+	log_init("bench", LOG_LVL_WARN);
+	log_route_libbpf();
+	if (setup() || cgroup2_root(root, sizeof(root))) {
+		fprintf(stderr, "bench: setup failed: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("mxguard bench: %d packets per figure, BPF_PROG_TEST_RUN "
+	       "(duration is the kernel's ns per run)\n", REPEAT);
+	err = bench_parse();
+	snprintf(cg, sizeof(cg), "%s/mxguard-bench-%d", root, getpid());
+	if (!err && mkdir(cg, 0755) == 0) {
+		err = bench_connect(cg);
+		join_self(root);
+		rmdir(cg);
+	}
+	mxguard_bpf__destroy(skel);
+	if (err)
+		fprintf(stderr, "bench: failed: %s\n", strerror(errno));
+	return err ? 1 : 0;
+}
