@@ -68,6 +68,7 @@ help:
 	@echo 'make check-unit unit tests only (cmocka, no root)'
 	@echo 'make check-bpf  BPF tests only (root)'
 	@echo 'make bench      benchmarks: DNS parse cost, connect overhead, map memory'
+	@echo 'make fuzz       run the libFuzzer targets for FUZZ_TIME seconds each'
 	@echo 'make vmtest     run the BPF suite in a VM (KERNEL=bzImage or KERNELS="5.10 6.1")'
 	@echo 'make install    install binaries, unit, policies (DESTDIR, PREFIX honoured)'
 	@echo 'make clean      remove $(OUTPUT)/'
@@ -132,6 +133,21 @@ check-bpf: $(BPF_TEST) $(PKT_TEST) $(PROGS)
 
 bench: $(BENCH) $(PROGS)
 	$(Q)tests/bench/run.sh $(BENCH)
+
+FUZZ_TIME	?= 30
+FUZZERS		:= $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(wildcard user/*.h)
+	$(Q)mkdir -p $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+		-Iinclude -Iuser $< $(CORE_SRCS) -lbpf -o $@
+
+# Each fuzzer runs for FUZZ_TIME seconds (bounded), corpus under .output.
+fuzz: $(FUZZERS)
+	$(Q)set -e; for f in $(FUZZERS); do \
+		mkdir -p $$f.corpus; echo "== $$f ($(FUZZ_TIME) s)"; \
+		$$f -max_total_time=$(FUZZ_TIME) $$f.corpus; done
 
 vmtest: $(BPF_TEST) $(UNIT_TESTS) $(PROGS)
 	$(Q)vmtest/run.sh $(if $(KERNEL),$(KERNEL),$(KERNELS))

@@ -37,7 +37,10 @@ void jw_null(struct jw *w, const char *key);
 /* The document so far, NUL-terminated ("" after an allocation failure). */
 const char *jw_cstr(const struct jw *w);
 
-/* Escape into a caller buffer; returns the length needed (like snprintf). */
+/*
+ * Escape into a caller buffer; returns the length needed (like snprintf).
+ * No quotes are added, and a short buffer is cut between whole escapes.
+ */
 size_t json_escape(char *out, size_t outsz, const char *in, size_t n);
 
 #endif

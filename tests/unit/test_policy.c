@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Policy files: syntax, every error message, matching, directories. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "log.h"
+#include "name.h"
+#include "policy.h"
+
+/* What pr_warn wrote during the last captured call. */
+static char warned[1 << 16];
+static FILE *capture_file;
+static int saved_stderr = -1;
+
+static void capture_begin(void)
+{
+	fflush(stderr);
+	capture_file = tmpfile();
+	assert_non_null(capture_file);
+	saved_stderr = dup(STDERR_FILENO);
+	assert_true(saved_stderr >= 0);
+	assert_true(dup2(fileno(capture_file), STDERR_FILENO) >= 0);
+}
+
+static void capture_end(void)
+{
+	size_t n;
+
+	fflush(stderr);
+	assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
+	close(saved_stderr);
+	rewind(capture_file);
+	n = fread(warned, 1, sizeof(warned) - 1, capture_file);
+	warned[n] = '\0';
+	fclose(capture_file);
+}
+
+static int load_text(struct mxg_policy *p, const char *text)
+{
+	int errors;
+
+	capture_begin();
+	errors = policy_load_buffer(p, "t.policy", text, strlen(text));
+	capture_end();
+	return errors;
+}
+
+static int load_path(struct mxg_policy *p, const char *path)
+{
+	int errors;
+
+	capture_begin();
+	errors = policy_load_path(p, path);
+	capture_end();
+	return errors;
+}
+
+static int match(const struct mxg_policy *p, const char *text)
+{
+	__u8 wire[MXG_NAME_MAX];
+	const char *err;
+	__u32 len;
+
+	assert_int_equal(mxg_name_parse(text, wire, &len, &err), 0);
+	return policy_match(p, wire, len);
+}
+
+static void assert_wire(const __u8 *wire, __u32 len, const char *want)
+{
+	char text[MXG_NAME_TEXT_MAX];
+
+	mxg_name_format(wire, len, text, sizeof(text));
+	assert_string_equal(text, want);
+}
+
+static void test_good_file(void **state)
+{
+	static const char text[] =
+		"# protected: the Malian TLD swap of .mil\n"
+		"\n"
+		"lookalike ml of mil\t# default action\n"
+		"  lookalike\tArmy.ML.  of  army.mil  action=block\r\n"
+		"allow gov.ml#no space before the comment\n"
+		"allow mail.gov.ml";	/* no final newline */
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, text), 0);
+	assert_string_equal(warned, "");
+	assert_int_equal(p.n, 4);
+
+	assert_int_equal(p.rules[0].kind, MXG_RULE_LOOKALIKE);
+	assert_int_equal(p.rules[0].action, MXG_ACTION_ALERT);
+	assert_wire(p.rules[0].wire, p.rules[0].wire_len, "ml");
+	assert_wire(p.rules[0].protected_wire, p.rules[0].protected_len, "mil");
+	assert_string_equal(p.rules[0].file, "t.policy");
+	assert_int_equal(p.rules[0].line, 3);
+
+	assert_int_equal(p.rules[1].action, MXG_ACTION_BLOCK);
+	assert_wire(p.rules[1].wire, p.rules[1].wire_len, "army.ml");
+	assert_wire(p.rules[1].protected_wire, p.rules[1].protected_len,
+		    "army.mil");
+	assert_int_equal(p.rules[1].line, 4);
+
+	assert_int_equal(p.rules[2].kind, MXG_RULE_ALLOW);
+	assert_wire(p.rules[2].wire, p.rules[2].wire_len, "gov.ml");
+	assert_int_equal(p.rules[3].line, 6);
+	/* Every rule points at one interned copy of the file name. */
+	assert_int_equal(p.nfiles, 1);
+	assert_ptr_equal(p.rules[3].file, p.files[0]);
+	policy_free(&p);
+}
+
+struct bad_line {
+	const char *text;
+	const char *message;
+};
+
+static const struct bad_line bad_lines[] = {
+	{ "frobnicate x.ml", "unknown directive 'frobnicate'" },
+	{ "lookalike", "lookalike: missing suffix" },
+	{ "lookalike army.ml", "lookalike: missing 'of'" },
+	{ "lookalike army.ml for mil", "lookalike: expected 'of', found 'for'" },
+	{ "lookalike army.ml of", "lookalike: missing protected name" },
+	{ "allow   # nothing", "allow: missing suffix" },
+	{ "lookalike a..ml of mil", "invalid suffix 'a..ml': empty label" },
+	{ "lookalike army.ml of mi\\300l",
+	  "invalid protected name 'mi\\300l': \\DDD escape above 255" },
+	{ "allow .", "the root cannot be a suffix" },
+	{ "lookalike army.ml of .", "the root cannot be a protected name" },
+	{ "lookalike army.ml of ARMY.ML.",
+	  "'ARMY.ML.' is its own protected name" },
+	{ "lookalike ml of army.ml",
+	  "protected name 'army.ml' is under the lookalike suffix" },
+	{ "lookalike army.ml of mil mode=x", "unknown option 'mode'" },
+	{ "lookalike army.ml of mil action=drop",
+	  "bad action 'drop' (alert or block)" },
+	{ "lookalike army.ml of mil action=", "bad action '' (alert or block)" },
+	{ "lookalike army.ml of mil action=block action=block",
+	  "option 'action' given twice" },
+	{ "lookalike army.ml of mil now", "extra token 'now'" },
+	{ "allow gov.ml action=block", "allow takes no options ('action=block')" },
+	{ "allow gov.ml mil", "extra token 'mil'" },
+};
+
+static void test_each_error(void **state)
+{
+	char want[512];
+	struct mxg_policy p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_lines) / sizeof(bad_lines[0]); i++) {
+		policy_init(&p);
+		assert_int_equal(load_text(&p, bad_lines[i].text), 1);
+		snprintf(want, sizeof(want), "test: t.policy:1: %s\n",
+			 bad_lines[i].message);
+		assert_string_equal(warned, want);
+		assert_int_equal(p.n, 0);
+		policy_free(&p);
+	}
+}
+
+static void test_protected_length(void **state)
+{
+	char text[512], want[512], name[200];
+	struct mxg_policy p;
+
+	(void)state;
+	/* 63 + 62 bytes and two length bytes: 127, the most that fits. */
+	memset(name, 'a', 63);
+	name[63] = '.';
+	memset(name + 64, 'b', 62);
+	name[126] = '\0';
+	snprintf(text, sizeof(text), "lookalike x.ml of %s\n", name);
+	policy_init(&p);
+	assert_int_equal(load_text(&p, text), 0);
+	assert_int_equal(p.rules[0].protected_len, 127);
+	policy_free(&p);
+
+	strcat(name, "b");
+	snprintf(text, sizeof(text), "lookalike x.ml of %s\n", name);
+	snprintf(want, sizeof(want),
+		 "test: t.policy:1: protected name '%s' is longer than 127 wire bytes\n",
+		 name);
+	policy_init(&p);
+	assert_int_equal(load_text(&p, text), 1);
+	assert_string_equal(warned, want);
+	policy_free(&p);
+}
+
+static void test_line_length_and_nul(void **state)
+{
+	static const char nul[] = "allow ok.ml\nallow a\0b.ml\n";
+	char *text = malloc(2 * 4100);
+	struct mxg_policy p;
+
+	(void)state;
+	assert_non_null(text);
+	/* 4096 bytes is the longest line; 4097 is one too many. */
+	memset(text, '#', 4096);
+	text[4096] = '\n';
+	memset(text + 4097, '#', 4097);
+	text[4097 + 4097] = '\0';
+	policy_init(&p);
+	assert_int_equal(load_text(&p, text), 1);
+	assert_string_equal(warned,
+			    "test: t.policy:2: line longer than 4096 bytes\n");
+	policy_free(&p);
+	free(text);
+
+	policy_init(&p);
+	capture_begin();
+	assert_int_equal(policy_load_buffer(&p, "t.policy", nul,
+					    sizeof(nul) - 1), 1);
+	capture_end();
+	assert_string_equal(warned, "test: t.policy:2: NUL byte in line\n");
+	assert_int_equal(p.n, 0);
+	policy_free(&p);
+}
+
+static void test_duplicate(void **state)
+{
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "allow gov.ml\n"
+				       "\n"
+				       "lookalike GOV.ML. of mil\n"), 1);
+	assert_string_equal(warned, "test: t.policy:3: duplicate rule for "
+				    "'gov.ml' (first at t.policy:1)\n");
+	policy_free(&p);
+}
+
+/* Every bad line is reported, in order, and the file loads nothing. */
+static void test_all_errors_reported(void **state)
+{
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "allow a.ml\n"
+				       "deny b.ml\n"
+				       "allow c.ml\n"
+				       "lookalike d.ml of\n"
+				       "allow a.ml\n"), 3);
+	assert_string_equal(warned,
+		"test: t.policy:2: unknown directive 'deny'\n"
+		"test: t.policy:4: lookalike: missing protected name\n"
+		"test: t.policy:5: duplicate rule for 'a.ml' (first at t.policy:1)\n");
+	assert_int_equal(p.n, 0);
+	assert_int_equal(match(&p, "a.ml"), -1);
+	policy_free(&p);
+}
+
+static void test_match_label_boundary(void **state)
+{
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "lookalike ml of mil\n"), 0);
+	assert_int_equal(match(&p, "army.ml"), 0);
+	assert_int_equal(match(&p, "A.B.ML."), 0);
+	assert_int_equal(match(&p, "ml"), 0);
+	assert_int_equal(match(&p, "html"), -1);
+	assert_int_equal(match(&p, "ml.com"), -1);
+	assert_int_equal(match(&p, "."), -1);
+	policy_free(&p);
+}
+
+static void test_match_most_specific(void **state)
+{
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "allow gov.ml\n"
+				       "lookalike ml of mil action=block\n"
+				       "lookalike mail.gov.ml of mail.mil\n"),
+			 0);
+	assert_int_equal(match(&p, "gov.ml"), 0);
+	assert_int_equal(match(&p, "www.gov.ml"), 0);
+	assert_int_equal(match(&p, "notgov.ml"), 1);
+	assert_int_equal(match(&p, "x.mail.gov.ml"), 2);
+	assert_int_equal(p.rules[2].action, MXG_ACTION_ALERT);
+	policy_free(&p);
+}
+
+/* policy_add and rules appended by hand are found like loaded ones. */
+static void test_add_and_hand_appended(void **state)
+{
+	struct mxg_policy_rule r = { .kind = MXG_RULE_LOOKALIKE, .origin = 3 };
+	struct mxg_policy p;
+	const char *err;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "allow gov.ml\n"), 0);
+	assert_int_equal(mxg_name_parse("arrny.ml", r.wire, &r.wire_len, &err),
+			 0);
+	assert_int_equal(policy_add(&p, &r), 1);
+	assert_int_equal(policy_add(&p, &r), -EEXIST);
+	assert_int_equal(match(&p, "www.arrny.ml"), 1);
+
+	/* Bypass the index: still matched, and still a duplicate. */
+	assert_int_equal(mxg_name_parse("ml", r.wire, &r.wire_len, &err), 0);
+	p.rules[p.n++] = r;
+	assert_int_equal(match(&p, "x.ml"), 2);
+	assert_int_equal(load_text(&p, "allow ml\n"), 1);
+	assert_string_equal(warned, "test: t.policy:1: duplicate rule for 'ml' "
+				    "(first at (generated):0)\n");
+	policy_free(&p);
+}
+
+/* Enough rules that a linear scan per rule would take minutes. */
+static void test_many_rules(void **state)
+{
+	const size_t n = 100000;
+	char *text = malloc(n * 32), *s = text, name[64];
+	struct mxg_policy p;
+	size_t i;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < n; i++)
+		s += sprintf(s, "allow n%zu.example.ml\n", i);
+	policy_init(&p);
+	capture_begin();
+	assert_int_equal(policy_load_buffer(&p, "big.policy", text, s - text),
+			 0);
+	capture_end();
+	assert_int_equal(p.n, n);
+	for (i = 0; i < n; i += 997) {
+		snprintf(name, sizeof(name), "www.n%zu.example.ml", i);
+		assert_int_equal(match(&p, name), (int)i);
+	}
+	assert_int_equal(match(&p, "example.ml"), -1);
+	policy_free(&p);
+	free(text);
+}
+
+static void write_file(const char *dir, const char *name, const char *text,
+		       mode_t mode)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static int dir_setup(void **state)
+{
+	char *dir = strdup("/tmp/mxguard-policy-XXXXXX");
+
+	if (!dir || !mkdtemp(dir))
+		return -1;
+	*state = dir;
+	return 0;
+}
+
+static int dir_teardown(void **state)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", (char *)*state);
+	free(*state);
+	return system(cmd) ? -1 : 0;
+}
+
+static void test_directory_order(void **state)
+{
+	const char *dir = *state;
+	char path[4096], sub[4096];
+	struct mxg_policy p;
+
+	policy_init(&p);
+	assert_int_equal(load_path(&p, dir), 0);	/* empty: fine */
+	assert_int_equal(p.n, 0);
+
+	write_file(dir, "b.policy", "allow b.ml\n", 0644);
+	write_file(dir, "a.policy", "allow a.ml\n", 0644);
+	/* strcmp order: capitals sort before lowercase in every locale. */
+	write_file(dir, "Z.policy", "allow z.ml\n", 0644);
+	write_file(dir, "c.policy.bak", "garbage\n", 0644);
+	write_file(dir, "notes.txt", "garbage\n", 0644);
+	snprintf(sub, sizeof(sub), "%s/d.policy", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+
+	assert_int_equal(load_path(&p, dir), 0);
+	assert_string_equal(warned, "");
+	assert_int_equal(p.n, 3);
+	assert_wire(p.rules[0].wire, p.rules[0].wire_len, "z.ml");
+	snprintf(path, sizeof(path), "%s/Z.policy", dir);
+	assert_string_equal(p.rules[0].file, path);
+	assert_wire(p.rules[1].wire, p.rules[1].wire_len, "a.ml");
+	assert_wire(p.rules[2].wire, p.rules[2].wire_len, "b.ml");
+	policy_free(&p);
+}
+
+static void test_directory_errors(void **state)
+{
+	const char *dir = *state;
+	char want[8192], path[4096];
+	struct mxg_policy p;
+
+	write_file(dir, "a.policy", "allow a.ml\n", 0644);
+	write_file(dir, "b.policy", "# second\nallow a.ml\n", 0644);
+	policy_init(&p);
+	assert_int_equal(load_path(&p, dir), 1);
+	snprintf(want, sizeof(want),
+		 "test: %s/b.policy:2: duplicate rule for 'a.ml' (first at %s/a.policy:1)\n",
+		 dir, dir);
+	assert_string_equal(warned, want);
+	policy_free(&p);
+
+	snprintf(path, sizeof(path), "%s/missing.policy", dir);
+	policy_init(&p);
+	assert_int_equal(load_path(&p, path), 1);
+	snprintf(want, sizeof(want), "test: %s: No such file or directory\n",
+		 path);
+	assert_string_equal(warned, want);
+	policy_free(&p);
+}
+
+static void test_world_writable(void **state)
+{
+	const char *dir = *state;
+	char want[8192], path[4096];
+	struct mxg_policy p;
+
+	write_file(dir, "open.policy", "allow a.ml\n", 0666);
+	snprintf(path, sizeof(path), "%s/open.policy", dir);
+	policy_init(&p);
+	assert_int_equal(load_path(&p, path), 1);
+	snprintf(want, sizeof(want),
+		 "test: %s: refusing a policy file that anyone may write\n",
+		 path);
+	assert_string_equal(warned, want);
+	assert_int_equal(p.n, 0);
+	policy_free(&p);
+}
+
+/* The reload pattern: load into a fresh policy, keep the old on failure. */
+static void test_bad_reload_keeps_old(void **state)
+{
+	const char *dir = *state;
+	struct mxg_policy cur, next;
+	char path[4096];
+
+	write_file(dir, "mil.policy", "lookalike ml of mil\n", 0644);
+	policy_init(&cur);
+	assert_int_equal(load_path(&cur, dir), 0);
+
+	write_file(dir, "mil.policy", "lookalike ml of mil\nallow\n", 0644);
+	snprintf(path, sizeof(path), "%s/mil.policy", dir);
+	policy_init(&next);
+	assert_int_equal(load_path(&next, dir), 1);
+	policy_free(&next);
+
+	assert_int_equal(cur.n, 1);
+	assert_string_equal(cur.rules[0].file, path);
+	assert_int_equal(match(&cur, "army.ml"), 0);
+	policy_free(&cur);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_file),
+		cmocka_unit_test(test_each_error),
+		cmocka_unit_test(test_protected_length),
+		cmocka_unit_test(test_line_length_and_nul),
+		cmocka_unit_test(test_duplicate),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_match_label_boundary),
+		cmocka_unit_test(test_match_most_specific),
+		cmocka_unit_test(test_add_and_hand_appended),
+		cmocka_unit_test(test_many_rules),
+		cmocka_unit_test_setup_teardown(test_directory_order,
+						dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_directory_errors,
+						dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_world_writable,
+						dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_reload_keeps_old,
+						dir_setup, dir_teardown),
+	};
+
+	log_init("test", LOG_LVL_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
