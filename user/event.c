@@ -50,10 +50,41 @@ static void format_time(__u64 ts_ns, char *out, size_t sz)
 		 (wall_ns % 1000000000LL) / 1000);
 }
 
+/*
+ * The process may be gone by the time we read its connect event (an MTA
+ * child exits right after a refused connect), so remember the executable
+ * seen at its earlier DNS events.  A small direct-mapped cache is enough:
+ * a miss only loses an optional field.
+ */
+#define EXE_CACHE 256
+
+static struct {
+	__u32 tgid;
+	char exe[PATH_MAX];
+} exe_cache[EXE_CACHE];
+
+static const char *executable(__u32 tgid)
+{
+	char link[64], exe[PATH_MAX];
+	unsigned int slot = tgid % EXE_CACHE;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%u/exe", tgid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		exe_cache[slot].tgid = tgid;
+		memcpy(exe_cache[slot].exe, exe, n + 1);
+	}
+	if (exe_cache[slot].tgid == tgid && exe_cache[slot].exe[0])
+		return exe_cache[slot].exe;
+	return NULL;
+}
+
 static void write_process(struct jw *w, const struct mxg_event *ev)
 {
-	char link[64], exe[PATH_MAX], comm[sizeof(ev->comm) + 1];
-	ssize_t n;
+	char link[64], comm[sizeof(ev->comm) + 1];
+	const char *exe;
 
 	memcpy(comm, ev->comm, sizeof(ev->comm));
 	comm[sizeof(ev->comm)] = '\0';
@@ -61,11 +92,9 @@ static void write_process(struct jw *w, const struct mxg_event *ev)
 	jw_u64(w, "pid", ev->tgid);
 	jw_u64(w, "thread_id", ev->pid);
 	jw_str(w, "name", comm);
-	/* Best effort: the process may be gone by the time we read. */
-	snprintf(link, sizeof(link), "/proc/%u/exe", ev->tgid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n > 0)
-		jw_strn(w, "executable", exe, n);
+	exe = executable(ev->tgid);
+	if (exe)
+		jw_str(w, "executable", exe);
 	jw_obj_close(w);
 	jw_obj_open(w, "user");
 	snprintf(link, sizeof(link), "%u", ev->uid);
@@ -89,10 +118,11 @@ static void write_event_class(struct jw *w, const struct mxg_event *ev)
 		action = "tainted";
 	}
 	jw_obj_open(w, "event");
-	jw_str(w, "kind", "alert");
+	/* A taint is context for the alerts around it, not an alert. */
+	jw_str(w, "kind", ev->type == MXG_EV_TAINT ? "event" : "alert");
 	jw_str(w, "module", "mxguard");
 	jw_arr_open(w, "category");
-	jw_str(w, NULL, ev->type == MXG_EV_CONNECT ? "network" : "network");
+	jw_str(w, NULL, "network");
 	jw_arr_close(w);
 	jw_arr_open(w, "type");
 	jw_str(w, NULL, ev->type == MXG_EV_CONNECT ? "connection" : "protocol");

@@ -221,9 +221,12 @@ const char *next_event(struct tctx *t, const char *action, int timeout_ms)
 
 	snprintf(want, sizeof(want), "\"action\":\"%s\"", action ? action : "");
 	for (;;) {
-		while (pop_line(t))
+		while (pop_line(t)) {
+			if (getenv("MXG_TEST_VERBOSE"))
+				fprintf(stderr, "  event: %s\n", t->line);
 			if (!action || strstr(t->line, want))
 				return t->line;
+		}
 		if (now_ms() >= deadline ||
 		    poll(&p, 1, deadline - now_ms()) != 1)
 			return NULL;
