@@ -327,8 +327,11 @@ static __always_inline struct mxg_taint *taint_live(void *map, void *key,
 	struct mxg_taint *t = bpf_map_lookup_elem(map, key);
 
 	if (t && t->expires_ns <= now) {
-		bpf_map_delete_elem(map, key);
-		count(MXG_CNT_TAINT_EXPIRED);
+		if (!bpf_map_delete_elem(map, key)) {
+			count(MXG_CNT_TAINT_EXPIRED);
+			if (map == (void *)&taint_proc)
+				count(MXG_CNT_PROC_EXPIRED);
+		}
 		return NULL;
 	}
 	return t;

@@ -97,6 +97,16 @@ static __always_inline void remember_name(struct mxg_scratch *s)
 	bpf_map_update_elem(&names, &s->name_hash, s->name, BPF_ANY);
 }
 
+/* Insert or replace, counting new keys so evictions can be derived. */
+static __always_inline void put_proc(struct mxg_proc_key *pk,
+				     struct mxg_taint *t)
+{
+	if (!bpf_map_update_elem(&taint_proc, pk, t, BPF_NOEXIST))
+		count(MXG_CNT_PROC_NEW);
+	else
+		bpf_map_update_elem(&taint_proc, pk, t, BPF_ANY);
+}
+
 static __always_inline void record_addr(struct mxg_scratch *s,
 					struct mxg_config *cfg,
 					const __u8 *addr, __u32 ttl, __u16 qtype)
@@ -118,7 +128,7 @@ static __always_inline void record_addr(struct mxg_scratch *s,
 		if (!s->owner.tgid)
 			return;
 		t.verdict = MXG_VERDICT_CLEAN;
-		bpf_map_update_elem(&taint_proc, &pk, &t, BPF_ANY);
+		put_proc(&pk, &t);
 		count(MXG_CNT_CLEAN_RECORDS);
 		return;
 	}
@@ -127,12 +137,8 @@ static __always_inline void record_addr(struct mxg_scratch *s,
 	t.protected_hash = s->protected_hash;
 	t.rule_id = s->rule_id;
 	t.action = s->action;
-	if (s->tainted == 1 && s->owner.tgid) {
-		if (!bpf_map_update_elem(&taint_proc, &pk, &t, BPF_NOEXIST))
-			count(MXG_CNT_TAINT_NEW);
-		else
-			bpf_map_update_elem(&taint_proc, &pk, &t, BPF_ANY);
-	}
+	if (s->tainted == 1 && s->owner.tgid)
+		put_proc(&pk, &t);
 	uk.cgroup_id = s->owner.cgroup_id;
 	__builtin_memcpy(uk.addr, addr, 16);
 	bpf_map_update_elem(&taint_unit, &uk, &t, BPF_ANY);

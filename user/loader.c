@@ -352,6 +352,59 @@ int loader_counters(const struct mxg_loader *l, __u64 out[MXG_CNT__MAX])
 	return 0;
 }
 
+const char *const mxg_counter_names[MXG_CNT__MAX] = {
+	[MXG_CNT_PACKETS] = "dns_packets",
+	[MXG_CNT_PARSED] = "dns_parsed",
+	[MXG_CNT_MALFORMED] = "dns_malformed",
+	[MXG_CNT_TRUNCATED] = "dns_truncated_parse",
+	[MXG_CNT_QUERY_MATCH] = "lookalike_queries",
+	[MXG_CNT_TAINTS] = "taints",
+	[MXG_CNT_PROC_NEW] = "process_records_new",
+	[MXG_CNT_PROC_EXPIRED] = "process_records_expired",
+	[MXG_CNT_TAINT_EXPIRED] = "records_expired",
+	[MXG_CNT_CLEAN_RECORDS] = "clean_records",
+	[MXG_CNT_TNAMES] = "tainted_names",
+	[MXG_CNT_CONNECTS] = "monitored_connects",
+	[MXG_CNT_ALERTS] = "alerts",
+	[MXG_CNT_BLOCKS] = "blocks",
+	[MXG_CNT_RB_DROPS] = "ringbuf_drops",
+	[MXG_CNT_NO_OWNER] = "dns_no_owner",
+};
+
+long long loader_evictions(const struct mxg_loader *l,
+			   const __u64 cnt[MXG_CNT__MAX])
+{
+	int fd = bpf_map__fd(l->skel->maps.taint_proc);
+	struct mxg_proc_key key, next;
+	long long live = 0, ev;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		live++;
+	}
+	ev = (long long)cnt[MXG_CNT_PROC_NEW] -
+	     (long long)cnt[MXG_CNT_PROC_EXPIRED] - live;
+	return ev > 0 ? ev : 0;
+}
+
+void loader_log_counters(const struct mxg_loader *l)
+{
+	__u64 cnt[MXG_CNT__MAX];
+	char line[1024];
+	size_t n = 0;
+	int i;
+
+	if (loader_counters(l, cnt))
+		return;
+	for (i = 0; i < MXG_CNT__MAX && n < sizeof(line); i++)
+		n += snprintf(line + n, sizeof(line) - n, "%s=%llu ",
+			      mxg_counter_names[i], (unsigned long long)cnt[i]);
+	pr_info("counters: %sevictions=%lld\n", line,
+		loader_evictions(l, cnt));
+}
+
 void loader_close(struct mxg_loader *l)
 {
 	mxguard_bpf__destroy(l->skel);

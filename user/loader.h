@@ -39,6 +39,13 @@ int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p);
 int loader_events_fd(const struct mxg_loader *l);
 /* Sum of the per-CPU counters, indexed by enum mxg_counter. */
 int loader_counters(const struct mxg_loader *l, __u64 out[MXG_CNT__MAX]);
+/* Stable names of the counters, for logs and metrics. */
+extern const char *const mxg_counter_names[MXG_CNT__MAX];
+/* taint_proc records lost to LRU eviction (derived; see abi.h). */
+long long loader_evictions(const struct mxg_loader *l,
+			   const __u64 cnt[MXG_CNT__MAX]);
+/* One line with every counter, for logs. */
+void loader_log_counters(const struct mxg_loader *l);
 /* Release user-space handles; pinned enforcement stays. */
 void loader_close(struct mxg_loader *l);
 /* Detach every program and remove every pin under @pin_dir. */

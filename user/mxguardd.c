@@ -317,6 +317,7 @@ static int serve(struct mxg_policy *policy)
 	notify("READY=1");
 	err = run_events(&l, &ec);
 	notify("STOPPING=1");
+	loader_log_counters(&l);
 	pr_info("exiting; enforcement stays pinned in %s\n", opt.set.pin_dir);
 	jw_free(&ec.jw);
 	loader_close(&l);

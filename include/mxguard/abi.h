@@ -60,8 +60,9 @@ enum mxg_counter {
 	MXG_CNT_TRUNCATED,	/* beyond a bound in limits.h */
 	MXG_CNT_QUERY_MATCH,	/* queries that matched a lookalike rule */
 	MXG_CNT_TAINTS,		/* (process, address) taints written */
-	MXG_CNT_TAINT_NEW,	/* ... of which were new keys */
-	MXG_CNT_TAINT_EXPIRED,	/* taints found expired and removed */
+	MXG_CNT_PROC_NEW,	/* new keys in taint_proc (clean or not) */
+	MXG_CNT_PROC_EXPIRED,	/* taint_proc records removed on expiry */
+	MXG_CNT_TAINT_EXPIRED,	/* expired records removed, all levels */
 	MXG_CNT_CLEAN_RECORDS,	/* clean resolutions recorded */
 	MXG_CNT_TNAMES,		/* names tainted via CNAME/MX/SRV */
 	MXG_CNT_CONNECTS,	/* connects on monitored ports */
@@ -71,6 +72,11 @@ enum mxg_counter {
 	MXG_CNT_NO_OWNER,	/* DNS answer on a socket with no known owner */
 	MXG_CNT__MAX,
 };
+
+/*
+ * LRU maps evict without telling anyone.  User space derives the evictions
+ * of taint_proc as PROC_NEW - PROC_EXPIRED - (entries still in the map).
+ */
 
 struct mxg_config {
 	__u64 hash_seed;
