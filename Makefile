@@ -122,7 +122,7 @@ $(BENCH): tests/bench/bench.c $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -lm -o $@
 
-check: check-unit check-bpf
+check: check-unit check-bpf check-e2e
 
 check-unit: $(UNIT_TESTS)
 	$(Q)set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
@@ -149,8 +149,8 @@ fuzz: $(FUZZERS)
 		mkdir -p $$f.corpus; echo "== $$f ($(FUZZ_TIME) s)"; \
 		$$f -max_total_time=$(FUZZ_TIME) $$f.corpus; done
 
-vmtest: $(BPF_TEST) $(UNIT_TESTS) $(PROGS)
-	$(Q)vmtest/run.sh $(if $(KERNEL),$(KERNEL),$(KERNELS))
+include tests/e2e/e2e.mk
+include vmtest/vmtest.mk
 
 # --- install -------------------------------------------------------------
 

@@ -1,15 +1,12 @@
 #!/bin/bash
-# Install every build and test dependency from Debian.  Idempotent: when all
-# packages are present it only checks and returns.
+# Install every build and test dependency from Debian: the packages listed in
+# .ci/packages/*.list (one per line, '#' comments).  Idempotent: when all are
+# present it only checks and returns.
 set -euo pipefail
+cd "$(dirname "$0")"
 
-PKGS=(
-	make gcc clang llvm pkg-config git
-	libbpf-dev bpftool libelf-dev zlib1g-dev
-	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libnl-idiag-3-dev
-	libcmocka-dev libpsl-dev libidn2-dev
-	iproute2 python3 valgrind
-)
+mapfile -t PKGS < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' packages/*.list |
+	sort -u)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -18,14 +15,19 @@ for p in "${PKGS[@]}"; do
 		missing+=("$p")
 	fi
 done
-if [ ${#missing[@]} -eq 0 ]; then
-	exit 0
-fi
+[ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: need root to install: ${missing[*]}" >&2
 	exit 1
 fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks questions at install time; answer them up front.
+if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
+	echo "postfix postfix/main_mailer_type select No configuration" |
+		debconf-set-selections
+	echo "postfix postfix/mailname string mailhost.test" |
+		debconf-set-selections
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,3 @@
+# VM test matrix: owned by vmtest/.
+.PHONY: vmtest
+vmtest:
