@@ -17,8 +17,9 @@ DESTDIR		?=
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 LIBS_PKG	:= libbpf libelf zlib libnl-3.0 libnl-idiag-3.0
-LIBS		:= $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null)
-LIBS_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null)
+SERVICE_PKG	:= libcap
+LIBS		:= $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/null)
+LIBS_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/null)
 
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -g -O2
@@ -41,12 +42,17 @@ SKELS		:= $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 
 # Modules of the daemon that need no skeleton (also used by unit tests).
 CORE_SRCS	:= user/log.c user/name.c user/policy.c user/json.c
-# Modules that drive the kernel side.
-KERN_SRCS	:= user/loader.c user/cgroup.c user/event.c
+# Modules shared by both programs (no skeleton needed).
+CTL_SRCS	:= user/control.c user/check.c user/config.c
+# Modules that drive the kernel side, and the service around it.
+KERN_SRCS	:= user/loader.c user/cgroup.c user/event.c user/cgpath.c \
+		   user/output.c user/ratelimit.c user/sockdiag.c user/caps.c \
+		   user/daemon.c user/commands.c $(CTL_SRCS)
 CORE_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
+CTL_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CTL_SRCS))
 KERN_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(KERN_SRCS))
 
-PROGS		:= $(OUTPUT)/mxguardd
+PROGS		:= $(OUTPUT)/mxguardd $(OUTPUT)/mxguardctl
 UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TEST	:= $(OUTPUT)/tests/bpf_test
 PKT_TEST	:= $(OUTPUT)/tests/bpf_packets
@@ -104,17 +110,21 @@ $(OUTPUT)/mxguardd: $(OUTPUT)/user/mxguardd.o $(CORE_OBJS) $(KERN_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
 
+$(OUTPUT)/mxguardctl: $(OUTPUT)/user/mxguardctl.o $(CORE_OBJS) $(CTL_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+
 # --- tests ---------------------------------------------------------------
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(CORE_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -lcmocka -o $@
 
-$(BPF_TEST): $(BPF_TEST_SRCS) $(wildcard tests/bpf/*.h) $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
+$(BPF_TEST): $(BPF_TEST_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(BPF_TEST_SRCS) $(CORE_OBJS) $(KERN_OBJS) $(LIBS) -o $@
 
-$(PKT_TEST): $(PKT_TEST_SRCS) $(wildcard tests/bpf/*.h) $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
+$(PKT_TEST): $(PKT_TEST_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(PKT_TEST_SRCS) $(CORE_OBJS) $(KERN_OBJS) $(LIBS) -o $@
 

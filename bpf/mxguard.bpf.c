@@ -150,22 +150,26 @@ static __always_inline void load_owner(struct __sk_buff *skb,
 }
 
 static __always_inline void emit_query(struct mxg_scratch *s,
-				       struct mxg_config *cfg, __u16 qtype)
+				       struct mxg_config *cfg, __u16 qtype,
+				       __u32 type)
 {
-	struct mxg_event *ev = event_reserve(MXG_EV_DNS_LOOKALIKE);
+	struct mxg_event *ev = event_reserve(type);
 
 	if (!ev)
 		return;
 	event_owner(ev, &s->owner);
-	ev->protected_hash = s->rule.protected_hash;
-	ev->rule_id = s->rule.rule_id;
-	ev->action = s->rule.action;
+	if (type == MXG_EV_DNS_LOOKALIKE) {
+		ev->protected_hash = s->rule.protected_hash;
+		ev->rule_id = s->rule.rule_id;
+		ev->action = s->rule.action;
+	}
 	ev->mode = cfg->mode;
 	ev->scope = MXG_SCOPE_NONE;
 	ev->qtype = qtype;
 	__builtin_memcpy(ev->name, s->qname, MXG_NAME_MAX);
 	__builtin_memcpy(ev->origin, s->qname, MXG_NAME_MAX);
-	copy_protected(ev->protected_name, s->rule.protected_hash);
+	if (type == MXG_EV_DNS_LOOKALIKE)
+		copy_protected(ev->protected_name, s->rule.protected_hash);
 	bpf_ringbuf_submit(ev, 0);
 }
 
@@ -277,10 +281,13 @@ static __always_inline void dns_packet(struct __sk_buff *skb, int egress)
 		remember_name(s);
 		if (egress) {
 			count(MXG_CNT_QUERY_MATCH);
-			emit_query(s, cfg, qtype);
+			emit_query(s, cfg, qtype, MXG_EV_DNS_LOOKALIKE);
 		}
 	} else if (!matched && !egress) {
 		question_taint(s);
+	} else if (!matched && qtype == DNS_T_MX) {
+		/* The daemon's slower second look (edit distance, IDN). */
+		emit_query(s, cfg, qtype, MXG_EV_MX_QUERY);
 	}
 	if (egress) {
 		count(MXG_CNT_PARSED);

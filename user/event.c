@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Alert fields follow the Elastic Common Schema where a field exists
- * (@timestamp, event.*, process.*, user.id, destination.*, dns.question.name)
- * so SIEMs map them without work; the rest lives under "mxguard".
+ * (@timestamp, message, event.*, process.*, user.id, destination.*,
+ * dns.question.name) so SIEMs map them without work; the rest lives under
+ * "mxguard".  docs/alert.schema.json describes every field.
  */
 #include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cgpath.h"
 #include "event.h"
-#include "log.h"
+#include "lookalike_api.h"
 #include "name.h"
 
 static const char *const mode_names[] = { "block", "alert" };
@@ -27,6 +28,36 @@ void event_format_addr(const __u8 addr[16], char *out, size_t sz)
 		inet_ntop(AF_INET, addr + 12, out, sz);
 	else
 		inet_ntop(AF_INET6, addr, out, sz);
+}
+
+const struct mxg_policy_rule *event_rule(const struct mxg_event *ev,
+					 const struct mxg_policy *policy)
+{
+	size_t idx = ev->rule_id & 0xffffffu;	/* see MXG_RULE_INDEX */
+
+	if (!policy || idx >= policy->n || ev->type == MXG_EV_LOST)
+		return NULL;
+	return &policy->rules[idx];
+}
+
+const char *event_action(const struct mxg_event *ev)
+{
+	switch (ev->type) {
+	case MXG_EV_CONNECT:
+		return ev->outcome == MXG_OUTCOME_BLOCKED ? "blocked" :
+							    "alerted";
+	case MXG_EV_DNS_LOOKALIKE:
+		return "dns-lookalike-query";
+	case MXG_EV_TAINT:
+		return "tainted";
+	case MXG_EV_DESTROYED:
+		return "connection-destroyed";
+	case MXG_EV_SUSPECT:
+		return "lookalike-suspected";
+	case MXG_EV_LOST:
+		return "events-lost";
+	}
+	return "unknown";
 }
 
 /* Event times are CLOCK_MONOTONIC (bpf_ktime_get_ns); SOCs want UTC. */
@@ -53,8 +84,7 @@ static void format_time(__u64 ts_ns, char *out, size_t sz)
 /*
  * The process may be gone by the time we read its connect event (an MTA
  * child exits right after a refused connect), so remember the executable
- * seen at its earlier DNS events.  A small direct-mapped cache is enough:
- * a miss only loses an optional field.
+ * seen at its earlier DNS events.  A miss only loses an optional field.
  */
 #define EXE_CACHE 256
 
@@ -81,140 +111,223 @@ static const char *executable(__u32 tgid)
 	return NULL;
 }
 
-static void write_process(struct jw *w, const struct mxg_event *ev)
-{
-	char link[64], comm[sizeof(ev->comm) + 1];
-	const char *exe;
+/* Decoded strings of one event. */
+struct names {
+	char ts[64], addr[INET6_ADDRSTRLEN], comm[17];
+	char origin[MXG_NAME_TEXT_MAX], name[MXG_NAME_TEXT_MAX];
+	char protected[MXG_NAME_TEXT_MAX], suffix[MXG_NAME_TEXT_MAX];
+	char unit[256];
+	const char *cgroup;
+	const struct mxg_policy_rule *rule;
+};
 
-	memcpy(comm, ev->comm, sizeof(ev->comm));
-	comm[sizeof(ev->comm)] = '\0';
-	jw_obj_open(w, "process");
-	jw_u64(w, "pid", ev->tgid);
-	jw_u64(w, "thread_id", ev->pid);
-	jw_str(w, "name", comm);
-	exe = executable(ev->tgid);
-	if (exe)
-		jw_str(w, "executable", exe);
-	jw_obj_close(w);
-	jw_obj_open(w, "user");
-	snprintf(link, sizeof(link), "%u", ev->uid);
-	jw_str(w, "id", link);
-	jw_obj_close(w);
+static void decode(struct names *n, const struct mxg_event *ev,
+		   const struct mxg_policy *policy)
+{
+	format_time(ev->ts_ns, n->ts, sizeof(n->ts));
+	event_format_addr(ev->addr, n->addr, sizeof(n->addr));
+	memcpy(n->comm, ev->comm, 16);
+	n->comm[16] = '\0';
+	mxg_name_format(ev->origin, sizeof(ev->origin), n->origin,
+			sizeof(n->origin));
+	mxg_name_format(ev->name, sizeof(ev->name), n->name, sizeof(n->name));
+	mxg_name_format(ev->protected_name, sizeof(ev->protected_name),
+			n->protected, sizeof(n->protected));
+	n->rule = event_rule(ev, policy);
+	n->suffix[0] = '\0';
+	if (n->rule)
+		mxg_name_format(n->rule->wire, n->rule->wire_len, n->suffix,
+				sizeof(n->suffix));
+	n->cgroup = ev->cgroup_id ? cgpath_lookup(ev->cgroup_id) : NULL;
+	if (!n->cgroup || cgpath_unit(n->cgroup, n->unit, sizeof(n->unit)))
+		n->unit[0] = '\0';
+}
+
+static int has_destination(const struct mxg_event *ev)
+{
+	return ev->type == MXG_EV_CONNECT || ev->type == MXG_EV_TAINT ||
+	       ev->type == MXG_EV_DESTROYED;
+}
+
+void event_to_text(char *out, size_t sz, const struct mxg_event *ev,
+		   const struct mxg_policy *policy,
+		   const struct alert_extra *x)
+{
+	struct names n;
+	size_t len;
+
+	decode(&n, ev, policy);
+	if (ev->type == MXG_EV_LOST) {
+		snprintf(out, sz, "events-lost: %llu events dropped by the "
+			 "ring buffer", x ? x->lost : 0);
+		return;
+	}
+	len = snprintf(out, sz, "%s %s[%u]", event_action(ev), n.comm,
+		       ev->tgid);
+	if (has_destination(ev) && len < sz)
+		len += snprintf(out + len, sz - len, " -> %s%s%.0u", n.addr,
+				ev->dport ? ":" : "", ev->dport);
+	if (len < sz)
+		len += snprintf(out + len, sz - len, " %s%s%s imitates %s",
+				ev->type == MXG_EV_SUSPECT ? n.name : n.origin,
+				strcmp(n.name, n.origin) &&
+				ev->type != MXG_EV_SUSPECT ? " via " : "",
+				strcmp(n.name, n.origin) &&
+				ev->type != MXG_EV_SUSPECT ? n.name : "",
+				n.protected);
+	if (n.rule && len < sz)
+		len += snprintf(out + len, sz - len, " (rule %s at %s:%d)",
+				n.suffix, n.rule->file, n.rule->line);
+	if (x && x->repeats && len < sz)
+		snprintf(out + len, sz - len, ", repeated %llu times",
+			 x->repeats);
 }
 
 static void write_event_class(struct jw *w, const struct mxg_event *ev)
 {
-	const char *action = "dns-lookalike-query", *outcome = "unknown";
-	const char *type = "info";
+	const char *outcome = "unknown", *type = "info", *cat = "network";
 
 	if (ev->type == MXG_EV_CONNECT) {
-		action = ev->outcome == MXG_OUTCOME_BLOCKED ? "blocked" :
-							      "alerted";
 		outcome = ev->outcome == MXG_OUTCOME_BLOCKED ? "failure" :
 							       "success";
 		type = ev->outcome == MXG_OUTCOME_BLOCKED ? "denied" :
 							    "allowed";
-	} else if (ev->type == MXG_EV_TAINT) {
-		action = "tainted";
+	} else if (ev->type == MXG_EV_DESTROYED) {
+		outcome = "success";
+		type = "end";
+	} else if (ev->type == MXG_EV_LOST) {
+		cat = "host";
+		type = "error";
 	}
 	jw_obj_open(w, "event");
-	/* A taint is context for the alerts around it, not an alert. */
-	jw_str(w, "kind", ev->type == MXG_EV_TAINT ? "event" : "alert");
+	/* Taints and lost-event notes are context, not alerts. */
+	jw_str(w, "kind", ev->type == MXG_EV_TAINT || ev->type == MXG_EV_LOST ?
+			  "event" : "alert");
 	jw_str(w, "module", "mxguard");
 	jw_arr_open(w, "category");
-	jw_str(w, NULL, "network");
+	jw_str(w, NULL, cat);
 	jw_arr_close(w);
 	jw_arr_open(w, "type");
-	jw_str(w, NULL, ev->type == MXG_EV_CONNECT ? "connection" : "protocol");
+	jw_str(w, NULL, ev->type == MXG_EV_CONNECT ||
+			ev->type == MXG_EV_DESTROYED ? "connection" :
+			ev->type == MXG_EV_LOST ? "info" : "protocol");
 	jw_str(w, NULL, type);
 	jw_arr_close(w);
-	jw_str(w, "action", action);
+	jw_str(w, "action", event_action(ev));
 	jw_str(w, "outcome", outcome);
 	jw_obj_close(w);
 }
 
-static void write_mxguard(struct jw *w, const struct mxg_event *ev,
-			  const struct mxg_policy *policy, const char *origin,
-			  const char *name)
+static void write_process(struct jw *w, const struct mxg_event *ev,
+			  const struct names *n)
 {
-	const struct mxg_policy_rule *r = NULL;
-	char buf[MXG_NAME_TEXT_MAX];
+	const char *exe = executable(ev->tgid);
+	char uid[16];
+
+	jw_obj_open(w, "process");
+	jw_u64(w, "pid", ev->tgid);
+	jw_u64(w, "thread_id", ev->pid);
+	jw_str(w, "name", n->comm);
+	if (exe)
+		jw_str(w, "executable", exe);
+	jw_obj_close(w);
+	snprintf(uid, sizeof(uid), "%u", ev->uid);
+	jw_obj_open(w, "user");
+	jw_str(w, "id", uid);
+	jw_obj_close(w);
+}
+
+/* Recipient domain -> MX (or other target) -> address. */
+static void write_path(struct jw *w, const struct mxg_event *ev,
+		       const struct names *n)
+{
+	jw_arr_open(w, "path");
+	jw_str(w, NULL, n->origin);
+	if (strcmp(n->name, n->origin))
+		jw_str(w, NULL, n->name);
+	if (has_destination(ev))
+		jw_str(w, NULL, n->addr);
+	jw_arr_close(w);
+}
+
+static void write_mxguard(struct jw *w, const struct mxg_event *ev,
+			  const struct names *n, const struct alert_extra *x)
+{
+	const char *fuzzer = n->rule ? lookalike_fuzzer_name(n->rule->origin) :
+				       NULL;
 
 	jw_obj_open(w, "mxguard");
-	jw_str(w, "lookalike", origin);
-	mxg_name_format(ev->protected_name, sizeof(ev->protected_name), buf,
-			sizeof(buf));
-	jw_str(w, "protected", buf);
-	jw_str(w, "resolved_name", name);
+	jw_str(w, "lookalike", ev->type == MXG_EV_SUSPECT ? n->name : n->origin);
+	jw_str(w, "protected", n->protected);
+	jw_str(w, "resolved_name", n->name);
+	write_path(w, ev, n);
 	jw_str(w, "mode", ev->mode < 2 ? mode_names[ev->mode] : "unknown");
 	jw_str(w, "scope", ev->scope < 4 ? scope_names[ev->scope] : "unknown");
 	jw_str(w, "action", ev->action == MXG_ACTION_BLOCK ? "block" : "alert");
-	if (policy && (size_t)ev->rule_id < policy->n)
-		r = &policy->rules[ev->rule_id];
-	if (r) {
+	if (n->rule) {
 		jw_obj_open(w, "rule");
-		mxg_name_format(r->wire, r->wire_len, buf, sizeof(buf));
-		jw_str(w, "suffix", buf);
-		jw_str(w, "file", r->file);
-		jw_u64(w, "line", r->line);
+		jw_str(w, "suffix", n->suffix);
+		jw_str(w, "file", n->rule->file);
+		jw_u64(w, "line", n->rule->line);
+		jw_str(w, "fuzzer", fuzzer ? fuzzer : "rule");
 		jw_obj_close(w);
 	}
+	if (x && ev->type == MXG_EV_SUSPECT) {
+		jw_str(w, "method", x->method ? x->method : "unknown");
+		jw_u64(w, "distance", x->distance);
+		jw_bool(w, "added_to_policy", x->added_to_policy);
+	}
 	jw_u64(w, "cgroup_id", ev->cgroup_id);
+	if (n->cgroup)
+		jw_str(w, "cgroup", n->cgroup);
+	if (n->unit[0])
+		jw_str(w, "unit", n->unit);
 	jw_obj_open(w, "resolver");
 	jw_u64(w, "pid", ev->resolver_tgid);
 	jw_u64(w, "cgroup_id", ev->resolver_cgroup);
 	jw_obj_close(w);
 	if (ev->type == MXG_EV_TAINT)
 		jw_u64(w, "ttl", ev->ttl);
+	if (x && x->repeats)
+		jw_u64(w, "repeated", x->repeats);
+	if (x && ev->type == MXG_EV_LOST)
+		jw_u64(w, "lost", x->lost);
 	jw_obj_close(w);
 }
 
 void event_to_json(struct jw *w, const struct mxg_event *ev,
-		   const struct mxg_policy *policy)
+		   const struct mxg_policy *policy,
+		   const struct alert_extra *x)
 {
-	char ts[64], addr[INET6_ADDRSTRLEN];
-	char origin[MXG_NAME_TEXT_MAX], name[MXG_NAME_TEXT_MAX];
+	char msg[2048];
+	struct names n;
 
+	decode(&n, ev, policy);
+	event_to_text(msg, sizeof(msg), ev, policy, x);
 	jw_reset(w);
-	format_time(ev->ts_ns, ts, sizeof(ts));
-	mxg_name_format(ev->origin, sizeof(ev->origin), origin, sizeof(origin));
-	mxg_name_format(ev->name, sizeof(ev->name), name, sizeof(name));
 	jw_obj_open(w, NULL);
-	jw_str(w, "@timestamp", ts);
+	jw_str(w, "@timestamp", n.ts);
+	jw_str(w, "message", msg);
 	write_event_class(w, ev);
-	write_process(w, ev);
-	if (ev->type != MXG_EV_DNS_LOOKALIKE) {
-		event_format_addr(ev->addr, addr, sizeof(addr));
+	if (ev->type == MXG_EV_LOST) {
+		write_mxguard(w, ev, &n, x);
+		jw_obj_close(w);
+		return;
+	}
+	write_process(w, ev, &n);
+	if (has_destination(ev)) {
 		jw_obj_open(w, "destination");
-		jw_str(w, "ip", addr);
-		if (ev->type == MXG_EV_CONNECT)
+		jw_str(w, "ip", n.addr);
+		if (ev->dport)
 			jw_u64(w, "port", ev->dport);
 		jw_obj_close(w);
 	}
 	jw_obj_open(w, "dns");
 	jw_obj_open(w, "question");
-	jw_str(w, "name", ev->type == MXG_EV_CONNECT ? origin : name);
+	jw_str(w, "name", ev->type == MXG_EV_TAINT ||
+			  ev->type == MXG_EV_SUSPECT ? n.name : n.origin);
 	jw_obj_close(w);
 	jw_obj_close(w);
-	write_mxguard(w, ev, policy, origin, name);
+	write_mxguard(w, ev, &n, x);
 	jw_obj_close(w);
-}
-
-int event_handle(void *ctx, void *data, size_t size)
-{
-	struct event_ctx *ec = ctx;
-
-	if (size < sizeof(struct mxg_event)) {
-		pr_warn("short event (%zu bytes): ABI mismatch\n", size);
-		return 0;
-	}
-	event_to_json(&ec->jw, data, ec->policy);
-	if (ec->json_out) {
-		fprintf(ec->json_out, "%s\n", jw_cstr(&ec->jw));
-		fflush(ec->json_out);
-	}
-	if (ec->use_syslog)
-		syslog(LOG_WARNING, "%s", jw_cstr(&ec->jw));
-	ec->emitted++;
-	return 0;
 }

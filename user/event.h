@@ -1,28 +1,43 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Turning ring-buffer events into alerts. */
+/* Turning datapath events (and the daemon's own findings) into alerts. */
 #ifndef MXGUARD_EVENT_H
 #define MXGUARD_EVENT_H
 
-#include <stdio.h>
+#include <stddef.h>
 
 #include "mxguard/abi.h"
 #include "json.h"
 #include "policy.h"
 
-struct event_ctx {
-	const struct mxg_policy *policy;	/* for rule file:line */
-	FILE *json_out;				/* JSON lines, or NULL */
-	int use_syslog;				/* one line per alert */
-	unsigned long long emitted;
-	struct jw jw;
+/* Events made in user space share struct mxg_event's layout. */
+enum mxg_user_event {
+	MXG_EV_DESTROYED = 100,		/* an open connection was destroyed */
+	MXG_EV_SUSPECT = 101,		/* second look: a likely lookalike */
+	MXG_EV_LOST = 102,		/* the ring buffer dropped events */
+};
+
+struct alert_extra {
+	unsigned long long repeats;	/* >0: summary of suppressed repeats */
+	unsigned long long lost;	/* MXG_EV_LOST: how many */
+	const char *method;		/* MXG_EV_SUSPECT: how it was found */
+	unsigned int distance;
+	int added_to_policy;		/* MXG_EV_SUSPECT in block mode */
 };
 
 /* Write the JSON form of @ev into @w (reset first). */
 void event_to_json(struct jw *w, const struct mxg_event *ev,
-		   const struct mxg_policy *policy);
-/* ring_buffer__new() callback; @ctx is a struct event_ctx. */
-int event_handle(void *ctx, void *data, size_t size);
+		   const struct mxg_policy *policy,
+		   const struct alert_extra *x);
+/* One human line ("BLOCKED smtp[42] -> 192.0.2.25:25 ..."), no newline. */
+void event_to_text(char *out, size_t sz, const struct mxg_event *ev,
+		   const struct mxg_policy *policy,
+		   const struct alert_extra *x);
+/* "blocked", "alerted", "tainted", ...: the ECS event.action. */
+const char *event_action(const struct mxg_event *ev);
 /* "192.0.2.1" for v4-mapped addresses, else RFC 5952 IPv6. */
 void event_format_addr(const __u8 addr[16], char *out, size_t sz);
+/* The rule an event refers to, or NULL. */
+const struct mxg_policy_rule *event_rule(const struct mxg_event *ev,
+					 const struct mxg_policy *policy);
 
 #endif

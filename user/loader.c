@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -273,7 +274,7 @@ static int put_protected(struct mxg_loader *l, const struct mxg_policy_rule *r,
 }
 
 static int fill_policy(struct mxg_loader *l, int fd,
-		       const struct mxg_policy *p)
+		       const struct mxg_policy *p, __u32 gen)
 {
 	const struct mxg_policy_rule *r;
 	struct mxg_rule val;
@@ -283,7 +284,7 @@ static int fill_policy(struct mxg_loader *l, int fd,
 	for (i = 0; i < p->n; i++) {
 		r = &p->rules[i];
 		memset(&val, 0, sizeof(val));
-		val.rule_id = i;
+		val.rule_id = (gen << 24) | (__u32)i;
 		val.verdict = r->kind;
 		val.action = r->action;
 		val.origin = r->origin;
@@ -302,9 +303,14 @@ static int fill_policy(struct mxg_loader *l, int fd,
 
 int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
 {
-	__u32 zero = 0, entries = p->n ? p->n : 1;
+	__u32 zero = 0, entries = p->n ? p->n : 1, gen = (l->generation + 1) & 0xff;
 	int fd, err;
 
+	if (p->n > MXG_RULES_MAX) {
+		pr_warn("policy has %zu rules; at most %u fit\n", p->n,
+			MXG_RULES_MAX);
+		return -E2BIG;
+	}
 	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "mxg_policy", sizeof(__u64),
 			    sizeof(struct mxg_rule), entries, NULL);
 	if (fd < 0) {
@@ -313,14 +319,16 @@ int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
 			strerror(-err));
 		return err;
 	}
-	err = fill_policy(l, fd, p);
+	err = fill_policy(l, fd, p, gen);
 	/* The swap: one update of slot 0 publishes the complete map. */
 	if (!err && bpf_map_update_elem(bpf_map__fd(l->skel->maps.policy),
 					&zero, &fd, BPF_ANY))
 		err = -errno;
 	close(fd);
-	if (!err)
+	if (!err) {
 		l->policy_entries = p->n;
+		l->generation = gen;
+	}
 	return err;
 }
 
@@ -349,6 +357,70 @@ int loader_counters(const struct mxg_loader *l, __u64 out[MXG_CNT__MAX])
 			out[i] += vals[c];
 	}
 	free(vals);
+	return 0;
+}
+
+static void visit(const struct mxg_loader *l, struct mxg_taint_view *v,
+		  const struct mxg_taint *t, __u64 now,
+		  void (*fn)(void *, const struct mxg_taint_view *), void *ctx)
+{
+	int names = bpf_map__fd(l->skel->maps.names);
+	struct mxg_name name, origin;
+
+	if (t->verdict != MXG_VERDICT_LOOKALIKE || t->expires_ns <= now)
+		return;
+	v->t = t;
+	v->name = bpf_map_lookup_elem(names, &t->name_hash, &name) ? NULL :
+								   name.wire;
+	v->origin = bpf_map_lookup_elem(names, &t->origin_hash, &origin) ?
+		    NULL : origin.wire;
+	fn(ctx, v);
+}
+
+int loader_for_each_taint(const struct mxg_loader *l,
+			  void (*fn)(void *ctx, const struct mxg_taint_view *v),
+			  void *ctx)
+{
+	struct { int fd; const char *level; size_t key; } maps[] = {
+		{ bpf_map__fd(l->skel->maps.taint_proc), "process",
+		  sizeof(struct mxg_proc_key) },
+		{ bpf_map__fd(l->skel->maps.taint_unit), "unit",
+		  sizeof(struct mxg_unit_key) },
+		{ bpf_map__fd(l->skel->maps.taint_host), "host",
+		  sizeof(struct mxg_host_key) },
+	};
+	union { struct mxg_proc_key p; struct mxg_unit_key u;
+		struct mxg_host_key h; } key, next;
+	struct mxg_taint_view v;
+	struct mxg_taint t;
+	struct timespec ts;
+	void *prev;
+	size_t i;
+	__u64 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		for (prev = NULL;
+		     !bpf_map_get_next_key(maps[i].fd, prev, &next);
+		     prev = &key) {
+			memcpy(&key, &next, maps[i].key);
+			if (bpf_map_lookup_elem(maps[i].fd, &key, &t))
+				continue;
+			memset(&v, 0, sizeof(v));
+			v.level = maps[i].level;
+			if (i == 0) {
+				v.id = key.p.tgid;
+				memcpy(v.addr, key.p.addr, 16);
+			} else if (i == 1) {
+				v.id = key.u.cgroup_id;
+				memcpy(v.addr, key.u.addr, 16);
+			} else {
+				memcpy(v.addr, key.h.addr, 16);
+			}
+			visit(l, &v, &t, now, fn, ctx);
+		}
+	}
 	return 0;
 }
 

@@ -29,6 +29,25 @@ struct mxg_loader {
 	__u64 seed;
 	int adopted;			/* links were pinned already */
 	size_t policy_entries;
+	__u32 generation;		/* of the policy in the kernel */
+};
+
+/*
+ * A rule id in the kernel is (generation << 24 | index), so an event raised
+ * just before a reload still names the rule of the policy it matched.
+ */
+#define MXG_RULE_INDEX(id)	((id) & 0xffffffu)
+#define MXG_RULE_GEN(id)	((id) >> 24)
+#define MXG_RULES_MAX		0xffffffu
+
+/* One taint record, decoded for `mxguardctl list`. */
+struct mxg_taint_view {
+	const char *level;		/* "process", "unit" or "host" */
+	__u64 id;			/* tgid or cgroup id (0 for host) */
+	__u8 addr[16];
+	const struct mxg_taint *t;
+	const __u8 *name;		/* wire, or NULL if not known */
+	const __u8 *origin;
 };
 
 int loader_start(struct mxg_loader *l, const struct mxg_settings *s);
@@ -46,6 +65,10 @@ long long loader_evictions(const struct mxg_loader *l,
 			   const __u64 cnt[MXG_CNT__MAX]);
 /* One line with every counter, for logs. */
 void loader_log_counters(const struct mxg_loader *l);
+/* Visit every live lookalike record (clean records are skipped). */
+int loader_for_each_taint(const struct mxg_loader *l,
+			  void (*fn)(void *ctx, const struct mxg_taint_view *v),
+			  void *ctx);
 /* Release user-space handles; pinned enforcement stays. */
 void loader_close(struct mxg_loader *l);
 /* Detach every program and remove every pin under @pin_dir. */

@@ -45,6 +45,7 @@ enum mxg_event_type {
 	MXG_EV_CONNECT		= 1,	/* connect to a tainted destination */
 	MXG_EV_DNS_LOOKALIKE	= 2,	/* a query for a lookalike name */
 	MXG_EV_TAINT		= 3,	/* an address became tainted */
+	MXG_EV_MX_QUERY		= 4,	/* any other MX query: second look */
 };
 
 /* How the connect was decided (event field). */
@@ -85,7 +86,7 @@ struct mxg_config {
 	__u32 mode;		/* enum mxg_mode */
 	__u32 scope;		/* enum mxg_scope */
 	__u32 enabled;		/* 0 until user space has written the config */
-	__u32 pad;
+	__u32 policy_gen;	/* generation of the policy in the map */
 };
 
 /* Policy map (inner map of an array-of-maps): suffix hash -> rule. */

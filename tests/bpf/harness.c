@@ -163,6 +163,10 @@ int daemon_start(struct tctx *t, const char *const *extra)
 	argv[n++] = t->cg;
 	argv[n++] = "--pin-dir";
 	argv[n++] = t->pin;
+	argv[n++] = "--control";
+	argv[n++] = t->control;
+	argv[n++] = "--config";
+	argv[n++] = "/dev/null";	/* never the host's mxguard.conf */
 	for (i = 0; extra && extra[i] && n < 30; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;

@@ -40,6 +40,7 @@ struct tctx {
 	char cg[512];			/* the watched cgroup */
 	char pin[256];
 	char policy_path[256];
+	char control[108];		/* the daemon's control socket */
 	char notify[108];
 	pid_t daemon;
 	int daemon_out;

@@ -27,7 +27,7 @@ cleanup() {
 		*) find "$d" -depth -type d -exec rmdir {} + 2>/dev/null ;;
 		esac
 	done
-	rm -f /tmp/mxguard-test-$$-*.policy
+	rm -f /tmp/mxguard-test-$$-*.policy /tmp/mxguard-test-$$-*.sock
 }
 trap cleanup EXIT
 

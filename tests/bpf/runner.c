@@ -181,6 +181,8 @@ static int run_case(const struct tcase *tc, const char *base,
 		 test_id(), idx);
 	snprintf(t.policy_path, sizeof(t.policy_path),
 		 "/tmp/mxguard-test-%ld-%d.policy", test_id(), idx);
+	snprintf(t.control, sizeof(t.control), "/tmp/mxguard-test-%ld-%d.sock",
+		 test_id(), idx);
 	if (mkdir(t.cg, 0755)) {
 		perror(t.cg);
 		return 1;
@@ -197,6 +199,7 @@ static int run_case(const struct tcase *tc, const char *base,
 	remove_cgroup(t.cg);
 	loader_unload(t.pin);
 	unlink(t.policy_path);
+	unlink(t.control);
 	return rc;
 }
 

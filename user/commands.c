@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "commands.h"
+#include "log.h"
+#include "name.h"
+#include "sockdiag.h"
+
+static const char *const scope_names[] = { "process", "unit", "host" };
+
+static void status(struct daemon *d, struct ctl_reply *r)
+{
+	const struct mxg_conf *c = d->conf;
+	__u64 cnt[MXG_CNT__MAX];
+	int i;
+
+	reply_printf(r, "ok\nstate: loaded (%s)\ncgroup: %s\npins: %s\n",
+		     d->loader.adopted ? "adopted pinned links" : "attached",
+		     d->cgroup, c->pin_dir);
+	reply_printf(r, "programs: mxg_dns_egress mxg_dns_ingress "
+		     "mxg_connect4 mxg_connect6 mxg_sendmsg4 mxg_sendmsg6\n");
+	reply_printf(r, "mode: %s\nscope: %s\nports:",
+		     c->mode == MXG_MODE_ALERT ? "alert" : "block",
+		     scope_names[c->scope]);
+	for (i = 0; i < c->nports; i++)
+		reply_printf(r, "%s%u", i ? "," : " ", c->ports[i]);
+	reply_printf(r, "\nttl: %llu..%llu s\npolicy: %zu rules, generation "
+		     "%u\n", (unsigned long long)c->ttl_min_s,
+		     (unsigned long long)c->ttl_max_s, d->policy[0].n,
+		     d->gen[0]);
+	for (i = 0; i < c->npolicies; i++)
+		reply_printf(r, "policy_path: %s\n", c->policies[i]);
+	reply_printf(r, "uptime: %lld s\nreloads: %llu (failed %llu)\n",
+		     (long long)(time(NULL) - d->started), d->reloads,
+		     d->reload_failures);
+	if (loader_counters(&d->loader, cnt))
+		return;
+	for (i = 0; i < MXG_CNT__MAX; i++)
+		reply_printf(r, "counter %s: %llu\n", mxg_counter_names[i],
+			     (unsigned long long)cnt[i]);
+}
+
+struct stat_item {
+	const char *name;
+	unsigned long long value;
+	const char *help;
+};
+
+static int gather(struct daemon *d, struct stat_item *s, int max)
+{
+	__u64 cnt[MXG_CNT__MAX];
+	int n = 0, i;
+
+	if (loader_counters(&d->loader, cnt))
+		return 0;
+	for (i = 0; i < MXG_CNT__MAX && n < max; i++)
+		s[n++] = (struct stat_item){ mxg_counter_names[i], cnt[i],
+					     "datapath counter" };
+	s[n++] = (struct stat_item){ "evictions",
+		(unsigned long long)loader_evictions(&d->loader, cnt),
+		"process records lost to LRU eviction (derived)" };
+	s[n++] = (struct stat_item){ "alerts_written", d->out.written,
+		"alerts written to the outputs" };
+	s[n++] = (struct stat_item){ "alerts_output_failed", d->out.failed,
+		"alerts an output failed to take" };
+	s[n++] = (struct stat_item){ "alerts_rate_limited", d->rl.suppressed,
+		"repeats folded into 'repeated N times' summaries" };
+	s[n++] = (struct stat_item){ "connections_destroyed", d->destroyed,
+		"cached connections destroyed after a taint" };
+	s[n++] = (struct stat_item){ "suspects", d->suspects,
+		"second-look findings" };
+	s[n++] = (struct stat_item){ "suspects_added", d->suspects_added,
+		"second-look findings added to the live policy" };
+	s[n++] = (struct stat_item){ "reloads", d->reloads, "policy reloads" };
+	s[n++] = (struct stat_item){ "reload_failures", d->reload_failures,
+		"reloads refused (the old policy stayed)" };
+	s[n++] = (struct stat_item){ "policy_rules", d->policy[0].n,
+		"rules in the loaded policy" };
+	return n;
+}
+
+static void stats(struct daemon *d, const char *fmt, struct ctl_reply *r)
+{
+	struct stat_item s[MXG_CNT__MAX + 16];
+	int n = gather(d, s, MXG_CNT__MAX), i;
+	int prom = fmt && !strcmp(fmt, "prometheus");
+
+	if (fmt && *fmt && !prom && strcmp(fmt, "json")) {
+		reply_printf(r, "error stats format is json or prometheus\n");
+		return;
+	}
+	reply_printf(r, "ok\n%s", prom ? "" : "{");
+	for (i = 0; i < n; i++) {
+		if (prom)
+			reply_printf(r, "# HELP mxguard_%s %s\n# TYPE mxguard_%s "
+				     "%s\nmxguard_%s %llu\n", s[i].name,
+				     s[i].help, s[i].name,
+				     strcmp(s[i].name, "policy_rules") ?
+				     "counter" : "gauge", s[i].name,
+				     s[i].value);
+		else
+			reply_printf(r, "%s\"%s\":%llu", i ? "," : "",
+				     s[i].name, s[i].value);
+	}
+	reply_printf(r, "%s", prom ? "" : "}\n");
+}
+
+static void list_one(void *ctx, const struct mxg_taint_view *v)
+{
+	char addr[64], name[MXG_NAME_TEXT_MAX], origin[MXG_NAME_TEXT_MAX];
+	struct ctl_reply *r = ctx;
+	struct timespec ts;
+	long long left;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	left = ((long long)v->t->expires_ns -
+		((long long)ts.tv_sec * 1000000000LL + ts.tv_nsec)) /
+	       1000000000LL;
+	event_format_addr(v->addr, addr, sizeof(addr));
+	mxg_name_format(v->name ? v->name : (const __u8 *)"", MXG_NAME_MAX,
+			name, sizeof(name));
+	mxg_name_format(v->origin ? v->origin : (const __u8 *)"",
+			MXG_NAME_MAX, origin, sizeof(origin));
+	reply_printf(r, "%-7s %-10llu %-39s %s via %s, %s, expires in %lld s\n",
+		     v->level, (unsigned long long)v->id, addr, name, origin,
+		     v->t->action == MXG_ACTION_BLOCK ? "block" : "alert",
+		     left);
+}
+
+static void list(struct daemon *d, struct ctl_reply *r)
+{
+	reply_printf(r, "ok\n%-7s %-10s %-39s %s\n", "level", "id", "address",
+		     "name via lookalike, action, expiry");
+	loader_for_each_taint(&d->loader, list_one, r);
+}
+
+void commands_dispatch(struct daemon *d, const char *line,
+		       struct ctl_reply *r)
+{
+	char cmd[32] = "", arg[CTL_LINE_MAX] = "";
+
+	sscanf(line, "%31s %1023s", cmd, arg);
+	if (!strcmp(cmd, "status"))
+		status(d, r);
+	else if (!strcmp(cmd, "stats"))
+		stats(d, arg, r);
+	else if (!strcmp(cmd, "check") && arg[0])
+		check_name(&d->policy[0], arg, r);
+	else if (!strcmp(cmd, "list"))
+		list(d, r);
+	else if (!strcmp(cmd, "reload"))
+		daemon_reload(d, r);
+	else if (!strcmp(cmd, "unload")) {
+		d->unload = d->stopping = 1;
+		reply_printf(r, "ok\nunloading: enforcement is removed\n");
+	} else
+		reply_printf(r, "error unknown command '%s' (status, stats "
+			     "[json|prometheus], check NAME, list, reload, "
+			     "unload)\n", cmd);
+}
+
+
+void commands_second_look(struct daemon *d, const struct mxg_event *ev)
+{
+	(void)d;
+	(void)ev;
+}

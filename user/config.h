@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mxguard.conf: "key = value" lines, '#' comments.  Errors are reported as
+ * "file:line: message".  Command-line options override the file.
+ */
+#ifndef MXGUARD_CONFIG_H
+#define MXGUARD_CONFIG_H
+
+#include <linux/types.h>
+
+#include "mxguard/abi.h"
+
+#define MXG_CONF_DEFAULT	"/etc/mxguard/mxguard.conf"
+#define MXG_CONTROL_DEFAULT	"/run/mxguard/control.sock"
+#define MXG_POLICY_DIR_DEFAULT	"/etc/mxguard/policies.d"
+#define MXG_CONF_POLICIES_MAX	64
+
+struct mxg_conf {
+	char *policies[MXG_CONF_POLICIES_MAX];
+	int npolicies;
+	char *cgroup;			/* NULL: the cgroup2 root */
+	char *pin_dir;
+	__u32 mode;			/* enum mxg_mode */
+	__u32 scope;			/* enum mxg_scope */
+	__u16 ports[MXG_PORTS_MAX];
+	int nports;
+	__u64 ttl_min_s, ttl_max_s;
+	/* outputs */
+	char *json_file;		/* "-" is stdout; NULL: none */
+	int syslog;			/* RFC 5424 alerts */
+	char *syslog_socket;		/* default /dev/log */
+	int human;			/* one line per alert on stderr */
+	/* control */
+	char *control_socket;
+	char *control_group;		/* group allowed besides root */
+	/* alert hygiene */
+	__u32 repeat_window_s;		/* 0 disables the rate limit */
+	int second_look;		/* check observed MX names */
+	int destroy_cached;		/* sock_diag destroy on new taints */
+};
+
+void conf_defaults(struct mxg_conf *c);
+void conf_free(struct mxg_conf *c);
+/*
+ * Read @path into @c (keys present in the file replace the defaults).
+ * @required: a missing file is an error (for -f), else it is skipped.
+ * Returns the number of errors.
+ */
+int conf_load(struct mxg_conf *c, const char *path, int required);
+/* Apply one "key=value" setting (also used for command-line options). */
+int conf_set(struct mxg_conf *c, const char *key, const char *value,
+	     const char **err);
+/* Refuse a file or directory anyone may write (as OpenSMTPD does). */
+int conf_check_perms(const char *path);
+
+#endif

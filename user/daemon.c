@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The service: one epoll loop over the ring buffer, a signalfd and the
+ * control socket, plus a one-second tick for repeat summaries and lost-event
+ * reports.  Nothing here sits between a DNS answer and a connect: the kernel
+ * decides; this loop explains.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "caps.h"
+#include "cgroup.h"
+#include "commands.h"
+#include "control.h"
+#include "daemon.h"
+#include "log.h"
+#include "sockdiag.h"
+
+int daemon_load_policy(const struct mxg_conf *conf, struct mxg_policy *p)
+{
+	int i, errors = 0;
+
+	policy_init(p);
+	for (i = 0; i < conf->npolicies; i++) {
+		if (conf_check_perms(conf->policies[i])) {
+			errors++;
+			continue;
+		}
+		errors += policy_load_path(p, conf->policies[i]);
+	}
+	if (errors) {
+		pr_warn("%d error%s in policy; nothing loaded\n", errors,
+			errors == 1 ? "" : "s");
+		policy_free(p);
+	}
+	return errors;
+}
+
+/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
+static void notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	len = strlen(path);
+	if (len >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+	       offsetof(struct sockaddr_un, sun_path) + len);
+	close(fd);
+}
+
+static __u64 mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* The policy generation an event's rule id belongs to. */
+const struct mxg_policy *daemon_policy_for(const struct daemon *d,
+					   const struct mxg_event *ev)
+{
+	__u32 gen = MXG_RULE_GEN(ev->rule_id);
+
+	if (gen == d->gen[0])
+		return &d->policy[0];
+	if (gen == d->gen[1] && d->have_prev)
+		return &d->policy[1];
+	return NULL;
+}
+
+void daemon_emit(struct daemon *d, const struct mxg_event *ev,
+		 const struct alert_extra *x)
+{
+	output_alert(&d->out, ev, daemon_policy_for(d, ev), x);
+}
+
+static void flush_repeats(void *ctx, const struct rl_entry *e)
+{
+	struct alert_extra x = { .repeats = e->repeats };
+	struct daemon *d = ctx;
+
+	if (e->sample)
+		daemon_emit(d, e->sample, &x);
+}
+
+static void rl_key_of(const struct mxg_event *ev, struct rl_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->type = ev->type;
+	k->tgid = ev->tgid;
+	k->port = ev->dport;
+	k->outcome = ev->outcome;
+	if (ev->type == MXG_EV_DNS_LOOKALIKE)
+		memcpy(k->dest, ev->origin, sizeof(k->dest));
+	else
+		memcpy(k->dest, ev->addr, sizeof(k->dest));
+}
+
+struct destroy_ctx {
+	struct daemon *d;
+	const struct mxg_event *taint;
+};
+
+/* One alert per destroyed connection, carrying the taint's explanation. */
+static void on_destroyed(void *ctx, const struct sockdiag_conn *c)
+{
+	struct destroy_ctx *dc = ctx;
+	struct mxg_event ev = *dc->taint;
+
+	ev.type = MXG_EV_DESTROYED;
+	ev.dport = c->dport;
+	ev.uid = c->uid;
+	ev.tgid = ev.pid = 0;		/* sock_diag does not say */
+	memset(ev.comm, 0, sizeof(ev.comm));
+	memcpy(ev.addr, c->dst, sizeof(ev.addr));
+	dc->d->destroyed++;
+	daemon_emit(dc->d, &ev, NULL);
+}
+
+static void on_taint(struct daemon *d, const struct mxg_event *ev)
+{
+	struct destroy_ctx dc = { .d = d, .taint = ev };
+
+	/* Connection caches: open connections to it predate the taint. */
+	if (d->conf->destroy_cached)
+		sockdiag_destroy(ev->addr, d->conf->ports, d->conf->nports,
+				 on_destroyed, &dc);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+	const struct mxg_event *ev = data;
+	struct rl_key k;
+
+	if (size < sizeof(*ev)) {
+		pr_warn("short event (%zu bytes): ABI mismatch\n", size);
+		return 0;
+	}
+	if (ev->type == MXG_EV_MX_QUERY) {
+		commands_second_look(d, ev);
+		return 0;
+	}
+	if (ev->type == MXG_EV_TAINT)
+		on_taint(d, ev);
+	rl_key_of(ev, &k);
+	if (rl_check(&d->rl, &k, mono_s(), ev, flush_repeats, d) == RL_EMIT)
+		daemon_emit(d, ev, NULL);
+	return 0;
+}
+
+/* The ring buffer's drop counter is kernel-side; report what it gained. */
+static void report_lost(struct daemon *d)
+{
+	struct mxg_event ev = { .type = MXG_EV_LOST };
+	struct alert_extra x = { 0 };
+	__u64 cnt[MXG_CNT__MAX];
+	struct timespec ts;
+
+	if (loader_counters(&d->loader, cnt) ||
+	    cnt[MXG_CNT_RB_DROPS] <= d->lost_reported)
+		return;
+	x.lost = cnt[MXG_CNT_RB_DROPS] - d->lost_reported;
+	d->lost_reported = cnt[MXG_CNT_RB_DROPS];
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ev.ts_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	daemon_emit(d, &ev, &x);
+}
+
+int daemon_reload(struct daemon *d, struct ctl_reply *r)
+{
+	struct mxg_policy next;
+	int errors;
+
+	errors = daemon_load_policy(d->conf, &next);
+	if (errors) {
+		d->reload_failures++;
+		if (r)
+			reply_printf(r, "error %d error%s in policy; the loaded "
+				     "policy stays\n", errors,
+				     errors == 1 ? "" : "s");
+		return -1;
+	}
+	if (loader_set_policy(&d->loader, &next)) {
+		d->reload_failures++;
+		policy_free(&next);
+		if (r)
+			reply_printf(r, "error kernel refused the new policy; "
+				     "the loaded policy stays\n");
+		return -1;
+	}
+	/* Keep the previous generation for events already in flight. */
+	if (d->have_prev)
+		policy_free(&d->policy[1]);
+	d->policy[1] = d->policy[0];
+	d->gen[1] = d->gen[0];
+	d->have_prev = 1;
+	d->policy[0] = next;
+	d->gen[0] = d->loader.generation;
+	d->reloads++;
+	output_reopen(&d->out);
+	pr_info("reloaded: %zu rules\n", d->policy[0].n);
+	if (r)
+		reply_printf(r, "ok\nreloaded %zu rules\n", d->policy[0].n);
+	return 0;
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			daemon_reload(d, NULL);
+		else
+			d->stopping = 1;
+	}
+}
+
+static void on_control(struct daemon *d)
+{
+	struct ctl_reply r = { 0 };
+	char line[CTL_LINE_MAX];
+	int cfd;
+
+	cfd = ctl_accept(d->ctl_fd, d->ctl_gid, line, sizeof(line));
+	if (cfd < 0)
+		return;
+	commands_dispatch(d, line, &r);
+	ctl_finish(cfd, &r);
+}
+
+static int add_fd(int ep, int fd, __u32 tag)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
+}
+
+enum { TAG_RB = 1, TAG_SIG, TAG_CTL };
+
+static int setup_fds(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	d->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	d->rb = ring_buffer__new(loader_events_fd(&d->loader), on_event, d,
+				 NULL);
+	if (d->sigfd < 0 || d->epfd < 0 || !d->rb)
+		return -1;
+	if (add_fd(d->epfd, ring_buffer__epoll_fd(d->rb), TAG_RB) ||
+	    add_fd(d->epfd, d->sigfd, TAG_SIG))
+		return -1;
+	if (d->ctl_fd >= 0 && add_fd(d->epfd, d->ctl_fd, TAG_CTL))
+		return -1;
+	return 0;
+}
+
+static void loop(struct daemon *d)
+{
+	struct epoll_event evs[8];
+	__u64 last_tick = mono_s();
+	int n, i;
+
+	while (!d->stopping) {
+		n = epoll_wait(d->epfd, evs, 8, 1000);
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.u32 == TAG_RB)
+				ring_buffer__consume(d->rb);
+			else if (evs[i].data.u32 == TAG_SIG)
+				on_signal(d);
+			else if (evs[i].data.u32 == TAG_CTL)
+				on_control(d);
+		}
+		if (mono_s() != last_tick) {
+			last_tick = mono_s();
+			rl_expire(&d->rl, last_tick, flush_repeats, d);
+			report_lost(d);
+		}
+	}
+	/* Drain, then close every open repeat window before leaving. */
+	ring_buffer__consume(d->rb);
+	rl_expire(&d->rl, (__u64)-1, flush_repeats, d);
+}
+
+static int start(struct daemon *d)
+{
+	struct mxg_settings s = {
+		.pin_dir = d->conf->pin_dir,
+		.cgroup = d->cgroup,
+		.mode = d->conf->mode,
+		.scope = d->conf->scope,
+		.ttl_min_s = d->conf->ttl_min_s,
+		.ttl_max_s = d->conf->ttl_max_s,
+		.nports = d->conf->nports,
+	};
+
+	memcpy(s.ports, d->conf->ports, sizeof(s.ports));
+	if (cgroup_resolve(d->conf->cgroup, d->cgroup, sizeof(d->cgroup)))
+		return EXIT_CONFIG;
+	if (loader_start(&d->loader, &s))
+		return EXIT_FAIL;
+	d->loaded = 1;
+	if (loader_set_policy(&d->loader, &d->policy[0]) ||
+	    loader_attach(&d->loader, d->cgroup))
+		return EXIT_FAIL;
+	d->gen[0] = d->loader.generation;
+	if (output_open(&d->out, d->conf->json_file, d->conf->syslog,
+			d->conf->syslog_socket, d->conf->human) ||
+	    rl_init(&d->rl, d->conf->repeat_window_s, 4096,
+		    sizeof(struct mxg_event)))
+		return EXIT_FAIL;
+	d->ctl_gid = ctl_group_gid(d->conf->control_group);
+	d->ctl_fd = d->conf->control_socket[0] ?
+		    ctl_listen(d->conf->control_socket,
+			       d->conf->control_group) : -1;
+	if (d->conf->control_socket[0] && d->ctl_fd < 0)
+		return EXIT_FAIL;
+	if (setup_fds(d)) {
+		log_warn("event loop setup");
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static void stop(struct daemon *d)
+{
+	if (d->loaded)
+		loader_log_counters(&d->loader);
+	if (d->rb)
+		ring_buffer__free(d->rb);
+	if (d->epfd > 0)
+		close(d->epfd);
+	if (d->sigfd > 0)
+		close(d->sigfd);
+	if (d->ctl_fd >= 0) {
+		close(d->ctl_fd);
+		unlink(d->conf->control_socket);
+	}
+	rl_free(&d->rl);
+	output_close(&d->out);
+	if (d->loaded)
+		loader_close(&d->loader);
+	policy_free(&d->policy[0]);
+	if (d->have_prev)
+		policy_free(&d->policy[1]);
+}
+
+int daemon_run(struct mxg_conf *conf)
+{
+	struct daemon d = { .conf = conf, .ctl_fd = -1, .sigfd = -1,
+			    .epfd = -1 };
+	int rc;
+
+	if (daemon_load_policy(conf, &d.policy[0]))
+		return EXIT_CONFIG;
+	d.started = time(NULL);
+	rc = start(&d);
+	if (rc == EXIT_OK && caps_drop_to_runtime()) {
+		pr_warn("cannot drop capabilities\n");
+		rc = EXIT_FAIL;
+	}
+	if (rc == EXIT_OK) {
+		pr_info("%s %s: %zu rules, mode %s, scope %s, pins in %s\n",
+			d.loader.adopted ? "adopted enforcement on" :
+					   "attached to",
+			d.cgroup, d.policy[0].n,
+			conf->mode == MXG_MODE_ALERT ? "alert" : "block",
+			conf->scope == MXG_SCOPE_PROCESS ? "process" :
+			conf->scope == MXG_SCOPE_UNIT ? "unit" : "host",
+			conf->pin_dir);
+		notify("READY=1");
+		loop(&d);
+		notify("STOPPING=1");
+		if (d.unload) {
+			loader_close(&d.loader);
+			d.loaded = 0;
+			rc = loader_unload(conf->pin_dir) ? EXIT_FAIL : EXIT_OK;
+			pr_info("unloaded: removed %s\n", conf->pin_dir);
+		} else {
+			pr_info("exiting; enforcement stays pinned in %s\n",
+				conf->pin_dir);
+		}
+	}
+	stop(&d);
+	return rc;
+}

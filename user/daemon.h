@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MXGUARD_DAEMON_H
+#define MXGUARD_DAEMON_H
+
+#include <time.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "control.h"
+#include "event.h"
+#include "loader.h"
+#include "output.h"
+#include "policy.h"
+#include "ratelimit.h"
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* runtime failure: kernel, attach, I/O */
+	EXIT_CONFIG = 2,	/* usage, config or policy error */
+};
+
+struct ring_buffer;
+
+struct daemon {
+	struct mxg_conf *conf;
+	char cgroup[4096];
+	struct mxg_loader loader;
+	int loaded;
+	/* policy[0] is current; policy[1] the generation before it. */
+	struct mxg_policy policy[2];
+	__u32 gen[2];
+	int have_prev;
+	struct output out;
+	struct ratelimit rl;
+	struct ring_buffer *rb;
+	int epfd, sigfd, ctl_fd;
+	gid_t ctl_gid;
+	time_t started;
+	__u64 lost_reported;
+	unsigned long long reloads, reload_failures, destroyed;
+	unsigned long long suspects, suspects_added;
+	int stopping, unload;
+};
+
+/* Load @conf's policy; 0, or the number of errors (nothing kept). */
+int daemon_load_policy(const struct mxg_conf *conf, struct mxg_policy *p);
+/* Run until SIGTERM/SIGINT or `unload`; returns an enum exit_code. */
+int daemon_run(struct mxg_conf *conf);
+/* Build the new policy in full, then swap; the old one stays on error. */
+int daemon_reload(struct daemon *d, struct ctl_reply *r);
+void daemon_emit(struct daemon *d, const struct mxg_event *ev,
+		 const struct alert_extra *x);
+const struct mxg_policy *daemon_policy_for(const struct daemon *d,
+					   const struct mxg_event *ev);
+
+#endif

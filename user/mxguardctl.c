@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mxguardctl: talk to mxguardd over its control socket.  `check` also works
+ * without a daemon, given --policy.  Exit status: 0 ok (or clean), 1 a
+ * lookalike (check), 2 an error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "config.h"
+#include "control.h"
+#include "log.h"
+#include "policy.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: mxguardctl [-s SOCKET] status\n"
+"       mxguardctl [-s SOCKET] stats [--json|--prometheus]\n"
+"       mxguardctl [-s SOCKET] check NAME\n"
+"       mxguardctl check --policy PATH [--policy PATH ...] NAME\n"
+"       mxguardctl [-s SOCKET] list | reload | unload\n"
+"See mxguardctl(8).\n");
+}
+
+/* First line "ok" / "lookalike" / "error ..." -> exit status; print rest. */
+static int print_reply(const struct ctl_reply *r)
+{
+	const char *body, *first = r->buf ? r->buf : "";
+	int rc;
+
+	body = strchr(first, '\n');
+	body = body ? body + 1 : "";
+	if (!strncmp(first, "ok", 2))
+		rc = CHECK_CLEAN;
+	else if (!strncmp(first, "lookalike", 9))
+		rc = CHECK_LOOKALIKE;
+	else
+		rc = CHECK_ERROR;
+	if (rc == CHECK_ERROR) {
+		fprintf(stderr, "mxguardctl: %.*s\n",
+			(int)strcspn(first + (strncmp(first, "error ", 6) ? 0 : 6),
+				     "\n"),
+			first + (strncmp(first, "error ", 6) ? 0 : 6));
+		if (!r->buf)
+			fprintf(stderr, "mxguardctl: empty reply\n");
+	}
+	fputs(body, stdout);
+	return rc;
+}
+
+static int local_check(char **policies, int n, const char *name)
+{
+	struct ctl_reply r = { 0 };
+	struct mxg_policy p;
+	int i, errors = 0, rc;
+
+	policy_init(&p);
+	for (i = 0; i < n; i++)
+		errors += policy_load_path(&p, policies[i]);
+	if (errors) {
+		fprintf(stderr, "mxguardctl: %d error%s in policy\n", errors,
+			errors == 1 ? "" : "s");
+		policy_free(&p);
+		return CHECK_ERROR;
+	}
+	check_name(&p, name, &r);
+	rc = print_reply(&r);
+	free(r.buf);
+	policy_free(&p);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "prometheus", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *sock = MXG_CONTROL_DEFAULT, *fmt = "json";
+	char *policies[MXG_CONF_POLICIES_MAX], req[CTL_LINE_MAX];
+	struct ctl_reply r = { 0 };
+	int c, np = 0, rc, err;
+
+	log_init("mxguardctl", LOG_LVL_WARN);
+	while ((c = getopt_long(argc, argv, "s:p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': sock = optarg; break;
+		case 'p':
+			if (np == MXG_CONF_POLICIES_MAX)
+				return CHECK_ERROR;
+			policies[np++] = optarg;
+			break;
+		case 'j': fmt = "json"; break;
+		case 'P': fmt = "prometheus"; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return CHECK_ERROR;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CHECK_ERROR;
+	}
+	if (!strcmp(argv[optind], "check")) {
+		if (optind + 2 != argc) {
+			usage(stderr);
+			return CHECK_ERROR;
+		}
+		if (np)
+			return local_check(policies, np, argv[optind + 1]);
+		snprintf(req, sizeof(req), "check %s", argv[optind + 1]);
+	} else if (!strcmp(argv[optind], "stats")) {
+		snprintf(req, sizeof(req), "stats %s", fmt);
+	} else if (optind + 1 == argc &&
+		   (!strcmp(argv[optind], "status") ||
+		    !strcmp(argv[optind], "list") ||
+		    !strcmp(argv[optind], "reload") ||
+		    !strcmp(argv[optind], "unload"))) {
+		snprintf(req, sizeof(req), "%s", argv[optind]);
+	} else {
+		usage(stderr);
+		return CHECK_ERROR;
+	}
+	err = ctl_request(sock, req, &r);
+	if (err) {
+		fprintf(stderr, "mxguardctl: %s: %s (is mxguardd running?)\n",
+			sock, strerror(-err));
+		return CHECK_ERROR;
+	}
+	rc = print_reply(&r);
+	free(r.buf);
+	return rc;
+}
