@@ -16,7 +16,7 @@ DESTDIR		?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-LIBS_PKG	:= libbpf libelf zlib libnl-3.0 libnl-idiag-3.0
+LIBS_PKG	:= libbpf libelf zlib libnl-3.0 libnl-idiag-3.0 libpsl libidn2 icu-uc icu-i18n
 SERVICE_PKG	:= libcap
 LIBS		:= $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/null)
 LIBS_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/null)
@@ -41,7 +41,8 @@ BPF_HDRS	:= $(wildcard bpf/*.bpf.h) $(wildcard include/mxguard/*.h)
 SKELS		:= $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 
 # Modules of the daemon that need no skeleton (also used by unit tests).
-CORE_SRCS	:= user/log.c user/name.c user/policy.c user/json.c
+CORE_SRCS	:= user/log.c user/name.c user/policy.c user/policy_parse.c user/json.c \
+		   user/idn.c user/lookalike.c user/lookalike_tables.c user/secondlook.c
 # Modules shared by both programs (no skeleton needed).
 CTL_SRCS	:= user/control.c user/check.c user/config.c
 # Modules that drive the kernel side, and the service around it.
@@ -56,7 +57,7 @@ PROGS		:= $(OUTPUT)/mxguardd $(OUTPUT)/mxguardctl
 UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 BPF_TEST	:= $(OUTPUT)/tests/bpf_test
 PKT_TEST	:= $(OUTPUT)/tests/bpf_packets
-BPF_TEST_SRCS	:= $(addprefix tests/bpf/,runner.c harness.c client.c dnsd.c dnsmsg.c test_datapath.c)
+BPF_TEST_SRCS	:= $(addprefix tests/bpf/,runner.c harness.c client.c dnsd.c dnsmsg.c test_datapath.c test_service.c)
 PKT_TEST_SRCS	:= $(addprefix tests/bpf/,test_packets.c harness.c dnsmsg.c)
 BENCH		:= $(OUTPUT)/tests/bench
 

@@ -23,11 +23,18 @@ struct {
  * array-of-maps.  A reload builds a complete new inner map and swaps the slot,
  * so a lookup sees either the old policy or the new one, never a mix.
  */
+/*
+ * The template gives sizes, not BTF types: the loader creates each policy map
+ * without BTF, and Linux 5.15 to 6.1 refuse (EINVAL) an inner map whose
+ * timer_off differs from the template's, which is -ENOENT with a BTF value
+ * type and -EINVAL without one (bpf_map_meta_equal(); 6.2's btf_record
+ * rework compares NULL records instead).
+ */
 struct policy_inner {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
-	__type(key, __u64);
-	__type(value, struct mxg_rule);
+	__uint(key_size, sizeof(__u64));
+	__uint(value_size, sizeof(struct mxg_rule));
 };
 
 struct {

@@ -40,6 +40,17 @@ char LICENSE[] SEC("license") = "GPL";
  */
 const volatile __u32 walk_ancestry = 1;
 
+/*
+ * Call bpf_get_current_{pid_tgid,uid_gid,comm,cgroup_id}() in the cgroup_skb
+ * programs.  Linux 5.10 and 6.1 refuse all four there; 6.12 allows pid_tgid
+ * and cgroup_id (bpf_base_func_proto, 6.10) but not uid_gid or comm, which
+ * 6.18 allows.  Off by default, so that a load without the loader's probe
+ * (the BPF_PROG_TEST_RUN suite, bpftool) works on every kernel; the loader
+ * turns it on where all four are allowed.  Off, a query sent on a socket no
+ * connect/sendmsg hook has seen is attributed to its cgroup, as on ingress.
+ */
+const volatile __u32 skb_current_task = 0;
+
 #include "maps.bpf.h"
 #include "dns.bpf.h"
 #include "taint.bpf.h"
@@ -136,13 +147,14 @@ static __always_inline void load_owner(struct __sk_buff *skb,
 		return;
 	}
 	/* Queries leave in the sender's context: current is the owner. */
-	if (egress) {
+	if (egress && skb_current_task) {
 		owner_from_current(&s->owner);
 		return;
 	}
 	/*
 	 * Without a recorded owner (a socket opened before mxguard attached)
-	 * the process is unknown in softirq context: taint at unit level only.
+	 * the process is unknown in softirq context, or its helpers are not
+	 * allowed here: taint at unit level only.
 	 */
 	__builtin_memset(&s->owner, 0, sizeof(s->owner));
 	s->owner.cgroup_id = bpf_skb_cgroup_id(skb);

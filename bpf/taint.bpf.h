@@ -115,7 +115,9 @@ static __always_inline void record_addr(struct mxg_scratch *s,
 	struct mxg_proc_key pk = {};
 	struct mxg_unit_key uk = {};
 	struct mxg_host_key hk = {};
+	struct mxg_taint *prev;
 	__u64 life = ttl_ns(cfg, ttl);
+	int fresh;
 
 	mxg_hash_name(0);
 	t.expires_ns = s->now + life;
@@ -143,10 +145,19 @@ static __always_inline void record_addr(struct mxg_scratch *s,
 	__builtin_memcpy(uk.addr, addr, 16);
 	bpf_map_update_elem(&taint_unit, &uk, &t, BPF_ANY);
 	__builtin_memcpy(hk.addr, addr, 16);
+	/*
+	 * Report an address only when it becomes tainted host-wide: a
+	 * retrying MTA re-resolves the same lookalike again and again, and
+	 * the daemon's work per report (connection caches) is per address.
+	 */
+	prev = bpf_map_lookup_elem(&taint_host, &hk);
+	fresh = !prev || prev->expires_ns <= s->now ||
+		prev->verdict != MXG_VERDICT_LOOKALIKE;
 	bpf_map_update_elem(&taint_host, &hk, &t, BPF_ANY);
 	remember_name(s);
 	count(MXG_CNT_TAINTS);
-	emit_taint(s, cfg, addr, (__u32)(life / 1000000000ULL), qtype);
+	if (fresh)
+		emit_taint(s, cfg, addr, (__u32)(life / 1000000000ULL), qtype);
 }
 
 /* scratch->name holds a CNAME/MX/SRV target of a tainted answer. */

@@ -190,8 +190,17 @@ static void report_lost(struct daemon *d)
 	daemon_emit(d, &ev, &x);
 }
 
+static int still_lookalike(void *ctx, const __u8 *wire, __u32 len)
+{
+	const struct mxg_policy *p = ctx;
+	int idx = policy_match(p, wire, len);
+
+	return idx >= 0 && p->rules[idx].kind == MXG_RULE_LOOKALIKE;
+}
+
 int daemon_reload(struct daemon *d, struct ctl_reply *r)
 {
+	long purged;
 	struct mxg_policy next;
 	int errors;
 
@@ -221,10 +230,13 @@ int daemon_reload(struct daemon *d, struct ctl_reply *r)
 	d->policy[0] = next;
 	d->gen[0] = d->loader.generation;
 	d->reloads++;
+	purged = loader_purge(&d->loader, still_lookalike, &d->policy[0]);
 	output_reopen(&d->out);
-	pr_info("reloaded: %zu rules\n", d->policy[0].n);
+	pr_info("reloaded: %zu rules; %ld records of removed rules purged\n",
+		d->policy[0].n, purged);
 	if (r)
-		reply_printf(r, "ok\nreloaded %zu rules\n", d->policy[0].n);
+		reply_printf(r, "ok\nreloaded %zu rules\npurged %ld records of "
+			     "removed rules\n", d->policy[0].n, purged);
 	return 0;
 }
 

@@ -77,19 +77,68 @@ static int set_map_pins(struct mxg_loader *l)
 	return 0;
 }
 
+/*
+ * May a @type program call @func?  Asked of the verifier directly: older
+ * libbpf (Debian 12 has 1.1) takes newer kernels' refusal, "program of this
+ * type cannot use helper", for a yes in libbpf_probe_bpf_helper().
+ */
+static int helper_usable(enum bpf_prog_type type, enum bpf_attach_type attach,
+			 enum bpf_func_id func)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_JMP | BPF_CALL, .imm = func },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+		  .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	char log[4096] = "";
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach,
+		    .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+	int fd;
+
+	fd = bpf_prog_load(type, NULL, "GPL", insns,
+			   sizeof(insns) / sizeof(insns[0]), &opts);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	/* Refused for another reason (its arguments): the helper is there. */
+	return !strstr(log, "unknown func") && !strstr(log, "invalid func") &&
+	       !strstr(log, "cannot use helper");
+}
+
 static void probe_helpers(struct mxg_loader *l)
 {
+	static const enum bpf_func_id current[] = {
+		BPF_FUNC_get_current_pid_tgid, BPF_FUNC_get_current_uid_gid,
+		BPF_FUNC_get_current_comm, BPF_FUNC_get_current_cgroup_id,
+	};
+	size_t i;
+
 	/*
 	 * bpf_get_current_task() in sock_addr programs: without it the
 	 * lineage is the connecting process alone (Exim's transport children
 	 * then match at unit level and are alerted, not blocked).
 	 */
-	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
-				    BPF_FUNC_get_current_task, NULL) != 1) {
+	if (!helper_usable(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+			   BPF_CGROUP_INET4_CONNECT,
+			   BPF_FUNC_get_current_task)) {
 		pr_warn("kernel lacks bpf_get_current_task() in cgroup/connect "
 			"programs: process scope covers the resolver only\n");
 		l->skel->rodata->walk_ancestry = 0;
 	}
+	/* See skb_current_task in bpf/mxguard.bpf.c (all four: after 6.12). */
+	for (i = 0; i < sizeof(current) / sizeof(current[0]); i++)
+		if (!helper_usable(BPF_PROG_TYPE_CGROUP_SKB,
+				   BPF_CGROUP_INET_EGRESS, current[i]))
+			break;
+	l->skel->rodata->skb_current_task = i == sizeof(current) /
+						     sizeof(current[0]);
+	if (!l->skel->rodata->skb_current_task)
+		pr_debug("cgroup_skb programs may not call "
+			 "bpf_get_current_*() (Linux 6.18 allows them): a "
+			 "query on a socket opened before mxguard names its "
+			 "cgroup only\n");
 }
 
 static int read_seed(struct mxg_loader *l)
@@ -99,7 +148,9 @@ static int read_seed(struct mxg_loader *l)
 	int fd = bpf_map__fd(l->skel->maps.config_map);
 
 	if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0 && cfg.enabled) {
+		/* Adopting: keep the seed, and count generations onwards. */
 		l->seed = cfg.hash_seed;
+		l->generation = cfg.policy_gen;
 		return 0;
 	}
 	if (getrandom(&l->seed, sizeof(l->seed), 0) != sizeof(l->seed))
@@ -116,6 +167,7 @@ static int write_settings(struct mxg_loader *l, const struct mxg_settings *s)
 		.mode = s->mode,
 		.scope = s->scope,
 		.enabled = 1,
+		.policy_gen = l->generation,
 	};
 	int pfd = bpf_map__fd(l->skel->maps.ports);
 	__u16 key, next;
@@ -301,6 +353,19 @@ static int fill_policy(struct mxg_loader *l, int fd,
 	return 0;
 }
 
+/* Remembered in the pinned config, so a restarted daemon counts on. */
+static int store_generation(struct mxg_loader *l)
+{
+	int fd = bpf_map__fd(l->skel->maps.config_map);
+	struct mxg_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &cfg))
+		return -errno;
+	cfg.policy_gen = l->generation;
+	return bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
+}
+
 int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
 {
 	__u32 zero = 0, entries = p->n ? p->n : 1, gen = (l->generation + 1) & 0xff;
@@ -328,6 +393,7 @@ int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
 	if (!err) {
 		l->policy_entries = p->n;
 		l->generation = gen;
+		err = store_generation(l);
 	}
 	return err;
 }
@@ -422,6 +488,60 @@ int loader_for_each_taint(const struct mxg_loader *l,
 		}
 	}
 	return 0;
+}
+
+static __u32 wire_len(const __u8 *w)
+{
+	__u32 n = 0;
+
+	while (n < MXG_NAME_MAX - 1 && w[n])
+		n += w[n] + 1;
+	return n < MXG_NAME_MAX ? n : 0;
+}
+
+/* Does the record's origin name still match a lookalike rule? */
+static int keep(const struct mxg_loader *l, __u64 origin_hash,
+		int (*still)(void *, const __u8 *, __u32), void *ctx)
+{
+	struct mxg_name n;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.names),
+				&origin_hash, &n))
+		return 1;	/* unknown: keep it until its TTL */
+	return still(ctx, n.wire, wire_len(n.wire));
+}
+
+long loader_purge(const struct mxg_loader *l,
+		  int (*still)(void *ctx, const __u8 *wire, __u32 len),
+		  void *ctx)
+{
+	struct bpf_map *maps[] = { l->skel->maps.taint_proc,
+				   l->skel->maps.taint_unit,
+				   l->skel->maps.taint_host,
+				   l->skel->maps.taint_names };
+	__u8 key[64], next[64];
+	union { struct mxg_taint t; struct mxg_tname n; } v;
+	long removed = 0;
+	size_t i;
+	int fd, have;
+	__u64 origin;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		fd = bpf_map__fd(maps[i]);
+		for (have = !bpf_map_get_next_key(fd, NULL, next); have;) {
+			memcpy(key, next, sizeof(key));
+			have = !bpf_map_get_next_key(fd, key, next);
+			if (bpf_map_lookup_elem(fd, key, &v))
+				continue;
+			if (i < 3 && v.t.verdict != MXG_VERDICT_LOOKALIKE)
+				continue;
+			origin = i < 3 ? v.t.origin_hash : v.n.origin_hash;
+			if (!keep(l, origin, still, ctx) &&
+			    !bpf_map_delete_elem(fd, key))
+				removed++;
+		}
+	}
+	return removed;
 }
 
 const char *const mxg_counter_names[MXG_CNT__MAX] = {

@@ -69,6 +69,14 @@ void loader_log_counters(const struct mxg_loader *l);
 int loader_for_each_taint(const struct mxg_loader *l,
 			  void (*fn)(void *ctx, const struct mxg_taint_view *v),
 			  void *ctx);
+/*
+ * After a reload: remove lookalike records and tainted names whose origin
+ * @still_lookalike no longer confirms, so a rule taken out of the policy
+ * stops blocking at once.  Returns how many records were removed.
+ */
+long loader_purge(const struct mxg_loader *l,
+		  int (*still_lookalike)(void *ctx, const __u8 *wire, __u32 len),
+		  void *ctx);
 /* Release user-space handles; pinned enforcement stays. */
 void loader_close(struct mxg_loader *l);
 /* Detach every program and remove every pin under @pin_dir. */

@@ -16,6 +16,7 @@
 #ifndef MXGUARD_LOOKALIKE_H
 #define MXGUARD_LOOKALIKE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
 
@@ -95,6 +96,12 @@ int lookalike_tld_neighbours(const char *tld, const char **out, int max);
  * newest list, else libpsl's built-in one); NULL if libpsl has none.
  */
 int lookalike_is_public_suffix(const __u8 *wire, __u32 len);
+/*
+ * Where the public suffix of a presentation-form host name starts in @text:
+ * 0 when the whole name is one, else the offset just past a dot ("com" in
+ * "gmail.com" is at 6).  A TLD the list does not know counts as a suffix.
+ */
+size_t lookalike_suffix_offset(const char *text);
 struct psl_ctx_st;
 const struct psl_ctx_st *lookalike_psl(void);
 

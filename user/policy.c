@@ -1,43 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Policy files: parse, check, index.
+ * The policy store: rules, their index, protected names, and the rules that
+ * protect directives generate.
  *
  * Rules live in one array; an open-addressing table of rule indexes, keyed
  * by mxg_name_hash(POLICY_INDEX_SEED, suffix), sits beside it.  It is kept
  * up to date on every append, so a million-rule policy costs one probe per
  * suffix to match and one per rule to check for duplicates.  The seed is a
  * fixed 0: this table never leaves the process, unlike the kernel's map.
+ *
+ * Names sit in arenas of large blocks, never moved, so a rule points at its
+ * name.  Generated rules have their own arena: every load call drops them
+ * and generates them again once the hand-written rules are all known, so
+ * the outcome does not depend on the order of files or lines.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "log.h"
+#include "lookalike.h"
 #include "name.h"
-#include "policy.h"
+#include "policy_int.h"
 
 #define POLICY_INDEX_SEED	0
-#define POLICY_LINE_MAX		4096
 #define POLICY_SLOTS_MIN	1024
-/* Enough for "lookalike a of b action=x" and a token past any legal line. */
-#define POLICY_TOKENS_MAX	8
+#define ARENA_BLOCK		(256 * 1024)
 
-struct parse_ctx {
-	struct mxg_policy *p;
-	const char *file;	/* interned */
-	int line;
-	int errors;
+struct mxg_arena_block {
+	struct mxg_arena_block *next;
+	size_t used, size;
+	__u8 data[];
 };
 
 void policy_init(struct mxg_policy *p)
 {
 	memset(p, 0, sizeof(*p));
+}
+
+static void arena_free(struct mxg_arena_block **head, size_t *bytes)
+{
+	struct mxg_arena_block *b, *next;
+
+	for (b = *head; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	*head = NULL;
+	*bytes = 0;
 }
 
 void policy_free(struct mxg_policy *p)
@@ -49,15 +61,65 @@ void policy_free(struct mxg_policy *p)
 	free(p->files);
 	free(p->rules);
 	free(p->slots);
+	free(p->protects);
+	free(p->protected_names);
+	free(p->pslots);
+	free(p->loaded);
+	arena_free(&p->names, &p->name_bytes);
+	arena_free(&p->generated, &p->generated_bytes);
 	policy_init(p);
+}
+
+static __u8 *arena_copy(struct mxg_arena_block **head, size_t *bytes,
+			const __u8 *src, __u32 len)
+{
+	struct mxg_arena_block *b = *head;
+	__u8 *dst;
+
+	if (!b || b->size - b->used < len) {
+		b = malloc(sizeof(*b) + ARENA_BLOCK);
+		if (!b)
+			return NULL;
+		b->next = *head;
+		b->used = 0;
+		b->size = ARENA_BLOCK;
+		*head = b;
+		*bytes += sizeof(*b) + ARENA_BLOCK;
+	}
+	dst = b->data + b->used;
+	memcpy(dst, src, len);
+	b->used += len;
+	return dst;
+}
+
+const __u8 *policy_store_name(struct mxg_policy *p, const __u8 *wire,
+			      __u32 len)
+{
+	return arena_copy(&p->names, &p->name_bytes, wire, len);
+}
+
+void policy_error(const char *file, int line, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_warn("%s:%d: %s\n", file ? file : "(generated)", line, msg);
 }
 
 /* --- index ---------------------------------------------------------------- */
 
+static int same_name(const __u8 *a, __u32 alen, const __u8 *b, __u32 blen)
+{
+	return alen == blen && !memcmp(a, b, alen);
+}
+
 static int same_suffix(const struct mxg_policy_rule *r, const __u8 *wire,
 		       __u32 len)
 {
-	return r->wire_len == len && !memcmp(r->wire, wire, len);
+	return same_name(r->wire, r->wire_len, wire, len);
 }
 
 static long index_find(const struct mxg_policy *p, __u64 h,
@@ -77,18 +139,18 @@ static long index_find(const struct mxg_policy *p, __u64 h,
 	return -1;
 }
 
-static void slot_put(__u32 *slots, size_t nslots, __u64 h, size_t rule)
+static void slot_put(__u32 *slots, size_t nslots, __u64 h, size_t idx)
 {
 	size_t mask = nslots - 1, i;
 
 	for (i = h & mask; slots[i]; i = (i + 1) & mask)
 		;
-	slots[i] = (__u32)(rule + 1);
+	slots[i] = (__u32)(idx + 1);
 }
 
-static __u64 rule_hash(const struct mxg_policy_rule *r)
+static __u64 name_hash(const __u8 *wire, __u32 len)
 {
-	return mxg_name_hash(POLICY_INDEX_SEED, r->wire, r->wire_len);
+	return mxg_name_hash(POLICY_INDEX_SEED, wire, len);
 }
 
 static int index_resize(struct mxg_policy *p, size_t nslots)
@@ -99,7 +161,8 @@ static int index_resize(struct mxg_policy *p, size_t nslots)
 	if (!slots)
 		return -ENOMEM;
 	for (i = 0; i < p->nindexed; i++)
-		slot_put(slots, nslots, rule_hash(&p->rules[i]), i);
+		slot_put(slots, nslots, name_hash(p->rules[i].wire,
+						  p->rules[i].wire_len), i);
 	free(p->slots);
 	p->slots = slots;
 	p->nslots = nslots;
@@ -110,23 +173,22 @@ static int index_resize(struct mxg_policy *p, size_t nslots)
 static int index_sync(struct mxg_policy *p)
 {
 	size_t want = p->nslots ? p->nslots : POLICY_SLOTS_MIN;
+	const struct mxg_policy_rule *r;
 
 	while (p->n * 2 > want)
 		want *= 2;
 	if (want != p->nslots && index_resize(p, want))
 		return -ENOMEM;
-	for (; p->nindexed < p->n; p->nindexed++)
-		slot_put(p->slots, p->nslots, rule_hash(&p->rules[p->nindexed]),
+	for (; p->nindexed < p->n; p->nindexed++) {
+		r = &p->rules[p->nindexed];
+		slot_put(p->slots, p->nslots, name_hash(r->wire, r->wire_len),
 			 p->nindexed);
+	}
 	return 0;
 }
 
-/* Forget rules from @n on: a file with errors loads nothing. */
-static void policy_truncate(struct mxg_policy *p, size_t n)
+static void index_rebuild(struct mxg_policy *p)
 {
-	if (n >= p->n)
-		return;
-	p->n = n;
 	p->nindexed = 0;
 	if (p->slots)
 		memset(p->slots, 0, p->nslots * sizeof(*p->slots));
@@ -134,9 +196,9 @@ static void policy_truncate(struct mxg_policy *p, size_t n)
 	index_sync(p);
 }
 
-/* --- rules and files ------------------------------------------------------ */
+/* --- rules ---------------------------------------------------------------- */
 
-static const char *intern_file(struct mxg_policy *p, const char *name)
+const char *policy_intern_file(struct mxg_policy *p, const char *name)
 {
 	char **files, *copy;
 	size_t i;
@@ -155,34 +217,34 @@ static const char *intern_file(struct mxg_policy *p, const char *name)
 	return copy;
 }
 
-static int rules_reserve(struct mxg_policy *p)
+static int grow(void **arr, size_t *cap, size_t need, size_t size)
 {
-	struct mxg_policy_rule *rules;
-	size_t cap;
+	size_t ncap = *cap ? *cap : 16;
+	void *a;
 
-	if (p->n < p->cap)
+	if (need <= *cap)
 		return 0;
-	cap = p->cap ? p->cap * 2 : 64;
-	rules = realloc(p->rules, cap * sizeof(*rules));
-	if (!rules)
+	while (ncap < need)
+		ncap *= 2;
+	a = realloc(*arr, ncap * size);
+	if (!a)
 		return -ENOMEM;
-	p->rules = rules;
-	p->cap = cap;
+	*arr = a;
+	*cap = ncap;
 	return 0;
 }
 
-/* Appends @rule unless its suffix has a rule; returns that rule's index. */
-static long rule_append(struct mxg_policy *p,
-			const struct mxg_policy_rule *rule, long *first)
+long policy_append(struct mxg_policy *p, const struct mxg_policy_rule *rule,
+		   long *first)
 {
-	__u64 h = rule_hash(rule);
+	__u64 h = name_hash(rule->wire, rule->wire_len);
 
 	if (index_sync(p))
 		return -ENOMEM;
 	*first = index_find(p, h, rule->wire, rule->wire_len);
 	if (*first >= 0)
 		return -EEXIST;
-	if (rules_reserve(p))
+	if (grow((void **)&p->rules, &p->cap, p->n + 1, sizeof(*p->rules)))
 		return -ENOMEM;
 	p->rules[p->n++] = *rule;
 	/* A rule the index cannot hold is not kept: callers see -ENOMEM. */
@@ -190,360 +252,317 @@ static long rule_append(struct mxg_policy *p,
 		p->n--;
 		return -ENOMEM;
 	}
+	if (rule->flags & MXG_RULE_F_GENERATED)
+		p->ngenerated++;
 	return (long)p->n - 1;
 }
 
 int policy_add(struct mxg_policy *p, const struct mxg_policy_rule *rule)
 {
 	struct mxg_policy_rule r = *rule;
-	long first;
+	long first, prot;
 
-	if (r.file) {
-		r.file = intern_file(p, r.file);
-		if (!r.file)
-			return -ENOMEM;
+	if (!r.wire_len || r.wire_len > MXG_NAME_MAX - 2 ||
+	    r.protected_len > MXG_PROTECTED_MAX - 1)
+		return -EINVAL;
+	r.flags &= ~MXG_RULE_F_GENERATED;
+	if (r.file && !(r.file = policy_intern_file(p, r.file)))
+		return -ENOMEM;
+	if (index_find(p, name_hash(r.wire, r.wire_len), r.wire,
+		       r.wire_len) >= 0)
+		return -EEXIST;
+	r.wire = policy_store_name(p, rule->wire, rule->wire_len);
+	if (!r.wire)
+		return -ENOMEM;
+	if (r.kind == MXG_RULE_LOOKALIKE && r.protected_len) {
+		prot = policy_intern_protected(p, rule->protected_wire,
+					       r.protected_len, 0);
+		if (prot < 0)
+			return (int)prot;
+		r.protected_wire = p->protected_names[prot].wire;
 	}
-	return (int)rule_append(p, &r, &first);
+	return (int)policy_append(p, &r, &first);
 }
 
-/* --- parsing -------------------------------------------------------------- */
+/* --- protected names ------------------------------------------------------ */
 
-/* Always returns -1, so a check can end with "return parse_error(...)". */
-static int __attribute__((format(printf, 2, 3)))
-parse_error(struct parse_ctx *c, const char *fmt, ...)
+static long protected_find(const struct mxg_policy *p, __u64 h,
+			   const __u8 *wire, __u32 len)
 {
-	char msg[512];
-	va_list ap;
+	size_t mask = p->npslots - 1, i;
+	const struct mxg_protected_name *pn;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	pr_warn("%s:%d: %s\n", c->file, c->line, msg);
-	c->errors++;
+	if (!p->npslots)
+		return -1;
+	for (i = h & mask; p->pslots[i]; i = (i + 1) & mask) {
+		pn = &p->protected_names[p->pslots[i] - 1];
+		if (same_name(pn->wire, pn->len, wire, len))
+			return p->pslots[i] - 1;
+	}
 	return -1;
 }
 
-static int parse_name(struct parse_ctx *c, const char *what, const char *text,
-		      __u8 *wire, __u32 *len)
+long policy_find_protected(const struct mxg_policy *p, const __u8 *wire,
+			   __u32 len)
 {
-	const char *err;
+	return protected_find(p, name_hash(wire, len), wire, len);
+}
 
-	if (mxg_name_parse(text, wire, len, &err))
-		return parse_error(c, "invalid %s '%s': %s", what, text, err);
-	/* The kernel never looks the root up, so such a rule would be dead. */
-	if (!*len)
-		return parse_error(c, "the root cannot be a %s", what);
+static int protected_reindex(struct mxg_policy *p, size_t nslots)
+{
+	__u32 *slots = calloc(nslots, sizeof(*slots));
+	const struct mxg_protected_name *pn;
+	size_t i;
+
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < p->nprotected; i++) {
+		pn = &p->protected_names[i];
+		slot_put(slots, nslots, name_hash(pn->wire, pn->len), i);
+	}
+	free(p->pslots);
+	p->pslots = slots;
+	p->npslots = nslots;
 	return 0;
 }
 
-/* Is @prot the suffix @r->wire or a name under it? */
-static int protected_under(const struct mxg_policy_rule *r,
-			   const __u8 *prot, __u32 plen)
+long policy_intern_protected(struct mxg_policy *p, const __u8 *wire,
+			     __u32 len, __u32 protect)
 {
-	__u32 pos;
+	__u64 h = name_hash(wire, len);
+	struct mxg_protected_name *pn;
+	long i = protected_find(p, h, wire, len);
+	size_t want = p->npslots ? p->npslots : 64;
 
-	for (pos = 0; pos < plen; pos += 1 + prot[pos])
-		if (same_suffix(r, prot + pos, plen - pos))
+	if (i >= 0) {
+		if (!p->protected_names[i].protect)
+			p->protected_names[i].protect = protect;
+		return i;
+	}
+	if (grow((void **)&p->protected_names, &p->protected_cap,
+		 p->nprotected + 1, sizeof(*p->protected_names)))
+		return -ENOMEM;
+	while ((p->nprotected + 1) * 2 > want)
+		want *= 2;
+	if (want != p->npslots && protected_reindex(p, want))
+		return -ENOMEM;
+	pn = &p->protected_names[p->nprotected];
+	pn->wire = policy_store_name(p, wire, len);
+	if (!pn->wire)
+		return -ENOMEM;
+	pn->len = len;
+	pn->protect = protect;
+	slot_put(p->pslots, p->npslots, h, p->nprotected);
+	return (long)p->nprotected++;
+}
+
+int policy_append_protect(struct mxg_policy *p, const struct mxg_protect *pr)
+{
+	if (grow((void **)&p->protects, &p->protects_cap, p->nprotects + 1,
+		 sizeof(*p->protects)))
+		return -ENOMEM;
+	p->protects[p->nprotects++] = *pr;
+	return 0;
+}
+
+/* --- files read ----------------------------------------------------------- */
+
+int policy_file_seen(const struct mxg_policy *p, dev_t dev, ino_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < p->nloaded; i++)
+		if (p->loaded[i].dev == dev && p->loaded[i].ino == ino)
 			return 1;
 	return 0;
 }
 
-static int add_rule(struct parse_ctx *c, struct mxg_policy_rule *r)
+int policy_file_add(struct mxg_policy *p, dev_t dev, ino_t ino)
 {
-	char name[MXG_NAME_TEXT_MAX];
-	const struct mxg_policy_rule *old;
-	long first, ret;
-
-	r->file = c->file;
-	r->line = c->line;
-	ret = rule_append(c->p, r, &first);
-	if (ret == -ENOMEM)
-		return parse_error(c, "out of memory");
-	if (ret == -EEXIST) {
-		old = &c->p->rules[first];
-		mxg_name_format(r->wire, r->wire_len, name, sizeof(name));
-		return parse_error(c, "duplicate rule for '%s' (first at %s:%d)",
-				   name, old->file ? old->file : "(generated)",
-				   old->line);
-	}
+	if (grow((void **)&p->loaded, &p->loaded_cap, p->nloaded + 1,
+		 sizeof(*p->loaded)))
+		return -ENOMEM;
+	p->loaded[p->nloaded].dev = dev;
+	p->loaded[p->nloaded].ino = ino;
+	p->nloaded++;
 	return 0;
 }
 
-static int parse_option(struct parse_ctx *c, const char *tok,
-			struct mxg_policy_rule *r, int *seen)
-{
-	const char *eq = strchr(tok, '=');
+/* --- generation ----------------------------------------------------------- */
 
-	if (!eq)
-		return parse_error(c, "extra token '%s'", tok);
-	if (eq - tok != 6 || strncmp(tok, "action", 6))
-		return parse_error(c, "unknown option '%.*s'", (int)(eq - tok),
-				   tok);
-	if ((*seen)++)
-		return parse_error(c, "option 'action' given twice");
-	if (!strcmp(eq + 1, "alert"))
-		r->action = MXG_ACTION_ALERT;
-	else if (!strcmp(eq + 1, "block"))
-		r->action = MXG_ACTION_BLOCK;
-	else
-		return parse_error(c, "bad action '%s' (alert or block)",
-				   eq + 1);
-	return 0;
+/* Keep the hand-written rules, in order; forget the generated ones. */
+static void drop_generated(struct mxg_policy *p)
+{
+	size_t i, kept = 0;
+
+	if (!p->ngenerated)
+		return;
+	for (i = 0; i < p->n; i++)
+		if (!(p->rules[i].flags & MXG_RULE_F_GENERATED))
+			p->rules[kept++] = p->rules[i];
+	p->n = kept;
+	p->ngenerated = 0;
+	arena_free(&p->generated, &p->generated_bytes);
+	index_rebuild(p);
 }
 
-static int check_protected(struct parse_ctx *c, struct mxg_policy_rule *r,
-			   const char *text, const __u8 *wire, __u32 len)
+void policy_begin(struct mxg_policy *p, struct policy_mark *m)
 {
-	if (same_suffix(r, wire, len))
-		return parse_error(c, "'%s' is its own protected name", text);
-	/* Else the protected name itself would be flagged as its lookalike. */
-	if (protected_under(r, wire, len))
-		return parse_error(c, "protected name '%s' is under the lookalike suffix",
-				   text);
-	if (len > MXG_PROTECTED_MAX - 1)
-		return parse_error(c, "protected name '%s' is longer than %d wire bytes",
-				   text, MXG_PROTECTED_MAX - 1);
-	memcpy(r->protected_wire, wire, len);
-	r->protected_len = len;
-	return 0;
+	drop_generated(p);
+	m->rules = p->n;
+	m->protects = p->nprotects;
+	m->protected_names = p->nprotected;
+	m->loaded = p->nloaded;
 }
 
-static int parse_lookalike(struct parse_ctx *c, char **tok, int ntok)
+struct expansion {
+	struct mxg_policy *p;
+	const struct mxg_protect *pr;
+};
+
+/*
+ * Would @wire flag a protected name, or part of one?  Under a public
+ * suffix ("com") is fine: that is where lookalikes live.
+ */
+static int hits_protected(const struct mxg_policy *p, const __u8 *wire,
+			  __u32 len)
 {
-	struct mxg_policy_rule r = { .kind = MXG_RULE_LOOKALIKE,
-				     .action = MXG_ACTION_ALERT };
-	__u8 prot[MXG_NAME_MAX];
-	__u32 plen;
-	int i, seen = 0;
+	__u32 pos;
+	long i;
 
-	if (ntok < 2)
-		return parse_error(c, "lookalike: missing suffix");
-	if (ntok < 3)
-		return parse_error(c, "lookalike: missing 'of'");
-	if (strcmp(tok[2], "of"))
-		return parse_error(c, "lookalike: expected 'of', found '%s'",
-				   tok[2]);
-	if (ntok < 4)
-		return parse_error(c, "lookalike: missing protected name");
-	if (parse_name(c, "suffix", tok[1], r.wire, &r.wire_len) ||
-	    parse_name(c, "protected name", tok[3], prot, &plen) ||
-	    check_protected(c, &r, tok[3], prot, plen))
-		return -1;
-	for (i = 4; i < ntok && i < POLICY_TOKENS_MAX; i++)
-		if (parse_option(c, tok[i], &r, &seen))
-			return -1;
-	return add_rule(c, &r);
-}
-
-static int parse_allow(struct parse_ctx *c, char **tok, int ntok)
-{
-	struct mxg_policy_rule r = { .kind = MXG_RULE_ALLOW,
-				     .action = MXG_ACTION_ALERT };
-
-	if (ntok < 2)
-		return parse_error(c, "allow: missing suffix");
-	if (ntok > 2 && strchr(tok[2], '='))
-		return parse_error(c, "allow takes no options ('%s')", tok[2]);
-	if (ntok > 2)
-		return parse_error(c, "extra token '%s'", tok[2]);
-	if (parse_name(c, "suffix", tok[1], r.wire, &r.wire_len))
-		return -1;
-	return add_rule(c, &r);
-}
-
-/* Splits in place; counts every token but keeps the first few. */
-static int tokenize(char *line, char **tok)
-{
-	const char *sep = " \t\r\v\f";
-	char *save, *t;
-	int n = 0;
-
-	for (t = strtok_r(line, sep, &save); t;
-	     t = strtok_r(NULL, sep, &save)) {
-		if (n < POLICY_TOKENS_MAX)
-			tok[n] = t;
-		n++;
-	}
-	return n;
-}
-
-static int parse_line(struct parse_ctx *c, const char *s, size_t len)
-{
-	char line[POLICY_LINE_MAX + 1], *tok[POLICY_TOKENS_MAX], *hash;
-	int ntok;
-
-	if (len > POLICY_LINE_MAX)
-		return parse_error(c, "line longer than %d bytes",
-				   POLICY_LINE_MAX);
-	if (memchr(s, '\0', len))
-		return parse_error(c, "NUL byte in line");
-	memcpy(line, s, len);
-	line[len] = '\0';
-	hash = strchr(line, '#');
-	if (hash)
-		*hash = '\0';
-	ntok = tokenize(line, tok);
-	if (!ntok)
-		return 0;
-	if (!strcmp(tok[0], "lookalike"))
-		return parse_lookalike(c, tok, ntok);
-	if (!strcmp(tok[0], "allow"))
-		return parse_allow(c, tok, ntok);
-	return parse_error(c, "unknown directive '%s'", tok[0]);
-}
-
-int policy_load_buffer(struct mxg_policy *p, const char *name,
-		       const char *buf, size_t len)
-{
-	struct parse_ctx c = { .p = p };
-	size_t start = p->n, off = 0, n;
-	const char *nl;
-
-	c.file = intern_file(p, name);
-	if (!c.file) {
-		pr_warn("%s: out of memory\n", name);
-		return 1;
-	}
-	while (off < len) {
-		nl = memchr(buf + off, '\n', len - off);
-		n = nl ? (size_t)(nl - (buf + off)) : len - off;
-		c.line++;
-		parse_line(&c, buf + off, n);
-		off += n + 1;
-	}
-	if (c.errors)
-		policy_truncate(p, start);
-	return c.errors;
-}
-
-/* --- files and directories ------------------------------------------------ */
-
-static int read_all(int fd, char **out, size_t *outlen)
-{
-	size_t len = 0, cap = 0;
-	char *buf = NULL, *nbuf;
-	ssize_t got;
-
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 65536;
-			nbuf = realloc(buf, cap);
-			if (!nbuf)
-				goto fail;
-			buf = nbuf;
-		}
-		got = read(fd, buf + len, cap - len);
-		if (got < 0 && errno == EINTR)
+	for (pos = 0; pos < len; pos += 1 + wire[pos]) {
+		i = policy_find_protected(p, wire + pos, len - pos);
+		if (i < 0)
 			continue;
-		if (got < 0)
-			goto fail;
-		if (!got)
-			break;
-		len += got;
+		if (!pos || !lookalike_is_public_suffix(wire + pos, len - pos))
+			return 1;
 	}
-	*out = buf;
-	*outlen = len;
 	return 0;
-fail:
-	free(buf);
-	return -1;
 }
 
-static int load_file(struct mxg_policy *p, const char *path)
+static int emit_generated(void *ctx, uint8_t fuzzer, const __u8 *wire,
+			  __u32 len)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t len;
-	int fd, errors = 1;
+	struct expansion *x = ctx;
+	struct mxg_policy *p = x->p;
+	struct mxg_policy_rule r = {
+		.kind = MXG_RULE_LOOKALIKE, .action = x->pr->action,
+		.origin = fuzzer, .flags = MXG_RULE_F_GENERATED,
+		.protected_wire = x->pr->wire, .protected_len = x->pr->len,
+		.file = x->pr->file, .line = x->pr->line, .wire_len = len,
+	};
+	long first, ret;
+	int m = policy_match(p, wire, len);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		log_warn("%s", path);
-		goto cleanup;
-	}
-	/* Whoever can write the policy could switch the guard off. */
-	if (st.st_mode & S_IWOTH) {
-		pr_warn("%s: refusing a policy file that anyone may write\n",
-			path);
-		goto cleanup;
-	}
-	if (read_all(fd, &buf, &len)) {
-		log_warn("%s", path);
-		goto cleanup;
-	}
-	errors = policy_load_buffer(p, path, buf, len);
-cleanup:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	return errors;
+	/* Hand-written rules win; the first generator of a name keeps it. */
+	if (m >= 0 && (!(p->rules[m].flags & MXG_RULE_F_GENERATED) ||
+		       same_suffix(&p->rules[m], wire, len)))
+		return 0;
+	if (hits_protected(p, wire, len))
+		return 0;
+	r.wire = arena_copy(&p->generated, &p->generated_bytes, wire, len);
+	if (!r.wire)
+		return -ENOMEM;
+	ret = policy_append(p, &r, &first);
+	return ret == -ENOMEM ? -ENOMEM : 0;
 }
 
-static int is_policy_name(const struct dirent *d)
+/*
+ * A protected name under a generated suffix ("example.co" under "co",
+ * generated for "com") gets an allow rule of its own; under a hand-written
+ * lookalike rule it is an error, since the policy contradicts itself.
+ */
+static int protect_clean(struct mxg_policy *p, const struct mxg_protect *pr,
+			 int *errors)
 {
-	size_t n = strlen(d->d_name);
+	char name[MXG_NAME_TEXT_MAX], suffix[MXG_NAME_TEXT_MAX];
+	struct mxg_policy_rule allow = {
+		.kind = MXG_RULE_ALLOW, .origin = MXG_ORIGIN_PROTECTED,
+		.flags = MXG_RULE_F_GENERATED, .wire = pr->wire,
+		.wire_len = pr->len, .file = pr->file, .line = pr->line,
+	};
+	const struct mxg_policy_rule *r;
+	long first;
+	int m = policy_match(p, pr->wire, pr->len);
 
-	return n > 7 && !strcmp(d->d_name + n - 7, ".policy");
+	if (m < 0 || p->rules[m].kind != MXG_RULE_LOOKALIKE)
+		return 0;
+	r = &p->rules[m];
+	if (r->flags & MXG_RULE_F_GENERATED)
+		return policy_append(p, &allow, &first) == -ENOMEM ? -ENOMEM : 0;
+	mxg_name_format(pr->wire, pr->len, name, sizeof(name));
+	mxg_name_format(r->wire, r->wire_len, suffix, sizeof(suffix));
+	policy_error(pr->file, pr->line,
+		     "protected name '%s' is flagged by 'lookalike %s' at %s:%d",
+		     name, suffix, r->file ? r->file : "(added)", r->line);
+	(*errors)++;
+	return 0;
 }
 
-/* strcmp, not the locale's collation: the order must not depend on $LANG. */
-static int by_name(const struct dirent **a, const struct dirent **b)
+static int expand(struct mxg_policy *p, int *errors)
 {
-	return strcmp((*a)->d_name, (*b)->d_name);
+	struct expansion x = { .p = p };
+	char name[MXG_NAME_TEXT_MAX];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < p->nprotects; i++) {
+		x.pr = &p->protects[i];
+		ret = lookalike_generate(x.pr->wire, x.pr->len, x.pr->fuzzers,
+					 emit_generated, &x);
+		if (ret == -ENOMEM)
+			return ret;
+		if (ret) {
+			mxg_name_format(x.pr->wire, x.pr->len, name,
+					sizeof(name));
+			policy_error(x.pr->file, x.pr->line,
+				     "cannot generate lookalikes of '%s'", name);
+			(*errors)++;
+		}
+	}
+	for (i = 0; i < p->nprotects; i++)
+		if (protect_clean(p, &p->protects[i], errors))
+			return -ENOMEM;
+	return 0;
 }
 
-static int load_dir_entry(struct mxg_policy *p, const char *dir,
-			  const char *name)
+static void rollback(struct mxg_policy *p, const struct policy_mark *m)
 {
-	size_t n = strlen(dir);
-	struct stat st;
-	char *path;
-	int errors = 0;
+	size_t i;
 
-	if (asprintf(&path, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/",
-		     name) < 0) {
-		pr_warn("%s: out of memory\n", dir);
-		return 1;
+	drop_generated(p);
+	if (m->rules < p->n) {
+		p->n = m->rules;
+		index_rebuild(p);
 	}
-	if (stat(path, &st)) {
-		log_warn("%s", path);
-		errors = 1;
-	} else if (S_ISREG(st.st_mode)) {
-		errors = load_file(p, path);
+	p->nprotects = m->protects;
+	p->nloaded = m->loaded;
+	if (m->protected_names < p->nprotected) {
+		p->nprotected = m->protected_names;
+		protected_reindex(p, p->npslots);
 	}
-	free(path);
-	return errors;
+	/* A name kept from before may have been marked by a dropped protect. */
+	for (i = 0; i < p->nprotected; i++)
+		if (p->protected_names[i].protect > p->nprotects)
+			p->protected_names[i].protect = 0;
 }
 
-static int load_dir(struct mxg_policy *p, const char *dir)
+int policy_finish(struct mxg_policy *p, const struct policy_mark *m,
+		  int errors)
 {
-	struct dirent **list;
-	int n, i, errors = 0;
+	int own = 0;
 
-	n = scandir(dir, &list, is_policy_name, by_name);
-	if (n < 0) {
-		log_warn("%s", dir);
-		return 1;
+	if (!errors && expand(p, &own)) {
+		pr_warn("out of memory while generating lookalikes\n");
+		own++;
 	}
-	for (i = 0; i < n; i++) {
-		errors += load_dir_entry(p, dir, list[i]->d_name);
-		free(list[i]);
-	}
-	free(list);
-	return errors;
-}
-
-int policy_load_path(struct mxg_policy *p, const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st)) {
-		log_warn("%s", path);
-		return 1;
-	}
-	if (S_ISDIR(st.st_mode))
-		return load_dir(p, path);
-	return load_file(p, path);
+	if (!errors && !own)
+		return 0;
+	rollback(p, m);
+	/* What loaded before this call generates as it did then. */
+	if (p->nprotects && expand(p, &(int){ 0 }))
+		drop_generated(p);
+	return errors + own;
 }
 
 /* --- matching ------------------------------------------------------------- */
@@ -579,4 +598,13 @@ int policy_match(const struct mxg_policy *p, const __u8 *wire, __u32 len)
 			return (int)r;
 	}
 	return -1;
+}
+
+size_t policy_memory(const struct mxg_policy *p)
+{
+	return p->cap * sizeof(*p->rules) + p->nslots * sizeof(*p->slots) +
+	       p->name_bytes + p->generated_bytes +
+	       p->protects_cap * sizeof(*p->protects) +
+	       p->protected_cap * sizeof(*p->protected_names) +
+	       p->npslots * sizeof(*p->pslots);
 }

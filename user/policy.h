@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Policy files.  Line based; '#' starts a comment anywhere on a line.
+ * Policy files.  Line based; '#' starts a comment anywhere on a line.  The
+ * full format is in mxguard.policy(5):
  *
+ *   protect <name> [fuzz=all|LIST] [action=alert|block]
  *   lookalike <suffix> of <protected> [action=alert|block]
  *   allow <suffix>
+ *   include <file|directory>
  *
  * A suffix matches at label boundaries ("ml" matches "army.ml", never
  * "html"); the most specific (longest) matching suffix wins, so
  * "allow gov.ml" beats "lookalike ml of mil".  The default action is alert.
+ * "protect" generates lookalike rules (lookalike.h).  Rules written by hand
+ * win over generated ones: a generated name that has, or falls under, a
+ * hand-written rule is dropped, and so is one that is a protected name.
  * Every error is reported as "file:line: message"; a file with any error
  * loads nothing.
+ *
+ * Names are stored once, in arenas that the policy owns, so a rule costs
+ * 40 bytes plus its name; protected names are interned.
  */
 #ifndef MXGUARD_POLICY_H
 #define MXGUARD_POLICY_H
@@ -24,17 +33,43 @@ enum mxg_rule_kind {
 	MXG_RULE_ALLOW = MXG_VERDICT_ALLOW,
 };
 
+/* Made by a protect directive: dropped and made again on every load. */
+#define MXG_RULE_F_GENERATED	0x01
+
 struct mxg_policy_rule {
-	int kind;				/* enum mxg_rule_kind */
-	__u8 action;				/* enum mxg_action */
-	__u8 origin;				/* 0: written by hand */
-	__u8 wire[MXG_NAME_MAX];		/* the suffix, canonical */
+	const __u8 *wire;		/* the suffix, canonical */
+	const __u8 *protected_wire;	/* lookalike rules: interned */
+	const char *file;		/* interned; generated: the protect */
 	__u32 wire_len;
-	__u8 protected_wire[MXG_PROTECTED_MAX];	/* lookalike rules only */
 	__u32 protected_len;
-	const char *file;			/* owned by the policy */
+	int line;
+	__u8 kind;			/* enum mxg_rule_kind */
+	__u8 action;			/* enum mxg_action */
+	__u8 origin;			/* 0: written by hand, else mxg_fuzzer */
+	__u8 flags;			/* MXG_RULE_F_* */
+};
+
+/* A protect directive. */
+struct mxg_protect {
+	const __u8 *wire;		/* interned, like every protected name */
+	__u32 len;
+	__u32 fuzzers;			/* 1 << enum mxg_fuzzer */
+	__u8 action;
+	const char *file;
 	int line;
 };
+
+/*
+ * A protected name: named by a protect directive or by "lookalike ... of".
+ * The second look compares what it sees with these.
+ */
+struct mxg_protected_name {
+	const __u8 *wire;
+	__u32 len;
+	__u32 protect;			/* index into protects + 1; 0: none */
+};
+
+struct mxg_arena_block;
 
 struct mxg_policy {
 	struct mxg_policy_rule *rules;
@@ -48,6 +83,23 @@ struct mxg_policy {
 	 */
 	__u32 *slots;				/* rule index + 1; 0 = empty */
 	size_t nslots, nindexed;
+
+	struct mxg_protect *protects;
+	size_t nprotects, protects_cap;
+	struct mxg_protected_name *protected_names;
+	size_t nprotected, protected_cap;
+	__u32 *pslots;				/* protected name index + 1 */
+	size_t npslots;
+	size_t ngenerated;			/* rules with F_GENERATED */
+
+	/* Names: those written in files, and those protect generated. */
+	struct mxg_arena_block *names, *generated;
+	size_t name_bytes, generated_bytes;
+
+	/* Files read so far (include-once), as device and inode. */
+	struct mxg_file_id *loaded;
+	size_t nloaded, loaded_cap;
+	int no_include;				/* fuzzing: refuse "include" */
 };
 
 void policy_init(struct mxg_policy *p);
@@ -55,25 +107,39 @@ void policy_free(struct mxg_policy *p);
 
 /*
  * Append the rules of a file, or of every "*.policy" file in a directory in
- * name order.  Reports every error it finds (pr_warn, "file:line: message")
- * and returns the number of errors; 0 means success.  On error the caller
- * must discard @p.  A suffix that already has a rule is an error that names
- * the first rule's file:line.
+ * name order, then generate the lookalikes of every protect directive.
+ * Reports every error it finds (pr_warn, "file:line: message") and returns
+ * the number of errors; 0 means success.  On error the policy is as it was
+ * before the call, but callers should discard it all the same.  A suffix
+ * that already has a hand-written rule is an error that names the first
+ * rule's file:line.  A file already read (by an include) is not read again.
  */
 int policy_load_path(struct mxg_policy *p, const char *path);
 
-/* Same, from a buffer; @name is used in messages (tests, fuzzing). */
+/*
+ * Same, from a buffer; @name is used in messages, and an include is
+ * relative to its directory (tests, fuzzing).
+ */
 int policy_load_buffer(struct mxg_policy *p, const char *name,
 		       const char *buf, size_t len);
 
 /*
- * Append one rule built by a program (a generated lookalike, say); @rule->file
- * may be NULL, else it is interned.  Returns the new rule's index, -EEXIST
- * when the suffix already has a rule, or -ENOMEM.
+ * Append one rule built by a program (a second-look finding, say): its names
+ * are copied into the policy, @rule->protected_wire is interned, and
+ * @rule->file may be NULL, else it is interned.  Returns the new rule's
+ * index, -EEXIST when the suffix already has a rule, -EINVAL for a bad
+ * name, or -ENOMEM.
  */
 int policy_add(struct mxg_policy *p, const struct mxg_policy_rule *rule);
 
 /* Index of the most specific rule matching the name, or -1. */
 int policy_match(const struct mxg_policy *p, const __u8 *wire, __u32 len);
+
+/* Index of the protected name @wire, or -1. */
+long policy_find_protected(const struct mxg_policy *p, const __u8 *wire,
+			   __u32 len);
+
+/* Bytes of user memory the policy holds (rules, index, names). */
+size_t policy_memory(const struct mxg_policy *p);
 
 #endif

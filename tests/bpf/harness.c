@@ -262,3 +262,35 @@ long long counter(struct tctx *t, int which)
 		sum += vals[i];
 	return sum;
 }
+
+int run_cmd(char *out, size_t sz, const char *fmt, ...)
+{
+	char cmd[2048];
+	size_t n = 0, r;
+	va_list ap;
+	FILE *f;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
+	va_end(ap);
+	strcat(cmd, " 2>&1");
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (n + 1 < sz && (r = fread(out + n, 1, sz - 1 - n, f)) > 0)
+		n += r;
+	out[n] = '\0';
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int ctl(struct tctx *t, char *out, size_t sz, const char *args)
+{
+	char bin[512];
+	size_t n = strlen(t->daemon_bin);
+
+	/* mxguardctl sits beside mxguardd. */
+	snprintf(bin, sizeof(bin), "%.*sctl", (int)(n - 1), t->daemon_bin);
+	return run_cmd(out, sz, "%s -s %s %s", bin, t->control, args);
+}

@@ -109,6 +109,13 @@ int try_connect(const char *ip, uint16_t port);
 /* sendto(MSG_FASTOPEN): TCP Fast Open's implicit connect. */
 int try_fastopen(const char *ip, uint16_t port);
 
+/* --- commands ----------------------------------------------------------- */
+/* Run a shell command; stdout+stderr into @out.  Returns the exit status. */
+int run_cmd(char *out, size_t sz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "mxguardctl -s <this test's socket> ARGS": exit status, output in @out. */
+int ctl(struct tctx *t, char *out, size_t sz, const char *args);
+
 /* --- responder ----------------------------------------------------------- */
 pid_t dnsd_start(const struct tcase *tc);
 

@@ -27,6 +27,9 @@
 #define TEST_TIMEOUT_S 90
 
 extern const struct tcase datapath_tests[];
+extern const struct tcase service_tests[];
+static const struct tcase *const suites[] = { datapath_tests, service_tests,
+					      NULL };
 int test_failures(void);
 
 static const uint16_t sink_ports[] = { 25, 465, 587, 2525 };
@@ -207,7 +210,7 @@ int main(int argc, char **argv)
 {
 	const char *filter = argc > 2 ? argv[2] : NULL;
 	char root[512], base[600];
-	int i, n = 0, passed = 0, failed = 0;
+	int i, s, n = 0, passed = 0, failed = 0;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s MXGUARDD [NAME-FILTER]\n", argv[0]);
@@ -223,19 +226,23 @@ int main(int argc, char **argv)
 		perror(base);
 		return 1;
 	}
-	for (i = 0; datapath_tests[i].name; i++) {
-		if (filter && !strstr(datapath_tests[i].name, filter))
-			continue;
-		n++;
-		fprintf(stderr, "# %s\n", datapath_tests[i].name);
-		if (run_case(&datapath_tests[i], base, argv[1], i)) {
-			printf("not ok %d - %s\n", n, datapath_tests[i].name);
-			failed++;
-		} else {
-			printf("ok %d - %s\n", n, datapath_tests[i].name);
-			passed++;
+	for (s = 0; suites[s]; s++) {
+		for (i = 0; suites[s][i].name; i++) {
+			const struct tcase *tc = &suites[s][i];
+
+			if (filter && !strstr(tc->name, filter))
+				continue;
+			n++;
+			fprintf(stderr, "# %s\n", tc->name);
+			if (run_case(tc, base, argv[1], n)) {
+				printf("not ok %d - %s\n", n, tc->name);
+				failed++;
+			} else {
+				printf("ok %d - %s\n", n, tc->name);
+				passed++;
+			}
+			fflush(stdout);
 		}
-		fflush(stdout);
 	}
 	rmdir(base);
 	printf("1..%d\n", n);

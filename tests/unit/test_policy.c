@@ -1,86 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Policy files: syntax, every error message, matching, directories. */
 #include <errno.h>
-#include <fcntl.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <cmocka.h>
 
 #include "log.h"
-#include "name.h"
-#include "policy.h"
-
-/* What pr_warn wrote during the last captured call. */
-static char warned[1 << 16];
-static FILE *capture_file;
-static int saved_stderr = -1;
-
-static void capture_begin(void)
-{
-	fflush(stderr);
-	capture_file = tmpfile();
-	assert_non_null(capture_file);
-	saved_stderr = dup(STDERR_FILENO);
-	assert_true(saved_stderr >= 0);
-	assert_true(dup2(fileno(capture_file), STDERR_FILENO) >= 0);
-}
-
-static void capture_end(void)
-{
-	size_t n;
-
-	fflush(stderr);
-	assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
-	close(saved_stderr);
-	rewind(capture_file);
-	n = fread(warned, 1, sizeof(warned) - 1, capture_file);
-	warned[n] = '\0';
-	fclose(capture_file);
-}
-
-static int load_text(struct mxg_policy *p, const char *text)
-{
-	int errors;
-
-	capture_begin();
-	errors = policy_load_buffer(p, "t.policy", text, strlen(text));
-	capture_end();
-	return errors;
-}
-
-static int load_path(struct mxg_policy *p, const char *path)
-{
-	int errors;
-
-	capture_begin();
-	errors = policy_load_path(p, path);
-	capture_end();
-	return errors;
-}
-
-static int match(const struct mxg_policy *p, const char *text)
-{
-	__u8 wire[MXG_NAME_MAX];
-	const char *err;
-	__u32 len;
-
-	assert_int_equal(mxg_name_parse(text, wire, &len, &err), 0);
-	return policy_match(p, wire, len);
-}
-
-static void assert_wire(const __u8 *wire, __u32 len, const char *want)
-{
-	char text[MXG_NAME_TEXT_MAX];
-
-	mxg_name_format(wire, len, text, sizeof(text));
-	assert_string_equal(text, want);
-}
+#include "lookalike.h"
+#include "policy_helpers.h"
 
 static void test_good_file(void **state)
 {
@@ -151,6 +75,26 @@ static const struct bad_line bad_lines[] = {
 	{ "lookalike army.ml of mil now", "extra token 'now'" },
 	{ "allow gov.ml action=block", "allow takes no options ('action=block')" },
 	{ "allow gov.ml mil", "extra token 'mil'" },
+	{ "lookalike x.ml of mil fuzz=all", "unknown option 'fuzz'" },
+	{ "protect", "protect: missing name" },
+	{ "protect .", "the root cannot be a protected name" },
+	{ "protect gmail.com fuzz=typo", "unknown fuzzer 'typo' (all, or a "
+	  "comma-separated list: see mxguard.policy(5))" },
+	{ "protect gmail.com fuzz=omission,", "unknown fuzzer '' (all, or a "
+	  "comma-separated list: see mxguard.policy(5))" },
+	{ "protect gmail.com fuzz=all fuzz=omission",
+	  "option 'fuzz' given twice" },
+	{ "protect gmail.com action=drop", "bad action 'drop' (alert or block)" },
+	{ "protect gmail.com mode=x", "unknown option 'mode'" },
+	{ "protect gmail.com now", "extra token 'now'" },
+	{ "protect _dmarc.example.com",
+	  "protect: '_dmarc.example.com' is not a host name" },
+	{ "protect b\\195\\188cher.example",
+	  "protect: 'b\\195\\188cher.example' is not a host name" },
+	{ "include", "include: missing path" },
+	{ "include a.policy b.policy", "extra token 'b.policy'" },
+	{ "include a.policy action=block",
+	  "include takes no options ('action=block')" },
 };
 
 static void test_each_error(void **state)
@@ -302,20 +246,21 @@ static void test_match_most_specific(void **state)
 static void test_add_and_hand_appended(void **state)
 {
 	struct mxg_policy_rule r = { .kind = MXG_RULE_LOOKALIKE, .origin = 3 };
+	__u8 wire[MXG_NAME_MAX], ml[MXG_NAME_MAX];
 	struct mxg_policy p;
-	const char *err;
 
 	(void)state;
 	policy_init(&p);
 	assert_int_equal(load_text(&p, "allow gov.ml\n"), 0);
-	assert_int_equal(mxg_name_parse("arrny.ml", r.wire, &r.wire_len, &err),
-			 0);
+	parse_or_fail("arrny.ml", wire, &r.wire_len);
+	r.wire = wire;
 	assert_int_equal(policy_add(&p, &r), 1);
 	assert_int_equal(policy_add(&p, &r), -EEXIST);
 	assert_int_equal(match(&p, "www.arrny.ml"), 1);
 
 	/* Bypass the index: still matched, and still a duplicate. */
-	assert_int_equal(mxg_name_parse("ml", r.wire, &r.wire_len, &err), 0);
+	parse_or_fail("ml", ml, &r.wire_len);
+	r.wire = ml;
 	p.rules[p.n++] = r;
 	assert_int_equal(match(&p, "x.ml"), 2);
 	assert_int_equal(load_text(&p, "allow ml\n"), 1);
@@ -349,39 +294,6 @@ static void test_many_rules(void **state)
 	assert_int_equal(match(&p, "example.ml"), -1);
 	policy_free(&p);
 	free(text);
-}
-
-static void write_file(const char *dir, const char *name, const char *text,
-		       mode_t mode)
-{
-	char path[4096];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	assert_int_equal(fchmod(fd, mode), 0);
-	close(fd);
-}
-
-static int dir_setup(void **state)
-{
-	char *dir = strdup("/tmp/mxguard-policy-XXXXXX");
-
-	if (!dir || !mkdtemp(dir))
-		return -1;
-	*state = dir;
-	return 0;
-}
-
-static int dir_teardown(void **state)
-{
-	char cmd[4200];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", (char *)*state);
-	free(*state);
-	return system(cmd) ? -1 : 0;
 }
 
 static void test_directory_order(void **state)
@@ -480,6 +392,157 @@ static void test_bad_reload_keeps_old(void **state)
 	policy_free(&cur);
 }
 
+static void test_duplicate_protect(void **state)
+{
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect gmail.com fuzz=omission\n"
+				       "protect GMAIL.COM. fuzz=plural\n"), 1);
+	assert_string_equal(warned, "test: t.policy:2: duplicate protect for "
+				    "'GMAIL.COM.' (first at t.policy:1)\n");
+	assert_int_equal(p.n, 0);
+	assert_int_equal(p.nprotects, 0);
+	policy_free(&p);
+}
+
+/* Names may be written in Unicode; they are stored as A-labels. */
+static void test_unicode_names(void **state)
+{
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "lookalike Bücher.ml of bücher.example\n"
+				       "allow straße.ml\n"), 0);
+	assert_string_equal(warned, "");
+	assert_wire(p.rules[0].wire, p.rules[0].wire_len,
+		    "xn--bcher-kva.ml");
+	assert_wire(p.rules[0].protected_wire, p.rules[0].protected_len,
+		    "xn--bcher-kva.example");
+	/* UTS #46 non-transitional: sharp s stays a sharp s. */
+	assert_wire(p.rules[1].wire, p.rules[1].wire_len, "xn--strae-oqa.ml");
+	assert_int_equal(match(&p, "www.xn--bcher-kva.ml"), 0);
+	policy_free(&p);
+}
+
+/* A failed load leaves the policy as the last good one left it. */
+static void test_failed_load_rolls_back(void **state)
+{
+	struct mxg_policy p;
+	size_t n;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect gmail.com fuzz=transposition\n"
+				       "allow gov.ml\n"), 0);
+	n = p.n;
+	assert_int_equal(p.nprotects, 1);
+	assert_int_equal(load_text(&p, "protect yahoo.com\n"
+				       "allow gmial.com\n"
+				       "allow gov.ml\n"), 1);
+	assert_int_equal(p.n, n);
+	assert_int_equal(p.nprotects, 1);
+	assert_int_equal(p.nprotected, 1);
+	assert_int_equal(rule_for(&p, "gmial.com")->origin,
+			 MXG_FUZZ_TRANSPOSITION);
+	assert_int_equal(match(&p, "yahoo.co"), -1);
+	policy_free(&p);
+}
+
+static void test_include_relative(void **state)
+{
+	const char *dir = *state;
+	char path[4096], sub[4096];
+	struct mxg_policy p;
+
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	write_file(dir, "a.policy", "include sub/b.policy\nallow a.ml\n", 0644);
+	write_file(dir, "sub/b.policy", "include ../c.policy # up\nallow b.ml\n",
+		   0644);
+	write_file(dir, "c.policy", "allow c.ml\n", 0644);
+	snprintf(path, sizeof(path), "%s/a.policy", dir);
+	policy_init(&p);
+	assert_int_equal(load_path(&p, path), 0);
+	assert_string_equal(warned, "");
+	assert_int_equal(p.n, 3);
+	assert_wire(p.rules[0].wire, p.rules[0].wire_len, "c.ml");
+	snprintf(path, sizeof(path), "%s/sub/../c.policy", dir);
+	assert_string_equal(p.rules[0].file, path);
+	assert_wire(p.rules[2].wire, p.rules[2].wire_len, "a.ml");
+	policy_free(&p);
+
+	/* The directory: c.policy was read through a.policy, not twice. */
+	policy_init(&p);
+	assert_int_equal(load_path(&p, dir), 0);
+	assert_string_equal(warned, "");
+	assert_int_equal(p.n, 3);
+	policy_free(&p);
+
+	/* A buffer's includes start where its name says it lives. */
+	snprintf(path, sizeof(path), "%s/buffer.policy", dir);
+	policy_init(&p);
+	capture_begin();
+	assert_int_equal(policy_load_buffer(&p, path, "include sub\n", 12), 0);
+	capture_end();
+	assert_int_equal(p.n, 2);	/* b.ml and c.ml */
+	p.no_include = 1;
+	assert_int_equal(load_text(&p, "include c.policy\n"), 1);
+	assert_string_equal(warned,
+			    "test: t.policy:1: include is disabled here\n");
+	policy_free(&p);
+}
+
+static void test_include_errors(void **state)
+{
+	const char *dir = *state;
+	char path[4096], want[8192], name[32], text[64];
+	struct mxg_policy p;
+	int i;
+
+	write_file(dir, "a.policy", "include b.policy\n", 0644);
+	write_file(dir, "b.policy", "allow b.ml\ninclude a.policy\n", 0644);
+	snprintf(path, sizeof(path), "%s/a.policy", dir);
+	policy_init(&p);
+	assert_int_equal(load_path(&p, path), 1);
+	snprintf(want, sizeof(want), "test: %s/b.policy:2: include loop: "
+		 "'%s/a.policy' is already being read\n", dir, dir);
+	assert_string_equal(warned, want);
+	assert_int_equal(p.n, 0);
+	policy_free(&p);
+
+	write_file(dir, "a.policy", "\ninclude nope.policy\n", 0644);
+	policy_init(&p);
+	assert_int_equal(load_path(&p, path), 1);
+	snprintf(want, sizeof(want), "test: %s/a.policy:2: include "
+		 "'%s/nope.policy': No such file or directory\n", dir, dir);
+	assert_string_equal(warned, want);
+	policy_free(&p);
+
+	/* f0 includes f1 ... f8: the eighth file may not open a ninth. */
+	for (i = 0; i <= 8; i++) {
+		snprintf(name, sizeof(name), "f%d.policy", i);
+		snprintf(text, sizeof(text), "allow f%d.ml\ninclude f%d.policy\n",
+			 i, i + 1);
+		write_file(dir, name, i < 8 ? text : "allow f8.ml\n", 0644);
+	}
+	snprintf(path, sizeof(path), "%s/f0.policy", dir);
+	policy_init(&p);
+	assert_int_equal(load_path(&p, path), 1);
+	snprintf(want, sizeof(want), "test: %s/f7.policy:2: includes nested "
+		 "deeper than 8 files\n", dir);
+	assert_string_equal(warned, want);
+	assert_int_equal(p.n, 0);
+	policy_free(&p);
+	snprintf(path, sizeof(path), "%s/f1.policy", dir);
+	policy_init(&p);
+	assert_int_equal(load_path(&p, path), 0);
+	assert_int_equal(p.n, 8);
+	policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +556,13 @@ int main(void)
 		cmocka_unit_test(test_match_most_specific),
 		cmocka_unit_test(test_add_and_hand_appended),
 		cmocka_unit_test(test_many_rules),
+		cmocka_unit_test(test_duplicate_protect),
+		cmocka_unit_test(test_unicode_names),
+		cmocka_unit_test(test_failed_load_rolls_back),
+		cmocka_unit_test_setup_teardown(test_include_relative,
+						dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_include_errors,
+						dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_directory_order,
 						dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_directory_errors,

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The lookalike engine: every fuzzer with known outputs, the checks on what
+ * it generates, and what "protect" does in a policy (hand-written rules
+ * win, protected names are never flagged, the most specific rule wins).
+ */
+#include <errno.h>
+
+#include "log.h"
+#include "lookalike.h"
+#include "policy_helpers.h"
+
+/* --- what one generation produced ----------------------------------------- */
+
+#define OUT_MAX	4096
+
+struct outputs {
+	int n;
+	uint8_t fuzzer[OUT_MAX];
+	char name[OUT_MAX][MXG_NAME_TEXT_MAX];
+};
+
+static struct outputs out;
+
+static int collect(void *ctx, uint8_t fuzzer, const __u8 *wire, __u32 len)
+{
+	(void)ctx;
+	assert_true(out.n < OUT_MAX);
+	out.fuzzer[out.n] = fuzzer;
+	mxg_name_format(wire, len, out.name[out.n], MXG_NAME_TEXT_MAX);
+	out.n++;
+	return 0;
+}
+
+static void generate(const char *name, const char *fuzzers)
+{
+	__u8 wire[MXG_NAME_MAX];
+	const char *bad;
+	__u32 len, mask;
+
+	parse_or_fail(name, wire, &len);
+	assert_int_equal(lookalike_parse_fuzzers(fuzzers, &mask, &bad), 0);
+	out.n = 0;
+	assert_int_equal(lookalike_generate(wire, len, mask, collect, NULL), 0);
+}
+
+static int produced(const char *name)
+{
+	int i;
+
+	for (i = 0; i < out.n; i++)
+		if (!strcmp(out.name[i], name))
+			return 1;
+	return 0;
+}
+
+/* Exactly these names (NULL-terminated), in any order, each once. */
+static void assert_outputs(const char *const *want)
+{
+	int n;
+
+	for (n = 0; want[n]; n++)
+		if (!produced(want[n]))
+			fail_msg("'%s' was not generated", want[n]);
+	if (out.n != n) {
+		for (int i = 0; i < out.n; i++)
+			print_message("got %s\n", out.name[i]);
+		fail_msg("%d names generated, %d expected", out.n, n);
+	}
+}
+
+#define OUTPUTS(...) assert_outputs((const char *const[]){ __VA_ARGS__, NULL })
+
+/* --- fuzzers -------------------------------------------------------------- */
+
+static void test_names_and_ids(void **state)
+{
+	const char *bad;
+	__u32 mask;
+	int id;
+
+	(void)state;
+	for (id = 1; id < MXG_FUZZ__COUNT; id++)
+		assert_int_equal(lookalike_fuzzer_id(lookalike_fuzzer_name(id)),
+				 id);
+	assert_null(lookalike_fuzzer_name(MXG_FUZZ_EXPLICIT));
+	assert_null(lookalike_fuzzer_name(200));
+	assert_string_equal(lookalike_fuzzer_name(MXG_FUZZ_TLD_SWAP),
+			    "tld-swap");
+	assert_string_equal(lookalike_fuzzer_name(MXG_ORIGIN_SKELETON),
+			    "skeleton");
+	assert_string_equal(lookalike_fuzzer_name(MXG_ORIGIN_EDIT_DISTANCE),
+			    "edit-distance");
+	assert_int_equal(lookalike_parse_fuzzers("omission,tld-swap", &mask,
+						 &bad), 0);
+	assert_int_equal(mask, (1U << MXG_FUZZ_OMISSION) |
+			       (1U << MXG_FUZZ_TLD_SWAP));
+	assert_int_equal(lookalike_parse_fuzzers("omission,typo", &mask, &bad),
+			 -EINVAL);
+	assert_string_equal(bad, "typo");
+}
+
+static void test_transposition(void **state)
+{
+	(void)state;
+	generate("gmail.com", "transposition");
+	OUTPUTS("mgail.com", "gamil.com", "gmial.com", "gmali.com");
+}
+
+/* The seed case: .mil -> .ml, by the table and by a dropped letter. */
+static void test_mil(void **state)
+{
+	const char *near[4];
+
+	(void)state;
+	generate("mil", "tld-swap");
+	OUTPUTS("ml", "il");
+	generate("mil", "omission");
+	OUTPUTS("ml", "il");	/* "mi" is no TLD, so it is dropped */
+	assert_int_equal(lookalike_tld_neighbours("mil", near, 4), 2);
+	assert_string_equal(near[0], "ml");
+	assert_int_equal(lookalike_tld_neighbours("ml", near, 4), 1);
+	assert_string_equal(near[0], "mil");
+	assert_int_equal(lookalike_tld_neighbours("com", near, 4), 3);
+	assert_int_equal(lookalike_tld_neighbours("org", near, 4), 0);
+}
+
+static void test_tld_swap(void **state)
+{
+	(void)state;
+	generate("gmail.com", "tld-swap");
+	OUTPUTS("gmail.co", "gmail.cm", "gmail.om", "gmail.net", "gmail.org",
+		"gmail.info", "gmail.biz");
+	/* Both ways: a .co domain is one letter from .com. */
+	generate("example.co", "tld-swap");
+	assert_true(produced("example.com"));
+	generate("mail.army.mil", "tld-swap");
+	assert_true(produced("mail.army.ml"));
+	assert_true(produced("mail.army.il"));
+	/* A bare TLD swaps only with its neighbours, never with "com". */
+	generate("net", "tld-swap");
+	OUTPUTS("ne", "et");
+}
+
+/* A Cyrillic "а" (U+0430) for the Latin "a": an IDN homograph. */
+static void test_homoglyph(void **state)
+{
+	(void)state;
+	generate("gmail.com", "homoglyph");
+	assert_true(produced("xn--gmil-63d.com"));	/* gmаil */
+	assert_true(produced("grnail.com"));
+	assert_true(produced("gmai1.com"));
+	assert_true(produced("gmaii.com"));
+	assert_true(produced("xn--gmil-1na.com"));	/* gmàil */
+	assert_false(produced("gmail.com"));
+	/* A second, strong glyph: "а" then "і", both Cyrillic. */
+	assert_true(produced("xn--gml-7cd4q.com"));
+	generate("cloud.com", "homoglyph");
+	assert_true(produced("doud.com"));		/* cl -> d */
+	generate("dell.com", "homoglyph");
+	assert_true(produced("clell.com"));		/* d -> cl */
+}
+
+static void test_cyrillic(void **state)
+{
+	(void)state;
+	generate("gmail.com", "cyrillic");
+	OUTPUTS("xn--80ax3fyx1j.com");			/* ԍмаіӏ */
+	/* "f" has no Cyrillic twin: no whole-script homograph. */
+	generate("fast.com", "cyrillic");
+	assert_int_equal(out.n, 0);
+}
+
+static void test_bitsquatting(void **state)
+{
+	(void)state;
+	generate("gmail.com", "bitsquatting");
+	/* g is 0x67: bits 0, 1, 2, 3 and 4 make f, e, c, o and w. */
+	assert_true(produced("fmail.com"));
+	assert_true(produced("email.com"));
+	assert_true(produced("cmail.com"));
+	assert_true(produced("omail.com"));
+	assert_true(produced("wmail.com"));
+	/* Bit 5 makes "G", which is the same name. */
+	assert_false(produced("gmail.com"));
+}
+
+static void test_replacement(void **state)
+{
+	(void)state;
+	generate("gmail.com", "replacement");
+	/* QWERTY neighbours of g and a. */
+	assert_true(produced("fmail.com"));
+	assert_true(produced("hmail.com"));
+	assert_true(produced("gmqil.com"));
+	assert_true(produced("gmsil.com"));
+	/* Only AZERTY has "l" next to "m". */
+	assert_true(produced("glail.com"));
+	assert_false(produced("gxail.com"));
+	/* Only QWERTZ has "x" next to "y". */
+	generate("yahoo.com", "replacement");
+	assert_true(produced("xahoo.com"));
+	assert_true(produced("tahoo.com"));
+}
+
+static void test_insertion(void **state)
+{
+	(void)state;
+	generate("gmail.com", "insertion");
+	assert_true(produced("gfmail.com"));
+	assert_true(produced("fgmail.com"));
+	assert_true(produced("gmaikl.com"));
+	/* Nothing after the last character: that is addition. */
+	assert_false(produced("gmailk.com"));
+}
+
+static void test_small_fuzzers(void **state)
+{
+	(void)state;
+	generate("gmail.com", "omission");
+	OUTPUTS("mail.com", "gail.com", "gmil.com", "gmal.com", "gmai.com");
+	generate("gmail.com", "repetition");
+	OUTPUTS("ggmail.com", "gmmail.com", "gmaail.com", "gmaiil.com",
+		"gmaill.com");
+	generate("gmail.com", "hyphenation");
+	OUTPUTS("g-mail.com", "gm-ail.com", "gma-il.com", "gmai-l.com");
+	generate("gmail.com", "subdomain");
+	OUTPUTS("g.mail.com", "gm.ail.com", "gma.il.com");
+	generate("gmail.com", "vowel-swap");
+	OUTPUTS("gmeil.com", "gmiil.com", "gmoil.com", "gmuil.com",
+		"gmael.com", "gmaal.com", "gmaol.com", "gmaul.com");
+	generate("gmail.com", "plural");
+	OUTPUTS("gmails.com");
+	generate("box.com", "plural");
+	OUTPUTS("boxes.com");
+	generate("gmail.com", "addition");
+	assert_int_equal(out.n, 36);
+	assert_true(produced("gmaila.com"));
+	assert_true(produced("gmail0.com"));
+	generate("my-bank.com", "addition");
+	assert_true(produced("mya-bank.com"));
+}
+
+static void test_various(void **state)
+{
+	(void)state;
+	generate("gmail.com", "various");
+	OUTPUTS("gmailcom.com");
+	generate("example.de", "various");
+	OUTPUTS("examplede.de", "examplede.com", "example-de.com");
+	generate("example.co.uk", "various");
+	OUTPUTS("exampleco.uk", "example.uk");
+}
+
+/* An IDN is fuzzed as Unicode and every result encoded again. */
+static void test_idn_protected(void **state)
+{
+	(void)state;
+	generate("xn--bcher-kva.example", "omission");
+	assert_true(produced("bcher.example"));
+	assert_true(produced("xn--bchr-0ra.example"));	/* büchr */
+	assert_int_equal(out.n, 6);
+}
+
+/* LDH, no "--" in the third and fourth places, labels <= 63, names <= 253. */
+static void test_validation(void **state)
+{
+	char name[300], x[64], w[64];
+	__u8 wire[MXG_NAME_MAX];
+	__u32 len;
+
+	(void)state;
+	generate("ab-c.com", "hyphenation");
+	OUTPUTS("a-b-c.com");
+	memset(x, 'x', 63);
+	x[63] = '\0';
+	snprintf(name, sizeof(name), "%s.com", x);
+	generate(name, "addition,repetition");
+	assert_int_equal(out.n, 0);
+	/* 3 x 63 + 56 + "com" and 4 dots: 252 characters, 1 to spare. */
+	memset(w, 'w', 56);
+	w[56] = '\0';
+	snprintf(name, sizeof(name), "%s.%s.%s.%s.com", x, x, x, w);
+	assert_int_equal(strlen(name), 252);
+	generate(name, "repetition");
+	assert_int_equal(out.n, 56);
+	strcat(w, "w");
+	snprintf(name, sizeof(name), "%s.%s.%s.%s.com", x, x, x, w);
+	generate(name, "repetition");
+	assert_int_equal(out.n, 0);
+	/* Only host names are fuzzed. */
+	parse_or_fail("_sip.example.com", wire, &len);
+	assert_int_equal(lookalike_generate(wire, len, MXG_FUZZ_ALL, collect,
+					    NULL), -EINVAL);
+	assert_int_equal(lookalike_generate(wire, 0, MXG_FUZZ_ALL, collect,
+					    NULL), -EINVAL);
+}
+
+/* --- protect in a policy -------------------------------------------------- */
+
+static void test_protect_rules(void **state)
+{
+	const struct mxg_policy_rule *r;
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "# freemail\n"
+				       "protect gmail.com fuzz=transposition\n"
+				       "protect mil fuzz=tld-swap,omission "
+				       "action=block\n"), 0);
+	assert_string_equal(warned, "");
+	assert_int_equal(p.n, 6);
+	r = rule_for(&p, "alice.gmial.com");
+	assert_int_equal(r->kind, MXG_RULE_LOOKALIKE);
+	assert_int_equal(r->origin, MXG_FUZZ_TRANSPOSITION);
+	assert_int_equal(r->action, MXG_ACTION_ALERT);
+	assert_true(r->flags & MXG_RULE_F_GENERATED);
+	assert_wire(r->wire, r->wire_len, "gmial.com");
+	assert_wire(r->protected_wire, r->protected_len, "gmail.com");
+	assert_string_equal(r->file, "t.policy");
+	assert_int_equal(r->line, 2);
+	/* ml comes from tld-swap and omission: the first generator keeps it. */
+	r = rule_for(&p, "army.ml");
+	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
+	assert_int_equal(r->action, MXG_ACTION_BLOCK);
+	assert_wire(r->protected_wire, r->protected_len, "mil");
+	assert_int_equal(r->line, 3);
+	assert_int_equal(match(&p, "gmail.com"), -1);
+	assert_int_equal(match(&p, "army.mil"), -1);
+	/* Every protected name is stored once. */
+	assert_ptr_equal(rule_for(&p, "il")->protected_wire,
+			 rule_for(&p, "ml")->protected_wire);
+	policy_free(&p);
+}
+
+/* Addition and repetition both make "gmaill": addition runs first. */
+static void test_first_generator_wins(void **state)
+{
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect gmail.com\n"), 0);
+	assert_int_equal(rule_for(&p, "gmaill.com")->origin,
+			 MXG_FUZZ_ADDITION);
+	assert_int_equal(rule_for(&p, "xn--gmil-63d.com")->origin,
+			 MXG_FUZZ_HOMOGLYPH);
+	policy_free(&p);
+}
+
+/* Whichever comes first in the file, the hand-written rule is the one. */
+static void test_explicit_wins(void **state)
+{
+	static const char *const texts[] = {
+		"protect gmail.com fuzz=transposition\nallow gmial.com\n"
+		"lookalike gamil.com of gmail.com action=block\n",
+		"allow gmial.com\nlookalike gamil.com of gmail.com action=block\n"
+		"protect gmail.com fuzz=transposition\n",
+	};
+	const struct mxg_policy_rule *r;
+	struct mxg_policy p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		policy_init(&p);
+		assert_int_equal(load_text(&p, texts[i]), 0);
+		assert_string_equal(warned, "");
+		assert_int_equal(p.n, 4);
+		r = rule_for(&p, "gmial.com");
+		assert_int_equal(r->kind, MXG_RULE_ALLOW);
+		assert_int_equal(r->origin, MXG_FUZZ_EXPLICIT);
+		r = rule_for(&p, "gamil.com");
+		assert_int_equal(r->action, MXG_ACTION_BLOCK);
+		assert_false(r->flags & MXG_RULE_F_GENERATED);
+		assert_int_equal(rule_for(&p, "gmali.com")->origin,
+				 MXG_FUZZ_TRANSPOSITION);
+		policy_free(&p);
+	}
+}
+
+/* A later load call sees the generated rules of an earlier one go. */
+static void test_explicit_wins_across_loads(void **state)
+{
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect gmail.com "
+				       "fuzz=transposition\n"), 0);
+	assert_int_equal(load_text(&p, "allow gmial.com\n"), 0);
+	assert_string_equal(warned, "");
+	assert_int_equal(p.n, 4);
+	assert_int_equal(rule_for(&p, "gmial.com")->kind, MXG_RULE_ALLOW);
+	policy_free(&p);
+}
+
+static void test_protected_never_flagged(void **state)
+{
+	const struct mxg_policy_rule *r;
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	/* Omission makes "mail.com" of "gmail.com": a protected name. */
+	assert_int_equal(load_text(&p, "protect gmail.com fuzz=omission\n"
+				       "protect mail.com fuzz=addition\n"), 0);
+	assert_int_equal(match(&p, "mail.com"), -1);
+	assert_int_equal(match(&p, "www.mail.com"), -1);
+	assert_int_equal(rule_for(&p, "gmai.com")->origin, MXG_FUZZ_OMISSION);
+	assert_wire(rule_for(&p, "mailx.com")->protected_wire,
+		    rule_for(&p, "mailx.com")->protected_len, "mail.com");
+	policy_free(&p);
+
+	/* An allow rule covers the generated names under it too. */
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect gmail.com fuzz=subdomain\n"
+				       "allow mail.com\n"), 0);
+	assert_int_equal(rule_for(&p, "g.mail.com")->kind, MXG_RULE_ALLOW);
+	assert_int_equal(rule_for(&p, "gm.ail.com")->kind,
+			 MXG_RULE_LOOKALIKE);
+	policy_free(&p);
+
+	/* A protected domain under a generated suffix is allowed by name. */
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect com fuzz=tld-swap\n"
+				       "protect example.co fuzz=omission\n"
+				       "protect gmail.com fuzz=transposition\n"),
+			 0);
+	r = rule_for(&p, "www.example.co");
+	assert_int_equal(r->kind, MXG_RULE_ALLOW);
+	assert_int_equal(r->origin, MXG_ORIGIN_PROTECTED);
+	assert_int_equal(r->line, 2);
+	assert_wire(rule_for(&p, "other.co")->protected_wire,
+		    rule_for(&p, "other.co")->protected_len, "com");
+	assert_wire(rule_for(&p, "exampl.co")->protected_wire,
+		    rule_for(&p, "exampl.co")->protected_len, "example.co");
+	/* "com" is protected, yet names under it are generated as usual. */
+	assert_int_equal(rule_for(&p, "gmial.com")->origin,
+			 MXG_FUZZ_TRANSPOSITION);
+	policy_free(&p);
+}
+
+static void test_protected_under_explicit_rule(void **state)
+{
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "lookalike co of com\n"
+				       "protect example.co fuzz=omission\n"), 1);
+	assert_string_equal(warned, "test: t.policy:2: protected name "
+		"'example.co' is flagged by 'lookalike co' at t.policy:1\n");
+	assert_int_equal(p.n, 0);
+	policy_free(&p);
+}
+
+/* Most specific wins, hand-written or generated. */
+static void test_most_specific_with_generated(void **state)
+{
+	const struct mxg_policy_rule *r;
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect mil fuzz=tld-swap\n"
+				       "allow gov.ml\n"
+				       "lookalike army.ml of army.mil "
+				       "action=block\n"), 0);
+	assert_int_equal(rule_for(&p, "www.gov.ml")->kind, MXG_RULE_ALLOW);
+	r = rule_for(&p, "mail.army.ml");
+	assert_int_equal(r->action, MXG_ACTION_BLOCK);
+	assert_int_equal(r->origin, MXG_FUZZ_EXPLICIT);
+	r = rule_for(&p, "navy.ml");
+	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
+	assert_int_equal(r->action, MXG_ACTION_ALERT);
+	policy_free(&p);
+
+	/* Under a hand-written rule, a generated name would only weaken it. */
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "lookalike ml of mil action=block\n"
+				       "protect army.mil fuzz=tld-swap\n"), 0);
+	r = rule_for(&p, "army.ml");
+	assert_int_equal(r->origin, MXG_FUZZ_EXPLICIT);
+	assert_int_equal(r->action, MXG_ACTION_BLOCK);
+	assert_int_equal(rule_for(&p, "army.il")->origin, MXG_FUZZ_TLD_SWAP);
+	policy_free(&p);
+}
+
+/* What ships in policies/ loads as one policy, with the seed case intact. */
+static void test_shipped_policies(void **state)
+{
+	const struct mxg_policy_rule *r;
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_path(&p, "policies"), 0);
+	assert_string_equal(warned, "");
+	r = rule_for(&p, "army.ml");
+	assert_int_equal(r->action, MXG_ACTION_BLOCK);
+	assert_int_equal(r->origin, MXG_FUZZ_EXPLICIT);
+	assert_int_equal(rule_for(&p, "gov.ml")->kind, MXG_RULE_ALLOW);
+	assert_int_equal(rule_for(&p, "army.il")->origin, MXG_FUZZ_TLD_SWAP);
+	r = rule_for(&p, "gmial.com");
+	assert_wire(r->protected_wire, r->protected_len, "gmail.com");
+	assert_int_equal(match(&p, "gmail.com"), -1);
+	assert_int_equal(match(&p, "outlook.com"), -1);
+	assert_true(p.n > 1000);
+	policy_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names_and_ids),
+		cmocka_unit_test(test_transposition),
+		cmocka_unit_test(test_mil),
+		cmocka_unit_test(test_tld_swap),
+		cmocka_unit_test(test_homoglyph),
+		cmocka_unit_test(test_cyrillic),
+		cmocka_unit_test(test_bitsquatting),
+		cmocka_unit_test(test_replacement),
+		cmocka_unit_test(test_insertion),
+		cmocka_unit_test(test_small_fuzzers),
+		cmocka_unit_test(test_various),
+		cmocka_unit_test(test_idn_protected),
+		cmocka_unit_test(test_validation),
+		cmocka_unit_test(test_protect_rules),
+		cmocka_unit_test(test_first_generator_wins),
+		cmocka_unit_test(test_explicit_wins),
+		cmocka_unit_test(test_explicit_wins_across_loads),
+		cmocka_unit_test(test_protected_never_flagged),
+		cmocka_unit_test(test_protected_under_explicit_rule),
+		cmocka_unit_test(test_most_specific_with_generated),
+		cmocka_unit_test(test_shipped_policies),
+	};
+
+	log_init("test", LOG_LVL_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

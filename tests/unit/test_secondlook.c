@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The second look: edit distance, confusable skeletons, what never counts. */
+#include <errno.h>
+
+#include "idn.h"
+#include "log.h"
+#include "lookalike.h"
+#include "policy_helpers.h"
+#include "secondlook.h"
+
+static unsigned int distance(const char *a, const char *b)
+{
+	uint32_t x[256], y[256];
+	int nx = idn_utf8_decode(a, strlen(a), x, 256);
+	int ny = idn_utf8_decode(b, strlen(b), y, 256);
+
+	assert_true(nx >= 0 && ny >= 0);
+	return secondlook_distance(x, nx, y, ny);
+}
+
+static void test_distance(void **state)
+{
+	(void)state;
+	assert_int_equal(distance("gmail", "gmail"), 0);
+	assert_int_equal(distance("gmail", "gmial"), 1);	/* transposed */
+	assert_int_equal(distance("gmail", "gmai"), 1);
+	assert_int_equal(distance("gmail", "gmaill"), 1);
+	assert_int_equal(distance("gmail", "gnail"), 1);
+	assert_int_equal(distance("kitten", "sitting"), 3);
+	assert_int_equal(distance("", "abc"), 3);
+	/* Unrestricted: a transposed pair may be edited again. */
+	assert_int_equal(distance("ca", "abc"), 2);
+	/* Code points, not bytes: a Cyrillic а is one edit. */
+	assert_int_equal(distance("gmаil.com", "gmail.com"), 1);
+}
+
+static void test_skeleton(void **state)
+{
+	char a[256], b[256];
+
+	(void)state;
+	assert_true(secondlook_skeleton("gmаil.com", a, sizeof(a)) > 0);
+	assert_true(secondlook_skeleton("gmail.com", b, sizeof(b)) > 0);
+	assert_string_equal(a, b);
+	assert_true(secondlook_skeleton("rnicrosoft", a, sizeof(a)) > 0);
+	assert_true(secondlook_skeleton("microsoft", b, sizeof(b)) > 0);
+	assert_string_equal(a, b);
+	assert_true(secondlook_skeleton("gmx.net", a, sizeof(a)) > 0);
+	assert_string_not_equal(a, b);
+}
+
+static struct mxg_policy policy;
+
+static int policy_setup(void **state)
+{
+	(void)state;
+	policy_init(&policy);
+	return load_text(&policy, "protect gmail.com fuzz=transposition\n"
+				  "protect protonmail.com fuzz=omission\n"
+				  "protect microsoft.com fuzz=plural\n"
+				  "lookalike ml of mil action=block\n"
+				  "allow mail.com\n") ? -1 : 0;
+}
+
+static int policy_teardown(void **state)
+{
+	(void)state;
+	policy_free(&policy);
+	return 0;
+}
+
+static struct mxg_secondlook_finding found[8];
+
+static int look(const char *name, const struct mxg_secondlook_opts *o)
+{
+	__u8 wire[MXG_NAME_MAX];
+	__u32 len;
+
+	parse_or_fail(name, wire, &len);
+	return secondlook_check(&policy, o, wire, len, found, 8);
+}
+
+static void assert_found(const char *name, const char *prot, int method,
+			 unsigned int dist)
+{
+	if (look(name, NULL) != 1)
+		fail_msg("'%s': expected one finding", name);
+	assert_wire(found[0].protected_wire, found[0].protected_len, prot);
+	assert_int_equal(found[0].method, method);
+	assert_int_equal(found[0].distance, dist);
+}
+
+static void test_edit_distance(void **state)
+{
+	struct mxg_secondlook_opts o;
+
+	(void)state;
+	assert_found("gmial.com", "gmail.com", MXG_ORIGIN_EDIT_DISTANCE, 1);
+	assert_found("mx1.gmaill.com", "gmail.com", MXG_ORIGIN_EDIT_DISTANCE,
+		     1);
+	assert_found("gmail.co", "gmail.com", MXG_ORIGIN_EDIT_DISTANCE, 1);
+	/* Ten letters allow two edits; five allow one. */
+	assert_found("portonmial.com", "protonmail.com",
+		     MXG_ORIGIN_EDIT_DISTANCE, 2);
+	assert_int_equal(look("gmaiil.co", NULL), 0);
+	secondlook_defaults(&o);
+	o.short_max = 2;
+	assert_int_equal(look("gmaiil.co", &o), 1);
+	assert_int_equal(found[0].distance, 2);
+	/* Protected TLDs are the policy's business, not the second look's. */
+	assert_int_equal(look("army.ml", NULL), 0);
+}
+
+/* An IDN homograph of gmail.com: the skeletons are the same. */
+static void test_skeleton_match(void **state)
+{
+	(void)state;
+	assert_found("xn--gmil-63d.com", "gmail.com", MXG_ORIGIN_SKELETON, 1);
+	/* Two Cyrillic letters: two edits away, yet it looks the same. */
+	assert_found("xn--gml-7cd4q.com", "gmail.com", MXG_ORIGIN_SKELETON, 2);
+	assert_found("rnicrosoft.com", "microsoft.com", MXG_ORIGIN_SKELETON,
+		     2);
+	assert_found("gmai1.com", "gmail.com", MXG_ORIGIN_SKELETON, 1);
+}
+
+static void test_no_finding(void **state)
+{
+	(void)state;
+	/* Protected, under a protected domain, or allowed. */
+	assert_int_equal(look("gmail.com", NULL), 0);
+	assert_int_equal(look("smtp.gmail.com", NULL), 0);
+	assert_int_equal(look("mail.com", NULL), 0);
+	assert_int_equal(look("mx.mail.com", NULL), 0);
+	assert_int_equal(look("army.mil", NULL), 0);
+	/* Unrelated. */
+	assert_int_equal(look("example.org", NULL), 0);
+	assert_int_equal(look("gmx.net", NULL), 0);
+	assert_int_equal(look("outlook.com", NULL), 0);
+	assert_int_equal(look("mx.mali-mail.net", NULL), 0);
+	assert_int_equal(look("xn--bcher-kva.example", NULL), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_distance),
+		cmocka_unit_test(test_skeleton),
+		cmocka_unit_test(test_edit_distance),
+		cmocka_unit_test(test_skeleton_match),
+		cmocka_unit_test(test_no_finding),
+	};
+
+	log_init("test", LOG_LVL_WARN);
+	return cmocka_run_group_tests(tests, policy_setup, policy_teardown);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Between the policy's store (policy.c) and its parser (policy_parse.c). */
+#ifndef MXGUARD_POLICY_INT_H
+#define MXGUARD_POLICY_INT_H
+
+#include <sys/types.h>
+
+#include "policy.h"
+
+struct mxg_file_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+/* pr_warn("file:line: message"). */
+void policy_error(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+const char *policy_intern_file(struct mxg_policy *p, const char *name);
+
+/* A copy of @wire in the policy's name arena, or NULL. */
+const __u8 *policy_store_name(struct mxg_policy *p, const __u8 *wire,
+			      __u32 len);
+
+/*
+ * Index of protected name @wire, added if new (the copy is interned);
+ * @protect (index + 1, or 0) is recorded on a new or unmarked name.
+ * Returns -ENOMEM on failure.
+ */
+long policy_intern_protected(struct mxg_policy *p, const __u8 *wire,
+			     __u32 len, __u32 protect);
+
+/*
+ * Append a rule whose names the policy already holds.  Returns its index,
+ * or -EEXIST (with *first set to the rule that has the suffix), or -ENOMEM.
+ */
+long policy_append(struct mxg_policy *p, const struct mxg_policy_rule *rule,
+		   long *first);
+
+/* Append a protect directive; its name must be interned.  0 or -ENOMEM. */
+int policy_append_protect(struct mxg_policy *p, const struct mxg_protect *pr);
+
+/* Where a load call began, so that a failed one leaves nothing behind. */
+struct policy_mark {
+	size_t rules, protects, protected_names, loaded;
+};
+
+/* Drop generated rules, then note where the policy stands. */
+void policy_begin(struct mxg_policy *p, struct policy_mark *m);
+
+/*
+ * Generate the rules of every protect directive.  With @errors (or errors
+ * of its own) it rolls back to @m instead.  Returns the total error count.
+ */
+int policy_finish(struct mxg_policy *p, const struct policy_mark *m,
+		  int errors);
+
+/* Has this file been read into @p already? */
+int policy_file_seen(const struct mxg_policy *p, dev_t dev, ino_t ino);
+int policy_file_add(struct mxg_policy *p, dev_t dev, ino_t ino);
+
+#endif

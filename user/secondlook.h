@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The daemon's second look at a name it saw queried (an MX lookup, say):
+ * is it close to a protected name although no rule lists it?
+ *
+ * Both sides are cut to their registrable part with libpsl ("mx.gmial.com"
+ * -> "gmial.com").  Protected public suffixes ("mil") are left out: the TLDs
+ * are few and known, the fuzzers list every one within an edit, and the
+ * policy says which of them count.  Two tests, on Unicode (A-labels are
+ * decoded with libidn2):
+ *
+ *  - skeleton: the UTS #39 confusable skeletons (ICU uspoof) are equal, so
+ *    the names look the same: "gmаil.com" with a Cyrillic "а";
+ *  - edit-distance: the Damerau-Levenshtein distance (insertions,
+ *    deletions, substitutions, transpositions of neighbours) is at most 1
+ *    when the protected label has at most 8 characters, else 2.  It is
+ *    measured on the names and on their skeletons, and the smaller counts,
+ *    so a homoglyph plus a typo is still one or two edits.
+ *
+ * Why 8 and 1: at two edits, short labels reach ordinary words and other
+ * brands ("sample" is two edits from "example"); one edit is what the
+ * fuzzers cover, and longer labels tolerate a second typo.
+ *
+ * Names the policy allows, protected names and names under a protected
+ * domain are never reported.  Everything here is pure: no state is kept
+ * between calls, and the functions may run in any thread.
+ */
+#ifndef MXGUARD_SECONDLOOK_H
+#define MXGUARD_SECONDLOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "policy.h"
+
+struct mxg_secondlook_opts {
+	unsigned int short_len;	/* a label this long or shorter ... */
+	unsigned int short_max;	/* ... may be this many edits away */
+	unsigned int long_max;	/* a longer one this many */
+	int skeleton;		/* compare confusable skeletons */
+};
+
+#define MXG_SECONDLOOK_SHORT_LEN	8
+#define MXG_SECONDLOOK_SHORT_MAX	1
+#define MXG_SECONDLOOK_LONG_MAX		2
+
+struct mxg_secondlook_finding {
+	const __u8 *protected_wire;	/* the policy's interned copy */
+	__u32 protected_len;
+	__u8 method;		/* MXG_ORIGIN_SKELETON or _EDIT_DISTANCE */
+	__u32 distance;		/* edits; for a skeleton match, on the names */
+};
+
+void secondlook_defaults(struct mxg_secondlook_opts *o);
+
+/*
+ * Compare @wire (canonical, as policy_match takes it) with every protected
+ * name of @p.  Fills @out with at most @max findings, closest first (a
+ * skeleton match before an edit distance), one per protected name.
+ * Returns how many it filled, or -ENOMEM.  @o may be NULL for defaults.
+ */
+int secondlook_check(const struct mxg_policy *p,
+		     const struct mxg_secondlook_opts *o, const __u8 *wire,
+		     __u32 len, struct mxg_secondlook_finding *out,
+		     size_t max);
+
+/* Damerau-Levenshtein distance of two code point strings. */
+unsigned int secondlook_distance(const uint32_t *a, int na,
+				 const uint32_t *b, int nb);
+
+/*
+ * The UTS #39 skeleton of a UTF-8 string, as UTF-8 in @out.  Returns its
+ * length, or -1.
+ */
+int secondlook_skeleton(const char *utf8, char *out, size_t size);
+
+#endif
