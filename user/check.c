@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "check.h"
-#include "lookalike_api.h"
+#include "lookalike.h"
 #include "name.h"
 
 int check_name(const struct mxg_policy *p, const char *text,
@@ -45,9 +45,3 @@ int check_name(const struct mxg_policy *p, const char *text,
 	return CHECK_LOOKALIKE;
 }
 
-/* Until the generator is linked in, every rule is hand-written. */
-__attribute__((weak)) const char *lookalike_fuzzer_name(uint8_t id)
-{
-	(void)id;
-	return NULL;
-}

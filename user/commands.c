@@ -7,6 +7,8 @@
 #include "commands.h"
 #include "log.h"
 #include "name.h"
+#include "lookalike.h"
+#include "secondlook.h"
 #include "sockdiag.h"
 
 static const char *const scope_names[] = { "process", "unit", "host" };
@@ -163,8 +165,67 @@ void commands_dispatch(struct daemon *d, const char *line,
 }
 
 
+static __u32 wire_len(const __u8 *w, size_t max)
+{
+	__u32 n = 0;
+
+	while (n < max && w[n])
+		n += w[n] + 1;
+	return n < max ? n : 0;
+}
+
+/* Add @rule to the live policy and the kernel's map; 0 if enforced. */
+static int learn(struct daemon *d, const struct mxg_policy_rule *rule)
+{
+	int idx = policy_add(&d->policy[0], rule);
+
+	if (idx < 0)
+		return idx;
+	if (loader_add_rule(&d->loader, &d->policy[0], idx))
+		return -1;
+	/* Remembered, so a reload of the files does not forget it. */
+	policy_add(&d->learned, rule);
+	return 0;
+}
+
 void commands_second_look(struct daemon *d, const struct mxg_event *ev)
 {
-	(void)d;
-	(void)ev;
+	struct mxg_secondlook_finding f;
+	struct mxg_policy_rule rule;
+	struct alert_extra x = { 0 };
+	struct mxg_event alert;
+	__u32 len = wire_len(ev->name, sizeof(ev->name));
+
+	if (!d->conf->second_look || !len ||
+	    secondlook_check(&d->policy[0], NULL, ev->name, len, &f, 1) != 1)
+		return;
+	d->suspects++;
+	alert = *ev;
+	alert.type = MXG_EV_SUSPECT;
+	memset(alert.protected_name, 0, sizeof(alert.protected_name));
+	memcpy(alert.protected_name, f.protected_wire,
+	       f.protected_len < sizeof(alert.protected_name) - 1 ?
+	       f.protected_len : sizeof(alert.protected_name) - 1);
+	alert.rule_id = ~0U;		/* no rule yet */
+	alert.action = MXG_ACTION_ALERT;
+	x.method = lookalike_fuzzer_name(f.method);
+	x.distance = f.distance;
+	/* In block mode the kernel judges the lookups that follow. */
+	if (d->conf->mode == MXG_MODE_ENFORCE) {
+		memset(&rule, 0, sizeof(rule));
+		rule.kind = MXG_RULE_LOOKALIKE;
+		rule.action = MXG_ACTION_BLOCK;
+		rule.origin = f.method;
+		rule.wire = ev->name;
+		rule.wire_len = len;
+		rule.protected_wire = f.protected_wire;
+		rule.protected_len = f.protected_len;
+		rule.file = "second-look";
+		if (!learn(d, &rule)) {
+			x.added_to_policy = 1;
+			alert.action = MXG_ACTION_BLOCK;
+			d->suspects_added++;
+		}
+	}
+	daemon_emit(d, &alert, &x);
 }

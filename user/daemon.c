@@ -202,6 +202,7 @@ int daemon_reload(struct daemon *d, struct ctl_reply *r)
 {
 	long purged;
 	struct mxg_policy next;
+	size_t i;
 	int errors;
 
 	errors = daemon_load_policy(d->conf, &next);
@@ -213,6 +214,9 @@ int daemon_reload(struct daemon *d, struct ctl_reply *r)
 				     errors == 1 ? "" : "s");
 		return -1;
 	}
+	/* Findings of the second look stay, in the map from its first moment. */
+	for (i = 0; i < d->learned.n; i++)
+		policy_add(&next, &d->learned.rules[i]);
 	if (loader_set_policy(&d->loader, &next)) {
 		d->reload_failures++;
 		policy_free(&next);
@@ -384,6 +388,7 @@ static void stop(struct daemon *d)
 	if (d->loaded)
 		loader_close(&d->loader);
 	policy_free(&d->policy[0]);
+	policy_free(&d->learned);
 	if (d->have_prev)
 		policy_free(&d->policy[1]);
 }
@@ -396,6 +401,7 @@ int daemon_run(struct mxg_conf *conf)
 
 	if (daemon_load_policy(conf, &d.policy[0]))
 		return EXIT_CONFIG;
+	policy_init(&d.learned);
 	d.started = time(NULL);
 	rc = start(&d);
 	if (rc == EXIT_OK && caps_drop_to_runtime()) {

@@ -39,6 +39,8 @@ struct daemon {
 	__u64 lost_reported;
 	unsigned long long reloads, reload_failures, destroyed;
 	unsigned long long suspects, suspects_added;
+	/* Second-look findings added in block mode, re-added after reloads. */
+	struct mxg_policy learned;
 	int stopping, unload;
 };
 

@@ -14,7 +14,7 @@
 
 #include "cgpath.h"
 #include "event.h"
-#include "lookalike_api.h"
+#include "lookalike.h"
 #include "name.h"
 
 static const char *const mode_names[] = { "block", "alert" };

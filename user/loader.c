@@ -272,6 +272,7 @@ int loader_start(struct mxg_loader *l, const struct mxg_settings *s)
 	int err;
 
 	memset(l, 0, sizeof(*l));
+	l->policy_fd = -1;
 	snprintf(l->pin_dir, sizeof(l->pin_dir), "%s", s->pin_dir);
 	err = check_kernel();
 	if (err)
@@ -368,7 +369,9 @@ static int store_generation(struct mxg_loader *l)
 
 int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
 {
-	__u32 zero = 0, entries = p->n ? p->n : 1, gen = (l->generation + 1) & 0xff;
+	/* Room for rules the second look learns while this policy is in force. */
+	__u32 zero = 0, entries = p->n + MXG_LEARNED_MAX;
+	__u32 gen = (l->generation + 1) & 0xff;
 	int fd, err;
 
 	if (p->n > MXG_RULES_MAX) {
@@ -389,13 +392,47 @@ int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
 	if (!err && bpf_map_update_elem(bpf_map__fd(l->skel->maps.policy),
 					&zero, &fd, BPF_ANY))
 		err = -errno;
-	close(fd);
+	/*
+	 * Keep the map in force open: rules learnt later go into it, and
+	 * BPF_MAP_GET_FD_BY_ID would need CAP_SYS_ADMIN, which is dropped.
+	 */
+	if (err) {
+		close(fd);
+	} else {
+		if (l->policy_fd >= 0)
+			close(l->policy_fd);
+		l->policy_fd = fd;
+	}
 	if (!err) {
 		l->policy_entries = p->n;
 		l->generation = gen;
 		err = store_generation(l);
 	}
 	return err;
+}
+
+int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
+		    size_t idx)
+{
+	const struct mxg_policy_rule *r = &p->rules[idx];
+	struct mxg_rule val = {
+		.rule_id = (l->generation << 24) | (__u32)idx,
+		.verdict = r->kind,
+		.action = r->action,
+		.origin = r->origin,
+	};
+	__u64 key;
+
+	if (idx > MXG_RULES_MAX || l->policy_fd < 0)
+		return -E2BIG;
+	if (r->kind == MXG_RULE_LOOKALIKE &&
+	    put_protected(l, r, &val.protected_hash))
+		return -errno;
+	key = mxg_name_hash(l->seed, r->wire, r->wire_len);
+	/* A full map refuses: the rule is then reported, not enforced. */
+	if (bpf_map_update_elem(l->policy_fd, &key, &val, BPF_NOEXIST))
+		return -errno;
+	return 0;
 }
 
 int loader_events_fd(const struct mxg_loader *l)
@@ -599,6 +636,9 @@ void loader_log_counters(const struct mxg_loader *l)
 
 void loader_close(struct mxg_loader *l)
 {
+	if (l->policy_fd >= 0)
+		close(l->policy_fd);
+	l->policy_fd = -1;
 	mxguard_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

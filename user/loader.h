@@ -30,6 +30,7 @@ struct mxg_loader {
 	int adopted;			/* links were pinned already */
 	size_t policy_entries;
 	__u32 generation;		/* of the policy in the kernel */
+	int policy_fd;			/* the inner map in force, or -1 */
 };
 
 /*
@@ -39,6 +40,8 @@ struct mxg_loader {
 #define MXG_RULE_INDEX(id)	((id) & 0xffffffu)
 #define MXG_RULE_GEN(id)	((id) >> 24)
 #define MXG_RULES_MAX		0xffffffu
+/* Rules the second look may add to a policy in force. */
+#define MXG_LEARNED_MAX		1024
 
 /* One taint record, decoded for `mxguardctl list`. */
 struct mxg_taint_view {
@@ -53,6 +56,12 @@ struct mxg_taint_view {
 int loader_start(struct mxg_loader *l, const struct mxg_settings *s);
 /* Attach (or adopt pinned links and swap their programs). */
 int loader_attach(struct mxg_loader *l, const char *cgroup);
+/*
+ * Insert rule @idx of @p into the policy map in force (no swap: one new key
+ * is atomic on its own).  For rules learnt at run time (second look).
+ */
+int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
+		    size_t idx);
 /* Build the complete new policy map, then swap it in (one map update). */
 int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p);
 int loader_events_fd(const struct mxg_loader *l);

@@ -204,6 +204,14 @@ static void cut(const __u8 *wire, __u32 len, __u32 *reg, __u32 *suf)
 	*reg = off ? prev : 0;
 }
 
+__u32 secondlook_registrable_offset(const __u8 *wire, __u32 len)
+{
+	__u32 reg, suf;
+
+	cut(wire, len, &reg, &suf);
+	return reg;
+}
+
 /* --- the check ------------------------------------------------------------ */
 
 static int same_cp(const struct side *a, const struct side *b)
@@ -282,15 +290,33 @@ static int is_trusted(const struct mxg_policy *p, const __u8 *wire, __u32 len)
 }
 
 /* Skeleton matches first, then by distance. */
-static int by_closeness(const void *a, const void *b)
+static int closer(const struct mxg_secondlook_finding *x,
+		  const struct mxg_secondlook_finding *y)
 {
-	const struct mxg_secondlook_finding *x = a, *y = b;
 	int xs = x->method == MXG_ORIGIN_SKELETON;
 	int ys = y->method == MXG_ORIGIN_SKELETON;
 
 	if (xs != ys)
-		return ys - xs;
-	return (int)x->distance - (int)y->distance;
+		return xs;
+	return x->distance < y->distance;
+}
+
+/* Keep the @max closest in @out, closest first. */
+static void keep(struct mxg_secondlook_finding *out, size_t *n, size_t max,
+		 const struct mxg_secondlook_finding *f)
+{
+	size_t i;
+
+	if (*n == max) {
+		if (!closer(f, &out[max - 1]))
+			return;
+		i = max - 1;	/* the farthest makes room */
+	} else {
+		i = (*n)++;
+	}
+	for (; i > 0 && closer(f, &out[i - 1]); i--)
+		out[i] = out[i - 1];
+	out[i] = *f;
 }
 
 static int check_all(const struct mxg_policy *p,
@@ -302,15 +328,14 @@ static int check_all(const struct mxg_policy *p,
 	size_t i, n = 0;
 	int r;
 
-	for (i = 0; i < p->nprotected && n < max; i++) {
+	for (i = 0; i < p->nprotected; i++) {
 		r = compare(o, seen, p->protected_names[i].wire,
 			    p->protected_names[i].len, &f);
 		if (r < 0)
 			return r;
 		if (r)
-			out[n++] = f;
+			keep(out, &n, max, &f);
 	}
-	qsort(out, n, sizeof(*out), by_closeness);
 	return (int)n;
 }
 

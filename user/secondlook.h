@@ -56,14 +56,22 @@ void secondlook_defaults(struct mxg_secondlook_opts *o);
 
 /*
  * Compare @wire (canonical, as policy_match takes it) with every protected
- * name of @p.  Fills @out with at most @max findings, closest first (a
- * skeleton match before an edit distance), one per protected name.
+ * name of @p.  Fills @out with the @max closest findings, closest first (a
+ * skeleton match before an edit distance, then by distance), at most one
+ * per protected name; with @max 1, the best one.
  * Returns how many it filled, or -ENOMEM.  @o may be NULL for defaults.
  */
 int secondlook_check(const struct mxg_policy *p,
 		     const struct mxg_secondlook_opts *o, const __u8 *wire,
 		     __u32 len, struct mxg_secondlook_finding *out,
 		     size_t max);
+
+/*
+ * Where the registrable part of @wire starts ("gmial.com" in
+ * "mx1.gmial.com"): the suffix to add to a policy for a finding.  0 when the
+ * name is itself a public suffix or registrable.
+ */
+__u32 secondlook_registrable_offset(const __u8 *wire, __u32 len);
 
 /* Damerau-Levenshtein distance of two code point strings. */
 unsigned int secondlook_distance(const uint32_t *a, int na,

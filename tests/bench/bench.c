@@ -282,6 +282,7 @@ static int setup(void)
 	if (!skel)
 		return -1;
 	ldr.skel = skel;
+	ldr.policy_fd = -1;
 	ldr.seed = SEED;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.config_map), &zero,
 				&cfg, BPF_ANY) ||

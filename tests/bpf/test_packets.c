@@ -460,6 +460,7 @@ static int setup(void)
 	if (policy_load_buffer(&p, "test", pol, sizeof(pol) - 1))
 		return -1;
 	ldr.skel = skel;
+	ldr.policy_fd = -1;
 	ldr.seed = SEED;
 	if (loader_set_policy(&ldr, &p))
 		return -1;
