@@ -10,6 +10,7 @@ PKG_CONFIG	?= pkg-config
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
+DATADIR		?= $(PREFIX)/share
 SYSCONFDIR	?= /etc
 UNITDIR		?= /lib/systemd/system
 DESTDIR		?=
@@ -60,11 +61,12 @@ PKT_TEST	:= $(OUTPUT)/tests/bpf_packets
 BPF_TEST_SRCS	:= $(addprefix tests/bpf/,runner.c harness.c client.c dnsd.c dnsmsg.c test_datapath.c test_service.c)
 PKT_TEST_SRCS	:= $(addprefix tests/bpf/,test_packets.c harness.c dnsmsg.c)
 BENCH		:= $(OUTPUT)/tests/bench
+GEN_BENCH	:= $(OUTPUT)/tests/gen_bench
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps check check-unit check-bpf bench vmtest demo install \
-	uninstall clean help fuzz
+.PHONY: all deps check check-unit check-bpf check-install bench vmtest \
+	demo install uninstall clean help fuzz
 
 all: $(PROGS)
 
@@ -77,7 +79,8 @@ help:
 	@echo 'make bench      benchmarks: DNS parse cost, connect overhead, map memory'
 	@echo 'make fuzz       run the libFuzzer targets for FUZZ_TIME seconds each'
 	@echo 'make vmtest     run the BPF suite in a VM (KERNEL=bzImage or KERNELS="5.10 6.1")'
-	@echo 'make install    install binaries, unit, policies (DESTDIR, PREFIX honoured)'
+	@echo 'make install    binaries, man pages, unit, schema, /etc/mxguard (DESTDIR, PREFIX)'
+	@echo 'make uninstall  remove them again (configuration and policies stay)'
 	@echo 'make clean      remove $(OUTPUT)/'
 	@echo 'V=1             show full commands'
 
@@ -133,7 +136,11 @@ $(BENCH): tests/bench/bench.c $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -lm -o $@
 
-check: check-unit check-bpf check-e2e
+$(GEN_BENCH): tests/bench/gen_bench.c $(CORE_OBJS) | $(OUTPUT)/tests
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+
+check: check-unit check-install check-bpf check-e2e
 
 check-unit: $(UNIT_TESTS)
 	$(Q)set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
@@ -142,8 +149,8 @@ check-bpf: $(BPF_TEST) $(PKT_TEST) $(PROGS)
 	$(Q)tests/bpf/run.sh $(PKT_TEST)
 	$(Q)tests/bpf/run.sh $(BPF_TEST) $(OUTPUT)/mxguardd
 
-bench: $(BENCH) $(PROGS)
-	$(Q)tests/bench/run.sh $(BENCH)
+bench: $(BENCH) $(GEN_BENCH) $(PROGS)
+	$(Q)tests/bench/run.sh $(BENCH) $(GEN_BENCH)
 
 FUZZ_TIME	?= 30
 FUZZERS		:= $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -152,7 +159,7 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(wildcard user/*.h)
 	$(Q)mkdir -p $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-		-Iinclude -Iuser $< $(CORE_SRCS) -lbpf -o $@
+		-Iinclude -Iuser $< $(CORE_SRCS) $(LIBS) -o $@
 
 # Each fuzzer runs for FUZZ_TIME seconds (bounded), corpus under .output.
 fuzz: $(FUZZERS)
@@ -165,14 +172,37 @@ include vmtest/vmtest.mk
 
 # --- install -------------------------------------------------------------
 
+# Config and policies are never overwritten: a local edit survives.
 install: $(PROGS)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(DATADIR)/mxguard \
+		$(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
-	install -m 0644 policies/*.policy $(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d/
+	install -m 0644 user/mxguardd.8 user/mxguardctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 user/mxguard.policy.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 user/alert.schema.json $(DESTDIR)$(DATADIR)/mxguard/
+	sed 's|@SBINDIR@|$(SBINDIR)|' user/mxguardd.service.in > \
+		$(DESTDIR)$(UNITDIR)/mxguardd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mxguardd.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/mxguard/mxguard.conf || \
+		install -m 0644 user/mxguard.conf $(DESTDIR)$(SYSCONFDIR)/mxguard/
+	for p in policies/*.policy; do \
+		t=$(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d/$${p##*/}; \
+		test -e $$t || install -m 0644 $$p $$t; done
 
+# Configuration and policies stay: they are the administrator's.
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/mxguardd
-	for p in policies/*.policy; do rm -f $(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d/$${p##*/}; done
+	rm -f $(DESTDIR)$(SBINDIR)/mxguardd $(DESTDIR)$(SBINDIR)/mxguardctl \
+		$(DESTDIR)$(MANDIR)/man8/mxguardd.8 \
+		$(DESTDIR)$(MANDIR)/man8/mxguardctl.8 \
+		$(DESTDIR)$(MANDIR)/man5/mxguard.policy.5 \
+		$(DESTDIR)$(UNITDIR)/mxguardd.service \
+		$(DESTDIR)$(DATADIR)/mxguard/alert.schema.json
+	-rmdir $(DESTDIR)$(DATADIR)/mxguard
+
+check-install: $(PROGS)
+	$(Q)tests/install/run.sh
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))

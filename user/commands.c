@@ -194,7 +194,7 @@ void commands_second_look(struct daemon *d, const struct mxg_event *ev)
 	struct mxg_policy_rule rule;
 	struct alert_extra x = { 0 };
 	struct mxg_event alert;
-	__u32 len = wire_len(ev->name, sizeof(ev->name));
+	__u32 len = wire_len(ev->name, sizeof(ev->name)), off;
 
 	if (!d->conf->second_look || !len ||
 	    secondlook_check(&d->policy[0], NULL, ev->name, len, &f, 1) != 1)
@@ -216,8 +216,10 @@ void commands_second_look(struct daemon *d, const struct mxg_event *ev)
 		rule.kind = MXG_RULE_LOOKALIKE;
 		rule.action = MXG_ACTION_BLOCK;
 		rule.origin = f.method;
-		rule.wire = ev->name;
-		rule.wire_len = len;
+		/* The registrable domain: mx.gmai1.com flags all of gmai1.com. */
+		off = secondlook_registrable_offset(ev->name, len);
+		rule.wire = ev->name + off;
+		rule.wire_len = len - off;
 		rule.protected_wire = f.protected_wire;
 		rule.protected_len = f.protected_len;
 		rule.file = "second-look";

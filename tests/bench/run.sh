@@ -5,4 +5,6 @@ set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
 grep -q " /sys/fs/bpf bpf " /proc/self/mountinfo ||
 	mount -t bpf bpf /sys/fs/bpf
+# User-space figures of the lookalike engine first (run.sh BENCH GEN_BENCH).
+[ -n "${2:-}" ] && "$2"
 exec unshare -n sh -c 'ip link set lo up && exec "$0"' "$1"

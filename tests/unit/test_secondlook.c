@@ -123,6 +123,22 @@ static void test_skeleton_match(void **state)
 	assert_found("gmai1.com", "gmail.com", MXG_ORIGIN_SKELETON, 1);
 }
 
+static void test_registrable_offset(void **state)
+{
+	__u8 wire[MXG_NAME_MAX];
+	__u32 len, off;
+
+	(void)state;
+	parse_or_fail("mx1.gmial.com", wire, &len);
+	off = secondlook_registrable_offset(wire, len);
+	assert_wire(wire + off, len - off, "gmial.com");
+	parse_or_fail("a.b.example.co.uk", wire, &len);
+	off = secondlook_registrable_offset(wire, len);
+	assert_wire(wire + off, len - off, "example.co.uk");
+	parse_or_fail("co.uk", wire, &len);
+	assert_int_equal(secondlook_registrable_offset(wire, len), 0);
+}
+
 static void test_no_finding(void **state)
 {
 	(void)state;
@@ -140,6 +156,61 @@ static void test_no_finding(void **state)
 	assert_int_equal(look("xn--bcher-kva.example", NULL), 0);
 }
 
+/* Two protected names near one seen name: the closest comes first. */
+static void test_closest_first(void **state)
+{
+	struct mxg_secondlook_finding one;
+	struct mxg_policy p;
+	__u8 wire[MXG_NAME_MAX];
+	__u32 len;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect abcdefghij.com fuzz=plural\n"
+				       "protect abcdefghik.com fuzz=plural\n"),
+			 0);
+	parse_or_fail("abcdefghikx.com", wire, &len);
+	assert_int_equal(secondlook_check(&p, NULL, wire, len, found, 8), 2);
+	assert_int_equal(found[0].distance, 1);
+	assert_wire(found[0].protected_wire, found[0].protected_len,
+		    "abcdefghik.com");
+	assert_int_equal(found[1].distance, 2);
+	assert_int_equal(secondlook_check(&p, NULL, wire, len, &one, 1), 1);
+	assert_int_equal(one.distance, 1);
+	policy_free(&p);
+}
+
+/* The daemon's way: a finding becomes a rule for the registrable part. */
+static void test_add_finding(void **state)
+{
+	struct mxg_policy_rule r = { .kind = MXG_RULE_LOOKALIKE,
+				     .action = MXG_ACTION_BLOCK };
+	__u8 wire[MXG_NAME_MAX];
+	__u32 len, off;
+	int idx;
+
+	(void)state;
+	parse_or_fail("mx.gmaiil.com", wire, &len);
+	assert_int_equal(secondlook_check(&policy, NULL, wire, len, found, 8),
+			 1);
+	off = secondlook_registrable_offset(wire, len);
+	r.wire = wire + off;
+	r.wire_len = len - off;
+	r.protected_wire = found[0].protected_wire;
+	r.protected_len = found[0].protected_len;
+	r.origin = found[0].method;
+	idx = policy_add(&policy, &r);
+	assert_true(idx >= 0);
+	memset(wire, 0, sizeof(wire));		/* the policy has its copy */
+	assert_int_equal(match(&policy, "www.gmaiil.com"), idx);
+	assert_string_equal(lookalike_fuzzer_name(policy.rules[idx].origin),
+			    "edit-distance");
+	/* Interned: the same bytes as the protect directive's name. */
+	assert_ptr_equal(policy.rules[idx].protected_wire,
+			 policy.protects[0].wire);
+	assert_int_equal(policy_add(&policy, &policy.rules[idx]), -EEXIST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,7 +218,10 @@ int main(void)
 		cmocka_unit_test(test_skeleton),
 		cmocka_unit_test(test_edit_distance),
 		cmocka_unit_test(test_skeleton_match),
+		cmocka_unit_test(test_registrable_offset),
+		cmocka_unit_test(test_closest_first),
 		cmocka_unit_test(test_no_finding),
+		cmocka_unit_test(test_add_finding),	/* changes the policy */
 	};
 
 	log_init("test", LOG_LVL_WARN);

@@ -1,0 +1,50 @@
+#!/bin/bash
+# make install / make uninstall into a throwaway DESTDIR: every file lands
+# where the unit and the man pages say, DESTDIR and PREFIX are honoured, the
+# shipped configuration and policy pass `mxguardd -n`, the unit passes
+# systemd-analyze, a local edit survives a reinstall, and uninstall removes
+# what install put there but leaves the administrator's files.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+dest=$(mktemp -d /tmp/mxguard-install.XXXXXX)
+trap 'rm -rf "$dest"' EXIT
+pass=0 fail=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+bad() { echo "not ok - $1"; fail=$((fail + 1)); }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+
+make -s install DESTDIR="$dest" PREFIX=/opt/mxg >/dev/null || bad "make install"
+for f in opt/mxg/sbin/mxguardd opt/mxg/sbin/mxguardctl \
+	opt/mxg/share/man/man8/mxguardd.8 opt/mxg/share/man/man8/mxguardctl.8 \
+	opt/mxg/share/man/man5/mxguard.policy.5 \
+	opt/mxg/share/mxguard/alert.schema.json \
+	lib/systemd/system/mxguardd.service etc/mxguard/mxguard.conf \
+	etc/mxguard/policies.d/mil.policy; do
+	check "installed $f" "[ -e '$dest/$f' ]"
+done
+check "unit runs the PREFIX binary" \
+	"grep -q '^ExecStart=/opt/mxg/sbin/mxguardd -f /etc/mxguard/mxguard.conf' '$dest/lib/systemd/system/mxguardd.service'"
+if command -v systemd-analyze >/dev/null; then
+	sed "s|/opt/mxg/sbin/mxguardd|$dest/opt/mxg/sbin/mxguardd|" \
+		"$dest/lib/systemd/system/mxguardd.service" > "$dest/mxguardd.service"
+	check "systemd-analyze verify" \
+		"! systemd-analyze verify '$dest/mxguardd.service' 2>&1 | grep -v 'man \| failed with code 16' | grep -q ."
+fi
+sed "s|/etc/mxguard/policies.d|$dest/etc/mxguard/policies.d|" \
+	"$dest/etc/mxguard/mxguard.conf" > "$dest/conf"
+check "shipped config and policies pass mxguardd -n" \
+	"'$dest/opt/mxg/sbin/mxguardd' -n -f '$dest/conf' 2>/dev/null"
+check "man pages render" \
+	"man -l '$dest/opt/mxg/share/man/man8/mxguardd.8' >/dev/null 2>&1"
+echo "# local edit" >> "$dest/etc/mxguard/mxguard.conf"
+make -s install DESTDIR="$dest" PREFIX=/opt/mxg >/dev/null
+check "reinstall keeps a local edit" \
+	"grep -q '# local edit' '$dest/etc/mxguard/mxguard.conf'"
+make -s uninstall DESTDIR="$dest" PREFIX=/opt/mxg >/dev/null
+check "uninstall removes the binaries" "[ ! -e '$dest/opt/mxg/sbin/mxguardd' ]"
+check "uninstall removes the unit" \
+	"[ ! -e '$dest/lib/systemd/system/mxguardd.service' ]"
+check "uninstall keeps the configuration" \
+	"[ -e '$dest/etc/mxguard/mxguard.conf' ]"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
