@@ -43,12 +43,13 @@ SKELS		:= $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 
 # Modules of the daemon that need no skeleton (also used by unit tests).
 CORE_SRCS	:= user/log.c user/name.c user/policy.c user/policy_parse.c user/json.c \
-		   user/idn.c user/lookalike.c user/lookalike_tables.c user/secondlook.c
+		   user/idn.c user/lookalike.c user/lookalike_tables.c user/secondlook.c \
+		   user/ratelimit.c
 # Modules shared by both programs (no skeleton needed).
 CTL_SRCS	:= user/control.c user/check.c user/config.c
 # Modules that drive the kernel side, and the service around it.
 KERN_SRCS	:= user/loader.c user/cgroup.c user/event.c user/cgpath.c \
-		   user/output.c user/ratelimit.c user/sockdiag.c user/caps.c \
+		   user/output.c user/sockdiag.c user/caps.c \
 		   user/daemon.c user/commands.c $(CTL_SRCS)
 CORE_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 CTL_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CTL_SRCS))
