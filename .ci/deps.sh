@@ -29,5 +29,13 @@ if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
 	echo "postfix postfix/mailname string mailhost.test" |
 		debconf-set-selections
 fi
+# The tests start their own postfix, unbound and nsd; keep the packages'
+# system services from starting (and taking port 53) on install.
+rc=/usr/sbin/policy-rc.d
+if [ ! -e "$rc" ]; then
+	printf '#!/bin/sh\nexit 101\n' > "$rc"
+	chmod 755 "$rc"
+	trap 'rm -f "$rc"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -351,6 +351,9 @@ static int start(struct daemon *d)
 	    loader_attach(&d->loader, d->cgroup))
 		return EXIT_FAIL;
 	d->gen[0] = d->loader.generation;
+	/* Adopted state may hold taints of rules this policy no longer has. */
+	if (d->loader.adopted)
+		loader_purge(&d->loader, still_lookalike, &d->policy[0]);
 	if (output_open(&d->out, d->conf->json_file, d->conf->syslog,
 			d->conf->syslog_socket, d->conf->human) ||
 	    rl_init(&d->rl, d->conf->repeat_window_s, 4096,

@@ -164,8 +164,12 @@ void event_to_text(char *out, size_t sz, const struct mxg_event *ev,
 	}
 	len = snprintf(out, sz, "%s %s[%u]", event_action(ev), n.comm,
 		       ev->tgid);
+	/* RFC 3986 style: [2001:db8::25]:25, 192.0.2.25:25. */
 	if (has_destination(ev) && len < sz)
-		len += snprintf(out + len, sz - len, " -> %s%s%.0u", n.addr,
+		len += snprintf(out + len, sz - len, " -> %s%s%s%s%.0u",
+				ev->dport && strchr(n.addr, ':') ? "[" : "",
+				n.addr,
+				ev->dport && strchr(n.addr, ':') ? "]" : "",
 				ev->dport ? ":" : "", ev->dport);
 	if (len < sz)
 		len += snprintf(out + len, sz - len, " %s%s%s imitates %s",

@@ -3,7 +3,8 @@
 # listener is its own and nothing leaves loopback.
 set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
-grep -q " /sys/fs/bpf bpf " /proc/self/mountinfo ||
+# Mount bpffs only if missing: a second mount would hide existing pins.
+[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] ||
 	mount -t bpf bpf /sys/fs/bpf
 # User-space figures of the lookalike engine first (run.sh BENCH GEN_BENCH).
 [ -n "${2:-}" ] && "$2"

@@ -9,7 +9,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "run.sh: the BPF tests need root (they load BPF programs)" >&2
 	exit 1
 fi
-if ! grep -q " /sys/fs/bpf bpf " /proc/self/mountinfo; then
+# Mount bpffs only if missing: a second mount would hide existing pins.
+if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
 	mount -t bpf bpf /sys/fs/bpf
 fi
 cgroot=$(awk '$0 ~ / - cgroup2 / { print $5; exit }' /proc/self/mountinfo)

@@ -206,6 +206,31 @@ static int run_case(const struct tcase *tc, const char *base,
 	return rc;
 }
 
+/*
+ * FILTER is a comma-separated list of name substrings: a case runs if it
+ * matches one of them, and no item prefixed with '-' (an exclusion).  A list
+ * of exclusions alone keeps every other case.  vmtest passes its lists here.
+ */
+static int selected(const char *name, const char *filter)
+{
+	char items[512], *item, *save = NULL;
+	int wanted = -1;
+
+	if (!filter || !*filter)
+		return 1;
+	snprintf(items, sizeof(items), "%s", filter);
+	for (item = strtok_r(items, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		if (item[0] == '-') {
+			if (item[1] && strstr(name, item + 1))
+				return 0;
+		} else if (wanted != 1) {
+			wanted = strstr(name, item) != NULL;
+		}
+	}
+	return wanted != 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *filter = argc > 2 ? argv[2] : NULL;
@@ -213,7 +238,8 @@ int main(int argc, char **argv)
 	int i, s, n = 0, passed = 0, failed = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s MXGUARDD [NAME-FILTER]\n", argv[0]);
+		fprintf(stderr, "usage: %s MXGUARDD [NAME[,NAME|,-NAME]...]\n",
+			argv[0]);
 		return 2;
 	}
 	log_init("bpf_test", LOG_LVL_WARN);
@@ -230,7 +256,7 @@ int main(int argc, char **argv)
 		for (i = 0; suites[s][i].name; i++) {
 			const struct tcase *tc = &suites[s][i];
 
-			if (filter && !strstr(tc->name, filter))
+			if (!selected(tc->name, filter))
 				continue;
 			n++;
 			fprintf(stderr, "# %s\n", tc->name);

@@ -1,4 +1,9 @@
 # End-to-end suite (real Postfix and resolver): owned by tests/e2e/.
+# Both need root, and the packages of .ci/packages/e2e.list (make deps).
+# The timeouts are a last resort: every wait inside is bounded already.
 .PHONY: check-e2e demo
-check-e2e:
-demo:
+check-e2e: $(PROGS)
+	$(Q)timeout 600 bash tests/e2e/run.sh $(OUTPUT)/mxguardd
+
+demo: $(PROGS)
+	$(Q)timeout 120 bash tests/e2e/demo.sh $(OUTPUT)/mxguardd
