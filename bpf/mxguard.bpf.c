@@ -285,11 +285,20 @@ static __always_inline void dns_packet(struct __sk_buff *skb, int egress)
 	s->now = bpf_ktime_get_ns();
 	s->tainted = 0;
 	if (matched && s->rule.verdict == MXG_VERDICT_LOOKALIKE) {
+		/*
+		 * An MX host under the lookalike suffix itself (mx.navy.ml for
+		 * navy.ml) keeps the chain's origin: alerts then name the
+		 * recipient domain the mail was for.
+		 */
+		if (!egress)
+			question_taint(s);
+		if (!s->tainted) {
+			s->origin_hash = s->qname_hash;
+			s->protected_hash = s->rule.protected_hash;
+			s->rule_id = s->rule.rule_id;
+			s->action = s->rule.action;
+		}
 		s->tainted = 1;
-		s->origin_hash = s->qname_hash;
-		s->protected_hash = s->rule.protected_hash;
-		s->rule_id = s->rule.rule_id;
-		s->action = s->rule.action;
 		remember_name(s);
 		if (egress) {
 			count(MXG_CNT_QUERY_MATCH);

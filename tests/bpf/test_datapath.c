@@ -40,6 +40,8 @@ static const struct zrec seed_zone[] = {
 	{ "short.ml", DNS_A, 1, "192.0.2.33" },
 	{ "srv.ml", DNS_SRV, 300, "smtp.srv-host.net" },
 	{ "smtp.srv-host.net", DNS_A, 300, "192.0.2.34" },
+	{ "navy.ml", DNS_MX, 300, "mx.navy.ml" },
+	{ "mx.navy.ml", DNS_A, 300, "192.0.2.60" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -240,6 +242,29 @@ static int t_srv_target(struct tctx *t)
 		return -1;
 	ASSERT_HAS(next_event(t, "blocked", WAIT_MS),
 		   "\"resolved_name\":\"smtp.srv-host.net\"");
+	return 0;
+}
+
+static int navy_steps(void *arg)
+{
+	(void)arg;
+	if (resolve("navy.ml", DNS_MX, VIA_UDP) ||
+	    resolve("mx.navy.ml", DNS_A, VIA_UDP))
+		return 201;
+	return try_connect("192.0.2.60", 25);
+}
+
+/* The MX host matches the suffix too: the alert names the recipient. */
+static int t_mx_under_lookalike(struct tctx *t)
+{
+	const char *ev;
+
+	if (!ASSERT_EQ(run_in(t, NULL, navy_steps, NULL), EPERM, "connect"))
+		return -1;
+	ev = next_event(t, "blocked", WAIT_MS);
+	ASSERT_HAS(ev, "\"lookalike\":\"navy.ml\"");
+	ASSERT_HAS(ev, "\"resolved_name\":\"mx.navy.ml\"");
+	ASSERT_HAS(ev, "\"path\":[\"navy.ml\",\"mx.navy.ml\",\"192.0.2.60\"]");
 	return 0;
 }
 
@@ -533,6 +558,8 @@ const struct tcase datapath_tests[] = {
 	{ .name = "cname_chain", .fn = t_cname_chain, .policy = mil_block,
 	  .zone = seed_zone },
 	{ .name = "srv_target_second_query", .fn = t_srv_target,
+	  .policy = mil_block, .zone = seed_zone },
+	{ .name = "mx_host_under_lookalike", .fn = t_mx_under_lookalike,
 	  .policy = mil_block, .zone = seed_zone },
 	{ .name = "aaaa_connect6", .fn = t_aaaa_connect6, .policy = mil_block,
 	  .zone = seed_zone },
