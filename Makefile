@@ -66,7 +66,7 @@ GEN_BENCH	:= $(OUTPUT)/tests/gen_bench
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps check check-unit check-bpf check-install bench vmtest \
+.PHONY: all deps check check-host check-unit check-bpf check-install bench vmtest \
 	demo install uninstall clean help fuzz
 
 all: $(PROGS)
@@ -74,7 +74,8 @@ all: $(PROGS)
 help:
 	@echo 'make            build BPF objects, skeletons and mxguardd into $(OUTPUT)/'
 	@echo 'make deps       install build and test dependencies (apt-get, idempotent)'
-	@echo 'make check      run every test (unit, then BPF on the real kernel; root)'
+	@echo 'make check      run every test: host suites, then the VM kernel matrix (root)'
+	@echo 'make check-host the host suites only: unit, install, BPF, e2e (root)'
 	@echo 'make check-unit unit tests only (cmocka, no root)'
 	@echo 'make check-bpf  BPF tests only (root)'
 	@echo 'make check-e2e  end to end: real Postfix, unbound, nsd in namespaces (root)'
@@ -144,7 +145,11 @@ $(GEN_BENCH): tests/bench/gen_bench.c $(CORE_OBJS) | $(OUTPUT)/tests
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
 
-check: check-unit check-install check-bpf check-e2e
+# Everything: the host suites, then the BPF suites in VMs on the kernel
+# matrix (vmtest/vmtest.mk).  check-host is the quick loop while working.
+check: check-host vmtest
+
+check-host: check-unit check-install check-bpf check-e2e
 
 check-unit: $(UNIT_TESTS)
 	$(Q)set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done

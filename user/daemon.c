@@ -144,8 +144,12 @@ static void on_taint(struct daemon *d, const struct mxg_event *ev)
 {
 	struct destroy_ctx dc = { .d = d, .taint = ev };
 
-	/* Connection caches: open connections to it predate the taint. */
-	if (d->conf->destroy_cached)
+	/*
+	 * Connection caches: open connections to it predate the taint.  Only
+	 * where a connect would be refused: a dry run never cuts a connection.
+	 */
+	if (d->conf->destroy_cached && d->conf->mode == MXG_MODE_ENFORCE &&
+	    ev->action == MXG_ACTION_BLOCK)
 		sockdiag_destroy(ev->addr, d->conf->ports, d->conf->nports,
 				 on_destroyed, &dc);
 }

@@ -390,8 +390,10 @@ int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
 	err = fill_policy(l, fd, p, gen);
 	/* The swap: one update of slot 0 publishes the complete map. */
 	if (!err && bpf_map_update_elem(bpf_map__fd(l->skel->maps.policy),
-					&zero, &fd, BPF_ANY))
+					&zero, &fd, BPF_ANY)) {
 		err = -errno;
+		pr_warn("swap in the new policy map: %s\n", strerror(-err));
+	}
 	/*
 	 * Keep the map in force open: rules learnt later go into it, and
 	 * BPF_MAP_GET_FD_BY_ID would need CAP_SYS_ADMIN, which is dropped.
@@ -643,6 +645,17 @@ void loader_close(struct mxg_loader *l)
 	l->skel = NULL;
 }
 
+static void detach_pinned_link(const char *path)
+{
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return;
+	/* Maps share the directory: for them this fails with EINVAL. */
+	bpf_link_detach(fd);
+	close(fd);
+}
+
 int loader_unload(const char *pin_dir)
 {
 	struct dirent *de;
@@ -657,10 +670,17 @@ int loader_unload(const char *pin_dir)
 		log_warn("open %s", pin_dir);
 		return err;
 	}
-	/* Unpinning the last reference to a link detaches its program. */
+	/*
+	 * Detach each link before unpinning it: the last reference going
+	 * away releases the link only later (RCU), and a connect in between
+	 * would still be judged.  BPF_LINK_DETACH needs Linux 5.9; before
+	 * that, unlinking is still what detaches.
+	 */
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
+		if (!pin_path(path, sizeof(path), pin_dir, de->d_name))
+			detach_pinned_link(path);
 		if (pin_path(path, sizeof(path), pin_dir, de->d_name) ||
 		    unlink(path)) {
 			log_warn("remove %s/%s", pin_dir, de->d_name);

@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Run mxguard's suites on the kernel this runs on (a vmtest guest, a vng
+# guest, or the host for "native") and write the results to OUTDIR:
+#
+#   status           exit status of the whole run; 1 until the end is reached
+#   uname            the kernel release
+#   loaded           "yes", or "no: <the daemon's reason>"
+#   verifier.txt     "program processed-insns" per program
+#   <suite>.tap      TAP of each suite; <suite>.log its stderr
+#   times            seconds per step
+#   dmesg.txt        the kernel log since this run started
+#
+#   guest.sh OUTDIR [BPF_TEST_FILTER]
+set -uo pipefail
+[ $# -ge 1 ] || { echo "usage: guest.sh OUTDIR [FILTER]" >&2; exit 2; }
+out=$1
+filter=${2:-}
+cd "$(dirname "$0")/.." || exit 1
+mkdir -p "$out" || exit 1
+out=$(cd "$out" && pwd)
+echo 1 > "$out/status"
+: > "$out/times"
+STEP_TIMEOUT=${VMTEST_STEP_TIMEOUT:-900}
+marker="mxguard-vmtest: start $$-$RANDOM"
+rc=0
+
+uname -r > "$out/uname"
+# vng and bare hosts may lack these; the vmtest initramfs has them already.
+grep -q " - bpf " /proc/self/mountinfo || mount -t bpf bpf /sys/fs/bpf
+grep -q " - cgroup2 " /proc/self/mountinfo ||
+	mount -t cgroup2 cgroup2 /sys/fs/cgroup
+echo "$marker" > /dev/kmsg 2>/dev/null
+
+# Run step NAME CMD...: stdout to NAME.tap, stderr to NAME.log, both bounded.
+step() {
+	local name=$1 t0 t1 st
+	shift
+	echo "vmtest: == $name"
+	t0=$(date +%s)
+	timeout "$STEP_TIMEOUT" "$@" > "$out/$name.tap" 2> "$out/$name.log"
+	st=$?
+	t1=$(date +%s)
+	[ $st -eq 124 ] && echo "timeout after ${STEP_TIMEOUT}s" >> "$out/$name.log"
+	echo "$name $((t1 - t0)) $st" >> "$out/times"
+	cat "$out/$name.tap"
+	[ $st -eq 0 ] || { tail -n 20 "$out/$name.log"; rc=1; }
+	return $st
+}
+
+load_cg=$(awk '$0 ~ / - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
+load_cg=$load_cg/mxguard-vmtest-$$
+load_pin=/sys/fs/bpf/mxguard-vmtest-$$
+# Natively, a run cut short must not leave enforcement pinned on the host.
+trap '[ -e "$load_pin" ] && .output/mxguardd --unload --pin-dir "$load_pin"
+      rmdir "$load_cg" 2>/dev/null' EXIT
+
+# Does the daemon itself load and attach?  Its own words if it does not.
+load_check() {
+	local cg=$load_cg pin=$load_pin pid line st=1
+	mkdir -p "$cg"
+	# No control socket: natively, a real daemon may own the default one.
+	exec 3< <(exec timeout 300 .output/mxguardd --policy policies/ \
+		--cgroup "$cg" --pin-dir "$pin" --control "" --foreground \
+		2>&1 >/dev/null)
+	pid=$!
+	while IFS= read -r line <&3; do
+		echo "$line" >> "$out/load.log"
+		case $line in *"attached to "*) st=0; break ;; esac
+	done
+	kill "$pid" 2>/dev/null
+	cat <&3 >> "$out/load.log"
+	exec 3<&-
+	.output/mxguardd --unload --pin-dir "$pin" >> "$out/load.log" 2>&1
+	rmdir "$cg" 2>/dev/null
+	# The daemon's own lines (not libbpf's) say why, or what fell back.
+	grep '^mxguardd: ' "$out/load.log" |
+		grep -v ': attached to \|: exiting\|: counters:\|: unloaded:' \
+		> "$out/load.notes"
+	if [ $st -eq 0 ]; then
+		echo yes > "$out/loaded"
+		return 0
+	fi
+	echo "no: $(head -n1 "$out/load.notes")$(verifier_reason "$out/load.log")" \
+		> "$out/loaded"
+	return 1
+}
+
+# libbpf prints the verifier's log of a refused program; its verdict is the
+# last line before the "processed N insns" statistics.
+verifier_reason() {
+	awk '/BPF program load failed/ && prog == "" {
+		prog = $3; gsub(/[\047:]/, "", prog) }
+	     /^BPF program is too large/ && why == "" { why = $0 }
+	     /^processed [0-9]+ insns/ && why == "" { why = prev }
+	     { prev = $0 }
+	     END { if (prog != "") printf " [%s: %s]", prog, why }' "$1"
+}
+
+t0=$(date +%s)
+loaded=1
+load_check || { loaded=0; rc=1; }
+echo "load $(($(date +%s) - t0)) $((1 - loaded))" >> "$out/times"
+echo "vmtest: BPF programs loaded: $(cat "$out/loaded")"
+if [ $loaded = 1 ]; then
+	echo "ok 1 - mxguardd loads and attaches its BPF programs" > "$out/load.tap"
+else
+	echo "not ok 1 - mxguardd loads and attaches its BPF programs" > "$out/load.tap"
+fi
+step verifier .output/vmtest/verifier_stats && cp "$out/verifier.tap" "$out/verifier.txt"
+rm -f "$out/verifier.tap"
+
+for t in .output/tests/test_*; do
+	CMOCKA_MESSAGE_OUTPUT=TAP step "unit-${t##*/test_}" "$t"
+done
+# Without the programs every BPF case would fail alike: the load says why.
+if [ $loaded = 1 ]; then
+	step packets tests/bpf/run.sh .output/tests/bpf_packets
+	step datapath tests/bpf/run.sh .output/tests/bpf_test .output/mxguardd $filter
+else
+	echo "ok 1 - bpf_packets # SKIP BPF programs did not load" > "$out/packets.tap"
+	echo "ok 1 - bpf_test # SKIP BPF programs did not load" > "$out/datapath.tap"
+fi
+
+# The kernel's log since our marker: the host scans it for splats.
+dmesg 2>/dev/null | sed -n "/$marker/,\$p" > "$out/dmesg.txt"
+echo $rc > "$out/status"
+exit $rc
