@@ -188,6 +188,30 @@ static int learn(struct daemon *d, const struct mxg_policy_rule *rule)
 	return 0;
 }
 
+/*
+ * A retrying MTA repeats its MX lookup; report a name once per repeat
+ * window (counted as rate limited).  In block mode a finding is learnt and
+ * the kernel stops sending its lookups here at all.
+ */
+#define SUSPECT_SEEN 256
+
+static int seen_recently(struct daemon *d, const __u8 *wire, __u32 len)
+{
+	static struct { __u64 hash; time_t at; } seen[SUSPECT_SEEN];
+	__u64 h = mxg_name_hash(0, wire, len);
+	time_t now = time(NULL);
+	unsigned int slot = h % SUSPECT_SEEN;
+
+	if (seen[slot].hash == h && now - seen[slot].at <
+				    (time_t)d->conf->repeat_window_s) {
+		d->rl.suppressed++;
+		return 1;
+	}
+	seen[slot].hash = h;
+	seen[slot].at = now;
+	return 0;
+}
+
 void commands_second_look(struct daemon *d, const struct mxg_event *ev)
 {
 	struct mxg_secondlook_finding f;
@@ -197,7 +221,8 @@ void commands_second_look(struct daemon *d, const struct mxg_event *ev)
 	__u32 len = wire_len(ev->name, sizeof(ev->name)), off;
 
 	if (!d->conf->second_look || !len ||
-	    secondlook_check(&d->policy[0], NULL, ev->name, len, &f, 1) != 1)
+	    secondlook_check(&d->policy[0], NULL, ev->name, len, &f, 1) != 1 ||
+	    seen_recently(d, ev->name, len))
 		return;
 	d->suspects++;
 	alert = *ev;
