@@ -165,15 +165,6 @@ void commands_dispatch(struct daemon *d, const char *line,
 }
 
 
-static __u32 wire_len(const __u8 *w, size_t max)
-{
-	__u32 n = 0;
-
-	while (n < max && w[n])
-		n += w[n] + 1;
-	return n < max ? n : 0;
-}
-
 /* Add @rule to the live policy and the kernel's map; 0 if enforced. */
 static int learn(struct daemon *d, const struct mxg_policy_rule *rule)
 {
@@ -218,7 +209,7 @@ void commands_second_look(struct daemon *d, const struct mxg_event *ev)
 	struct mxg_policy_rule rule;
 	struct alert_extra x = { 0 };
 	struct mxg_event alert;
-	__u32 len = wire_len(ev->name, sizeof(ev->name)), off;
+	__u32 len = mxg_name_wire_len(ev->name, sizeof(ev->name)), off;
 
 	if (!d->conf->second_look || !len ||
 	    secondlook_check(&d->policy[0], NULL, ev->name, len, &f, 1) != 1 ||

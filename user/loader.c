@@ -175,14 +175,7 @@ static int write_settings(struct mxg_loader *l, const struct mxg_settings *s)
 	__u8 one = 1;
 	int i;
 
-	/* Drop ports no longer wanted, then add the current set. */
-	while (bpf_map_get_next_key(pfd, NULL, &key) == 0) {
-		for (i = 0; i < s->nports && s->ports[i] != key; i++)
-			;
-		if (i < s->nports)
-			break;
-		bpf_map_delete_elem(pfd, &key);
-	}
+	/* Drop ports no longer wanted (0 is never a port), then add. */
 	for (key = 0; bpf_map_get_next_key(pfd, &key, &next) == 0;) {
 		for (i = 0; i < s->nports && s->ports[i] != next; i++)
 			;
@@ -307,6 +300,16 @@ cleanup:
 	mxguard_bpf__destroy(l->skel);
 	l->skel = NULL;
 	return err;
+}
+
+int loader_use_skel(struct mxg_loader *l, struct mxguard_bpf *skel,
+		    __u64 seed, const struct mxg_settings *s)
+{
+	memset(l, 0, sizeof(*l));
+	l->policy_fd = -1;
+	l->skel = skel;
+	l->seed = seed;
+	return write_settings(l, s);
 }
 
 int loader_attach(struct mxg_loader *l, const char *cgroup)
@@ -529,15 +532,6 @@ int loader_for_each_taint(const struct mxg_loader *l,
 	return 0;
 }
 
-static __u32 wire_len(const __u8 *w)
-{
-	__u32 n = 0;
-
-	while (n < MXG_NAME_MAX - 1 && w[n])
-		n += w[n] + 1;
-	return n < MXG_NAME_MAX ? n : 0;
-}
-
 /* Does the record's origin name still match a lookalike rule? */
 static int keep(const struct mxg_loader *l, __u64 origin_hash,
 		int (*still)(void *, const __u8 *, __u32), void *ctx)
@@ -547,7 +541,7 @@ static int keep(const struct mxg_loader *l, __u64 origin_hash,
 	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.names),
 				&origin_hash, &n))
 		return 1;	/* unknown: keep it until its TTL */
-	return still(ctx, n.wire, wire_len(n.wire));
+	return still(ctx, n.wire, mxg_name_wire_len(n.wire, sizeof(n.wire)));
 }
 
 long loader_purge(const struct mxg_loader *l,

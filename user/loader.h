@@ -54,6 +54,12 @@ struct mxg_taint_view {
 };
 
 int loader_start(struct mxg_loader *l, const struct mxg_settings *s);
+/*
+ * Drive a skeleton loaded by someone else (BPF_PROG_TEST_RUN suites, the
+ * benchmark): nothing pinned or attached; @s's settings and @seed written.
+ */
+int loader_use_skel(struct mxg_loader *l, struct mxguard_bpf *skel,
+		    __u64 seed, const struct mxg_settings *s);
 /* Attach (or adopt pinned links and swap their programs). */
 int loader_attach(struct mxg_loader *l, const char *cgroup);
 /*

@@ -243,3 +243,12 @@ int mxg_name_suffixes(__u64 seed, const __u8 *wire, __u32 len, __u64 *hashes,
 	}
 	return found;
 }
+
+__u32 mxg_name_wire_len(const __u8 *wire, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && wire[n])
+		n += wire[n] + 1;
+	return n < max ? n : 0;
+}

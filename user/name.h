@@ -32,6 +32,12 @@ int mxg_name_parse(const char *text, __u8 *wire, __u32 *len, const char **err);
  */
 void mxg_name_format(const __u8 *wire, size_t max, char *out, size_t outsz);
 
+/*
+ * Length of the wire name at @wire before its root byte, as the other
+ * functions take it; 0 if no root byte comes within @max.
+ */
+__u32 mxg_name_wire_len(const __u8 *wire, size_t max);
+
 /* Hash of the whole name; equals the BPF side's scratch->name_hash. */
 __u64 mxg_name_hash(__u64 seed, const __u8 *wire, __u32 len);
 

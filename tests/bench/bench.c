@@ -157,44 +157,42 @@ static long long policy_memlock(void)
 	return kb;
 }
 
+/* Swap @p in (timed from @t0, its generation), then one table row. */
+static int bench_row(const char *label, struct mxg_policy *p, double t0)
+{
+	double load;
+
+	if (loader_set_policy(&ldr, p))
+		return -1;
+	load = now_s() - t0;
+	printf("%-10s %12.0f %12.0f %12.0f %12.1f %12.2f\n", label,
+	       ns_per_packet("army.ml"), ns_per_packet("www.example.com"),
+	       ns_per_packet("a.b.c.d.e.f.g.h.mail.example.com"),
+	       policy_memlock() / 1048576.0, load);
+	return 0;
+}
+
 static int bench_parse(void)
 {
 	static const size_t sizes[] = { 10, 100000, 1000000 };
 	struct mxg_policy p;
-	double t0, t_parse, t_load;
+	char label[32];
+	double t0;
 	size_t i;
 
 	printf("\n%-10s %12s %12s %12s %12s %12s\n", "entries",
 	       "lookalike ns", "clean ns", "deep ns", "policy MiB",
 	       "load s");
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		snprintf(label, sizeof(label), "%zu", sizes[i]);
 		t0 = now_s();
-		if (make_policy(&p, sizes[i]))
+		if (make_policy(&p, sizes[i]) || bench_row(label, &p, t0))
 			return -1;
-		t_parse = now_s() - t0;
-		t0 = now_s();
-		if (loader_set_policy(&ldr, &p))
-			return -1;
-		t_load = now_s() - t0;
-		printf("%-10zu %12.0f %12.0f %12.0f %12.1f %12.2f\n",
-		       sizes[i], ns_per_packet("army.ml"),
-		       ns_per_packet("www.example.com"),
-		       ns_per_packet("a.b.c.d.e.f.g.h.mail.example.com"),
-		       policy_memlock() / 1048576.0, t_parse + t_load);
 		policy_free(&p);
 	}
 	t0 = now_s();
-	if (make_protect_policy(&p))
+	if (make_protect_policy(&p) || bench_row("protect", &p, t0))
 		return -1;
-	t_parse = now_s() - t0;
-	t0 = now_s();
-	if (loader_set_policy(&ldr, &p))
-		return -1;
-	t_load = now_s() - t0;
-	printf("%-10s %12.0f %12.0f %12.0f %12.1f %12.2f\n", "protect",
-	       ns_per_packet("army.ml"), ns_per_packet("www.example.com"),
-	       ns_per_packet("a.b.c.d.e.f.g.h.mail.example.com"),
-	       policy_memlock() / 1048576.0, t_parse + t_load);
 	printf("  (protect: 100 domains with fuzz=all -> %zu rules; load s is "
 	       "generation + compile + kernel map)\n", p.n);
 	policy_free(&p);
@@ -297,28 +295,12 @@ static int join_self(const char *cg)
 
 static int setup(void)
 {
-	struct mxg_config cfg = {
-		.hash_seed = SEED,
-		.ttl_min_ns = 60ULL * 1000000000ULL,
-		.ttl_max_ns = 3600ULL * 1000000000ULL,
-		.enabled = 1,
+	struct mxg_settings set = {
+		.ttl_min_s = 60, .ttl_max_s = 3600, .ports = { 25 }, .nports = 1,
 	};
-	__u16 port = 25;
-	__u8 one = 1;
-	__u32 zero = 0;
 
 	skel = mxguard_bpf__open_and_load();
-	if (!skel)
-		return -1;
-	ldr.skel = skel;
-	ldr.policy_fd = -1;
-	ldr.seed = SEED;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.config_map), &zero,
-				&cfg, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(skel->maps.ports), &port, &one,
-				BPF_ANY))
-		return -1;
-	return 0;
+	return !skel || loader_use_skel(&ldr, skel, SEED, &set) ? -1 : 0;
 }
 
 int main(void)

@@ -39,7 +39,7 @@ int test_failures(void)
 	return failures;
 }
 
-static long long now_ms(void)
+long long now_ms(void)
 {
 	struct timespec ts;
 

@@ -50,6 +50,9 @@ struct tctx {
 	char line[16384];		/* the last event read */
 };
 
+/* CLOCK_MONOTONIC in milliseconds. */
+long long now_ms(void);
+
 void test_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

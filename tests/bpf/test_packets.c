@@ -439,29 +439,17 @@ static void t_garbage(void)
 
 static int setup(void)
 {
-	struct mxg_config cfg = {
-		.hash_seed = SEED,
-		.ttl_min_ns = 60ULL * 1000000000ULL,
-		.ttl_max_ns = 3600ULL * 1000000000ULL,
-		.enabled = 1,
-	};
+	struct mxg_settings set = { .ttl_min_s = 60, .ttl_max_s = 3600 };
 	static const char pol[] = "lookalike ml of mil action=block\n"
 				  "allow gov.ml\n";
 	struct mxg_policy p;
-	__u32 zero = 0;
 
 	skel = mxguard_bpf__open_and_load();
-	if (!skel)
-		return -1;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.config_map), &zero,
-				&cfg, BPF_ANY))
+	if (!skel || loader_use_skel(&ldr, skel, SEED, &set))
 		return -1;
 	policy_init(&p);
 	if (policy_load_buffer(&p, "test", pol, sizeof(pol) - 1))
 		return -1;
-	ldr.skel = skel;
-	ldr.policy_fd = -1;
-	ldr.seed = SEED;
 	if (loader_set_policy(&ldr, &p))
 		return -1;
 	policy_free(&p);

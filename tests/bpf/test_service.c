@@ -148,14 +148,6 @@ static int t_ctl_peercred(struct tctx *t)
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /*
  * Resolve and connect for @ms (at most 20000 rounds): a fresh lookup each
  * round, so every round meets whatever policy is in the map right then.
