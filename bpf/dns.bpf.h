@@ -44,16 +44,18 @@ static __always_inline int past_end(struct mxg_scratch *s)
 
 /*
  * Walk the name at @off into scratch->name (wire format, lowercased) and mark
- * label starts.  Compression pointers must point strictly backwards from where
- * they stand, so a pointer loop cannot exist in an accepted message: it is
- * malformed, and the hop bound backs that up.  Returns the offset just past the
- * name in place, or PARSE_MALFORMED / PARSE_TRUNCATED.
+ * label starts.  Compression pointers must point strictly backwards from
+ * where they stand.  That alone does not rule out a loop: a pointer may point
+ * back at a label just before itself (10: label "x", 12: pointer to 10).  The
+ * hop bound (MXG_PTR_HOPS_MAX) ends such a walk, and the name is malformed.
+ * Returns the offset just past the name in place, or PARSE_MALFORMED /
+ * PARSE_TRUNCATED.
  */
 #define WALK(s, f)	(*(volatile __u32 *)&(s)->f)
 
-__noinline int mxg_parse_name(__u32 off)
+__noinline int mxg_parse_name(__u32 off, __u32 slot)
 {
-	struct mxg_scratch *s = get_scratch();
+	struct mxg_scratch *s = get_scratch(slot);
 	__u32 pos, out, rem, len, target;
 	__u8 c;
 	int i;
@@ -122,9 +124,9 @@ __noinline int mxg_parse_name(__u32 off)
  * first, so the last hit is the most specific rule and wins.  Returns 1 when
  * some rule matched (scratch->rule holds it), else 0.
  */
-__noinline int mxg_hash_name(__u32 match)
+__noinline int mxg_hash_name(__u32 match, __u32 slot)
 {
-	struct mxg_scratch *s = get_scratch();
+	struct mxg_scratch *s = get_scratch(slot);
 	struct mxg_config *cfg = get_config();
 	struct mxg_rule *rule;
 	__u32 zero = 0, n, idx, i;

@@ -58,33 +58,62 @@ struct {
 	__type(value, struct mxg_owner);
 } sock_owner SEC(".maps");
 
+/*
+ * Lookalike records: plain hash maps, never LRU, so a flood of answers can
+ * not evict a live taint.  A full map refuses the write and the answer that
+ * needed it is held back; the daemon sweeps expired records out.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MXG_TAINT_ENTRIES);
 	__type(key, struct mxg_proc_key);
 	__type(value, struct mxg_taint);
 } taint_proc SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MXG_TAINT_ENTRIES);
 	__type(key, struct mxg_unit_key);
 	__type(value, struct mxg_taint);
 } taint_unit SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MXG_TAINT_ENTRIES);
 	__type(key, struct mxg_host_key);
 	__type(value, struct mxg_taint);
 } taint_host SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MXG_TNAME_ENTRIES);
 	__type(key, struct mxg_tname_key);
 	__type(value, struct mxg_tname);
 } taint_names SEC(".maps");
+
+/*
+ * Clean resolutions, per process: what lets a clean delivery to a shared MX
+ * through.  LRU: the whole host's lookups land here, and losing one only
+ * makes a connect fall back to the unit level (alerted in process scope).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MXG_CLEAN_ENTRIES);
+	__type(key, struct mxg_proc_key);
+	__type(value, struct mxg_taint);
+} clean_proc SEC(".maps");
+
+/*
+ * Clean resolutions per cgroup: only to tell a connect that some answer in
+ * its unit explains (OpenSMTPD resolves in one process, connects in its
+ * sibling) from one no answer explains.  Never consulted for a verdict.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MXG_CLEAN_ENTRIES);
+	__type(key, struct mxg_unit_key);
+	__type(value, __u64);		/* expires_ns */
+} clean_unit SEC(".maps");
 
 /* Readable names of lookalikes and tainted names, for events and `list`. */
 struct {
@@ -106,9 +135,66 @@ struct {
 	__uint(max_entries, MXG_RINGBUF_BYTES);
 } events SEC(".maps");
 
-/* Per-CPU scratch: the 512-byte stack cannot hold a DNS message. */
+/* One outstanding UDP query, remembered at egress (see pending.bpf.h). */
+struct mxg_query {
+	__u64 qhash;		/* hash of the question name */
+	__u64 sent_ns;
+	__u8 server[16];	/* v4-mapped for IPv4 */
+	__u16 port;		/* network order */
+	__u16 id;		/* network order */
+	__u8 watched;		/* the question matched a lookalike or taint */
+	__u8 pad[3];
+};
+
+struct mxg_pending {
+	struct mxg_query q[MXG_PENDING_MAX];
+	__u32 next;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct mxg_pending);
+} dns_pending SEC(".maps");
+
+/*
+ * Per-socket state of a TCP DNS stream (see stream.bpf.h): every byte the
+ * server sends is attributed to a message, and a message that spans
+ * segments is gathered here until its last byte arrives.
+ */
+struct mxg_stream {
+	__u32 nxt;		/* next sequence number expected */
+	__u32 got;		/* bytes of the current message seen */
+	__u16 msglen;		/* length of the current message */
+	__u8 pfx_have;		/* 0..2 bytes of its length prefix seen */
+	__u8 pfx0;		/* the first prefix byte */
+	__u8 synced;		/* nxt is known (SYN-ACK seen) */
+	__u8 lost;		/* attribution lost (alert mode let a gap by) */
+	__u8 pad[2];
+	/* The current message; twice the size so offsets bound for the verifier. */
+	__u8 buf[2 * MXG_DNS_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct mxg_stream);
+} dns_stream SEC(".maps");
+
+/*
+ * Per-CPU scratch: the 512-byte stack cannot hold a DNS message.  One slot
+ * per hook: egress runs in process context and an ingress softirq can
+ * interrupt it on the same CPU.  `busy` catches any other nesting (egress
+ * from a softirq inside egress); the nested run then fails closed.
+ */
+enum { SLOT_EGRESS = 0, SLOT_INGRESS = 1, SLOTS = 2 };
+
 struct mxg_scratch {
-	__u8 pkt[MXG_DNS_MAX];
+	/* Twice MXG_DNS_MAX: a variable-offset copy stays in bounds. */
+	__u8 pkt[2 * MXG_DNS_MAX];
 	__u8 name[MXG_NAME_MAX];	/* last parsed name, wire, lowercased */
 	__u8 starts[MXG_NAME_MAX];	/* 1 where a label starts in name */
 	__u8 qname[MXG_NAME_MAX];	/* the question, kept for events */
@@ -125,6 +211,23 @@ struct mxg_scratch {
 	__u32 rule_id;
 	__u32 tainted;			/* 0, or the enum mxg_tname_level + 1 */
 	__u32 action;
+	__u32 busy;
+	__u32 trust;			/* clean records may be written */
+	__u32 reason;			/* enum mxg_hold_reason of the message */
+	__u32 qtype;
+	__u32 server_port;		/* host order, for events */
+	__u8 server[16];
+	/* The record being written, and its keys: off the 512-byte stack. */
+	struct mxg_taint rec;
+	struct mxg_proc_key pk;
+	struct mxg_unit_key uk;
+	struct mxg_host_key hk;
+	__u8 addr[16];
+	/* Working copy of a TCP stream's state, committed if the skb passes. */
+	__u32 t_got;
+	__u32 t_msglen;
+	__u32 t_pfx_have;
+	__u32 t_pfx0;
 	/*
 	 * Cursor of the name walk.  It lives in memory, not registers: the
 	 * verifier then sees bounded unknowns instead of a new constant per
@@ -136,12 +239,16 @@ struct mxg_scratch {
 	__u32 w_hops;
 	__u32 w_end;
 	__u32 w_found;
-	__u32 w_pad;
+	/* Cursor of the record walk (same reason). */
+	__u32 r_an;
+	__u32 r_ns;
+	__u32 r_total;
+	__u32 r_next;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SLOTS);
 	__type(key, __u32);
 	__type(value, struct mxg_scratch);
 } scratch SEC(".maps");
@@ -162,11 +269,11 @@ static __always_inline struct mxg_config *get_config(void)
 	return (cfg && cfg->enabled) ? cfg : NULL;
 }
 
-static __always_inline struct mxg_scratch *get_scratch(void)
+static __always_inline struct mxg_scratch *get_scratch(__u32 slot)
 {
-	__u32 zero = 0;
+	__u32 key = slot & 1;
 
-	return bpf_map_lookup_elem(&scratch, &zero);
+	return bpf_map_lookup_elem(&scratch, &key);
 }
 
 #endif

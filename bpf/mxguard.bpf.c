@@ -13,7 +13,8 @@
  *                      Port 53: remember who owns the DNS socket.
  *  cgroup/sendmsg4|6   Port 53 on unconnected UDP: remember the owner too.
  *
- * The DNS programs only observe; they always return 1 (pass).
+ * The DNS programs observe, and hold back (drop) an answer to a lookalike or
+ * tainted question that they could not read to the end, in block mode.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,6 +31,7 @@
 #define IPPROTO_TCP	6
 #define IPPROTO_UDP	17
 #define DNS_PORT	53
+#define SOCK_STREAM	1
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -53,73 +55,7 @@ const volatile __u32 skb_current_task = 0;
 
 #include "maps.bpf.h"
 #include "dns.bpf.h"
-#include "taint.bpf.h"
-
-struct dns_loc {
-	__u32 off;	/* start of the DNS message */
-	__u32 len;	/* bytes of it in this skb */
-	__u32 capped;	/* the message continues beyond this skb */
-};
-
-static __always_inline int dns_locate(struct __sk_buff *skb, int egress,
-				      struct dns_loc *loc)
-{
-	__u32 l4, msglen;
-	__u16 port, prefix;
-	__u8 proto;
-
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		struct iphdr ip;
-
-		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
-			return -1;
-		if (ip.frag_off & bpf_htons(0x3fff))
-			return -1;
-		proto = ip.protocol;
-		l4 = ip.ihl * 4;
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr ip6;
-
-		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
-			return -1;
-		proto = ip6.nexthdr;
-		l4 = sizeof(ip6);
-	} else {
-		return -1;
-	}
-	if (proto == IPPROTO_UDP) {
-		struct udphdr uh;
-
-		if (bpf_skb_load_bytes(skb, l4, &uh, sizeof(uh)))
-			return -1;
-		port = egress ? uh.dest : uh.source;
-		loc->off = l4 + sizeof(uh);
-	} else if (proto == IPPROTO_TCP) {
-		struct tcphdr th;
-
-		if (bpf_skb_load_bytes(skb, l4, &th, sizeof(th)))
-			return -1;
-		port = egress ? th.dest : th.source;
-		loc->off = l4 + th.doff * 4 + 2;
-	} else {
-		return -1;
-	}
-	if (port != bpf_htons(DNS_PORT) || skb->len <= loc->off)
-		return -1;
-	loc->len = skb->len - loc->off;
-	loc->capped = 0;
-	if (proto == IPPROTO_TCP) {
-		/* RFC 1035 4.2.2: two-byte length prefix per message. */
-		if (bpf_skb_load_bytes(skb, loc->off - 2, &prefix, 2))
-			return -1;
-		msglen = bpf_ntohs(prefix);
-		if (msglen < loc->len)
-			loc->len = msglen;
-		else if (msglen > loc->len)
-			loc->capped = 1;
-	}
-	return 0;
-}
+#include "locate.bpf.h"
 
 static __always_inline void owner_from_current(struct mxg_owner *o)
 {
@@ -161,181 +97,160 @@ static __always_inline void load_owner(struct __sk_buff *skb,
 	count(MXG_CNT_NO_OWNER);
 }
 
-static __always_inline void emit_query(struct mxg_scratch *s,
-				       struct mxg_config *cfg, __u16 qtype,
-				       __u32 type)
+#include "taint.bpf.h"
+#include "pending.bpf.h"
+#include "message.bpf.h"
+#include "stream.bpf.h"
+#include "connect.bpf.h"
+
+/* Copy @len bytes of the message at @off into scratch->pkt. */
+static __always_inline int load_message(struct __sk_buff *skb,
+					struct mxg_scratch *s, __u32 off,
+					__u32 len)
 {
-	struct mxg_event *ev = event_reserve(type);
-
-	if (!ev)
-		return;
-	event_owner(ev, &s->owner);
-	if (type == MXG_EV_DNS_LOOKALIKE) {
-		ev->protected_hash = s->rule.protected_hash;
-		ev->rule_id = s->rule.rule_id;
-		ev->action = s->rule.action;
-	}
-	ev->mode = cfg->mode;
-	ev->scope = MXG_SCOPE_NONE;
-	ev->qtype = qtype;
-	__builtin_memcpy(ev->name, s->qname, MXG_NAME_MAX);
-	__builtin_memcpy(ev->origin, s->qname, MXG_NAME_MAX);
-	if (type == MXG_EV_DNS_LOOKALIKE)
-		copy_protected(ev->protected_name, s->rule.protected_hash);
-	bpf_ringbuf_submit(ev, 0);
-}
-
-/* Is the response's question itself tainted (an MX host, a CNAME target)? */
-static __always_inline void question_taint(struct mxg_scratch *s)
-{
-	struct mxg_tname_key k = {};
-	struct mxg_tname *tn;
-
-	k.name_hash = s->qname_hash;
-	k.id = s->owner.tgid;
-	k.level = MXG_TNAME_PROCESS;
-	tn = s->owner.tgid ? bpf_map_lookup_elem(&taint_names, &k) : NULL;
-	s->tainted = 1;
-	if (!tn || tn->expires_ns <= s->now) {
-		k.id = s->owner.cgroup_id;
-		k.level = MXG_TNAME_UNIT;
-		tn = bpf_map_lookup_elem(&taint_names, &k);
-		s->tainted = 2;
-	}
-	if (!tn || tn->expires_ns <= s->now) {
-		s->tainted = 0;
-		return;
-	}
-	s->origin_hash = tn->origin_hash;
-	s->protected_hash = tn->protected_hash;
-	s->rule_id = tn->rule_id;
-	s->action = tn->action;
-}
-
-static __always_inline void walk_answers(struct mxg_scratch *s, __u32 off)
-{
-	__u32 an = pkt_u16(s, 6), ns = pkt_u16(s, 8), ar = pkt_u16(s, 10);
-	__u32 total = an + ns + ar, section, i;
-	int next = off;
-
-	for (i = 0; i < MXG_RR_MAX; i++) {
-		if (i >= total)
-			break;
-		section = i < an ? SEC_ANSWER :
-			  i < an + ns ? SEC_AUTHORITY : SEC_ADDITIONAL;
-		next = mxg_rr(next, section);
-		if (next < 0) {
-			count(next == PARSE_TRUNCATED ? MXG_CNT_TRUNCATED :
-							MXG_CNT_MALFORMED);
-			return;
-		}
-	}
-	count(i < total ? MXG_CNT_TRUNCATED : MXG_CNT_PARSED);
-}
-
-static __always_inline void dns_packet(struct __sk_buff *skb, int egress)
-{
-	struct mxg_config *cfg = get_config();
-	struct mxg_scratch *s;
-	struct dns_loc loc;
-	__u32 len, qend;
-	__u16 qtype;
-	int ret, matched;
-
-	if (!cfg || dns_locate(skb, egress, &loc))
-		return;
-	s = get_scratch();
-	if (!s)
-		return;
-	count(MXG_CNT_PACKETS);
-	len = loc.len;
-	s->pkt_capped = loc.capped;
+	s->pkt_capped = 0;
 	if (len > MXG_DNS_MAX) {
 		len = MXG_DNS_MAX;
 		s->pkt_capped = 1;
 	}
 	if (len < DNS_HDR_LEN) {
 		count(MXG_CNT_MALFORMED);
-		return;
+		return -1;
 	}
-	if (bpf_skb_load_bytes(skb, loc.off, s->pkt, len)) {
+	if (bpf_skb_load_bytes(skb, off, s->pkt, len)) {
 		count(MXG_CNT_MALFORMED);
-		return;
+		return -1;
 	}
 	s->pkt_len = len;
-	/* QR must fit the direction, and exactly one question. */
-	if ((s->pkt[2] >> 7) != !egress || pkt_u16(s, 4) != 1)
-		return;
-	load_owner(skb, s, egress);
-	ret = mxg_parse_name(DNS_HDR_LEN);
-	if (ret < 0) {
-		count(ret == PARSE_TRUNCATED ? MXG_CNT_TRUNCATED :
-					       MXG_CNT_MALFORMED);
-		return;
+	return 0;
+}
+
+/*
+ * A query: raise its events, and remember it so that only its answer is
+ * trusted.  A TCP query is read when its segment starts with the length
+ * prefix (observation only: ingress judges every answer on its own).
+ */
+static __always_inline int dns_query(struct __sk_buff *skb,
+				     const struct dns_loc *loc,
+				     struct mxg_scratch *s)
+{
+	__u32 off = loc->off, len = loc->len;
+	__u16 prefix;
+	int qend;
+
+	if (loc->proto == IPPROTO_TCP) {
+		if (len < 2 || bpf_skb_load_bytes(skb, off, &prefix, 2))
+			return 1;
+		off += 2;
+		len -= 2;
+		if (bpf_ntohs(prefix) < len)
+			len = bpf_ntohs(prefix);
 	}
-	qend = ret;
-	if (qend + 4 > s->pkt_len) {
-		count(MXG_CNT_MALFORMED);
-		return;
+	if (load_message(skb, s, off, len) || (s->pkt[2] & 0x80))
+		return 1;
+	load_owner(skb, s, 1);
+	qend = mxg_question(SLOT_EGRESS, 1);
+	if (qend < 0) {
+		count(qend == PARSE_TRUNCATED ? MXG_CNT_TRUNCATED :
+						MXG_CNT_MALFORMED);
+		return 1;
 	}
-	qtype = pkt_u16(s, qend);
-	__builtin_memcpy(s->qname, s->name, MXG_NAME_MAX);
-	matched = mxg_hash_name(1);
-	s->qname_hash = s->name_hash;
-	s->now = bpf_ktime_get_ns();
+	count(MXG_CNT_PARSED);
+	if (loc->proto == IPPROTO_UDP)
+		pending_add(skb, s, loc);
+	return 1;
+}
+
+static __always_inline int udp_answer(struct __sk_buff *skb,
+				      struct mxg_config *cfg,
+				      const struct dns_loc *loc,
+				      struct mxg_scratch *s)
+{
+	if (load_message(skb, s, loc->off, loc->len))
+		return 1;
+	load_owner(skb, s, 0);
+	__builtin_memcpy(s->server, loc->peer, 16);
+	s->server_port = bpf_ntohs(loc->peer_port);
+	return judge_response(skb, s, cfg, SLOT_INGRESS, loc);
+}
+
+/*
+ * The transport header is out of reach (too many IPv6 extension headers, a
+ * fragment).  On a socket that has talked DNS, that is a packet mxguard
+ * cannot read: held back in block mode.
+ */
+static __always_inline int opaque_packet(struct __sk_buff *skb,
+					 struct mxg_config *cfg,
+					 struct mxg_scratch *s)
+{
+	struct bpf_sock *sk = skb_fullsock(skb);
+
+	if (!sk || !bpf_sk_storage_get(&sock_owner, sk, 0, 0))
+		return 1;
+	count(MXG_CNT_PACKETS);
+	load_owner(skb, s, 0);
 	s->tainted = 0;
-	if (matched && s->rule.verdict == MXG_VERDICT_LOOKALIKE) {
-		/*
-		 * An MX host under the lookalike suffix itself (mx.navy.ml for
-		 * navy.ml) keeps the chain's origin: alerts then name the
-		 * recipient domain the mail was for.
-		 */
-		if (!egress)
-			question_taint(s);
-		if (!s->tainted) {
-			s->origin_hash = s->qname_hash;
-			s->protected_hash = s->rule.protected_hash;
-			s->rule_id = s->rule.rule_id;
-			s->action = s->rule.action;
-		}
-		s->tainted = 1;
-		remember_name(s);
-		if (egress) {
-			count(MXG_CNT_QUERY_MATCH);
-			emit_query(s, cfg, qtype, MXG_EV_DNS_LOOKALIKE);
-		}
-	} else if (!matched && !egress) {
-		question_taint(s);
-	} else if (!matched && qtype == DNS_T_MX) {
-		/* The daemon's slower second look (edit distance, IDN). */
-		emit_query(s, cfg, qtype, MXG_EV_MX_QUERY);
+	s->qtype = 0;
+	s->server_port = 0;
+	__builtin_memset(s->server, 0, 16);
+	emit_held(s, cfg, MXG_HOLD_HEADERS, cfg->mode == MXG_MODE_ENFORCE, 0);
+	return cfg->mode != MXG_MODE_ENFORCE;
+}
+
+static __always_inline int dns_packet(struct __sk_buff *skb, __u32 slot)
+{
+	struct mxg_config *cfg = get_config();
+	struct mxg_scratch *s;
+	struct dns_loc loc = {};
+	int ret, verdict;
+
+	if (!cfg)
+		return 1;
+	ret = dns_locate(skb, slot == SLOT_EGRESS, &loc);
+	if (ret == LOC_NOT_DNS ||
+	    (ret == LOC_DNS && slot == SLOT_EGRESS && !loc.len))
+		return 1;
+	s = get_scratch(slot);
+	if (!s)
+		return 1;
+	if (s->busy) {
+		/* Nested on this CPU: the other run owns the scratch. */
+		count(MXG_CNT_NESTED);
+		return cfg->mode != MXG_MODE_ENFORCE;
 	}
-	if (egress) {
-		count(MXG_CNT_PARSED);
-		return;
-	}
-	if (s->pkt[3] & 0x0F) {		/* RCODE: no answers to trust */
-		count(MXG_CNT_PARSED);
-		return;
-	}
-	walk_answers(s, qend + 4);
+	s->busy = 1;
+	if (ret == LOC_OPAQUE)
+		verdict = slot == SLOT_EGRESS ? 1 : opaque_packet(skb, cfg, s);
+	else if (slot == SLOT_EGRESS)
+		verdict = (count(MXG_CNT_PACKETS), dns_query(skb, &loc, s));
+	else if (loc.proto == IPPROTO_TCP)
+		verdict = (count(MXG_CNT_PACKETS), tcp_segment(skb, cfg, &loc, s));
+	else
+		verdict = (count(MXG_CNT_PACKETS), udp_answer(skb, cfg, &loc, s));
+	s->busy = 0;
+	return verdict;
 }
 
 SEC("cgroup_skb/egress")
 int mxg_dns_egress(struct __sk_buff *skb)
 {
-	dns_packet(skb, 1);
-	return 1;
+	return dns_packet(skb, SLOT_EGRESS);
 }
 
+/*
+ * Returns 0 (drop) only to hold back an answer mxguard could not read to
+ * the end, in block mode; see message.bpf.h.
+ */
 SEC("cgroup_skb/ingress")
 int mxg_dns_ingress(struct __sk_buff *skb)
 {
-	dns_packet(skb, 0);
-	return 1;
+	return dns_packet(skb, SLOT_INGRESS);
 }
 
-/* In process context: the storage tells ingress who owns this socket. */
+/*
+ * In process context: the storage tells ingress who owns this socket, and a
+ * TCP DNS socket gets its stream state before the SYN-ACK arrives.
+ */
 static __always_inline void record_owner(struct bpf_sock_addr *ctx)
 {
 	struct bpf_sock *sk = ctx->sk;
@@ -347,108 +262,9 @@ static __always_inline void record_owner(struct bpf_sock_addr *ctx)
 			       BPF_SK_STORAGE_GET_F_CREATE);
 	if (o)
 		owner_from_current(o);
-}
-
-static __always_inline struct mxg_taint *taint_live(void *map, void *key,
-						    __u64 now)
-{
-	struct mxg_taint *t = bpf_map_lookup_elem(map, key);
-
-	if (t && t->expires_ns <= now) {
-		if (!bpf_map_delete_elem(map, key)) {
-			count(MXG_CNT_TAINT_EXPIRED);
-			if (map == (void *)&taint_proc)
-				count(MXG_CNT_PROC_EXPIRED);
-		}
-		return NULL;
-	}
-	return t;
-}
-
-/* The nearest record in the connecting process's lineage. */
-static __always_inline struct mxg_taint *lineage_taint(const __u8 *addr,
-						       __u64 now)
-{
-	struct task_struct *task = NULL;
-	struct mxg_proc_key pk = {};
-	struct mxg_taint *t;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	int i;
-
-	if (walk_ancestry)
-		task = (void *)bpf_get_current_task();
-	__builtin_memcpy(pk.addr, addr, 16);
-	for (i = 0; i < MXG_ANCESTRY_MAX; i++) {
-		pk.tgid = tgid;
-		t = taint_live(&taint_proc, &pk, now);
-		if (t || !walk_ancestry)
-			return t;
-		task = BPF_CORE_READ(task, real_parent);
-		if (!task)
-			return NULL;
-		tgid = BPF_CORE_READ(task, tgid);
-		if (tgid <= 1)
-			return NULL;
-	}
-	return NULL;
-}
-
-static __always_inline int judge(const __u8 *addr, __u16 port, __u8 family)
-{
-	struct mxg_config *cfg = get_config();
-	struct mxg_unit_key uk = {};
-	struct mxg_host_key hk = {};
-	struct mxg_owner self = {};
-	struct mxg_taint *t;
-	struct mxg_event *ev;
-	__u64 now = bpf_ktime_get_ns();
-	__u8 scope = MXG_SCOPE_PROCESS, block;
-
-	if (!cfg || !bpf_map_lookup_elem(&ports, &port))
-		return 1;
-	count(MXG_CNT_CONNECTS);
-	t = lineage_taint(addr, now);
-	if (t && t->verdict != MXG_VERDICT_LOOKALIKE)
-		return 1;
-	if (!t) {
-		uk.cgroup_id = bpf_get_current_cgroup_id();
-		__builtin_memcpy(uk.addr, addr, 16);
-		t = taint_live(&taint_unit, &uk, now);
-		scope = MXG_SCOPE_UNIT;
-	}
-	if (!t && cfg->scope == MXG_SCOPE_HOST) {
-		__builtin_memcpy(hk.addr, addr, 16);
-		t = taint_live(&taint_host, &hk, now);
-		scope = MXG_SCOPE_HOST;
-	}
-	if (!t)
-		return 1;
-	/* Process scope never blocks on a unit-level match, but says so. */
-	block = t->action == MXG_ACTION_BLOCK &&
-		cfg->mode == MXG_MODE_ENFORCE &&
-		!(scope == MXG_SCOPE_UNIT && cfg->scope == MXG_SCOPE_PROCESS);
-	count(block ? MXG_CNT_BLOCKS : MXG_CNT_ALERTS);
-	ev = event_reserve(MXG_EV_CONNECT);
-	if (ev) {
-		owner_from_current(&self);
-		event_owner(ev, &self);
-		ev->resolver_tgid = t->resolver_tgid;
-		ev->resolver_cgroup = t->resolver_cgroup;
-		ev->protected_hash = t->protected_hash;
-		ev->rule_id = t->rule_id;
-		ev->dport = port;
-		ev->family = family;
-		ev->outcome = block ? MXG_OUTCOME_BLOCKED : MXG_OUTCOME_ALERTED;
-		ev->action = t->action;
-		ev->scope = scope;
-		ev->mode = cfg->mode;
-		__builtin_memcpy(ev->addr, addr, 16);
-		copy_name(ev->name, t->name_hash);
-		copy_name(ev->origin, t->origin_hash);
-		copy_protected(ev->protected_name, t->protected_hash);
-		bpf_ringbuf_submit(ev, 0);
-	}
-	return block ? 0 : 1;
+	if (ctx->type == SOCK_STREAM)
+		bpf_sk_storage_get(&dns_stream, sk, 0,
+				   BPF_SK_STORAGE_GET_F_CREATE);
 }
 
 static __always_inline int sock_addr4(struct bpf_sock_addr *ctx, int connect)

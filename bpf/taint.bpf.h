@@ -6,11 +6,15 @@
  * it for the receiving process, its cgroup and the host; the MX/CNAME/SRV
  * targets become tainted names, so the follow-up lookup of an out-of-zone MX
  * host taints its addresses too.  A clean response records its addresses as
- * clean for the receiving process only: within one process the latest
- * resolution wins, and a clean answer in another process never clears a taint.
+ * clean for the receiving process only, and only when it answers a query the
+ * socket sent.  A clean answer never clears a lookalike record that no
+ * connect has been judged on yet (see struct mxg_taint's `judged`), and a
+ * clean answer in another process never clears anything.
  */
 #ifndef MXGUARD_TAINT_BPF_H
 #define MXGUARD_TAINT_BPF_H
+
+#define PARSE_FULL	(-3)	/* a taint map refused the write */
 
 static __always_inline __u64 ttl_ns(struct mxg_config *cfg, __u32 ttl)
 {
@@ -66,10 +70,17 @@ static __always_inline void event_owner(struct mxg_event *ev,
 	__builtin_memcpy(ev->comm, o->comm, sizeof(ev->comm));
 }
 
+static __always_inline __u8 addr_family(const __u8 *addr)
+{
+	return (addr[10] == 0xff && addr[11] == 0xff && !addr[0]) ?
+	       AF_INET : AF_INET6;
+}
+
 /* scratch->name holds the record's owner; scratch->name_hash its hash. */
 static __always_inline void emit_taint(struct mxg_scratch *s,
 				       struct mxg_config *cfg,
-				       const __u8 *addr, __u32 ttl, __u16 qtype)
+				       const __u8 *addr, __u32 ttl, __u16 qtype,
+				       __u8 scope)
 {
 	struct mxg_event *ev = event_reserve(MXG_EV_TAINT);
 
@@ -80,11 +91,10 @@ static __always_inline void emit_taint(struct mxg_scratch *s,
 	ev->rule_id = s->rule_id;
 	ev->action = s->action;
 	ev->mode = cfg->mode;
-	ev->scope = s->tainted == 1 ? MXG_SCOPE_PROCESS : MXG_SCOPE_UNIT;
+	ev->scope = scope;
 	ev->qtype = qtype;
 	ev->ttl = ttl;
-	ev->family = (addr[10] == 0xff && addr[11] == 0xff && !addr[0]) ?
-		     AF_INET : AF_INET6;
+	ev->family = addr_family(addr);
 	__builtin_memcpy(ev->addr, addr, 16);
 	__builtin_memcpy(ev->name, s->name, MXG_NAME_MAX);
 	copy_name(ev->origin, s->origin_hash);
@@ -94,80 +104,145 @@ static __always_inline void emit_taint(struct mxg_scratch *s,
 
 static __always_inline void remember_name(struct mxg_scratch *s)
 {
-	bpf_map_update_elem(&names, &s->name_hash, s->name, BPF_ANY);
+	if (!bpf_map_update_elem(&names, &s->name_hash, s->name, BPF_NOEXIST))
+		count(MXG_CNT_NAMES_NEW);
 }
 
-/* Insert or replace, counting new keys so evictions can be derived. */
-static __always_inline void put_proc(struct mxg_proc_key *pk,
-				     struct mxg_taint *t)
+static __always_inline int live(const struct mxg_taint *t, __u64 now)
 {
-	if (!bpf_map_update_elem(&taint_proc, pk, t, BPF_NOEXIST))
-		count(MXG_CNT_PROC_NEW);
-	else
-		bpf_map_update_elem(&taint_proc, pk, t, BPF_ANY);
+	return t && t->expires_ns > now;
 }
 
-static __always_inline void record_addr(struct mxg_scratch *s,
-					struct mxg_config *cfg,
-					const __u8 *addr, __u32 ttl, __u16 qtype)
+/*
+ * Write a lookalike record at one level.  Returns 1 when the address was not
+ * tainted there before, 0 when it was, PARSE_FULL when the map is full.
+ */
+static __always_inline int put_taint(void *map, void *key,
+				     struct mxg_taint *t, __u64 now)
 {
-	struct mxg_taint t = {};
-	struct mxg_proc_key pk = {};
-	struct mxg_unit_key uk = {};
-	struct mxg_host_key hk = {};
-	struct mxg_taint *prev;
-	__u64 life = ttl_ns(cfg, ttl);
-	int fresh;
+	struct mxg_taint *prev = bpf_map_lookup_elem(map, key);
+	int fresh = !live(prev, now);
 
-	mxg_hash_name(0);
-	t.expires_ns = s->now + life;
-	t.name_hash = s->name_hash;
-	t.resolver_tgid = s->owner.tgid;
-	t.resolver_cgroup = s->owner.cgroup_id;
-	pk.tgid = s->owner.tgid;
-	__builtin_memcpy(pk.addr, addr, 16);
-	if (!s->tainted) {
-		if (!s->owner.tgid)
-			return;
-		t.verdict = MXG_VERDICT_CLEAN;
-		put_proc(&pk, &t);
-		count(MXG_CNT_CLEAN_RECORDS);
-		return;
+	if (bpf_map_update_elem(map, key, t, BPF_ANY)) {
+		count(MXG_CNT_MAP_FULL);
+		return PARSE_FULL;
 	}
-	t.verdict = MXG_VERDICT_LOOKALIKE;
-	t.origin_hash = s->origin_hash;
-	t.protected_hash = s->protected_hash;
-	t.rule_id = s->rule_id;
-	t.action = s->action;
-	if (s->tainted == 1 && s->owner.tgid)
-		put_proc(&pk, &t);
-	uk.cgroup_id = s->owner.cgroup_id;
-	__builtin_memcpy(uk.addr, addr, 16);
-	bpf_map_update_elem(&taint_unit, &uk, &t, BPF_ANY);
-	__builtin_memcpy(hk.addr, addr, 16);
-	/*
-	 * Report an address only when it becomes tainted host-wide: a
-	 * retrying MTA re-resolves the same lookalike again and again, and
-	 * the daemon's work per report (connection caches) is per address.
-	 */
-	prev = bpf_map_lookup_elem(&taint_host, &hk);
-	fresh = !prev || prev->expires_ns <= s->now ||
-		prev->verdict != MXG_VERDICT_LOOKALIKE;
-	bpf_map_update_elem(&taint_host, &hk, &t, BPF_ANY);
+	if (!prev && map == (void *)&taint_proc)
+		count(MXG_CNT_PROC_NEW);
+	return fresh;
+}
+
+/* A clean answer in this process: record it, and settle the process's taint. */
+static __always_inline void record_clean(struct mxg_scratch *s)
+{
+	struct mxg_taint *prev;
+	__u64 *seen;
+
+	prev = bpf_map_lookup_elem(&taint_proc, &s->pk);
+	if (prev && live(prev, s->now) && !prev->judged) {
+		count(MXG_CNT_CLEAN_KEPT);
+	} else if (prev && !bpf_map_delete_elem(&taint_proc, &s->pk)) {
+		count(MXG_CNT_PROC_EXPIRED);
+		count(MXG_CNT_TAINT_EXPIRED);
+	}
+	prev = bpf_map_lookup_elem(&clean_proc, &s->pk);
+	if (prev) {
+		/* Refresh in place: no second hash-table update per answer. */
+		prev->expires_ns = s->rec.expires_ns;
+		prev->name_hash = s->rec.name_hash;
+	} else if (!bpf_map_update_elem(&clean_proc, &s->pk, &s->rec,
+					BPF_NOEXIST)) {
+		count(MXG_CNT_CLEAN_NEW);
+	}
+	seen = bpf_map_lookup_elem(&clean_unit, &s->uk);
+	if (seen)
+		*seen = s->rec.expires_ns;
+	else
+		bpf_map_update_elem(&clean_unit, &s->uk, &s->rec.expires_ns,
+				    BPF_ANY);
+	count(MXG_CNT_CLEAN_RECORDS);
+}
+
+/*
+ * scratch->addr was resolved by scratch->name.  Returns 0, or PARSE_FULL
+ * when a lookalike record could not be stored.
+ */
+static __always_inline int record_addr(struct mxg_scratch *s,
+				       struct mxg_config *cfg, __u32 ttl,
+				       __u16 qtype, __u32 slot)
+{
+	struct mxg_taint *t = &s->rec;
+	__u64 life = ttl_ns(cfg, ttl);
+	int fresh = 0, ret;
+	__u8 scope;
+
+	mxg_hash_name(0, slot);
+	__builtin_memset(t, 0, sizeof(*t));
+	t->expires_ns = s->now + life;
+	t->name_hash = s->name_hash;
+	t->resolver_tgid = s->owner.tgid;
+	t->resolver_cgroup = s->owner.cgroup_id;
+	__builtin_memset(&s->pk, 0, sizeof(s->pk));
+	s->pk.tgid = s->owner.tgid;
+	__builtin_memcpy(s->pk.addr, s->addr, 16);
+	s->uk.cgroup_id = s->owner.cgroup_id;
+	__builtin_memcpy(s->uk.addr, s->addr, 16);
+	__builtin_memcpy(s->hk.addr, s->addr, 16);
+	if (!s->tainted) {
+		if (s->owner.tgid && s->trust) {
+			t->verdict = MXG_VERDICT_CLEAN;
+			record_clean(s);
+		}
+		return 0;
+	}
+	t->verdict = MXG_VERDICT_LOOKALIKE;
+	t->origin_hash = s->origin_hash;
+	t->protected_hash = s->protected_hash;
+	t->rule_id = s->rule_id;
+	t->action = s->action;
+	/* The level the configured scope acts at says whether it is new. */
+	scope = cfg->scope == MXG_SCOPE_HOST ? MXG_SCOPE_HOST :
+		(cfg->scope == MXG_SCOPE_UNIT || s->tainted != 1 ||
+		 !s->owner.tgid) ? MXG_SCOPE_UNIT : MXG_SCOPE_PROCESS;
+	if (s->tainted == 1 && s->owner.tgid) {
+		ret = put_taint(&taint_proc, &s->pk, t, s->now);
+		if (ret < 0)
+			return ret;
+		fresh = ret;
+	}
+	ret = put_taint(&taint_unit, &s->uk, t, s->now);
+	if (ret < 0)
+		return ret;
+	if (scope == MXG_SCOPE_UNIT)
+		fresh = ret;
+	ret = put_taint(&taint_host, &s->hk, t, s->now);
+	if (ret < 0)
+		return ret;
+	if (scope == MXG_SCOPE_HOST)
+		fresh = ret;
 	remember_name(s);
 	count(MXG_CNT_TAINTS);
+	/*
+	 * Report an address only when it becomes tainted at the level the
+	 * scope acts at: a retrying MTA re-resolves the same lookalike again
+	 * and again, and the daemon's work per report (connection caches in
+	 * that scope) is per address.
+	 */
 	if (fresh)
-		emit_taint(s, cfg, addr, (__u32)(life / 1000000000ULL), qtype);
+		emit_taint(s, cfg, s->addr, (__u32)(life / 1000000000ULL),
+			   qtype, scope);
+	return 0;
 }
 
 /* scratch->name holds a CNAME/MX/SRV target of a tainted answer. */
-static __always_inline void record_name(struct mxg_scratch *s,
-					struct mxg_config *cfg, __u32 ttl)
+static __always_inline int record_name(struct mxg_scratch *s,
+				       struct mxg_config *cfg, __u32 ttl,
+				       __u32 slot)
 {
 	struct mxg_tname tn = {};
 	struct mxg_tname_key k = {};
 
-	mxg_hash_name(0);
+	mxg_hash_name(0, slot);
 	tn.expires_ns = s->now + ttl_ns(cfg, ttl);
 	tn.origin_hash = s->origin_hash;
 	tn.protected_hash = s->protected_hash;
@@ -177,30 +252,54 @@ static __always_inline void record_name(struct mxg_scratch *s,
 	if (s->tainted == 1 && s->owner.tgid) {
 		k.id = s->owner.tgid;
 		k.level = MXG_TNAME_PROCESS;
-		bpf_map_update_elem(&taint_names, &k, &tn, BPF_ANY);
+		if (bpf_map_update_elem(&taint_names, &k, &tn, BPF_ANY))
+			goto full;
 	}
 	k.id = s->owner.cgroup_id;
 	k.level = MXG_TNAME_UNIT;
-	bpf_map_update_elem(&taint_names, &k, &tn, BPF_ANY);
+	if (bpf_map_update_elem(&taint_names, &k, &tn, BPF_ANY))
+		goto full;
 	remember_name(s);
 	count(MXG_CNT_TNAMES);
+	return 0;
+full:
+	count(MXG_CNT_MAP_FULL);
+	return PARSE_FULL;
+}
+
+static __always_inline int rr_addr(struct mxg_scratch *s,
+				   struct mxg_config *cfg, __u32 type,
+				   __u32 rd, __u32 ttl, __u32 slot)
+{
+	__u32 i;
+
+	__builtin_memset(s->addr, 0, 16);
+	if (type == DNS_T_A) {
+		s->addr[10] = 0xff;
+		s->addr[11] = 0xff;
+		for (i = 0; i < 4; i++)
+			s->addr[12 + i] = s->pkt[(rd + i) & PKT_MASK];
+	} else {
+		for (i = 0; i < 16; i++)
+			s->addr[i] = s->pkt[(rd + i) & PKT_MASK];
+	}
+	return record_addr(s, cfg, ttl, type, slot);
 }
 
 /*
  * Handle one resource record at @off.  Returns the offset of the next record,
- * or PARSE_MALFORMED / PARSE_TRUNCATED.
+ * or PARSE_MALFORMED / PARSE_TRUNCATED / PARSE_FULL.
  */
-__noinline int mxg_rr(__u32 off, __u32 section)
+__noinline int mxg_rr(__u32 off, __u32 section, __u32 slot)
 {
-	struct mxg_scratch *s = get_scratch();
+	struct mxg_scratch *s = get_scratch(slot);
 	struct mxg_config *cfg = get_config();
-	__u32 p, type, ttl, rdlen, rd, next, skip = 0, i;
-	__u8 addr[16] = {};
+	__u32 p, type, ttl, rdlen, rd, next, skip = 0;
 	int ret;
 
 	if (!s || !cfg)
 		return PARSE_MALFORMED;
-	ret = mxg_parse_name(off);
+	ret = mxg_parse_name(off, slot);
 	if (ret < 0)
 		return ret;
 	p = ret;
@@ -215,19 +314,10 @@ __noinline int mxg_rr(__u32 off, __u32 section)
 		return past_end(s);
 	if (section == SEC_AUTHORITY)
 		return next;
-	if (type == DNS_T_A && rdlen == 4) {
-		addr[10] = 0xff;
-		addr[11] = 0xff;
-		for (i = 0; i < 4; i++)
-			addr[12 + i] = s->pkt[(rd + i) & PKT_MASK];
-		record_addr(s, cfg, addr, ttl, type);
-		return next;
-	}
-	if (type == DNS_T_AAAA && rdlen == 16) {
-		for (i = 0; i < 16; i++)
-			addr[i] = s->pkt[(rd + i) & PKT_MASK];
-		record_addr(s, cfg, addr, ttl, type);
-		return next;
+	if ((type == DNS_T_A && rdlen == 4) ||
+	    (type == DNS_T_AAAA && rdlen == 16)) {
+		ret = rr_addr(s, cfg, type, rd, ttl, slot);
+		return ret < 0 ? ret : (int)next;
 	}
 	if (!s->tainted)
 		return next;
@@ -239,11 +329,11 @@ __noinline int mxg_rr(__u32 off, __u32 section)
 		return next;
 	if (rdlen <= skip)
 		return PARSE_MALFORMED;
-	ret = mxg_parse_name(rd + skip);
+	ret = mxg_parse_name(rd + skip, slot);
 	if (ret < 0)
 		return ret;
-	record_name(s, cfg, ttl);
-	return next;
+	ret = record_name(s, cfg, ttl, slot);
+	return ret < 0 ? ret : (int)next;
 }
 
 #endif

@@ -53,17 +53,25 @@ struct stat_item {
 
 static int gather(struct daemon *d, struct stat_item *s, int max)
 {
+	struct mxg_evictions ev;
 	__u64 cnt[MXG_CNT__MAX];
 	int n = 0, i;
 
 	if (loader_counters(&d->loader, cnt))
 		return 0;
+	loader_evictions(&d->loader, cnt, &ev);
 	for (i = 0; i < MXG_CNT__MAX && n < max; i++)
 		s[n++] = (struct stat_item){ mxg_counter_names[i], cnt[i],
 					     "datapath counter" };
-	s[n++] = (struct stat_item){ "evictions",
-		(unsigned long long)loader_evictions(&d->loader, cnt),
-		"process records lost to LRU eviction (derived)" };
+	s[n++] = (struct stat_item){ "clean_evictions",
+		(unsigned long long)ev.clean,
+		"clean records lost to LRU eviction (derived)" };
+	s[n++] = (struct stat_item){ "name_evictions",
+		(unsigned long long)ev.names,
+		"readable names lost to LRU eviction (derived)" };
+	s[n++] = (struct stat_item){ "taint_evictions",
+		(unsigned long long)ev.taints,
+		"lookalike records evicted: never (plain hash maps)" };
 	s[n++] = (struct stat_item){ "alerts_written", d->out.written,
 		"alerts written to the outputs" };
 	s[n++] = (struct stat_item){ "alerts_output_failed", d->out.failed,

@@ -594,30 +594,69 @@ const char *const mxg_counter_names[MXG_CNT__MAX] = {
 	[MXG_CNT_BLOCKS] = "blocks",
 	[MXG_CNT_RB_DROPS] = "ringbuf_drops",
 	[MXG_CNT_NO_OWNER] = "dns_no_owner",
+	[MXG_CNT_HELD] = "dns_answers_held",
+	[MXG_CNT_INCOMPLETE] = "dns_answers_incomplete",
+	[MXG_CNT_UNSOLICITED] = "dns_unsolicited",
+	[MXG_CNT_MAP_FULL] = "taint_map_full",
+	[MXG_CNT_NESTED] = "scratch_nested",
+	[MXG_CNT_TCP_UNATTRIBUTED] = "tcp_unattributed",
+	[MXG_CNT_TCP_MESSAGES] = "tcp_messages",
+	[MXG_CNT_CLEAN_KEPT] = "clean_kept_taint",
+	[MXG_CNT_UNEXPLAINED] = "connects_unexplained",
+	[MXG_CNT_CLEAN_NEW] = "clean_records_new",
+	[MXG_CNT_CLEAN_EXPIRED] = "clean_records_expired",
+	[MXG_CNT_NAMES_NEW] = "names_new",
+	[MXG_CNT_PENDING_LOST] = "pending_queries_lost",
 };
 
-long long loader_evictions(const struct mxg_loader *l,
-			   const __u64 cnt[MXG_CNT__MAX])
+_Static_assert(sizeof(mxg_counter_names) / sizeof(mxg_counter_names[0]) ==
+	       MXG_CNT__MAX, "a name for every counter");
+
+static long long map_entries(int fd, size_t key_size)
 {
-	int fd = bpf_map__fd(l->skel->maps.taint_proc);
-	struct mxg_proc_key key, next;
-	long long live = 0, ev;
+	__u8 key[64], next[64];
+	long long n = 0;
 	void *prev = NULL;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		live++;
+	if (key_size > sizeof(key))
+		return 0;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
 	}
-	ev = (long long)cnt[MXG_CNT_PROC_NEW] -
-	     (long long)cnt[MXG_CNT_PROC_EXPIRED] - live;
+	return n;
+}
+
+static long long derived(long long added, long long removed, long long live)
+{
+	long long ev = added - removed - live;
+
 	return ev > 0 ? ev : 0;
+}
+
+/*
+ * The LRU maps evict silently: what was added, less what was removed, less
+ * what is there.  The lookalike maps are plain hashes and never evict; a full
+ * one is counted as taint_map_full and holds the answer back.
+ */
+void loader_evictions(const struct mxg_loader *l,
+		      const __u64 cnt[MXG_CNT__MAX], struct mxg_evictions *ev)
+{
+	ev->clean = derived(cnt[MXG_CNT_CLEAN_NEW], cnt[MXG_CNT_CLEAN_EXPIRED],
+			    map_entries(bpf_map__fd(l->skel->maps.clean_proc),
+					sizeof(struct mxg_proc_key)));
+	ev->names = derived(cnt[MXG_CNT_NAMES_NEW], 0,
+			    map_entries(bpf_map__fd(l->skel->maps.names),
+					sizeof(__u64)));
+	ev->taints = 0;
 }
 
 void loader_log_counters(const struct mxg_loader *l)
 {
+	struct mxg_evictions ev;
 	__u64 cnt[MXG_CNT__MAX];
-	char line[1024];
+	char line[2048];
 	size_t n = 0;
 	int i;
 
@@ -626,8 +665,9 @@ void loader_log_counters(const struct mxg_loader *l)
 	for (i = 0; i < MXG_CNT__MAX && n < sizeof(line); i++)
 		n += snprintf(line + n, sizeof(line) - n, "%s=%llu ",
 			      mxg_counter_names[i], (unsigned long long)cnt[i]);
-	pr_info("counters: %sevictions=%lld\n", line,
-		loader_evictions(l, cnt));
+	loader_evictions(l, cnt, &ev);
+	pr_info("counters: %sclean_evictions=%lld name_evictions=%lld\n", line,
+		ev.clean, ev.names);
 }
 
 void loader_close(struct mxg_loader *l)

@@ -75,9 +75,14 @@ int loader_events_fd(const struct mxg_loader *l);
 int loader_counters(const struct mxg_loader *l, __u64 out[MXG_CNT__MAX]);
 /* Stable names of the counters, for logs and metrics. */
 extern const char *const mxg_counter_names[MXG_CNT__MAX];
-/* taint_proc records lost to LRU eviction (derived; see abi.h). */
-long long loader_evictions(const struct mxg_loader *l,
-			   const __u64 cnt[MXG_CNT__MAX]);
+/* Records lost to LRU eviction (derived; see abi.h). */
+struct mxg_evictions {
+	long long clean;		/* clean_proc */
+	long long names;		/* names */
+	long long taints;		/* lookalike maps: never, by design */
+};
+void loader_evictions(const struct mxg_loader *l,
+		      const __u64 cnt[MXG_CNT__MAX], struct mxg_evictions *ev);
 /* One line with every counter, for logs. */
 void loader_log_counters(const struct mxg_loader *l);
 /* Visit every live lookalike record (clean records are skipped). */

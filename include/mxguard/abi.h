@@ -46,6 +46,27 @@ enum mxg_event_type {
 	MXG_EV_DNS_LOOKALIKE	= 2,	/* a query for a lookalike name */
 	MXG_EV_TAINT		= 3,	/* an address became tainted */
 	MXG_EV_MX_QUERY		= 4,	/* any other MX query: second look */
+	MXG_EV_DNS_HELD		= 5,	/* an answer not read to the end */
+	MXG_EV_UNEXPLAINED	= 6,	/* monitored connect no answer explains */
+};
+
+/*
+ * Why an answer to a lookalike or tainted question (or any TCP DNS bytes)
+ * could not be read to the end.  In block mode such an answer is held back
+ * (dropped in cgroup_skb/ingress); in alert mode it passes and is reported.
+ */
+enum mxg_hold_reason {
+	MXG_HOLD_NONE		= 0,
+	MXG_HOLD_MALFORMED	= 1,	/* a record or name that does not parse */
+	MXG_HOLD_TOO_BIG	= 2,	/* message larger than MXG_DNS_MAX */
+	MXG_HOLD_RECORDS	= 3,	/* more records than MXG_RR_MAX */
+	MXG_HOLD_MAP_FULL	= 4,	/* a taint could not be stored */
+	MXG_HOLD_TCP_STREAM	= 5,	/* TCP bytes not attributable to a message */
+	MXG_HOLD_TCP_MESSAGES	= 6,	/* more messages in one skb than bounded */
+	MXG_HOLD_HEADERS	= 7,	/* IPv6 extension headers beyond the bound */
+	MXG_HOLD_MISMATCH	= 8,	/* question differs from the query sent */
+	MXG_HOLD_NESTED		= 9,	/* scratch busy: program nested on a CPU */
+	MXG_HOLD_QUESTION	= 10,	/* no readable question on a watched socket */
 };
 
 /* How the connect was decided (event field). */
@@ -71,12 +92,28 @@ enum mxg_counter {
 	MXG_CNT_BLOCKS,
 	MXG_CNT_RB_DROPS,	/* events lost: ring buffer full */
 	MXG_CNT_NO_OWNER,	/* DNS answer on a socket with no known owner */
+	MXG_CNT_HELD,		/* answers held back (block mode) */
+	MXG_CNT_INCOMPLETE,	/* watched answers passed unread (alert mode) */
+	MXG_CNT_UNSOLICITED,	/* UDP answers matching no query sent */
+	MXG_CNT_MAP_FULL,	/* taint writes refused: map full */
+	MXG_CNT_NESTED,		/* program found its scratch in use */
+	MXG_CNT_TCP_UNATTRIBUTED, /* TCP DNS bytes not attributable */
+	MXG_CNT_TCP_MESSAGES,	/* DNS messages reassembled from TCP */
+	MXG_CNT_CLEAN_KEPT,	/* clean answers that left a live taint */
+	MXG_CNT_UNEXPLAINED,	/* monitored connects no DNS answer explains */
+	MXG_CNT_CLEAN_NEW,	/* new keys in clean_proc */
+	MXG_CNT_CLEAN_EXPIRED,	/* clean_proc records removed on expiry */
+	MXG_CNT_NAMES_NEW,	/* new keys in names */
+	MXG_CNT_PENDING_LOST,	/* outstanding queries overwritten unanswered */
 	MXG_CNT__MAX,
 };
 
 /*
- * LRU maps evict without telling anyone.  User space derives the evictions
- * of taint_proc as PROC_NEW - PROC_EXPIRED - (entries still in the map).
+ * Lookalike taints live in plain hash maps: a live taint is never evicted.
+ * A full map refuses the write, and the answer is then held back (fail
+ * closed).  Clean records and readable names live in LRU maps, which evict
+ * without telling anyone: user space derives their evictions as
+ * NEW - EXPIRED - (entries still in the map).
  */
 
 struct mxg_config {
@@ -114,7 +151,10 @@ struct mxg_owner {
 	__u8 comm[16];
 };
 
-/* A resolution, clean or lookalike, as seen by one process or unit. */
+/*
+ * A resolution, clean (clean_proc) or lookalike (taint_proc, taint_unit,
+ * taint_host), as seen by one process or unit.
+ */
 struct mxg_taint {
 	__u64 expires_ns;	/* bpf_ktime_get_ns() clock */
 	__u64 name_hash;	/* the name whose answer carried the address */
@@ -125,7 +165,15 @@ struct mxg_taint {
 	__u32 rule_id;
 	__u8 verdict;		/* MXG_VERDICT_CLEAN or _LOOKALIKE */
 	__u8 action;
-	__u8 pad[6];
+	/*
+	 * A connect was judged on this record.  Until then a clean answer
+	 * for the same (process, address) does not clear it: Exim routes
+	 * every recipient before its transport connects.  After it, the
+	 * process has acted on the verdict, and a later clean delivery to
+	 * a shared MX (Postfix reuses its smtp processes) is not held.
+	 */
+	__u8 judged;
+	__u8 pad[5];
 };
 
 struct mxg_proc_key {
@@ -188,7 +236,9 @@ struct mxg_event {
 	__u8 action;		/* the rule's action */
 	__u8 scope;		/* scope the taint matched at */
 	__u8 mode;		/* mode in force */
-	__u8 pad[3];
+	__u8 reason;		/* MXG_EV_DNS_HELD: enum mxg_hold_reason */
+	__u8 held;		/* MXG_EV_DNS_HELD: 1 dropped, 0 passed */
+	__u8 transport;		/* MXG_EV_DNS_HELD: IPPROTO_UDP or _TCP */
 	__u32 ttl;		/* MXG_EV_TAINT: clamped TTL in seconds */
 	__u8 comm[16];
 	__u8 addr[16];		/* destination (or tainted) address */

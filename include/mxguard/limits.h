@@ -15,17 +15,33 @@
 #define MXG_PTR_HOPS_MAX	16
 /* Steps of the name walk: every byte of the name plus every pointer hop. */
 #define MXG_NAME_STEPS		(MXG_NAME_MAX + MXG_PTR_HOPS_MAX)
-/* Resource records walked per response (answer + additional sections). */
-#define MXG_RR_MAX		24
-/* DNS message bytes copied into the per-CPU scratch buffer (power of two). */
-#define MXG_DNS_MAX		2048
+/*
+ * DNS message bytes read in full (power of two).  A longer message (a forced
+ * TCP answer, a big RRSIG) to a watched question is held back.
+ */
+#define MXG_DNS_MAX		4096
+/*
+ * Resource records walked per message, all sections.  The smallest record
+ * is 11 bytes (root owner, empty RDATA), so 384 covers every record a
+ * MXG_DNS_MAX message can hold: the byte bound is always the one that bites.
+ */
+#define MXG_RR_MAX		384
+/* DNS messages attributed within one TCP skb (pipelining, coalescing). */
+#define MXG_TCP_MSGS_MAX	16
+/* IPv6 extension headers walked before the transport header. */
+#define MXG_EXTHDR_MAX		6
+/* Outstanding UDP queries remembered per socket (A and AAAA, retries). */
+#define MXG_PENDING_MAX		8
+/* An outstanding query older than this no longer makes an answer trusted. */
+#define MXG_PENDING_TTL_S	60
 /* Ancestors walked at connect time in process scope (self included). */
 #define MXG_ANCESTRY_MAX	16
 /* Protected names are kept in full up to this size (wire format). */
 #define MXG_PROTECTED_MAX	128
 
 /* Default map sizes; the daemon may override them before load. */
-#define MXG_TAINT_ENTRIES	65536
+#define MXG_TAINT_ENTRIES	65536	/* lookalike records, per level */
+#define MXG_CLEAN_ENTRIES	65536	/* clean records (LRU) */
 #define MXG_TNAME_ENTRIES	16384
 #define MXG_OWNER_ENTRIES	65536
 #define MXG_PROTECTED_ENTRIES	4096

@@ -317,25 +317,25 @@ static void t_edns0(void)
 	ASSERT_TRUE(name_known("mx.mali-mail.net"), "MX target remembered");
 }
 
+/* Leak 1: 40 records, once past a bound of 24; every one is read now. */
 static void t_many_answers(void)
 {
-	long long trunc = cnt(MXG_CNT_TRUNCATED);
+	long long parsed = cnt(MXG_CNT_PARSED);
 	struct dnsmsg m;
 	char ip[32];
 	int i;
 
 	response(&m, "many.ml", DNS_A);
-	for (i = 0; i < MXG_RR_MAX + 6; i++) {
+	for (i = 0; i < 40; i++) {
 		snprintf(ip, sizeof(ip), "203.0.113.%d", i + 1);
 		dm_a(&m, DM_AN, NULL, 300, ip);
 	}
 	dm_finish(&m);
-	push(&m, m.len, 0, L4_UDP, 0);
+	ASSERT_EQ(push(&m, m.len, 0, L4_UDP, 0), 1, "read in full: passes");
 	ASSERT_TRUE(host_tainted("203.0.113.1"), "first answer tainted");
-	snprintf(ip, sizeof(ip), "203.0.113.%d", MXG_RR_MAX);
-	ASSERT_TRUE(host_tainted(ip), "last answer within the bound tainted");
-	ASSERT_EQ(cnt(MXG_CNT_TRUNCATED), trunc + 1,
-		  "answers beyond MXG_RR_MAX counted truncated");
+	ASSERT_TRUE(host_tainted("203.0.113.30"), "30th answer tainted");
+	ASSERT_TRUE(host_tainted("203.0.113.40"), "40th answer tainted");
+	ASSERT_EQ(cnt(MXG_CNT_PARSED), parsed + 1, "parsed to the end");
 }
 
 static void t_cut_packet(void)

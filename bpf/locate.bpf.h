@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Find the DNS payload of an skb: IPv4 (with options), IPv6 (through a
+ * bounded number of extension headers), then UDP or TCP on port 53.
+ */
+#ifndef MXGUARD_LOCATE_BPF_H
+#define MXGUARD_LOCATE_BPF_H
+
+#define IPPROTO_HOPOPTS		0
+#define IPPROTO_ROUTING		43
+#define IPPROTO_FRAGMENT	44
+#define IPPROTO_AH		51
+#define IPPROTO_DSTOPTS		60
+
+enum {
+	LOC_NOT_DNS = -1,	/* not DNS, as far as can be told */
+	LOC_DNS = 0,		/* DNS payload located */
+	LOC_OPAQUE = 1,		/* transport header out of reach */
+};
+
+struct dns_loc {
+	__u32 off;		/* start of the L4 payload */
+	__u32 len;		/* payload bytes in this skb */
+	__u32 seq;		/* TCP: sequence number, host order */
+	__u16 peer_port;	/* network order */
+	__u8 proto;		/* IPPROTO_UDP or IPPROTO_TCP */
+	__u8 syn;		/* TCP: SYN set */
+	__u8 peer[16];		/* remote address, v4-mapped for IPv4 */
+};
+
+/* Walk hop-by-hop, routing, destination options and AH headers. */
+static __always_inline int ipv6_transport(struct __sk_buff *skb,
+					  __u8 *proto, __u32 *off)
+{
+	__u8 hdr[2];
+	__u32 i;
+
+	for (i = 0; i < MXG_EXTHDR_MAX; i++) {
+		if (*proto == IPPROTO_TCP || *proto == IPPROTO_UDP)
+			return LOC_DNS;
+		if (*proto == IPPROTO_FRAGMENT)
+			return LOC_OPAQUE;	/* reassembly happens before us */
+		if (*proto != IPPROTO_HOPOPTS && *proto != IPPROTO_ROUTING &&
+		    *proto != IPPROTO_DSTOPTS && *proto != IPPROTO_AH)
+			return LOC_NOT_DNS;
+		if (bpf_skb_load_bytes(skb, *off, hdr, 2))
+			return LOC_OPAQUE;
+		*off += *proto == IPPROTO_AH ? ((__u32)hdr[1] + 2) * 4 :
+					       ((__u32)hdr[1] + 1) * 8;
+		*proto = hdr[0];
+	}
+	return (*proto == IPPROTO_TCP || *proto == IPPROTO_UDP) ? LOC_DNS :
+								 LOC_OPAQUE;
+}
+
+static __always_inline int ip_header(struct __sk_buff *skb, int egress,
+				     struct dns_loc *loc, __u8 *proto,
+				     __u32 *l4)
+{
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
+			return LOC_NOT_DNS;
+		/* Fragments are reassembled before ingress; a piece is opaque. */
+		if (ip.frag_off & bpf_htons(0x3fff))
+			return LOC_OPAQUE;
+		*proto = ip.protocol;
+		*l4 = ip.ihl * 4;
+		__builtin_memset(loc->peer, 0, 10);
+		loc->peer[10] = 0xff;
+		loc->peer[11] = 0xff;
+		__builtin_memcpy(&loc->peer[12], egress ? &ip.daddr : &ip.saddr,
+				 4);
+		return LOC_DNS;
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
+			return LOC_NOT_DNS;
+		*proto = ip6.nexthdr;
+		*l4 = sizeof(ip6);
+		__builtin_memcpy(loc->peer, egress ? &ip6.daddr : &ip6.saddr,
+				 16);
+		return ipv6_transport(skb, proto, l4);
+	}
+	return LOC_NOT_DNS;
+}
+
+static __always_inline int dns_locate(struct __sk_buff *skb, int egress,
+				      struct dns_loc *loc)
+{
+	__u32 l4 = 0;
+	__u8 proto = 0;
+	__u16 port;
+	int ret;
+
+	ret = ip_header(skb, egress, loc, &proto, &l4);
+	if (ret != LOC_DNS)
+		return ret;
+	loc->proto = proto;
+	loc->syn = 0;
+	loc->seq = 0;
+	if (proto == IPPROTO_UDP) {
+		struct udphdr uh;
+
+		if (bpf_skb_load_bytes(skb, l4, &uh, sizeof(uh)))
+			return LOC_NOT_DNS;
+		port = egress ? uh.dest : uh.source;
+		loc->off = l4 + sizeof(uh);
+	} else {
+		struct tcphdr th;
+
+		if (bpf_skb_load_bytes(skb, l4, &th, sizeof(th)))
+			return LOC_NOT_DNS;
+		port = egress ? th.dest : th.source;
+		loc->off = l4 + th.doff * 4;
+		loc->seq = bpf_ntohl(th.seq);
+		loc->syn = th.syn;
+	}
+	if (port != bpf_htons(DNS_PORT))
+		return LOC_NOT_DNS;
+	loc->peer_port = port;
+	loc->len = skb->len > loc->off ? skb->len - loc->off : 0;
+	return LOC_DNS;
+}
+
+#endif
