@@ -56,8 +56,32 @@ const char *event_action(const struct mxg_event *ev)
 		return "lookalike-suspected";
 	case MXG_EV_LOST:
 		return "events-lost";
+	case MXG_EV_DNS_HELD:
+		return ev->held ? "dns-answer-held" : "dns-answer-incomplete";
+	case MXG_EV_UNEXPLAINED:
+		return "connect-unexplained";
 	}
 	return "unknown";
+}
+
+const char *event_hold_reason(__u8 reason)
+{
+	static const char *const why[] = {
+		[MXG_HOLD_NONE] = "none",
+		[MXG_HOLD_MALFORMED] = "malformed-record",
+		[MXG_HOLD_TOO_BIG] = "message-too-large",
+		[MXG_HOLD_RECORDS] = "too-many-records",
+		[MXG_HOLD_MAP_FULL] = "taint-map-full",
+		[MXG_HOLD_TCP_STREAM] = "tcp-unattributed",
+		[MXG_HOLD_TCP_MESSAGES] = "tcp-too-many-messages",
+		[MXG_HOLD_HEADERS] = "ipv6-extension-headers",
+		[MXG_HOLD_MISMATCH] = "question-mismatch",
+		[MXG_HOLD_NESTED] = "nested",
+		[MXG_HOLD_QUESTION] = "unreadable-question",
+	};
+
+	return reason < sizeof(why) / sizeof(why[0]) && why[reason] ?
+	       why[reason] : "unknown";
 }
 
 /* Event times are CLOCK_MONOTONIC (bpf_ktime_get_ns); SOCs want UTC. */
@@ -146,7 +170,32 @@ static void decode(struct names *n, const struct mxg_event *ev,
 static int has_destination(const struct mxg_event *ev)
 {
 	return ev->type == MXG_EV_CONNECT || ev->type == MXG_EV_TAINT ||
-	       ev->type == MXG_EV_DESTROYED;
+	       ev->type == MXG_EV_DESTROYED || ev->type == MXG_EV_UNEXPLAINED;
+}
+
+static const char *transport_name(__u8 proto)
+{
+	return proto == 6 ? "tcp" : proto == 17 ? "udp" : "ip";
+}
+
+/* "dns-answer-held smtp[42] <- 127.0.0.1:53 (udp) army.ml: why". */
+static void held_text(char *out, size_t sz, const struct mxg_event *ev,
+		      const struct names *n)
+{
+	size_t len;
+
+	len = snprintf(out, sz, "%s %s[%u] <- %s%s%s:%u (%s) %s: %s, %s",
+		       event_action(ev), n->comm, ev->tgid,
+		       strchr(n->addr, ':') ? "[" : "", n->addr,
+		       strchr(n->addr, ':') ? "]" : "", ev->dport,
+		       transport_name(ev->transport),
+		       n->name[0] ? n->name : "(question unknown)",
+		       event_hold_reason(ev->reason),
+		       ev->held ? "answer held back" :
+				  "answer passed unread (alert mode)");
+	if (n->protected[0] && len < sz)
+		snprintf(out + len, sz - len, "; %s imitates %s", n->origin,
+			 n->protected);
 }
 
 void event_to_text(char *out, size_t sz, const struct mxg_event *ev,
@@ -160,6 +209,18 @@ void event_to_text(char *out, size_t sz, const struct mxg_event *ev,
 	if (ev->type == MXG_EV_LOST) {
 		snprintf(out, sz, "events-lost: %llu events dropped by the "
 			 "ring buffer", x ? x->lost : 0);
+		return;
+	}
+	if (ev->type == MXG_EV_DNS_HELD) {
+		held_text(out, sz, ev, &n);
+		return;
+	}
+	if (ev->type == MXG_EV_UNEXPLAINED) {
+		snprintf(out, sz, "connect-unexplained %s[%u] -> %s%s%s:%u: no "
+			 "DNS answer in its lineage or unit carried this "
+			 "address", n.comm, ev->tgid,
+			 strchr(n.addr, ':') ? "[" : "", n.addr,
+			 strchr(n.addr, ':') ? "]" : "", ev->dport);
 		return;
 	}
 	len = snprintf(out, sz, "%s %s[%u]", event_action(ev), n.comm,
@@ -202,18 +263,22 @@ static void write_event_class(struct jw *w, const struct mxg_event *ev)
 	} else if (ev->type == MXG_EV_LOST) {
 		cat = "host";
 		type = "error";
+	} else if (ev->type == MXG_EV_DNS_HELD) {
+		outcome = ev->held ? "failure" : "success";
+		type = ev->held ? "denied" : "allowed";
 	}
 	jw_obj_open(w, "event");
 	/* Taints and lost-event notes are context, not alerts. */
-	jw_str(w, "kind", ev->type == MXG_EV_TAINT || ev->type == MXG_EV_LOST ?
-			  "event" : "alert");
+	jw_str(w, "kind", ev->type == MXG_EV_TAINT || ev->type == MXG_EV_LOST ||
+			  ev->type == MXG_EV_UNEXPLAINED ? "event" : "alert");
 	jw_str(w, "module", "mxguard");
 	jw_arr_open(w, "category");
 	jw_str(w, NULL, cat);
 	jw_arr_close(w);
 	jw_arr_open(w, "type");
 	jw_str(w, NULL, ev->type == MXG_EV_CONNECT ||
-			ev->type == MXG_EV_DESTROYED ? "connection" :
+			ev->type == MXG_EV_DESTROYED ||
+			ev->type == MXG_EV_UNEXPLAINED ? "connection" :
 			ev->type == MXG_EV_LOST ? "info" : "protocol");
 	jw_str(w, NULL, type);
 	jw_arr_close(w);
@@ -292,6 +357,13 @@ static void write_mxguard(struct jw *w, const struct mxg_event *ev,
 	jw_obj_close(w);
 	if (ev->type == MXG_EV_TAINT)
 		jw_u64(w, "ttl", ev->ttl);
+	if (ev->type == MXG_EV_DNS_HELD) {
+		jw_obj_open(w, "answer");
+		jw_str(w, "reason", event_hold_reason(ev->reason));
+		jw_bool(w, "held", ev->held);
+		jw_str(w, "transport", transport_name(ev->transport));
+		jw_obj_close(w);
+	}
 	if (x && x->repeats)
 		jw_u64(w, "repeated", x->repeats);
 	if (x && ev->type == MXG_EV_LOST)
@@ -326,10 +398,19 @@ void event_to_json(struct jw *w, const struct mxg_event *ev,
 			jw_u64(w, "port", ev->dport);
 		jw_obj_close(w);
 	}
+	if (ev->type == MXG_EV_DNS_HELD) {
+		/* ECS: the DNS server the answer came from. */
+		jw_obj_open(w, "server");
+		jw_str(w, "ip", n.addr);
+		if (ev->dport)
+			jw_u64(w, "port", ev->dport);
+		jw_obj_close(w);
+	}
 	jw_obj_open(w, "dns");
 	jw_obj_open(w, "question");
 	jw_str(w, "name", ev->type == MXG_EV_TAINT ||
-			  ev->type == MXG_EV_SUSPECT ? n.name : n.origin);
+			  ev->type == MXG_EV_SUSPECT ||
+			  ev->type == MXG_EV_DNS_HELD ? n.name : n.origin);
 	jw_obj_close(w);
 	jw_obj_close(w);
 	write_mxguard(w, ev, &n, x);

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DM_MAX 4096
+#define DM_MAX 16384
 #define DM_QNAME_OFF 12		/* where the question name starts */
 
 enum dm_section { DM_AN, DM_NS, DM_AR };
