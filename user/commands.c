@@ -9,7 +9,6 @@
 #include "name.h"
 #include "lookalike.h"
 #include "secondlook.h"
-#include "sockdiag.h"
 
 static const char *const scope_names[] = { "process", "unit", "host" };
 
@@ -78,8 +77,21 @@ static int gather(struct daemon *d, struct stat_item *s, int max)
 		"alerts an output failed to take" };
 	s[n++] = (struct stat_item){ "alerts_rate_limited", d->rl.suppressed,
 		"repeats folded into 'repeated N times' summaries" };
-	s[n++] = (struct stat_item){ "connections_destroyed", d->destroyed,
+	s[n++] = (struct stat_item){ "connections_matched",
+		d->conncache.matched,
+		"open connections to a newly tainted address (monitored ports)" };
+	s[n++] = (struct stat_item){ "connections_out_of_scope",
+		d->conncache.out_of_scope,
+		"of those, outside the taint's scope and left open" };
+	s[n++] = (struct stat_item){ "connections_destroyed",
+		d->conncache.destroyed,
 		"cached connections destroyed after a taint" };
+	s[n++] = (struct stat_item){ "connections_destroy_failed",
+		d->conncache.failed,
+		"in scope, but SOCK_DESTROY failed: left open" };
+	s[n++] = (struct stat_item){ "connection_scans_incomplete",
+		d->conncache.incomplete,
+		"taints whose process scan hit a bound or a refusal" };
 	s[n++] = (struct stat_item){ "suspects", d->suspects,
 		"second-look findings" };
 	s[n++] = (struct stat_item){ "suspects_added", d->suspects_added,
@@ -94,7 +106,7 @@ static int gather(struct daemon *d, struct stat_item *s, int max)
 
 static void stats(struct daemon *d, const char *fmt, struct ctl_reply *r)
 {
-	struct stat_item s[MXG_CNT__MAX + 16];
+	struct stat_item s[MXG_CNT__MAX + 24];
 	int n = gather(d, s, MXG_CNT__MAX), i;
 	int prom = fmt && !strcmp(fmt, "prometheus");
 

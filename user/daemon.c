@@ -24,7 +24,6 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
-#include "sockdiag.h"
 
 int daemon_load_policy(const struct mxg_conf *conf, struct mxg_policy *p)
 {
@@ -124,8 +123,12 @@ struct destroy_ctx {
 	const struct mxg_event *taint;
 };
 
-/* One alert per destroyed connection, carrying the taint's explanation. */
-static void on_destroyed(void *ctx, const struct sockdiag_conn *c)
+/*
+ * One alert per destroyed connection, carrying the taint's explanation and,
+ * where the scope was decided by a scan, the process that held it.
+ */
+static void on_destroyed(void *ctx, const struct sockdiag_conn *c,
+			 const struct conncache_pick *p)
 {
 	struct destroy_ctx *dc = ctx;
 	struct mxg_event ev = *dc->taint;
@@ -133,25 +136,38 @@ static void on_destroyed(void *ctx, const struct sockdiag_conn *c)
 	ev.type = MXG_EV_DESTROYED;
 	ev.dport = c->dport;
 	ev.uid = c->uid;
-	ev.tgid = ev.pid = 0;		/* sock_diag does not say */
-	memset(ev.comm, 0, sizeof(ev.comm));
+	ev.tgid = ev.pid = p->holder;
+	memcpy(ev.comm, p->comm, sizeof(ev.comm));
+	ev.cgroup_id = c->has_cgroup ? c->cgroup_id : 0;
+	ev.scope = dc->d->conf->scope;
 	memcpy(ev.addr, c->dst, sizeof(ev.addr));
-	dc->d->destroyed++;
 	daemon_emit(dc->d, &ev, NULL);
 }
 
 static void on_taint(struct daemon *d, const struct mxg_event *ev)
 {
 	struct destroy_ctx dc = { .d = d, .taint = ev };
+	struct conncache_taint t = {
+		.addr = ev->addr,
+		.ports = d->conf->ports,
+		.nports = d->conf->nports,
+		.scope = d->conf->scope,
+		.level = ev->scope,
+		.resolver = ev->resolver_tgid,
+		.resolver_cgroup = ev->resolver_cgroup,
+		.depth = loader_lineage_depth(&d->loader),
+	};
+	struct conncache_counts n;
 
 	/*
 	 * Connection caches: open connections to it predate the taint.  Only
 	 * where a connect would be refused: a dry run never cuts a connection.
 	 */
-	if (d->conf->destroy_cached && d->conf->mode == MXG_MODE_ENFORCE &&
-	    ev->action == MXG_ACTION_BLOCK)
-		sockdiag_destroy(ev->addr, d->conf->ports, d->conf->nports,
-				 on_destroyed, &dc);
+	if (!d->conf->destroy_cached || d->conf->mode != MXG_MODE_ENFORCE ||
+	    ev->action != MXG_ACTION_BLOCK)
+		return;
+	if (!conncache_destroy(&t, on_destroyed, &dc, &n))
+		conncache_add(&d->conncache, &n);
 }
 
 static int on_event(void *ctx, void *data, size_t size)

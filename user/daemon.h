@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "conncache.h"
 #include "control.h"
 #include "event.h"
 #include "loader.h"
@@ -37,7 +38,8 @@ struct daemon {
 	gid_t ctl_gid;
 	time_t started;
 	__u64 lost_reported;
-	unsigned long long reloads, reload_failures, destroyed;
+	unsigned long long reloads, reload_failures;
+	struct conncache_counts conncache;	/* totals over all taints */
 	unsigned long long suspects, suspects_added;
 	/* Second-look findings added in block mode, re-added after reloads. */
 	struct mxg_policy learned;

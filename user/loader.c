@@ -440,6 +440,13 @@ int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
 	return 0;
 }
 
+int loader_lineage_depth(const struct mxg_loader *l)
+{
+	/* Self plus MXG_ANCESTRY_MAX - 1 ancestors, when the walk runs. */
+	return l->skel && l->skel->rodata->walk_ancestry ?
+	       MXG_ANCESTRY_MAX - 1 : 0;
+}
+
 int loader_events_fd(const struct mxg_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.events);

@@ -71,6 +71,11 @@ int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
 /* Build the complete new policy map, then swap it in (one map update). */
 int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p);
 int loader_events_fd(const struct mxg_loader *l);
+/*
+ * Generations below a resolver that its process-scope taint reaches: the
+ * connect programs' lineage walk, or 0 where the kernel cannot walk it.
+ */
+int loader_lineage_depth(const struct mxg_loader *l);
 /* Sum of the per-CPU counters, indexed by enum mxg_counter. */
 int loader_counters(const struct mxg_loader *l, __u64 out[MXG_CNT__MAX]);
 /* Stable names of the counters, for logs and metrics. */

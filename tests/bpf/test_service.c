@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * mxguardd as a service, on the real kernel: mxguardctl over the control
- * socket, reload and restart with no verdict lost, connection caches,
- * capabilities, syslog and JSON outputs against the schema, repeats.
+ * socket, reload and restart with no verdict lost, capabilities, syslog
+ * and JSON outputs against the schema, repeats.  Connection caches are in
+ * test_conncache.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +34,6 @@ static const char ml_block[] = "lookalike ml of mil action=block\n";
 static const struct zrec zone[] = {
 	{ "army.ml", DNS_A, 300, "192.0.2.26" },
 	{ "army.mil", DNS_A, 300, "198.51.100.25" },
-	{ "cached.ml", DNS_A, 300, "192.0.2.40" },
 	{ "gmai1.com", DNS_MX, 300, "mx.gmai1.com" },
 	{ "gmai1.com", DNS_A, 300, "192.0.2.50" },
 	{ "mx.gmai1.com", DNS_A, 300, "192.0.2.50" },
@@ -280,43 +280,6 @@ static int t_restart_continuous(struct tctx *t)
 	return 0;
 }
 
-/* Connect first (clean), then learn the destination is a lookalike. */
-static int cached_connection(void *arg)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(25) };
-	struct pollfd p;
-	char c;
-	int fd;
-
-	(void)arg;
-	inet_pton(AF_INET, "192.0.2.40", &sa.sin_addr);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
-		return 201;
-	if (resolve("cached.ml", DNS_A, VIA_UDP))
-		return 202;
-	p.fd = fd;
-	p.events = POLLIN;
-	if (poll(&p, 1, 5000) != 1)
-		return 203;		/* nobody destroyed it */
-	if (read(fd, &c, 1) >= 0)
-		return 204;
-	return errno;
-}
-
-static int t_destroy_cached(struct tctx *t)
-{
-	const char *ev;
-
-	ASSERT_EQ(run_in(t, NULL, cached_connection, NULL), ECONNABORTED,
-		  "cached connection destroyed");
-	ev = next_event(t, "connection-destroyed", WAIT_MS);
-	ASSERT_HAS(ev, "\"destination\":{\"ip\":\"192.0.2.40\",\"port\":25}");
-	ASSERT_HAS(ev, "\"lookalike\":\"cached.ml\"");
-	return 0;
-}
-
 static int t_caps_dropped(struct tctx *t)
 {
 	char path[64], line[256];
@@ -498,8 +461,6 @@ const struct tcase service_tests[] = {
 	{ .name = "reload_releases_removed_rule", .fn = t_reload_releases,
 	  .policy = ml_block, .zone = zone, .args = { "--scope", "unit" } },
 	{ .name = "restart_continuous", .fn = t_restart_continuous,
-	  .policy = ml_block, .zone = zone },
-	{ .name = "destroy_cached_connection", .fn = t_destroy_cached,
 	  .policy = ml_block, .zone = zone },
 	{ .name = "capabilities_dropped", .fn = t_caps_dropped,
 	  .policy = ml_block, .zone = zone },
