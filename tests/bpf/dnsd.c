@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,7 +99,17 @@ static void answer(const struct tcase *tc, const uint8_t *q, size_t qlen,
 	dm_finish(m);
 }
 
-static int listen_on(int fam, int type)
+/* Hop-by-hop and destination options (each: PadN to 8 bytes). */
+static void set_ext_headers(int fd)
+{
+	static const uint8_t opts[8] = { 0, 0, 1, 4, 0, 0, 0, 0 };
+
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, opts, sizeof(opts)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_DSTOPTS, opts, sizeof(opts)))
+		perror("dnsd: IPv6 extension headers");
+}
+
+static int listen_on(const struct tcase *tc, int fam, int type)
 {
 	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
@@ -121,6 +132,12 @@ static int listen_on(int fam, int type)
 		s6->sin6_addr = in6addr_loopback;
 		len = sizeof(*s6);
 	}
+	if (type == SOCK_STREAM && tc->tcp_mss &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &tc->tcp_mss,
+		       sizeof(tc->tcp_mss)))
+		perror("dnsd: TCP_MAXSEG");
+	if (type == SOCK_DGRAM && fam == AF_INET6 && tc->ext_headers)
+		set_ext_headers(fd);
 	if (bind(fd, (struct sockaddr *)&ss, len) ||
 	    (type == SOCK_STREAM && listen(fd, 16))) {
 		close(fd);
@@ -144,30 +161,73 @@ static void serve_udp(const struct tcase *tc, int fd)
 	sendto(fd, m.buf, m.len, 0, (struct sockaddr *)&from, flen);
 }
 
+/* One query off the stream into @q; returns its length, 0 at the end. */
+static ssize_t read_query(int fd, uint8_t *q, size_t sz, int wait_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint8_t pfx[2];
+	ssize_t n;
+
+	if (poll(&p, 1, wait_ms) != 1 || recv(fd, pfx, 2, MSG_WAITALL) != 2)
+		return 0;
+	n = (pfx[0] << 8) | pfx[1];
+	if (n > (ssize_t)sz || recv(fd, q, n, MSG_WAITALL) != n)
+		return 0;
+	return n;
+}
+
+/* Append @m, length-prefixed, to @out. */
+static size_t frame_answer(uint8_t *out, size_t at, size_t sz,
+			   const struct dnsmsg *m)
+{
+	if (at + 2 + m->len > sz)
+		return at;
+	out[at] = m->len >> 8;
+	out[at + 1] = m->len & 0xff;
+	memcpy(out + at + 2, m->buf, m->len);
+	return at + 2 + m->len;
+}
+
+static void send_answers(const struct tcase *tc, int fd, const uint8_t *out,
+			 size_t n)
+{
+	int one = 1;
+
+	if (!tc->tcp_split) {
+		/* One segment, as resolvers write small answers. */
+		send(fd, out, n, 0);
+		return;
+	}
+	/* The prefix alone, then the message: two segments. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	send(fd, out, 2, 0);
+	usleep(20000);
+	send(fd, out + 2, n - 2, 0);
+}
+
 static void serve_tcp(const struct tcase *tc, int lfd)
 {
 	static struct dnsmsg m;
-	struct pollfd p;
-	uint8_t q[1500], pfx[2];
-	ssize_t n;
-	int fd = accept(lfd, NULL, NULL);
+	static uint8_t out[2 * DM_MAX + 4];
+	uint8_t q[1500];
+	size_t n = 0;
+	ssize_t qlen;
+	int fd = accept(lfd, NULL, NULL), i;
 
 	if (fd < 0)
 		return;
-	p.fd = fd;
-	p.events = POLLIN;
-	if (poll(&p, 1, 2000) == 1 && recv(fd, pfx, 2, MSG_WAITALL) == 2) {
-		n = (pfx[0] << 8) | pfx[1];
-		if (n <= (ssize_t)sizeof(q) && recv(fd, q, n, MSG_WAITALL) == n) {
-			answer(tc, q, n, &m);
-			pfx[0] = m.len >> 8;
-			pfx[1] = m.len & 0xff;
-			/* One segment, as resolvers write small answers. */
-			memmove(m.buf + 2, m.buf, m.len);
-			memcpy(m.buf, pfx, 2);
-			send(fd, m.buf, m.len + 2, 0);
-		}
+	/* Pipelined: every query the client sent, answered in one write. */
+	for (i = 0; i < (tc->pipelined ? 2 : 1); i++) {
+		qlen = read_query(fd, q, sizeof(q), 2000);
+		if (qlen <= 0)
+			break;
+		answer(tc, q, qlen, &m);
+		n = frame_answer(out, n, sizeof(out), &m);
 	}
+	if (n)
+		send_answers(tc, fd, out, n);
+	/* Let the client read everything before the FIN. */
+	read_query(fd, q, sizeof(q), 3000);
 	close(fd);
 }
 
@@ -177,10 +237,10 @@ pid_t dnsd_start(const struct tcase *tc)
 	struct pollfd p[4];
 	pid_t pid;
 
-	fds[0] = listen_on(AF_INET, SOCK_DGRAM);
-	fds[1] = listen_on(AF_INET, SOCK_STREAM);
-	fds[2] = listen_on(AF_INET6, SOCK_DGRAM);
-	fds[3] = listen_on(AF_INET6, SOCK_STREAM);
+	fds[0] = listen_on(tc, AF_INET, SOCK_DGRAM);
+	fds[1] = listen_on(tc, AF_INET, SOCK_STREAM);
+	fds[2] = listen_on(tc, AF_INET6, SOCK_DGRAM);
+	fds[3] = listen_on(tc, AF_INET6, SOCK_STREAM);
 	for (i = 0; i < 4; i++)
 		if (fds[i] < 0) {
 			perror("dnsd: bind port 53");

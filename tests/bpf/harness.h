@@ -32,6 +32,11 @@ struct tcase {
 	const struct zrec *zone;
 	raw_fn raw;
 	int glue;			/* MX answers carry A/AAAA glue */
+	/* How the responder shapes its answers (fail-closed tests). */
+	int tcp_split;			/* prefix and message: two writes */
+	int tcp_mss;			/* TCP_MAXSEG of its listeners */
+	int pipelined;			/* all queries of a stream: one write */
+	int ext_headers;		/* IPv6 UDP: hop-by-hop + dest. options */
 };
 
 struct tctx {
@@ -105,8 +110,19 @@ int sub_cgroup(struct tctx *t, const char *name, char *out, size_t sz);
 
 /* --- client side --------------------------------------------------------- */
 enum { VIA_UDP = 0, VIA_TCP = 1, VIA_SENDTO = 2, VIA_UDP6 = 3 };
+/* How long resolve() waits for an answer (default 5000 ms). */
+extern int resolve_timeout_ms;
 /* Query the loopback responder; returns the RCODE or -errno. */
 int resolve(const char *qname, uint16_t qtype, int via);
+/* Two queries in one write on one TCP stream; returns 0 if both answered. */
+int resolve_tcp_pair(const char *q1, const char *q2, uint16_t qtype);
+/*
+ * An A query by sendto() on an unconnected UDP socket that stays open;
+ * returns the RCODE and the socket in @fd (the caller closes it).
+ */
+int resolve_keep(const char *qname, int *fd);
+/* Another A query on that socket. */
+int resolve_on(int fd, const char *qname);
 /* connect(); returns 0 or the errno. */
 int try_connect(const char *ip, uint16_t port);
 /* sendto(MSG_FASTOPEN): TCP Fast Open's implicit connect. */
