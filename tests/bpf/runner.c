@@ -28,8 +28,9 @@
 
 extern const struct tcase datapath_tests[];
 extern const struct tcase service_tests[];
+extern const struct tcase reload_tests[];
 static const struct tcase *const suites[] = { datapath_tests, service_tests,
-					      NULL };
+					      reload_tests, NULL };
 int test_failures(void);
 
 static const uint16_t sink_ports[] = { 25, 465, 587, 2525 };
