@@ -24,6 +24,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "reconcile.h"
 
 int daemon_load_policy(const struct mxg_conf *conf, struct mxg_policy *p)
 {
@@ -210,17 +211,31 @@ static void report_lost(struct daemon *d)
 	daemon_emit(d, &ev, &x);
 }
 
-static int still_lookalike(void *ctx, const __u8 *wire, __u32 len)
+/*
+ * Bring every live taint to the policy just loaded: what no rule covers
+ * now is purged, the rest is re-stamped with this generation's rule ids
+ * and actions, so removing a rule or changing its action takes effect at
+ * once, and no record keeps an id that the 8-bit generation could bring
+ * round to another rule (loader.h).
+ */
+static void reconcile(struct daemon *d, struct mxg_reconciled *rc)
 {
-	const struct mxg_policy *p = ctx;
-	int idx = policy_match(p, wire, len);
+	struct mxg_gens g = {
+		.now = &d->policy[0],
+		.now_gen = d->gen[0],
+		.prev = d->have_prev ? &d->policy[1] : NULL,
+		.prev_gen = d->gen[1],
+	};
+	int err = reconcile_taints(&d->loader, &g, rc);
 
-	return idx >= 0 && p->rules[idx].kind == MXG_RULE_LOOKALIKE;
+	if (err)
+		pr_warn("live taints not brought to generation %u: %s\n",
+			d->gen[0], strerror(-err));
 }
 
 int daemon_reload(struct daemon *d, struct ctl_reply *r)
 {
-	long purged;
+	struct mxg_reconciled rc;
 	struct mxg_policy next;
 	size_t i;
 	int errors;
@@ -254,13 +269,17 @@ int daemon_reload(struct daemon *d, struct ctl_reply *r)
 	d->policy[0] = next;
 	d->gen[0] = d->loader.generation;
 	d->reloads++;
-	purged = loader_purge(&d->loader, still_lookalike, &d->policy[0]);
+	reconcile(d, &rc);
 	output_reopen(&d->out);
-	pr_info("reloaded: %zu rules; %ld records of removed rules purged\n",
-		d->policy[0].n, purged);
+	pr_info("reloaded: %zu rules, generation %u; live records: %ld of "
+		"removed rules purged, %ld re-stamped, %ld of unknown rules "
+		"kept, %ld changed meanwhile\n", d->policy[0].n, d->gen[0],
+		rc.purged, rc.restamped, rc.unknown, rc.raced);
 	if (r)
 		reply_printf(r, "ok\nreloaded %zu rules\npurged %ld records of "
-			     "removed rules\n", d->policy[0].n, purged);
+			     "removed rules\nre-stamped %ld records\nkept %ld "
+			     "records of unknown rules\n", d->policy[0].n,
+			     rc.purged, rc.restamped, rc.unknown);
 	return 0;
 }
 
@@ -349,6 +368,25 @@ static void loop(struct daemon *d)
 	rl_expire(&d->rl, (__u64)-1, flush_repeats, d);
 }
 
+/*
+ * Pinned maps may hold a previous daemon's taints, stamped by generations
+ * whose tables went with it: the first load judges them by their names.
+ */
+static void adopt_taints(struct daemon *d)
+{
+	struct mxg_reconciled rc;
+
+	reconcile(d, &rc);
+	/* The `names` LRU had dropped what the last daemon's ids meant. */
+	if (rc.unknown)
+		pr_warn("%ld live records of rules no generation here knows: "
+			"kept until their TTL, naming no rule\n", rc.unknown);
+	if (rc.purged || rc.restamped)
+		pr_info("live records from before: %ld purged, %ld re-stamped "
+			"with generation %u\n", rc.purged, rc.restamped,
+			d->gen[0]);
+}
+
 static int start(struct daemon *d)
 {
 	struct mxg_settings s = {
@@ -371,9 +409,7 @@ static int start(struct daemon *d)
 	    loader_attach(&d->loader, d->cgroup))
 		return EXIT_FAIL;
 	d->gen[0] = d->loader.generation;
-	/* Adopted state may hold taints of rules this policy no longer has. */
-	if (d->loader.adopted)
-		loader_purge(&d->loader, still_lookalike, &d->policy[0]);
+	adopt_taints(d);
 	if (output_open(&d->out, d->conf->json_file, d->conf->syslog,
 			d->conf->syslog_socket, d->conf->human) ||
 	    rl_init(&d->rl, d->conf->repeat_window_s, 4096,

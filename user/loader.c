@@ -428,7 +428,7 @@ int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
 	};
 	__u64 key;
 
-	if (idx > MXG_RULES_MAX || l->policy_fd < 0)
+	if (idx >= MXG_RULES_MAX || l->policy_fd < 0)
 		return -E2BIG;
 	if (r->kind == MXG_RULE_LOOKALIKE &&
 	    put_protected(l, r, &val.protected_hash))
@@ -537,51 +537,6 @@ int loader_for_each_taint(const struct mxg_loader *l,
 		}
 	}
 	return 0;
-}
-
-/* Does the record's origin name still match a lookalike rule? */
-static int keep(const struct mxg_loader *l, __u64 origin_hash,
-		int (*still)(void *, const __u8 *, __u32), void *ctx)
-{
-	struct mxg_name n;
-
-	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.names),
-				&origin_hash, &n))
-		return 1;	/* unknown: keep it until its TTL */
-	return still(ctx, n.wire, mxg_name_wire_len(n.wire, sizeof(n.wire)));
-}
-
-long loader_purge(const struct mxg_loader *l,
-		  int (*still)(void *ctx, const __u8 *wire, __u32 len),
-		  void *ctx)
-{
-	struct bpf_map *maps[] = { l->skel->maps.taint_proc,
-				   l->skel->maps.taint_unit,
-				   l->skel->maps.taint_host,
-				   l->skel->maps.taint_names };
-	__u8 key[64], next[64];
-	union { struct mxg_taint t; struct mxg_tname n; } v;
-	long removed = 0;
-	size_t i;
-	int fd, have;
-	__u64 origin;
-
-	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		fd = bpf_map__fd(maps[i]);
-		for (have = !bpf_map_get_next_key(fd, NULL, next); have;) {
-			memcpy(key, next, sizeof(key));
-			have = !bpf_map_get_next_key(fd, key, next);
-			if (bpf_map_lookup_elem(fd, key, &v))
-				continue;
-			if (i < 3 && v.t.verdict != MXG_VERDICT_LOOKALIKE)
-				continue;
-			origin = i < 3 ? v.t.origin_hash : v.n.origin_hash;
-			if (!keep(l, origin, still, ctx) &&
-			    !bpf_map_delete_elem(fd, key))
-				removed++;
-		}
-	}
-	return removed;
 }
 
 const char *const mxg_counter_names[MXG_CNT__MAX] = {

@@ -35,11 +35,19 @@ struct mxg_loader {
 
 /*
  * A rule id in the kernel is (generation << 24 | index), so an event raised
- * just before a reload still names the rule of the policy it matched.
+ * just before a reload still names the rule of the policy it matched (the
+ * daemon keeps the tables of two generations).  The generation has 8 bits
+ * and comes round again after 256 loads.  It may, because every load
+ * re-stamps each live record with its new rule id (reconcile.h): no
+ * record keeps an id long enough to meet its generation again.  A wider
+ * generation would change the ABI, take bits the index needs, and still
+ * leave a changed action unapplied; re-stamping was needed anyway.
  */
 #define MXG_RULE_INDEX(id)	((id) & 0xffffffu)
 #define MXG_RULE_GEN(id)	((id) >> 24)
 #define MXG_RULES_MAX		0xffffffu
+/* Index of "a rule no table here knows" (never a real index: n <= MAX). */
+#define MXG_RULE_UNKNOWN	0xffffffu
 /* Rules the second look may add to a policy in force. */
 #define MXG_LEARNED_MAX		1024
 
@@ -94,14 +102,6 @@ void loader_log_counters(const struct mxg_loader *l);
 int loader_for_each_taint(const struct mxg_loader *l,
 			  void (*fn)(void *ctx, const struct mxg_taint_view *v),
 			  void *ctx);
-/*
- * After a reload: remove lookalike records and tainted names whose origin
- * @still_lookalike no longer confirms, so a rule taken out of the policy
- * stops blocking at once.  Returns how many records were removed.
- */
-long loader_purge(const struct mxg_loader *l,
-		  int (*still_lookalike)(void *ctx, const __u8 *wire, __u32 len),
-		  void *ctx);
 /* Release user-space handles; pinned enforcement stays. */
 void loader_close(struct mxg_loader *l);
 /* Detach every program and remove every pin under @pin_dir. */

@@ -69,9 +69,9 @@ static int exchange_tcp(int fd, struct dnsmsg *q, uint8_t *resp, size_t sz)
 	if (read_full(fd, pfx, 2))
 		return -ETIMEDOUT;
 	n = (pfx[0] << 8) | pfx[1];
-	if (n > sz || read_full(fd, resp, n))
+	if (n > sz)
 		return -EMSGSIZE;
-	return n;
+	return read_full(fd, resp, n) ? -ETIMEDOUT : n;
 }
 
 int resolve(const char *qname, uint16_t qtype, int via)

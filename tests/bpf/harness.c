@@ -59,6 +59,22 @@ static int write_file(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
 }
 
+int write_text(const char *path, const char *text)
+{
+	char tmp[300];
+	FILE *f;
+
+	/* rename(2): a reader sees the old file or the new one. */
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	if (fclose(f))
+		return -1;
+	return rename(tmp, path);
+}
+
 int join_cgroup(const char *cg)
 {
 	char path[600], pid[32];

@@ -132,6 +132,8 @@ int try_fastopen(const char *ip, uint16_t port);
 /* Run a shell command; stdout+stderr into @out.  Returns the exit status. */
 int run_cmd(char *out, size_t sz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Replace @path with @text in one rename(2) (policy files). */
+int write_text(const char *path, const char *text);
 /* "mxguardctl -s <this test's socket> ARGS": exit status, output in @out. */
 int ctl(struct tctx *t, char *out, size_t sz, const char *args);
 

@@ -400,7 +400,12 @@ static int t_host_scope(struct tctx *t)
 	return 0;
 }
 
-/* Within one process the latest resolution of an address wins. */
+/*
+ * Within one process a lookalike record outranks a clean one for the same
+ * address until a connect has acted on it (test_failclosed.c has the Exim
+ * and Postfix shapes of this); a clean record is overridden by a later
+ * lookalike answer at once.
+ */
 static int lookalike_then_clean(void *arg)
 {
 	(void)arg;
@@ -419,13 +424,12 @@ static int clean_then_lookalike(void *arg)
 	return try_connect("192.0.2.31", 25);
 }
 
-static int t_latest_wins_in_process(struct tctx *t)
+static int t_lookalike_outranks_clean(struct tctx *t)
 {
-	if (!ASSERT_EQ(run_in(t, NULL, lookalike_then_clean, NULL), 0,
+	if (!ASSERT_EQ(run_in(t, NULL, lookalike_then_clean, NULL), EPERM,
 		       "lookalike then clean, same process"))
 		return -1;
-	if (sentinel(t, "clean resolution last"))
-		return -1;
+	ASSERT_HAS(next_event(t, "blocked", WAIT_MS), "\"ip\":\"192.0.2.31\"");
 	if (!ASSERT_EQ(run_in(t, NULL, clean_then_lookalike, NULL), EPERM,
 		       "clean then lookalike, same process"))
 		return -1;
@@ -584,7 +588,7 @@ const struct tcase datapath_tests[] = {
 	  .zone = seed_zone, .args = { "--scope", "unit" } },
 	{ .name = "host_scope", .fn = t_host_scope, .policy = mil_block,
 	  .zone = seed_zone, .args = { "--scope", "host" } },
-	{ .name = "latest_wins_in_process", .fn = t_latest_wins_in_process,
+	{ .name = "lookalike_outranks_clean", .fn = t_lookalike_outranks_clean,
 	  .policy = mil_block, .zone = seed_zone },
 	{ .name = "never_across_processes", .fn = t_never_across_processes,
 	  .policy = mil_block, .zone = seed_zone },

@@ -48,22 +48,6 @@ static int resolve_connect_once(void *arg)
 	return try_connect("192.0.2.26", 25);
 }
 
-static int write_text(const char *path, const char *text)
-{
-	char tmp[300];
-	FILE *f;
-
-	/* rename(2): a reader sees the old file or the new one. */
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	if (fclose(f))
-		return -1;
-	return rename(tmp, path);
-}
-
 static int t_ctl_commands(struct tctx *t)
 {
 	if (!ASSERT_EQ(run_in(t, NULL, resolve_connect_once, NULL), EPERM,

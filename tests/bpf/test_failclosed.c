@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Fail closed, on the real kernel: the owner of a lookalike zone chooses the
+ * size, shape and transport of its answers.  Whatever the datapath cannot
+ * read to the end is held back in block mode (the client's lookup times
+ * out), counted and reported; answers it can read taint every address.
+ * Each case has a clean control that must still resolve and connect.
+ *
+ * Addresses: 192.0.2.0/24 lookalike hosts, 198.51.100.0/24 legitimate ones,
+ * 198.18.0.0/15 (benchmarking) for answers with hundreds of records.  All of
+ * them are local to the test's own network namespace.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "mxguard/abi.h"
+
+#define WAIT_MS		5000
+#define HELD_WAIT_MS	1500	/* a held answer: the lookup times out */
+
+static const char mil_block[] =
+	"lookalike ml of mil action=block\n"
+	"lookalike partnr.com of partner.com action=block\n"
+	"lookalike gmial.com of gmail.com action=block\n"
+	"allow protonmail.ch\n";
+
+static const struct zrec zone[] = {
+	{ "tcp.ml", DNS_A, 300, "192.0.2.32" },
+	{ "v6.ml", DNS_AAAA, 300, "2001:db8::26" },
+	{ "v6.example", DNS_AAAA, 300, "2001:db8::27" },
+	{ "shared.ml", DNS_A, 300, "192.0.2.31" },
+	{ "shared.example", DNS_A, 300, "192.0.2.31" },
+	{ "partnr.com", DNS_A, 300, "192.0.2.33" },
+	{ "partner.com", DNS_A, 300, "192.0.2.33" },
+	{ "gmial.com", DNS_MX, 300, "mail.protonmail.ch" },
+	{ "mail.protonmail.ch", DNS_A, 300, "192.0.2.40" },
+	{ "mx.army.mil", DNS_A, 300, "198.51.100.25" },
+	{ NULL, 0, 0, NULL },
+};
+
+/* The @i-th address of a big answer (198.18.0.0/15 holds 131,072). */
+static void nth_addr(int i, char *out, size_t sz)
+{
+	snprintf(out, sz, "198.%d.%d.%d", 18 + ((i >> 16) & 1), (i >> 8) & 0xff,
+		 i & 0xff);
+}
+
+/*
+ * Crafted answers, by the question's first label:
+ *   many  40 A records, 192.0.2.100 and up
+ *   big   300 A records (4.8 KB, beyond MXG_DNS_MAX)
+ *   broken  one A record, then one whose RDLENGTH runs past the end
+ *   flood-N  25 A records, the N-th block of 198.18.0.0/15
+ */
+static int crafted(const char *qname, uint16_t qtype, struct dnsmsg *m)
+{
+	char ip[32];
+	int i, n = 0, base = 0;
+	size_t at;
+
+	if (qtype != DNS_A)
+		return 0;
+	if (!strncmp(qname, "many.", 5)) {
+		for (i = 0; i < 40; i++) {
+			snprintf(ip, sizeof(ip), "192.0.2.%d", 100 + i);
+			dm_a(m, DM_AN, NULL, 300, ip);
+		}
+		return 1;
+	}
+	if (!strncmp(qname, "big.", 4))
+		n = 300;
+	else if (sscanf(qname, "flood-%d.", &base) == 1)
+		n = 25;
+	if (n) {
+		for (i = 0; i < n; i++) {
+			nth_addr(base * n + i + 1, ip, sizeof(ip));
+			dm_a(m, DM_AN, NULL, 300, ip);
+		}
+		return 1;
+	}
+	if (!strncmp(qname, "broken.", 7)) {
+		dm_a(m, DM_AN, NULL, 300, "192.0.2.41");
+		dm_name(m, NULL);
+		at = dm_rr_head(m, DM_AN, DNS_A, 300);
+		dm_u8(m, 192);
+		dm_rdlen_patch(m, at);
+		m->buf[at] = 0x40;		/* RDLENGTH past the end */
+		return 1;
+	}
+	return 0;
+}
+
+struct step {
+	const char *qname;
+	uint16_t qtype;
+	int via;
+	const char *ip;			/* then connect here, port 25 */
+};
+
+/* Resolve, then connect; the exit status is the connect's errno. */
+static int resolve_connect(void *arg)
+{
+	const struct step *s = arg;
+	int rc = resolve(s->qname, s->qtype, s->via);
+
+	if (rc != 0)
+		return 200 + (rc < 0 ? 1 : rc);
+	return s->ip ? try_connect(s->ip, 25) : 0;
+}
+
+/* The lookup alone; 0 if answered, 201 if it timed out (held back). */
+static int lookup(void *arg)
+{
+	const struct step *s = arg;
+
+	resolve_timeout_ms = HELD_WAIT_MS;
+	return resolve_connect(arg) == 0 ? 0 :
+	       resolve(s->qname, s->qtype, s->via) == -ETIMEDOUT ? 201 : 202;
+}
+
+static int route_bench_range(void)
+{
+	char out[256];
+
+	return run_cmd(out, sizeof(out),
+		       "ip route add local 198.18.0.0/15 dev lo");
+}
+
+static int expect(struct tctx *t, const struct step *s, int want,
+		  const char *what)
+{
+	return ASSERT_EQ(run_in(t, NULL, resolve_connect, (void *)s), want,
+			 what) ? 0 : -1;
+}
+
+/* --- leak 1: more records than the old bound ----------------------------- */
+
+static int t_udp_40_records(struct tctx *t)
+{
+	if (expect(t, &(struct step){ "many.ml", DNS_A, VIA_UDP,
+				      "192.0.2.129" }, EPERM,
+		   "connect to the 30th address"))
+		return -1;
+	ASSERT_HAS(next_event(t, "blocked", WAIT_MS), "\"ip\":\"192.0.2.129\"");
+	return expect(t, &(struct step){ "many.example", DNS_A, VIA_UDP,
+					 "192.0.2.129" }, 0,
+		      "clean control: another process, clean name");
+}
+
+/* --- leak 2: larger than the bytes read in full -------------------------- */
+
+static int t_udp_too_big_held(struct tctx *t)
+{
+	struct step big = { "big.ml", DNS_A, VIA_UDP, NULL };
+	struct step clean = { "big.example", DNS_A, VIA_UDP, NULL };
+	const char *ev;
+
+	if (!ASSERT_EQ(run_in(t, NULL, lookup, &big), 201,
+		       "lookalike answer of 4.8 KB: the lookup times out"))
+		return -1;
+	ev = next_event(t, "dns-answer-held", WAIT_MS);
+	ASSERT_HAS(ev, "\"reason\":\"message-too-large\"");
+	ASSERT_HAS(ev, "\"question\":{\"name\":\"big.ml\"}");
+	ASSERT_HAS(ev, "\"transport\":\"udp\"");
+	ASSERT_HAS(ev, "\"server\":{\"ip\":\"127.0.0.1\",\"port\":53}");
+	ASSERT_TRUE(counter(t, MXG_CNT_HELD) >= 1, "held counted");
+	return ASSERT_EQ(run_in(t, NULL, lookup, &clean), 0,
+			 "clean control: the same size resolves") ? 0 : -1;
+}
+
+static int t_udp_too_big_alert_mode(struct tctx *t)
+{
+	struct step big = { "big.ml", DNS_A, VIA_UDP, NULL };
+	const char *ev;
+
+	if (!ASSERT_EQ(run_in(t, NULL, lookup, &big), 0,
+		       "alert mode: the answer passes"))
+		return -1;
+	ev = next_event(t, "dns-answer-incomplete", WAIT_MS);
+	ASSERT_HAS(ev, "\"reason\":\"message-too-large\"");
+	ASSERT_HAS(ev, "\"held\":false");
+	return ASSERT_EQ(counter(t, MXG_CNT_INCOMPLETE), 1,
+			 "incomplete counted") ? 0 : -1;
+}
+
+/* --- leak 4: a malformed record after a matched question ----------------- */
+
+static int t_udp_malformed_held(struct tctx *t)
+{
+	struct step bad = { "broken.ml", DNS_A, VIA_UDP, NULL };
+	struct step clean = { "broken.example", DNS_A, VIA_UDP, NULL };
+
+	if (!ASSERT_EQ(run_in(t, NULL, lookup, &bad), 201,
+		       "malformed lookalike answer held back"))
+		return -1;
+	ASSERT_HAS(next_event(t, "dns-answer-held", WAIT_MS),
+		   "\"reason\":\"malformed-record\"");
+	return ASSERT_EQ(run_in(t, NULL, lookup, &clean), 0,
+			 "clean control: passes as it is") ? 0 : -1;
+}
+
+/* --- leak 5: IPv6 extension headers -------------------------------------- */
+
+static int t_ipv6_ext_headers(struct tctx *t)
+{
+	if (expect(t, &(struct step){ "v6.ml", DNS_AAAA, VIA_UDP6,
+				      "2001:db8::26" }, EPERM,
+		   "answer behind hop-by-hop and destination options"))
+		return -1;
+	ASSERT_HAS(next_event(t, "blocked", WAIT_MS), "\"ip\":\"2001:db8::26\"");
+	return expect(t, &(struct step){ "v6.example", DNS_AAAA, VIA_UDP6,
+					 "2001:db8::27" }, 0, "clean control");
+}
+
+/* --- leak 6: an MX host under an allow rule ------------------------------ */
+
+static int gmial_steps(void *arg)
+{
+	(void)arg;
+	if (resolve("gmial.com", DNS_MX, VIA_UDP) ||
+	    resolve("mail.protonmail.ch", DNS_A, VIA_UDP))
+		return 201;
+	return try_connect("192.0.2.40", 25);
+}
+
+static int t_mx_host_under_allow(struct tctx *t)
+{
+	if (!ASSERT_EQ(run_in(t, NULL, gmial_steps, NULL), EPERM,
+		       "gmial.com MX mail.protonmail.ch: refused"))
+		return -1;
+	ASSERT_HAS(next_event(t, "blocked", WAIT_MS),
+		   "\"lookalike\":\"gmial.com\"");
+	/* Another process asks for the provider itself: allowed (alerted). */
+	return expect(t, &(struct step){ "mail.protonmail.ch", DNS_A, VIA_UDP,
+					 "192.0.2.40" }, 0,
+		      "clean control: the provider for its own name");
+}
+
+/* --- leak 7: a clean answer clears a live taint -------------------------- */
+
+/* Exim: route every recipient, then fork the transport, which connects. */
+static int exim_like(void *arg)
+{
+	const char *const *names = arg;
+	pid_t pid;
+
+	if (resolve(names[0], DNS_A, VIA_UDP) ||
+	    resolve(names[1], DNS_A, VIA_UDP))
+		return 201;
+	pid = fork();
+	if (pid == 0)
+		_exit(try_connect("192.0.2.33", 25));
+	return run_wait(pid);
+}
+
+/* Postfix: one delivery, its connect, then the next delivery. */
+static int postfix_like(void *arg)
+{
+	int first;
+
+	(void)arg;
+	if (resolve("partnr.com", DNS_A, VIA_UDP))
+		return 201;
+	first = try_connect("192.0.2.33", 25);
+	if (first != EPERM)
+		return 202;
+	if (resolve("partner.com", DNS_A, VIA_UDP))
+		return 203;
+	return try_connect("192.0.2.33", 25);
+}
+
+static int t_clean_does_not_clear(struct tctx *t)
+{
+	static const char *const bad_first[] = { "partnr.com", "partner.com" };
+	static const char *const good_first[] = { "partner.com", "partnr.com" };
+
+	if (!ASSERT_EQ(run_in(t, NULL, exim_like, (void *)bad_first), EPERM,
+		       "lookalike, then clean, then the transport connects") ||
+	    !ASSERT_EQ(run_in(t, NULL, exim_like, (void *)good_first), EPERM,
+		       "clean, then lookalike, then the transport connects"))
+		return -1;
+	ASSERT_TRUE(counter(t, MXG_CNT_CLEAN_KEPT) >= 1,
+		    "clean answer kept the taint");
+	/* Once a connect acted on the taint, the next delivery is its own. */
+	return ASSERT_EQ(run_in(t, NULL, postfix_like, NULL), 0,
+			 "clean control: a later delivery in the same process")
+	       ? 0 : -1;
+}
+
+/* --- leak 8: unsolicited answers ----------------------------------------- */
+
+/* Send a forged "clean" answer from 127.0.0.2:53 to 127.0.0.1:@port. */
+static int forge(uint16_t port)
+{
+	struct sockaddr_in from = { .sin_family = AF_INET,
+				    .sin_port = htons(53) };
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	struct dnsmsg m;
+	int fd, one = 1, rc = 0;
+
+	inet_pton(AF_INET, "127.0.0.2", &from.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	dm_init(&m, random() & 0xffff, 1, 0);
+	dm_question(&m, "shared.example", DNS_A);
+	dm_a(&m, DM_AN, NULL, 300, "192.0.2.31");
+	dm_finish(&m);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&from, sizeof(from)) ||
+	    sendto(fd, m.buf, m.len, 0, (struct sockaddr *)&to,
+		   sizeof(to)) != (ssize_t)m.len)
+		rc = -1;
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static int forged_answer(void *arg)
+{
+	struct sockaddr_in me;
+	socklen_t len = sizeof(me);
+	uint8_t junk[1500];
+	int fd, rc;
+
+	(void)arg;
+	if (resolve_keep("shared.ml", &fd))
+		return 201;
+	if (try_connect("192.0.2.31", 25) != EPERM)
+		return 202;
+	/* Off-path: an answer this socket never asked for. */
+	if (getsockname(fd, (struct sockaddr *)&me, &len) ||
+	    forge(ntohs(me.sin_port)))
+		return 203;
+	/* Once it is queued, ingress has judged it. */
+	if (recv(fd, junk, sizeof(junk), 0) <= 0)
+		return 204;
+	rc = try_connect("192.0.2.31", 25);
+	if (rc != EPERM) {
+		close(fd);
+		return 100 + rc;
+	}
+	/* Control: the same answer, asked for, is trusted. */
+	rc = resolve_on(fd, "shared.example");
+	close(fd);
+	return rc ? 205 : try_connect("192.0.2.31", 25);
+}
+
+static int t_unsolicited_not_trusted(struct tctx *t)
+{
+	if (!ASSERT_EQ(run_in(t, NULL, forged_answer, NULL), 0,
+		       "forged answer ignored, solicited one trusted"))
+		return -1;
+	return ASSERT_TRUE(counter(t, MXG_CNT_UNSOLICITED) >= 1,
+			   "unsolicited counted") ? 0 : -1;
+}
+
+/* --- leak 9: clean records evict a live taint ---------------------------- */
+
+static int taint_then_wait(void *arg)
+{
+	int *p = arg;
+	char c;
+
+	if (resolve("shared.ml", DNS_A, VIA_UDP))
+		return 201;
+	if (write(p[3], "r", 1) != 1 || read(p[0], &c, 1) != 1)
+		return 202;
+	return try_connect("192.0.2.31", 25);
+}
+
+static int flood(void *arg)
+{
+	char name[64];
+	int i;
+
+	(void)arg;
+	/*
+	 * 3,000 answers of 25 records (small enough for any bound): 75,000
+	 * clean records in one process, more than the clean map holds.
+	 */
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "flood-%d.example", i);
+		if (resolve(name, DNS_A, VIA_UDP))
+			return 201;
+	}
+	return 0;
+}
+
+static int t_flood_keeps_taint(struct tctx *t)
+{
+	char out[8192], c;
+	int p[4];
+	pid_t a;
+
+	if (pipe(p) || pipe(p + 2))
+		return -1;
+	a = run_async(t, NULL, taint_then_wait, p);
+	if (!ASSERT_EQ(read(p[2], &c, 1), 1, "taint in place"))
+		return -1;
+	ASSERT_EQ(run_in(t, NULL, flood, NULL), 0, "flood of clean answers");
+	ASSERT_EQ(ctl(t, out, sizeof(out), "stats --json"), 0, "stats");
+	ASSERT_HAS(out, "\"clean_evictions\":");
+	ASSERT_TRUE(!strstr(out, "\"clean_evictions\":0,"),
+		    "the clean map evicted (more clean records than it holds)");
+	ASSERT_HAS(out, "\"taint_evictions\":0");
+	if (write(p[1], "x", 1) != 1)
+		return -1;
+	return ASSERT_EQ(run_wait(a), EPERM, "the taint survived the flood") ?
+	       0 : -1;
+}
+
+/* --- leak 3: DNS over TCP, every byte attributed ------------------------- */
+
+static int t_tcp_prefix_split(struct tctx *t)
+{
+	if (expect(t, &(struct step){ "tcp.ml", DNS_A, VIA_TCP, "192.0.2.32" },
+		   EPERM, "length prefix in a segment of its own"))
+		return -1;
+	return expect(t, &(struct step){ "mx.army.mil", DNS_A, VIA_TCP,
+					 "198.51.100.25" }, 0, "clean control");
+}
+
+static int t_tcp_segments(struct tctx *t)
+{
+	struct step big = { "big.ml", DNS_A, VIA_TCP, NULL };
+	struct step clean = { "big.example", DNS_A, VIA_TCP, NULL };
+	const char *ev;
+
+	if (route_bench_range() ||
+	    expect(t, &(struct step){ "many.ml", DNS_A, VIA_TCP,
+				      "192.0.2.129" }, EPERM,
+		   "40 records over segments of 536 bytes: the 30th"))
+		return -1;
+	if (!ASSERT_EQ(run_in(t, NULL, lookup, &big), 201,
+		       "4.8 KB over TCP: held back"))
+		return -1;
+	ev = next_event(t, "dns-answer-held", WAIT_MS);
+	ASSERT_HAS(ev, "\"reason\":\"message-too-large\"");
+	ASSERT_HAS(ev, "\"transport\":\"tcp\"");
+	ASSERT_TRUE(counter(t, MXG_CNT_TCP_MESSAGES) >= 2,
+		    "messages reassembled");
+	if (!ASSERT_EQ(run_in(t, NULL, lookup, &clean), 0,
+		       "clean control: 4.8 KB over TCP resolves"))
+		return -1;
+	return expect(t, &(struct step){ "many.example", DNS_A, VIA_TCP,
+					 "192.0.2.129" }, 0, "clean control");
+}
+
+static int pipelined(void *arg)
+{
+	int rc;
+
+	(void)arg;
+	rc = resolve_tcp_pair("mx.army.mil", "tcp.ml", DNS_A);
+	if (rc)
+		return 200 + (rc < 0 ? 1 : rc);
+	rc = try_connect("198.51.100.25", 25);
+	if (rc)
+		return 100 + rc;
+	return try_connect("192.0.2.32", 25);
+}
+
+static int t_tcp_pipelined(struct tctx *t)
+{
+	if (!ASSERT_EQ(run_in(t, NULL, pipelined, NULL), EPERM,
+		       "two answers in one segment: clean passes, lookalike "
+		       "refused"))
+		return -1;
+	ASSERT_HAS(next_event(t, "blocked", WAIT_MS), "\"ip\":\"192.0.2.32\"");
+	return 0;
+}
+
+/* --- item 15: connects no DNS answer explains ---------------------------- */
+
+static int connect_literal(void *arg)
+{
+	return try_connect(arg, 25);
+}
+
+static int t_connect_unexplained(struct tctx *t)
+{
+	const char *ev;
+
+	if (!ASSERT_EQ(run_in(t, NULL, connect_literal, "192.0.2.77"), 0,
+		       "a literal address is not refused"))
+		return -1;
+	ev = next_event(t, "connect-unexplained", WAIT_MS);
+	ASSERT_HAS(ev, "\"destination\":{\"ip\":\"192.0.2.77\",\"port\":25}");
+	ASSERT_HAS(ev, "\"kind\":\"event\"");
+	ASSERT_EQ(counter(t, MXG_CNT_UNEXPLAINED), 1, "counted");
+	if (expect(t, &(struct step){ "mx.army.mil", DNS_A, VIA_UDP,
+				      "198.51.100.25" }, 0, "resolved first"))
+		return -1;
+	return ASSERT_EQ(counter(t, MXG_CNT_UNEXPLAINED), 1,
+			 "an explained connect is not counted") ? 0 : -1;
+}
+
+const struct tcase failclosed_tests[] = {
+	{ .name = "fc_udp_40_records", .fn = t_udp_40_records,
+	  .policy = mil_block, .zone = zone, .raw = crafted },
+	{ .name = "fc_udp_too_big_held", .fn = t_udp_too_big_held,
+	  .policy = mil_block, .zone = zone, .raw = crafted },
+	{ .name = "fc_udp_too_big_alert_mode", .fn = t_udp_too_big_alert_mode,
+	  .policy = mil_block, .zone = zone, .raw = crafted,
+	  .args = { "--mode", "alert" } },
+	{ .name = "fc_udp_malformed_held", .fn = t_udp_malformed_held,
+	  .policy = mil_block, .zone = zone, .raw = crafted },
+	{ .name = "fc_ipv6_ext_headers", .fn = t_ipv6_ext_headers,
+	  .policy = mil_block, .zone = zone, .ext_headers = 1 },
+	{ .name = "fc_mx_host_under_allow", .fn = t_mx_host_under_allow,
+	  .policy = mil_block, .zone = zone },
+	{ .name = "fc_clean_does_not_clear", .fn = t_clean_does_not_clear,
+	  .policy = mil_block, .zone = zone },
+	{ .name = "fc_unsolicited_not_trusted",
+	  .fn = t_unsolicited_not_trusted, .policy = mil_block, .zone = zone },
+	{ .name = "fc_flood_keeps_taint", .fn = t_flood_keeps_taint,
+	  .policy = mil_block, .zone = zone, .raw = crafted },
+	{ .name = "fc_tcp_prefix_split", .fn = t_tcp_prefix_split,
+	  .policy = mil_block, .zone = zone, .tcp_split = 1 },
+	{ .name = "fc_tcp_segments", .fn = t_tcp_segments,
+	  .policy = mil_block, .zone = zone, .raw = crafted, .tcp_mss = 536 },
+	{ .name = "fc_tcp_pipelined", .fn = t_tcp_pipelined,
+	  .policy = mil_block, .zone = zone, .pipelined = 1 },
+	{ .name = "fc_connect_unexplained", .fn = t_connect_unexplained,
+	  .policy = mil_block, .zone = zone },
+	{ 0 },
+};

@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What a reload or a restart does to taints that are already live: purged
+ * by rule when the readable names are gone, re-stamped with the new
+ * generation's rule id and action, and still naming the right rule after
+ * the 8-bit generation has wrapped.  Every verdict here comes from one
+ * process that resolved before the reload and never looks up again, so
+ * only the daemon's work on the pinned records can change it.  (The other
+ * reload tests, with fresh lookups, are in test_service.c.)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+
+#include "control.h"
+#include "harness.h"
+#include "loader.h"
+#include "mxguard/abi.h"
+
+#define WAIT_MS 5000
+#define OUT_SZ 65536
+
+static char out[OUT_SZ];
+
+static const struct zrec zone[] = {
+	{ "army.ml", DNS_A, 300, "192.0.2.26" },
+	{ "gov.ml", DNS_A, 300, "192.0.2.27" },
+	{ NULL, 0, 0, NULL },
+};
+
+/* --- a mail process that outlives the reloads ---------------------------- */
+
+struct held {
+	const char *name, *ip;
+	pid_t pid;
+	int ask[2], answer[2];		/* port in, errno out */
+};
+
+/* Resolve once, then connect to @ip on each port the test sends; 0 ends. */
+static int held_main(void *arg)
+{
+	struct held *h = arg;
+	uint16_t port;
+	int rc;
+
+	close(h->ask[1]);
+	close(h->answer[0]);
+	rc = resolve(h->name, DNS_A, VIA_UDP) ? 201 : 0;
+	if (write(h->answer[1], &rc, sizeof(rc)) != sizeof(rc))
+		return 202;
+	while (read(h->ask[0], &port, sizeof(port)) == sizeof(port) && port) {
+		rc = try_connect(h->ip, port);
+		if (write(h->answer[1], &rc, sizeof(rc)) != sizeof(rc))
+			return 203;
+	}
+	return 0;
+}
+
+static int held_reply(struct held *h)
+{
+	struct pollfd p = { .fd = h->answer[0], .events = POLLIN };
+	int rc;
+
+	if (poll(&p, 1, WAIT_MS) != 1 ||
+	    read(h->answer[0], &rc, sizeof(rc)) != sizeof(rc))
+		return -1;
+	return rc;
+}
+
+/* 0 once the process has resolved @name. */
+static int held_start(struct tctx *t, struct held *h, const char *name,
+		      const char *ip)
+{
+	h->name = name;
+	h->ip = ip;
+	if (pipe(h->ask) || pipe(h->answer))
+		return -1;
+	h->pid = run_async(t, NULL, held_main, h);
+	close(h->ask[0]);
+	close(h->answer[1]);
+	return h->pid < 0 ? -1 : held_reply(h);
+}
+
+/* connect() from the held process: 0 or its errno; -1 if it is gone. */
+static int held_connect(struct held *h, uint16_t port)
+{
+	if (write(h->ask[1], &port, sizeof(port)) != sizeof(port))
+		return -1;
+	return held_reply(h);
+}
+
+/* Ask it to leave: other held processes hold copies of its pipe. */
+static int held_stop(struct held *h)
+{
+	uint16_t quit = 0;
+	int rc;
+
+	if (write(h->ask[1], &quit, sizeof(quit)) != sizeof(quit))
+		kill(h->pid, SIGKILL);
+	close(h->ask[1]);
+	rc = run_wait(h->pid);
+	close(h->answer[0]);
+	return rc;
+}
+
+/* --- the pinned state ---------------------------------------------------- */
+
+static int pinned(struct tctx *t, const char *map)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), "%s/%s", t->pin, map);
+	return bpf_obj_get(path);
+}
+
+/* Forget every readable name, as LRU eviction does under a flood. */
+static int names_clear(struct tctx *t)
+{
+	int fd = pinned(t, "names"), n = 0;
+	__u64 key;
+
+	if (fd < 0)
+		return -1;
+	while (n < 100000 && !bpf_map_get_next_key(fd, NULL, &key) &&
+	       !bpf_map_delete_elem(fd, &key))
+		n++;
+	if (!bpf_map_get_next_key(fd, NULL, &key))
+		n = -1;			/* something stayed */
+	close(fd);
+	return n;
+}
+
+/* The held process's own record for its address, from taint_proc. */
+static int proc_taint(struct tctx *t, const struct held *h,
+		      struct mxg_taint *rec)
+{
+	struct mxg_proc_key k = { .tgid = h->pid };
+	int fd = pinned(t, "taint_proc"), rc;
+
+	k.addr[10] = k.addr[11] = 0xff;
+	if (fd < 0 || inet_pton(AF_INET, h->ip, k.addr + 12) != 1)
+		return -1;
+	rc = bpf_map_lookup_elem(fd, &k, rec);
+	close(fd);
+	return rc;
+}
+
+/* The generation of the policy in force, as `status` reports it. */
+static long generation(struct tctx *t)
+{
+	const char *g;
+	unsigned int gen;
+
+	if (ctl(t, out, OUT_SZ, "status"))
+		return -1;
+	g = strstr(out, "generation ");
+	return g && sscanf(g, "generation %u", &gen) == 1 ? (long)gen : -1;
+}
+
+static int reload_with(struct tctx *t, const char *policy)
+{
+	if (write_text(t->policy_path, policy))
+		return -1;
+	return ctl(t, out, OUT_SZ, "reload");
+}
+
+/* --- the tests ----------------------------------------------------------- */
+
+static const char ml_block[] = "lookalike ml of mil action=block\n";
+static const char ml_alert[] = "lookalike ml of mil action=alert\n";
+
+/*
+ * The origin name is gone from the `names` LRU: the record is found by its
+ * rule instead, and removing the rule releases the held process at once.
+ */
+static int t_purge_without_names(struct tctx *t)
+{
+	struct held h;
+	struct mxg_taint rec;
+
+	if (!ASSERT_EQ(held_start(t, &h, "army.ml", "192.0.2.26"), 0,
+		       "resolved"))
+		return -1;
+	ASSERT_EQ(held_connect(&h, 25), EPERM, "blocked before");
+	ASSERT_TRUE(names_clear(t) > 0, "names forgotten");
+	ASSERT_EQ(reload_with(t, "# ml removed: mail may flow\n"), 0,
+		  "reload");
+	/* Process, unit and host records of the one address. */
+	ASSERT_HAS(out, "purged 3 records of removed rules");
+	ASSERT_EQ(held_connect(&h, 25), 0, "released, same process");
+	ASSERT_TRUE(proc_taint(t, &h, &rec) != 0, "record deleted");
+	ASSERT_EQ(held_stop(&h), 0, "held process");
+	return 0;
+}
+
+/*
+ * A name still known is judged whole by the new policy: a new allow rule
+ * more specific than the lookalike rule wins.
+ */
+static int t_purge_by_origin(struct tctx *t)
+{
+	struct held gov, army;
+
+	if (!ASSERT_EQ(held_start(t, &gov, "gov.ml", "192.0.2.27"), 0,
+		       "gov.ml resolved") ||
+	    !ASSERT_EQ(held_start(t, &army, "army.ml", "192.0.2.26"), 0,
+		       "army.ml resolved"))
+		return -1;
+	ASSERT_EQ(held_connect(&gov, 25), EPERM, "gov.ml blocked before");
+	ASSERT_EQ(reload_with(t, "lookalike ml of mil action=block\n"
+				 "allow gov.ml\n"), 0, "reload");
+	ASSERT_HAS(out, "purged 3 records of removed rules");
+	ASSERT_EQ(held_connect(&gov, 25), 0, "gov.ml allowed now");
+	ASSERT_EQ(held_connect(&army, 25), EPERM, "army.ml still blocked");
+	ASSERT_EQ(held_stop(&gov), 0, "gov.ml process");
+	ASSERT_EQ(held_stop(&army), 0, "army.ml process");
+	return 0;
+}
+
+/* A rule's new action reaches the live record, with the new rule id. */
+static int t_restamp_action(struct tctx *t)
+{
+	struct mxg_taint rec = { 0 };
+	long gen0, gen1;
+	struct held h;
+
+	if (!ASSERT_EQ(held_start(t, &h, "army.ml", "192.0.2.26"), 0,
+		       "resolved"))
+		return -1;
+	ASSERT_EQ(held_connect(&h, 25), 0, "alerted, not blocked");
+	gen0 = generation(t);
+	ASSERT_EQ(proc_taint(t, &h, &rec), 0, "record");
+	ASSERT_EQ(MXG_RULE_GEN(rec.rule_id), gen0, "stamped by generation");
+	ASSERT_EQ(rec.action, MXG_ACTION_ALERT, "action before");
+
+	ASSERT_EQ(reload_with(t, "# action changed\n"
+				 "lookalike ml of mil action=block\n"), 0,
+		  "reload to block");
+	ASSERT_HAS(out, "re-stamped 3 records");
+	gen1 = generation(t);
+	ASSERT_TRUE(gen1 >= 0 && gen1 != gen0, "a new generation");
+	ASSERT_EQ(proc_taint(t, &h, &rec), 0, "record after");
+	ASSERT_EQ(MXG_RULE_GEN(rec.rule_id), gen1, "new generation's id");
+	ASSERT_EQ(MXG_RULE_INDEX(rec.rule_id), 0, "rule index");
+	ASSERT_EQ(rec.action, MXG_ACTION_BLOCK, "action after");
+	ASSERT_EQ(held_connect(&h, 25), EPERM, "blocked, no new lookup");
+	ASSERT_HAS(next_event(t, "blocked", WAIT_MS), "\"line\":2");
+
+	ASSERT_EQ(reload_with(t, ml_alert), 0, "reload back to alert");
+	ASSERT_EQ(held_connect(&h, 587), 0, "alerted again");
+	ASSERT_EQ(proc_taint(t, &h, &rec), 0, "record at the end");
+	ASSERT_EQ(rec.action, MXG_ACTION_ALERT, "action at the end");
+	ASSERT_EQ(held_stop(&h), 0, "held process");
+	return 0;
+}
+
+/* Two policies with the rule on different lines (and indexes). */
+static const char ml_line2[] = "# one comment\n"
+			       "lookalike ml of mil action=block\n";
+static const char ml_line3[] = "lookalike xx.example of example.com\n"
+			       "# another\n"
+			       "lookalike ml of mil action=block\n";
+
+/*
+ * A reload by mxguardctl's own client code, in this process: a fork and
+ * two execs for each of hundreds of reloads take a minute under TCG.
+ */
+static int reload_quick(struct tctx *t, const char *policy)
+{
+	struct ctl_reply r = { 0 };
+	int err;
+
+	if (write_text(t->policy_path, policy))
+		return -1;
+	err = ctl_request(t->control, "reload", &r);
+	snprintf(out, OUT_SZ, "%.*s", (int)r.len, r.buf ? r.buf : "");
+	free(r.buf);
+	return err || strncmp(out, "ok\n", 3) ? -1 : 0;
+}
+
+/* @n reloads, the last one with @last; the others alternate. */
+static int reloads(struct tctx *t, int n, const char *last)
+{
+	int i;
+
+	for (i = 1; i <= n; i++)
+		if (reload_quick(t, i == n ? last :
+				    i % 2 ? ml_line2 : ml_line3)) {
+			fprintf(stderr, "  reload %d: %s", i, out);
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * 256 reloads bring the 8-bit generation back to the one the taint was
+ * made in: a stale id would then name rule 0 of the policy in force
+ * (xx.example, line 1).  After 300, it would name no rule at all.
+ */
+static int t_generation_wrap(struct tctx *t)
+{
+	struct mxg_taint rec;
+	const char *ev;
+	struct held h;
+
+	if (!ASSERT_EQ(held_start(t, &h, "army.ml", "192.0.2.26"), 0,
+		       "resolved"))
+		return -1;
+	if (!ASSERT_EQ(reloads(t, 256, ml_line3), 0, "256 reloads"))
+		goto out;
+	ASSERT_EQ(held_connect(&h, 25), EPERM, "blocked after 256");
+	ev = next_event(t, "blocked", WAIT_MS);
+	ASSERT_HAS(ev, "\"suffix\":\"ml\"");
+	ASSERT_HAS(ev, "\"line\":3");
+	if (!ASSERT_EQ(reloads(t, 44, ml_line2), 0, "44 more reloads"))
+		goto out;
+	/* Another port: the repeat window would fold a second alert. */
+	ASSERT_EQ(held_connect(&h, 587), EPERM, "blocked after 300");
+	ev = next_event(t, "blocked", WAIT_MS);
+	ASSERT_HAS(ev, "\"suffix\":\"ml\"");
+	ASSERT_HAS(ev, "\"line\":2");
+	ASSERT_EQ(proc_taint(t, &h, &rec), 0, "record");
+	ASSERT_EQ(MXG_RULE_GEN(rec.rule_id), generation(t),
+		  "current generation");
+out:
+	ASSERT_EQ(held_stop(&h), 0, "held process");
+	return 0;
+}
+
+/*
+ * A restarted daemon loads its policy as a new generation: the first load
+ * re-stamps what the previous daemon left, and records it can place
+ * neither by name nor by rule are kept, marked as of an unknown rule.
+ */
+static int t_restart_restamps(struct tctx *t)
+{
+	struct mxg_taint rec = { 0 };
+	struct held h;
+	const char *ev;
+
+	if (!ASSERT_EQ(held_start(t, &h, "army.ml", "192.0.2.26"), 0,
+		       "resolved"))
+		return -1;
+	ASSERT_EQ(held_connect(&h, 25), 0, "alerted before");
+	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop");
+	if (write_text(t->policy_path, ml_block) ||
+	    !ASSERT_EQ(daemon_start(t, t->tc->args), 0, "restart"))
+		goto out;
+	ASSERT_EQ(held_connect(&h, 25), EPERM, "blocked after restart");
+	ASSERT_EQ(proc_taint(t, &h, &rec), 0, "record");
+	ASSERT_EQ(MXG_RULE_GEN(rec.rule_id), generation(t),
+		  "restamped on adopt");
+	ASSERT_HAS(next_event(t, "blocked", WAIT_MS), "\"line\":1");
+
+	/* Now with neither the name nor the last daemon's rule table. */
+	ASSERT_TRUE(names_clear(t) > 0, "names forgotten");
+	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop again");
+	if (!ASSERT_EQ(daemon_start(t, t->tc->args), 0, "restart again"))
+		goto out;
+	ASSERT_EQ(held_connect(&h, 587), EPERM, "kept: still blocked");
+	ev = next_event(t, "blocked", WAIT_MS);
+	ASSERT_TRUE(ev && !strstr(ev, "\"rule\":"), "alert names no rule");
+	ASSERT_EQ(proc_taint(t, &h, &rec), 0, "record kept");
+	ASSERT_EQ(MXG_RULE_INDEX(rec.rule_id), MXG_RULE_UNKNOWN,
+		  "marked unknown");
+	ASSERT_EQ(reload_with(t, ml_block), 0, "reload");
+	ASSERT_HAS(out, "kept 3 records of unknown rules");
+out:
+	ASSERT_EQ(held_stop(&h), 0, "held process");
+	return 0;
+}
+
+const struct tcase reload_tests[] = {
+	{ .name = "reload_purge_without_names", .fn = t_purge_without_names,
+	  .policy = ml_block, .zone = zone },
+	{ .name = "reload_purge_by_origin", .fn = t_purge_by_origin,
+	  .policy = ml_block, .zone = zone },
+	{ .name = "reload_restamps_action", .fn = t_restamp_action,
+	  .policy = ml_alert, .zone = zone },
+	{ .name = "reload_generation_wrap", .fn = t_generation_wrap,
+	  .policy = ml_line2, .zone = zone },
+	{ .name = "restart_restamps", .fn = t_restart_restamps,
+	  .policy = ml_alert, .zone = zone },
+	{ 0 },
+};

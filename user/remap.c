@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stddef.h>
+
+#include "loader.h"
+#include "remap.h"
+
+/* The rule table of generation @gen, if the daemon still has it. */
+static const struct mxg_policy *table_of(const struct mxg_gens *g, __u32 gen)
+{
+	if (gen == g->now_gen)
+		return g->now;
+	if (g->prev && gen == g->prev_gen)
+		return g->prev;
+	return NULL;
+}
+
+/* The most specific rule of @p for @wire, if it is a lookalike rule. */
+static long lookalike_rule(const struct mxg_policy *p, const __u8 *wire,
+			   __u32 len)
+{
+	int idx = policy_match(p, wire, len);
+
+	if (idx < 0 || p->rules[idx].kind != MXG_RULE_LOOKALIKE)
+		return REMAP_DROP;
+	return idx;
+}
+
+long remap_rule(const struct mxg_gens *g, __u32 rule_id, const __u8 *origin,
+		__u32 origin_len)
+{
+	const struct mxg_policy *was;
+	const struct mxg_policy_rule *r;
+	size_t idx = MXG_RULE_INDEX(rule_id);
+
+	if (origin && origin_len)
+		return lookalike_rule(g->now, origin, origin_len);
+	was = table_of(g, MXG_RULE_GEN(rule_id));
+	/* MXG_RULE_UNKNOWN, or an id from a table that was never this one. */
+	if (!was || idx >= was->n ||
+	    was->rules[idx].kind != MXG_RULE_LOOKALIKE)
+		return REMAP_UNKNOWN;
+	/*
+	 * The origin ends in the rule's suffix, so whatever covers that
+	 * suffix now covers the origin too.  A new rule more specific than
+	 * the suffix (an allow under it) cannot be seen from here: such a
+	 * record keeps blocking until its TTL, as it did before the reload.
+	 */
+	r = &was->rules[idx];
+	return lookalike_rule(g->now, r->wire, r->wire_len);
+}
