@@ -21,6 +21,19 @@
 #ifndef MXGUARD_STREAM_BPF_H
 #define MXGUARD_STREAM_BPF_H
 
+/*
+ * A copy length of 1..MXG_DNS_MAX in a form every verifier can bound.  Clang
+ * drops a plain clamp that it proves redundant from a comparison between two
+ * registers, which newer verifiers follow and 5.10's and 6.1's do not; after
+ * the barrier it knows nothing, and the mask bounds the result by arithmetic.
+ * The caller has excluded 0.
+ */
+#define COPY_LEN(n) ({						\
+	__u32 __n = (n);					\
+	asm volatile("" : "+r"(__n));				\
+	((__n - 1) & (MXG_DNS_MAX - 1)) + 1;			\
+})
+
 #define TCP_HOLD	(-1)	/* a message was judged and held back */
 #define TCP_BROKEN	(-2)	/* the stream's framing cannot be followed */
 
@@ -85,11 +98,9 @@ static __always_inline int stream_gather(struct __sk_buff *skb,
 		n = MXG_DNS_MAX - got;
 		if (n > avail)
 			n = avail;
-		if (n > MXG_DNS_MAX)
-			n = MXG_DNS_MAX;
 		if (n > 0 && bpf_skb_load_bytes(skb, pos,
 						&st->buf[got & (MXG_DNS_MAX - 1)],
-						n))
+						COPY_LEN(n)))
 			return TCP_BROKEN;
 	}
 	s->t_got = got + avail;
@@ -111,11 +122,9 @@ static __always_inline int stream_complete(struct __sk_buff *skb,
 		n = MXG_DNS_MAX - have;
 		if (n > need)
 			n = need;
-		if (n > MXG_DNS_MAX)
-			n = MXG_DNS_MAX;
 		if (n > 0 && bpf_skb_load_bytes(skb, pos,
 						&s->pkt[have & (MXG_DNS_MAX - 1)],
-						n))
+						COPY_LEN(n)))
 			return TCP_BROKEN;
 	}
 	s->pkt_len = msglen < MXG_DNS_MAX ? msglen : MXG_DNS_MAX;
