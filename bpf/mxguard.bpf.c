@@ -197,6 +197,19 @@ static __always_inline int opaque_packet(struct __sk_buff *skb,
 	return cfg->mode != MXG_MODE_ENFORCE;
 }
 
+static __always_inline int dns_message(struct __sk_buff *skb,
+				       struct mxg_config *cfg,
+				       const struct dns_loc *loc,
+				       struct mxg_scratch *s, __u32 slot)
+{
+	count(MXG_CNT_PACKETS);
+	if (slot == SLOT_EGRESS)
+		return dns_query(skb, loc, s);
+	if (loc->proto == IPPROTO_TCP)
+		return tcp_segment(skb, cfg, loc, s);
+	return udp_answer(skb, cfg, loc, s);
+}
+
 static __always_inline int dns_packet(struct __sk_buff *skb, __u32 slot)
 {
 	struct mxg_config *cfg = get_config();
@@ -221,12 +234,8 @@ static __always_inline int dns_packet(struct __sk_buff *skb, __u32 slot)
 	s->busy = 1;
 	if (ret == LOC_OPAQUE)
 		verdict = slot == SLOT_EGRESS ? 1 : opaque_packet(skb, cfg, s);
-	else if (slot == SLOT_EGRESS)
-		verdict = (count(MXG_CNT_PACKETS), dns_query(skb, &loc, s));
-	else if (loc.proto == IPPROTO_TCP)
-		verdict = (count(MXG_CNT_PACKETS), tcp_segment(skb, cfg, &loc, s));
 	else
-		verdict = (count(MXG_CNT_PACKETS), udp_answer(skb, cfg, &loc, s));
+		verdict = dns_message(skb, cfg, &loc, s, slot);
 	s->busy = 0;
 	return verdict;
 }

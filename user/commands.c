@@ -96,6 +96,8 @@ static int gather(struct daemon *d, struct stat_item *s, int max)
 		"second-look findings" };
 	s[n++] = (struct stat_item){ "suspects_added", d->suspects_added,
 		"second-look findings added to the live policy" };
+	s[n++] = (struct stat_item){ "records_swept", d->swept,
+		"expired lookalike records removed by the daemon" };
 	s[n++] = (struct stat_item){ "reloads", d->reloads, "policy reloads" };
 	s[n++] = (struct stat_item){ "reload_failures", d->reload_failures,
 		"reloads refused (the old policy stayed)" };

@@ -187,6 +187,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if (ev->type == MXG_EV_TAINT)
 		on_taint(d, ev);
+	/* A full lookalike map holds answers back: make room at once. */
+	if (ev->type == MXG_EV_DNS_HELD && ev->reason == MXG_HOLD_MAP_FULL)
+		d->swept += loader_sweep(&d->loader);
 	rl_key_of(ev, &k);
 	if (rl_check(&d->rl, &k, mono_s(), ev, flush_repeats, d) == RL_EMIT)
 		daemon_emit(d, ev, NULL);
@@ -236,6 +239,7 @@ static void reconcile(struct daemon *d, struct mxg_reconciled *rc)
 int daemon_reload(struct daemon *d, struct ctl_reply *r)
 {
 	struct mxg_reconciled rc;
+	long swept;
 	struct mxg_policy next;
 	size_t i;
 	int errors;
@@ -270,6 +274,8 @@ int daemon_reload(struct daemon *d, struct ctl_reply *r)
 	d->gen[0] = d->loader.generation;
 	d->reloads++;
 	reconcile(d, &rc);
+	swept = loader_sweep(&d->loader);
+	d->swept += swept;
 	output_reopen(&d->out);
 	pr_info("reloaded: %zu rules, generation %u; live records: %ld of "
 		"removed rules purged, %ld re-stamped, %ld of unknown rules "
@@ -278,8 +284,9 @@ int daemon_reload(struct daemon *d, struct ctl_reply *r)
 	if (r)
 		reply_printf(r, "ok\nreloaded %zu rules\npurged %ld records of "
 			     "removed rules\nre-stamped %ld records\nkept %ld "
-			     "records of unknown rules\n", d->policy[0].n,
-			     rc.purged, rc.restamped, rc.unknown);
+			     "records of unknown rules\nswept %ld expired "
+			     "records\n", d->policy[0].n, rc.purged,
+			     rc.restamped, rc.unknown, swept);
 	return 0;
 }
 
@@ -341,6 +348,12 @@ static int setup_fds(struct daemon *d)
 	return 0;
 }
 
+/*
+ * Expired lookalike records go on the next connect that meets them, or
+ * here: their maps never evict, and a full one holds answers back.
+ */
+#define SWEEP_EVERY_S	30
+
 static void loop(struct daemon *d)
 {
 	struct epoll_event evs[8];
@@ -361,6 +374,8 @@ static void loop(struct daemon *d)
 			last_tick = mono_s();
 			rl_expire(&d->rl, last_tick, flush_repeats, d);
 			report_lost(d);
+			if (last_tick % SWEEP_EVERY_S == 0)
+				d->swept += loader_sweep(&d->loader);
 		}
 	}
 	/* Drain, then close every open repeat window before leaving. */

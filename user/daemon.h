@@ -39,6 +39,7 @@ struct daemon {
 	time_t started;
 	__u64 lost_reported;
 	unsigned long long reloads, reload_failures;
+	unsigned long long swept;		/* expired records removed */
 	struct conncache_counts conncache;	/* totals over all taints */
 	unsigned long long suspects, suspects_added;
 	/* Second-look findings added in block mode, re-added after reloads. */

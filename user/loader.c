@@ -614,6 +614,50 @@ void loader_evictions(const struct mxg_loader *l,
 	ev->taints = 0;
 }
 
+/* Remove the expired records of one map; returns how many. */
+static long sweep_map(int fd, size_t key_size, __u64 now)
+{
+	enum { BATCH = 4096 };
+	static __u8 doomed[BATCH][64];
+	__u8 key[64], next[64], val[sizeof(struct mxg_taint)];
+	long n = 0, i;
+	void *prev = NULL;
+
+	if (key_size > sizeof(key))
+		return 0;
+	/* Delete after the walk: deleting under get_next_key restarts it. */
+	while (n < BATCH && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		/* Every taint value starts with its expiry (abi.h). */
+		if (!bpf_map_lookup_elem(fd, key, val) &&
+		    *(__u64 *)val <= now)
+			memcpy(doomed[n++], key, key_size);
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, doomed[i]);
+	return n;
+}
+
+long loader_sweep(const struct mxg_loader *l)
+{
+	const struct { struct bpf_map *map; size_t key; } maps[] = {
+		{ l->skel->maps.taint_proc, sizeof(struct mxg_proc_key) },
+		{ l->skel->maps.taint_unit, sizeof(struct mxg_unit_key) },
+		{ l->skel->maps.taint_host, sizeof(struct mxg_host_key) },
+		{ l->skel->maps.taint_names, sizeof(struct mxg_tname_key) },
+	};
+	struct timespec ts;
+	long n = 0;
+	size_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		n += sweep_map(bpf_map__fd(maps[i].map), maps[i].key,
+			       ts.tv_sec * 1000000000ULL + ts.tv_nsec);
+	return n;
+}
+
 void loader_log_counters(const struct mxg_loader *l)
 {
 	struct mxg_evictions ev;

@@ -96,6 +96,11 @@ struct mxg_evictions {
 };
 void loader_evictions(const struct mxg_loader *l,
 		      const __u64 cnt[MXG_CNT__MAX], struct mxg_evictions *ev);
+/*
+ * Remove expired lookalike records (the hash maps that hold them never
+ * evict, so a full one would hold answers back).  Returns how many.
+ */
+long loader_sweep(const struct mxg_loader *l);
 /* One line with every counter, for logs. */
 void loader_log_counters(const struct mxg_loader *l);
 /* Visit every live lookalike record (clean records are skipped). */

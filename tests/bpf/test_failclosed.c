@@ -478,6 +478,31 @@ static int t_tcp_pipelined(struct tctx *t)
 	return 0;
 }
 
+/* --- expired records make room: the lookalike maps never evict ---------- */
+
+static int resolve_and_expire(void *arg)
+{
+	(void)arg;
+	if (resolve("tcp.ml", DNS_A, VIA_UDP))
+		return 201;
+	usleep(1200 * 1000);		/* --ttl-max 1 */
+	return 0;
+}
+
+static int t_expired_swept(struct tctx *t)
+{
+	char out[4096];
+
+	if (!ASSERT_EQ(run_in(t, NULL, resolve_and_expire, NULL), 0,
+		       "taint, then its TTL passes"))
+		return -1;
+	ASSERT_EQ(ctl(t, out, sizeof(out), "reload"), 0, "reload");
+	/* Process, unit and host records of the one address. */
+	ASSERT_HAS(out, "swept 3 expired records");
+	ASSERT_EQ(ctl(t, out, sizeof(out), "stats --json"), 0, "stats");
+	return ASSERT_HAS(out, "\"records_swept\":3") ? 0 : -1;
+}
+
 /* --- item 15: connects no DNS answer explains ---------------------------- */
 
 static int connect_literal(void *arg)
@@ -529,6 +554,9 @@ const struct tcase failclosed_tests[] = {
 	  .policy = mil_block, .zone = zone, .raw = crafted, .tcp_mss = 536 },
 	{ .name = "fc_tcp_pipelined", .fn = t_tcp_pipelined,
 	  .policy = mil_block, .zone = zone, .pipelined = 1 },
+	{ .name = "fc_expired_swept", .fn = t_expired_swept,
+	  .policy = mil_block, .zone = zone,
+	  .args = { "--ttl-min", "0", "--ttl-max", "1" } },
 	{ .name = "fc_connect_unexplained", .fn = t_connect_unexplained,
 	  .policy = mil_block, .zone = zone },
 	{ 0 },
