@@ -57,6 +57,10 @@ KERN_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(KERN_SRCS))
 
 PROGS		:= $(OUTPUT)/mxguardd $(OUTPUT)/mxguardctl
 UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+# The same unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+SAN_TESTS	:= $(patsubst tests/unit/%.c,$(OUTPUT)/san/%,$(wildcard tests/unit/test_*.c))
 BPF_TEST	:= $(OUTPUT)/tests/bpf_test
 PKT_TEST	:= $(OUTPUT)/tests/bpf_packets
 BPF_TEST_SRCS	:= $(addprefix tests/bpf/,runner.c harness.c client.c dnsd.c dnsmsg.c \
@@ -153,8 +157,16 @@ check: check-host vmtest
 
 check-host: check-unit check-install check-bpf check-e2e
 
-check-unit: $(UNIT_TESTS)
+# Built from the sources, not the objects: every module under the sanitizers.
+$(OUTPUT)/san/test_%: tests/unit/test_%.c $(CORE_SRCS) $(wildcard user/*.h) | $(OUTPUT)
+	$(Q)mkdir -p $(OUTPUT)/san
+	$(call msg,TEST-SAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) $< $(CORE_SRCS) $(LIBS) -lcmocka -o $@
+
+check-unit: $(UNIT_TESTS) $(SAN_TESTS)
 	$(Q)set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	$(Q)set -e; for t in $(SAN_TESTS); do echo "== $$t (ASan, UBSan)"; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
 
 check-bpf: $(BPF_TEST) $(PKT_TEST) $(PROGS)
 	$(Q)tests/bpf/run.sh $(PKT_TEST)

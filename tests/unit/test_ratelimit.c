@@ -24,7 +24,7 @@ static void on_flush(void *ctx, const struct rl_entry *e)
 		f->repeats[f->calls] = e->repeats;
 		f->keys[f->calls] = e->key;
 	}
-	f->sample_ok = e->sample && !memcmp(e->sample, "sample", 7);
+	f->sample_ok = e->sample && !memcmp(e->sample, "sample!", 8);
 	f->calls++;
 }
 
@@ -49,7 +49,7 @@ static void test_first_emits_repeats_fold(void **state)
 
 	(void)state;
 	assert_int_equal(rl_init(&rl, 60, 16, 8), 0);
-	assert_int_equal(rl_check(&rl, &k, 100, "sample", on_flush, &f),
+	assert_int_equal(rl_check(&rl, &k, 100, "sample!", on_flush, &f),
 			 RL_EMIT);
 	for (i = 0; i < 9; i++)
 		assert_int_equal(rl_check(&rl, &k, 101 + i, "x", on_flush, &f),
