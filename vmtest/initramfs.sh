@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Build the guest's initramfs, shared by every kernel:
 #
-#  - static busybox (init, mount, tar...), plus bash and iproute2: the suites'
-#    scripts and system(3) calls use them (busybox's sh would run its own,
-#    smaller `ip` applet, so /bin/sh is bash here);
+#  - static busybox (init, mount, tar...), plus bash, iproute2 and nft: the
+#    suites' scripts and system(3) calls use them (busybox's sh would run its
+#    own, smaller `ip` applet, so /bin/sh is bash here);
 #  - the files of the Debian packages in VMTEST_GUEST_PACKAGES and their
 #    dependencies, as installed on this host (python3 and python3-jsonschema:
 #    the suites validate JSON with them);
@@ -99,7 +99,7 @@ for p in $(closure $GUEST_PACKAGES); do
 	done
 done
 
-for tool in bash ip; do
+for tool in bash ip nft; do
 	put_elf "$(bin "$tool")"
 done
 

@@ -9,12 +9,13 @@
 #   modules.sh MODULES_DIR OUT.cpio
 #
 # Defaults: inet_diag, tcp_diag, udp_diag (mxguardd destroys cached
-# connections through sock_diag).
+# connections through sock_diag); nfnetlink, nf_tables, nft_numgen (the BPF
+# suite drops TCP segments with nftables to reorder a DNS stream).
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: modules.sh MODULES_DIR OUT.cpio" >&2; exit 2; }
 moddir=$(readlink -f "$1")
 out=$(readlink -f "$2")
-MODULES=${VMTEST_MODULES:-inet_diag tcp_diag udp_diag}
+MODULES=${VMTEST_MODULES:-inet_diag tcp_diag udp_diag nfnetlink nf_tables nft_numgen}
 stage=$(mktemp -d "${TMPDIR:-/tmp}/mxguard-modules.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/vmtest-modules"

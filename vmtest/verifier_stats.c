@@ -22,7 +22,7 @@
 #include "mxguard.skel.h"
 
 #define STATS_LOG	4	/* BPF_LOG_STATS */
-#define LOG_SZ		4096
+#define LOG_SZ		(1 << 16)	/* global functions add a line each */
 #define MAX_PROGS	16
 
 static char logs[MAX_PROGS][LOG_SZ];

@@ -454,6 +454,35 @@ static int t_tcp_segments(struct tctx *t)
 					 "192.0.2.129" }, 0, "clean control");
 }
 
+/*
+ * Every other data segment from the responder dropped on input, before the
+ * socket (in the test's namespace, by nftables): the one after a loss
+ * reaches ingress ahead of what was seen, and the lost one comes again as a
+ * retransmission.
+ */
+static int t_tcp_out_of_order(struct tctx *t)
+{
+	char out[1024];
+
+	if (!ASSERT_EQ(run_cmd(out, sizeof(out),
+			       "nft add table inet mxgtest && "
+			       "nft add chain inet mxgtest in "
+			       "'{ type filter hook input priority 0; }' && "
+			       "nft add rule inet mxgtest in tcp sport 53 "
+			       "meta length gt 100 numgen inc mod 2 == 0 drop"),
+		       0, "nftables rule"))
+		return -1;
+	if (expect(t, &(struct step){ "many.ml", DNS_A, VIA_TCP,
+				      "192.0.2.129" }, EPERM,
+		   "40 records, segments lost and reordered: the 30th"))
+		return -1;
+	ASSERT_TRUE(counter(t, MXG_CNT_TCP_UNATTRIBUTED) >= 1,
+		    "a segment ahead of the stream was held back");
+	return expect(t, &(struct step){ "many.example", DNS_A, VIA_TCP,
+					 "192.0.2.129" }, 0,
+		      "clean control: resolves through the losses");
+}
+
 static int pipelined(void *arg)
 {
 	int rc;
@@ -551,6 +580,8 @@ const struct tcase failclosed_tests[] = {
 	{ .name = "fc_tcp_prefix_split", .fn = t_tcp_prefix_split,
 	  .policy = mil_block, .zone = zone, .tcp_split = 1 },
 	{ .name = "fc_tcp_segments", .fn = t_tcp_segments,
+	  .policy = mil_block, .zone = zone, .raw = crafted, .tcp_mss = 536 },
+	{ .name = "fc_tcp_out_of_order", .fn = t_tcp_out_of_order,
 	  .policy = mil_block, .zone = zone, .raw = crafted, .tcp_mss = 536 },
 	{ .name = "fc_tcp_pipelined", .fn = t_tcp_pipelined,
 	  .policy = mil_block, .zone = zone, .pipelined = 1 },
