@@ -116,6 +116,11 @@ int try_fastopen(const char *ip, uint16_t port);
 /* Run a shell command; stdout+stderr into @out.  Returns the exit status. */
 int run_cmd(char *out, size_t sz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * /sys/kernel/security/lockdown says [confidentiality]: what the daemon's
+ * own probe is checked against, read independently of it.
+ */
+int lockdown_confidentiality(void);
 /* "mxguardctl -s <this test's socket> ARGS": exit status, output in @out. */
 int ctl(struct tctx *t, char *out, size_t sz, const char *args);
 
