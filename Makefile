@@ -44,13 +44,14 @@ SKELS		:= $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 # Modules of the daemon that need no skeleton (also used by unit tests).
 CORE_SRCS	:= user/log.c user/name.c user/policy.c user/policy_parse.c user/json.c \
 		   user/idn.c user/lookalike.c user/lookalike_tables.c user/secondlook.c \
-		   user/ratelimit.c user/remap.c
+		   user/ratelimit.c user/remap.c user/resolvers.c
 # Modules shared by both programs (no skeleton needed).
 CTL_SRCS	:= user/control.c user/check.c user/config.c
 # Modules that drive the kernel side, and the service around it.
-KERN_SRCS	:= user/loader.c user/cgroup.c user/event.c user/cgpath.c \
-		   user/output.c user/sockdiag.c user/procsock.c user/conncache.c \
-		   user/caps.c user/reconcile.c user/daemon.c user/commands.c $(CTL_SRCS)
+KERN_SRCS	:= user/loader.c user/probe.c user/cgroup.c user/event.c \
+		   user/cgpath.c user/output.c user/sockdiag.c user/procsock.c \
+		   user/conncache.c user/caps.c user/reconcile.c user/daemon.c \
+		   user/commands.c $(CTL_SRCS)
 CORE_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 CTL_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CTL_SRCS))
 KERN_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(KERN_SRCS))
@@ -89,7 +90,7 @@ help:
 	@echo 'make demo       the .mil -> .ml story with a real Postfix, in under a minute'
 	@echo 'make bench      benchmarks: DNS parse cost, connect overhead, map memory'
 	@echo 'make fuzz       run the libFuzzer targets for FUZZ_TIME seconds each'
-	@echo 'make vmtest     run the BPF suite in a VM (KERNEL=bzImage or KERNELS="5.10 6.1")'
+	@echo 'make vmtest     run the BPF suite in a VM (KERNEL=bzImage or KERNELS="5.10 6.12-lockdown")'
 	@echo 'make install    binaries, man pages, unit, schema, /etc/mxguard (DESTDIR, PREFIX)'
 	@echo 'make uninstall  remove them again (configuration and policies stay)'
 	@echo 'make clean      remove $(OUTPUT)/'

@@ -23,9 +23,10 @@ static void status(struct daemon *d, struct ctl_reply *r)
 		     d->cgroup, c->pin_dir);
 	reply_printf(r, "programs: mxg_dns_egress mxg_dns_ingress "
 		     "mxg_connect4 mxg_connect6 mxg_sendmsg4 mxg_sendmsg6\n");
-	reply_printf(r, "mode: %s\nscope: %s\nports:",
+	reply_printf(r, "mode: %s\nscope: %s\nlineage: %s\nports:",
 		     c->mode == MXG_MODE_ALERT ? "alert" : "block",
-		     scope_names[c->scope]);
+		     scope_names[c->scope],
+		     probe_lineage_text(d->loader.lineage));
 	for (i = 0; i < c->nports; i++)
 		reply_printf(r, "%s%u", i ? "," : " ", c->ports[i]);
 	reply_printf(r, "\nttl: %llu..%llu s\npolicy: %zu rules, generation "

@@ -17,38 +17,7 @@
 #include "loader.h"
 #include "log.h"
 #include "name.h"
-
-/* What the datapath needs, and the first kernel that has it. */
-static const struct feature {
-	const char *what;
-	const char *since;
-	enum bpf_map_type map;
-} map_features[] = {
-	{ "BPF ring buffer (BPF_MAP_TYPE_RINGBUF)", "5.8", BPF_MAP_TYPE_RINGBUF },
-	{ "socket-local storage (BPF_MAP_TYPE_SK_STORAGE)", "5.2",
-	  BPF_MAP_TYPE_SK_STORAGE },
-	{ "LRU hash maps", "4.10", BPF_MAP_TYPE_LRU_HASH },
-	{ "array of maps", "4.12", BPF_MAP_TYPE_ARRAY_OF_MAPS },
-};
-
-static int check_kernel(void)
-{
-	size_t i;
-
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		pr_warn("kernel lacks BTF (/sys/kernel/btf/vmlinux, "
-			"CONFIG_DEBUG_INFO_BTF, Linux 5.4+): CO-RE cannot run\n");
-		return -ENOTSUP;
-	}
-	for (i = 0; i < sizeof(map_features) / sizeof(map_features[0]); i++) {
-		if (libbpf_probe_bpf_map_type(map_features[i].map, NULL) == 1)
-			continue;
-		pr_warn("kernel lacks %s (needs Linux %s or newer)\n",
-			map_features[i].what, map_features[i].since);
-		return -ENOTSUP;
-	}
-	return 0;
-}
+#include "probe.h"
 
 static int pin_path(char *buf, size_t sz, const char *dir, const char *name)
 {
@@ -75,70 +44,6 @@ static int set_map_pins(struct mxg_loader *l)
 			return err;
 	}
 	return 0;
-}
-
-/*
- * May a @type program call @func?  Asked of the verifier directly: older
- * libbpf (Debian 12 has 1.1) takes newer kernels' refusal, "program of this
- * type cannot use helper", for a yes in libbpf_probe_bpf_helper().
- */
-static int helper_usable(enum bpf_prog_type type, enum bpf_attach_type attach,
-			 enum bpf_func_id func)
-{
-	struct bpf_insn insns[] = {
-		{ .code = BPF_JMP | BPF_CALL, .imm = func },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
-		  .imm = 1 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	char log[4096] = "";
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach,
-		    .log_buf = log, .log_size = sizeof(log), .log_level = 1);
-	int fd;
-
-	fd = bpf_prog_load(type, NULL, "GPL", insns,
-			   sizeof(insns) / sizeof(insns[0]), &opts);
-	if (fd >= 0) {
-		close(fd);
-		return 1;
-	}
-	/* Refused for another reason (its arguments): the helper is there. */
-	return !strstr(log, "unknown func") && !strstr(log, "invalid func") &&
-	       !strstr(log, "cannot use helper");
-}
-
-static void probe_helpers(struct mxg_loader *l)
-{
-	static const enum bpf_func_id current[] = {
-		BPF_FUNC_get_current_pid_tgid, BPF_FUNC_get_current_uid_gid,
-		BPF_FUNC_get_current_comm, BPF_FUNC_get_current_cgroup_id,
-	};
-	size_t i;
-
-	/*
-	 * bpf_get_current_task() in sock_addr programs: without it the
-	 * lineage is the connecting process alone (Exim's transport children
-	 * then match at unit level and are alerted, not blocked).
-	 */
-	if (!helper_usable(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
-			   BPF_CGROUP_INET4_CONNECT,
-			   BPF_FUNC_get_current_task)) {
-		pr_warn("kernel lacks bpf_get_current_task() in cgroup/connect "
-			"programs: process scope covers the resolver only\n");
-		l->skel->rodata->walk_ancestry = 0;
-	}
-	/* See skb_current_task in bpf/mxguard.bpf.c (all four: after 6.12). */
-	for (i = 0; i < sizeof(current) / sizeof(current[0]); i++)
-		if (!helper_usable(BPF_PROG_TYPE_CGROUP_SKB,
-				   BPF_CGROUP_INET_EGRESS, current[i]))
-			break;
-	l->skel->rodata->skb_current_task = i == sizeof(current) /
-						     sizeof(current[0]);
-	if (!l->skel->rodata->skb_current_task)
-		pr_debug("cgroup_skb programs may not call "
-			 "bpf_get_current_*() (Linux 6.18 allows them): a "
-			 "query on a socket opened before mxguard names its "
-			 "cgroup only\n");
 }
 
 static int read_seed(struct mxg_loader *l)
@@ -267,7 +172,7 @@ int loader_start(struct mxg_loader *l, const struct mxg_settings *s)
 	memset(l, 0, sizeof(*l));
 	l->policy_fd = -1;
 	snprintf(l->pin_dir, sizeof(l->pin_dir), "%s", s->pin_dir);
-	err = check_kernel();
+	err = probe_kernel();
 	if (err)
 		return err;
 	err = bpffs_prepare(l->pin_dir);
@@ -279,7 +184,7 @@ int loader_start(struct mxg_loader *l, const struct mxg_settings *s)
 		pr_warn("open BPF object: %s\n", strerror(-err));
 		return err;
 	}
-	probe_helpers(l);
+	l->lineage = probe_datapath(l->skel);
 	err = set_map_pins(l);
 	if (!err)
 		err = mxguard_bpf__load(l->skel);

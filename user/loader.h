@@ -10,6 +10,7 @@
 
 #include "mxguard/abi.h"
 #include "policy.h"
+#include "probe.h"
 
 struct mxguard_bpf;
 
@@ -31,6 +32,7 @@ struct mxg_loader {
 	size_t policy_entries;
 	__u32 generation;		/* of the policy in the kernel */
 	int policy_fd;			/* the inner map in force, or -1 */
+	enum mxg_lineage lineage;	/* what the connect programs see */
 };
 
 /*

@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "log.h"
 #include "policy.h"
+#include "resolvers.h"
 
 static void usage(FILE *f)
 {
@@ -170,6 +171,7 @@ static int configure(struct mxg_conf *conf, struct cli *cli, int argc,
 
 int main(int argc, char **argv)
 {
+	struct resolver_paths resolvers;
 	struct mxg_conf conf;
 	struct mxg_policy policy;
 	struct cli cli = { 0 };
@@ -186,7 +188,13 @@ int main(int argc, char **argv)
 		rc = loader_unload(conf.pin_dir) ? EXIT_FAIL : EXIT_OK;
 		if (rc == EXIT_OK)
 			pr_info("unloaded: removed %s\n", conf.pin_dir);
-	} else if (cli.check_only) {
+		conf_free(&conf);
+		return rc;
+	}
+	/* Lookups the datapath cannot see: said at start and by -n alike. */
+	resolvers_paths(&resolvers);
+	resolvers_check(&resolvers, conf.scope == MXG_SCOPE_HOST);
+	if (cli.check_only) {
 		rc = daemon_load_policy(&conf, &policy) ? EXIT_CONFIG : EXIT_OK;
 		if (rc == EXIT_OK) {
 			pr_info("configuration and policy OK: %zu rules\n",

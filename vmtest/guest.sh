@@ -6,6 +6,7 @@
 #   status           exit status of the whole run; 1 until the end is reached
 #   uname            the kernel release
 #   loaded           "yes", or "no: <the daemon's reason>"
+#   lockdown         the kernel's lockdown level (none without the LSM)
 #   verifier.txt     "program processed-insns" per program
 #   <suite>.tap      TAP of each suite; <suite>.log its stderr
 #   times            seconds per step
@@ -97,16 +98,48 @@ verifier_reason() {
 	     END { if (prog != "") printf " [%s: %s]", prog, why }' "$1"
 }
 
+# One TAP line of load.tap: ok if the command succeeds.
+ntap=0
+tap() {
+	local what=$1
+	shift
+	ntap=$((ntap + 1))
+	if "$@"; then
+		echo "ok $ntap - $what"
+	else
+		echo "not ok $ntap - $what"
+	fi
+}
+
+# Lockdown asked for on the command line must be in force, and the daemon
+# must say what it costs exactly when it is (the real_parent walk is off).
+lockdown_check() {
+	local level warned=no
+	level=$(sed -n 's/.*\[\([a-z]*\)\].*/\1/p' \
+		/sys/kernel/security/lockdown 2>/dev/null)
+	level=${level:-none}
+	echo "$level" > "$out/lockdown"
+	grep -q 'kernel lockdown (confidentiality) refuses bpf_probe_read_kernel' \
+		"$out/load.log" && warned=yes
+	if grep -qw 'lockdown=confidentiality' /proc/cmdline; then
+		tap "kernel is locked down (confidentiality)" \
+			test "$level" = confidentiality
+	fi
+	tap "mxguardd warns that lockdown limits process scope only under it (lockdown: $level)" \
+		test "$warned" = "$([ "$level" = confidentiality ] && echo yes || echo no)"
+}
+
 t0=$(date +%s)
 loaded=1
 load_check || { loaded=0; rc=1; }
 echo "load $(($(date +%s) - t0)) $((1 - loaded))" >> "$out/times"
 echo "vmtest: BPF programs loaded: $(cat "$out/loaded")"
-if [ $loaded = 1 ]; then
-	echo "ok 1 - mxguardd loads and attaches its BPF programs" > "$out/load.tap"
-else
-	echo "not ok 1 - mxguardd loads and attaches its BPF programs" > "$out/load.tap"
-fi
+{
+	tap "mxguardd loads and attaches its BPF programs" test $loaded = 1
+	lockdown_check
+} > "$out/load.tap"
+grep -q '^not ok' "$out/load.tap" && rc=1
+cat "$out/load.tap"
 step verifier .output/vmtest/verifier_stats && cp "$out/verifier.tap" "$out/verifier.txt"
 rm -f "$out/verifier.tap"
 

@@ -6,13 +6,16 @@
 #
 # KERNEL is 5.10, 6.1 or 6.12 (Debian's cloud kernel from bullseye, bookworm
 # or trixie, fetched by kernel.sh), a path to a bzImage, or "native" (the
-# running kernel, no VM).  FILTER (also VMTEST_FILTER) picks bpf_test cases:
-# comma-separated substrings of their names.  Each kernel's results land in
-# .output/vmtest/<kernel>/ and as TAP and JUnit XML beside it; a table sums
-# them up.  Exit status 0 only if every kernel passed.
+# running kernel, no VM).  A Debian kernel with "-lockdown" (6.12-lockdown)
+# boots with lockdown=confidentiality and runs LOCKDOWN_FILTER's cases; the
+# host itself is never locked down.  FILTER (also VMTEST_FILTER) picks
+# bpf_test cases: comma-separated substrings of their names.  Each kernel's
+# results land in .output/vmtest/<kernel>/ and as TAP and JUnit XML beside
+# it; a table sums them up.  Exit status 0 only if every kernel passed.
 #
 # Environment: VMTEST_ACCEL=tcg|kvm (tcg), VMTEST_TIMEOUT seconds per kernel
-# (1200), VMTEST_SMP (2), VMTEST_MEM (2G), VMTEST_VNG=0 to ignore vng,
+# (1200), VMTEST_LOCKDOWN_FILTER (the focused cases of a -lockdown run),
+# VMTEST_SMP (2), VMTEST_MEM (2G), VMTEST_VNG=0 to ignore vng,
 # VMTEST_OUT (.output/vmtest), VMTEST_CACHE (/var/cache/mxguard-vmtest),
 # VMTEST_MODULES_DIR (a bzImage's /lib/modules/<release>, if it has modules),
 # VMTEST_MODULES and VMTEST_GUEST_PACKAGES (see modules.sh, initramfs.sh).
@@ -26,12 +29,16 @@ TIMEOUT=${VMTEST_TIMEOUT:-1200}
 SMP=${VMTEST_SMP:-2}
 MEM=${VMTEST_MEM:-2G}
 FILTER=${VMTEST_FILTER:-}
+# Under lockdown: the seed case, what lineage falls back to (process_scope
+# expects the unit-level alert there), the other scopes, connect6, and the
+# status and -n checks.  The rest does not touch what lockdown changes.
+LOCKDOWN_FILTER=${VMTEST_LOCKDOWN_FILTER:-seed_block,process_scope,unit_scope,host_scope,aaaa_connect6,ctl_commands,check_config}
 
 # Kernel splats that fail a run even when every test passed.
 SPLATS='WARNING:|BUG:|KASAN:|UBSAN:|KCSAN:|kernel BUG|Oops|general protection fault|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|INFO: task .* blocked for more than|hung task|soft lockup|hard LOCKUP|rcu: INFO|self-detected stall'
 
 usage() {
-	echo "usage: vmtest/run.sh [-f FILTER] 5.10|6.1|6.12|native|/path/to/bzImage..." >&2
+	echo "usage: vmtest/run.sh [-f FILTER] 5.10|6.1|6.12[-lockdown]|native|/path/to/bzImage..." >&2
 	exit 2
 }
 
@@ -44,7 +51,7 @@ done
 shift $((OPTIND - 1))
 [ $# -ge 1 ] || usage
 [ "$(id -u)" -eq 0 ] || { echo "vmtest: needs root (the suites load BPF programs)" >&2; exit 1; }
-case $FILTER in *[[:space:]]*) echo "vmtest: FILTER may not contain spaces" >&2; exit 2 ;; esac
+case $FILTER$LOCKDOWN_FILTER in *[[:space:]]*) echo "vmtest: FILTER may not contain spaces" >&2; exit 2 ;; esac
 
 for f in mxguardd tests/bpf_test tests/bpf_packets vmtest/verifier_stats; do
 	[ -x "$repo/.output/$f" ] || { echo "vmtest: .output/$f missing: run 'make vmtest'" >&2; exit 1; }
@@ -119,8 +126,10 @@ run_vng() {
 }
 
 # Plain QEMU: results come back as a tar stream on the second serial port.
+# EXTRA is more kernel command line (lockdown=confidentiality).
 run_qemu() {
-	local dir=$1 kimg=$2 moddir=$3 st accel cpu initrd=$work/initrd.cpio
+	local dir=$1 kimg=$2 moddir=$3 filter=$4 extra=$5 st accel cpu
+	local initrd=$work/initrd.cpio
 	need_initramfs || { echo "initramfs build failed" > "$dir/error"; return; }
 	# The kernel unpacks its module archive over the shared one.
 	if [ -n "$moddir" ]; then
@@ -140,7 +149,7 @@ run_qemu() {
 		-accel "$accel" -cpu "$cpu" -smp "$SMP" -m "$MEM" \
 		-nodefaults -no-user-config -display none -nic none -no-reboot \
 		-kernel "$kimg" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=6 mxguard.repo=$repo mxguard.filter=$FILTER" \
+		-append "console=ttyS0 panic=-1 loglevel=6 $extra mxguard.repo=$repo mxguard.filter=$filter" \
 		-serial "file:$dir/console.log" -serial "file:$work/results.tar" \
 		> "$dir/qemu.log" 2>&1
 	st=$?
@@ -223,24 +232,36 @@ for k in "$@"; do
 	: > "$dir/error"
 	echo "vmtest: === $label"
 	t0=$(date +%s)
+	kern=$k filter=$FILTER extra=
 	case $k in
+	*/*) ;;
+	*-lockdown)
+		kern=${k%-lockdown} filter=$LOCKDOWN_FILTER
+		extra=lockdown=confidentiality
+		;;
+	esac
+	case $kern in
 	native)
-		run_native "$dir"
+		if [ -n "$extra" ]; then
+			echo "lockdown cannot be undone without a reboot: only in a VM" > "$dir/error"
+		else
+			run_native "$dir"
+		fi
 		;;
 	*)
-		if kdir=$("$here/kernel.sh" "$k"); then
-			case $k in
-			*/*) kimg=$(readlink -f "$k") moddir=${VMTEST_MODULES_DIR:-} ;;
+		if kdir=$("$here/kernel.sh" "$kern"); then
+			case $kern in
+			*/*) kimg=$(readlink -f "$kern") moddir=${VMTEST_MODULES_DIR:-} ;;
 			*) kimg=$kdir/vmlinuz moddir=$kdir/modules ;;
 			esac
 			if [ "${VMTEST_VNG:-1}" != 0 ] && command -v vng > /dev/null &&
-			   [ "$k" != "${k#*/}" ]; then
+			   [ "$kern" != "${kern#*/}" ]; then
 				run_vng "$dir" "$kimg"
 			else
-				run_qemu "$dir" "$kimg" "$moddir"
+				run_qemu "$dir" "$kimg" "$moddir" "$filter" "$extra"
 			fi
 		else
-			echo "could not get kernel $k" > "$dir/error"
+			echo "could not get kernel $kern" > "$dir/error"
 		fi
 		;;
 	esac
@@ -268,7 +289,7 @@ for k in "$@"; do
 	loaded=$(cut -d: -f1 "$dir/loaded" 2>/dev/null || echo "?")
 	result=PASS
 	[ "$status" = 0 ] || { result=FAIL; overall=1; }
-	rows+=("$(printf '%-10s %-30s %-6s %6s %6s %7s %6ss  %s' "$label" \
+	rows+=("$(printf '%-13s %-30s %-6s %6s %6s %7s %6ss  %s' "$label" \
 		"$(cat "$dir/uname" 2>/dev/null || echo '?')" "$loaded" "$p" "$f" "$s" "$secs" "$result")")
 	if [ "$result" = FAIL ]; then
 		echo "vmtest: $label FAILED: $(head -n1 "$dir/error")"
@@ -278,10 +299,14 @@ for k in "$@"; do
 done
 
 {
-	printf '%-10s %-30s %-6s %6s %6s %7s %7s  %s\n' kernel release loaded passed failed skipped time result
+	printf '%-13s %-30s %-6s %6s %6s %7s %7s  %s\n' kernel release loaded passed failed skipped time result
 	printf '%s\n' "${rows[@]}"
 } | tee "$OUT/summary.txt"
 if [ -n "$FILTER" ]; then
 	echo "(bpf_test cases: $FILTER)" | tee -a "$OUT/summary.txt"
 fi
+case " $* " in *-lockdown\ *)
+	echo "(-lockdown: lockdown=confidentiality; bpf_test cases: $LOCKDOWN_FILTER)" |
+		tee -a "$OUT/summary.txt" ;;
+esac
 exit $overall

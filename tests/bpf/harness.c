@@ -301,6 +301,19 @@ int run_cmd(char *out, size_t sz, const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+int lockdown_confidentiality(void)
+{
+	char line[128] = "";
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+
+	if (!f)
+		return 0;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	return strstr(line, "[confidentiality]") != NULL;
+}
+
 int ctl(struct tctx *t, char *out, size_t sz, const char *args)
 {
 	char bin[512];

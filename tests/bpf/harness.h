@@ -134,6 +134,11 @@ int run_cmd(char *out, size_t sz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Replace @path with @text in one rename(2) (policy files). */
 int write_text(const char *path, const char *text);
+/*
+ * /sys/kernel/security/lockdown says [confidentiality]: what the daemon's
+ * own probe is checked against, read independently of it.
+ */
+int lockdown_confidentiality(void);
 /* "mxguardctl -s <this test's socket> ARGS": exit status, output in @out. */
 int ctl(struct tctx *t, char *out, size_t sz, const char *args);
 

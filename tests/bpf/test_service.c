@@ -367,6 +367,38 @@ static int t_repeats_summarised(struct tctx *t)
 	return 0;
 }
 
+/*
+ * The start-up check of lookups the DNS programs cannot see (nss-resolve,
+ * nscd), by -n too; the environment points it at files of our own.
+ */
+static int check_resolvers_said(struct tctx *t)
+{
+	static const char *const env = "MXGUARD_NSCD_SOCKET=/nonexistent";
+	char nss[128];
+	int ok = 1;
+
+	snprintf(nss, sizeof(nss), "/tmp/mxguard-test-%d.nsswitch", getpid());
+	if (write_text(nss, "hosts: files dns\n"))
+		return -1;
+	ok &= ASSERT_EQ(run_cmd(out, OUT_SZ, "%s MXGUARD_NSSWITCH_CONF=%s "
+				"%s -n -f /dev/null --policy %s", env, nss,
+				t->daemon_bin, t->policy_path), 0,
+			"-n, hosts: files dns");
+	ok &= ASSERT_TRUE(!strstr(out, "lists resolve") &&
+			  !strstr(out, "nscd"), "no resolver warning");
+	if (write_text(nss, "hosts: files resolve [!UNAVAIL=return] dns\n"))
+		ok = 0;
+	ok &= ASSERT_EQ(run_cmd(out, OUT_SZ, "%s MXGUARD_NSSWITCH_CONF=%s "
+				"%s -n -f /dev/null --policy %s", env, nss,
+				t->daemon_bin, t->policy_path), 0,
+			"-n, hosts: resolve");
+	ok &= ASSERT_HAS(out, nss);
+	ok &= ASSERT_HAS(out, "hosts: lists resolve");
+	ok &= ASSERT_HAS(out, "take resolve out of hosts:");
+	unlink(nss);
+	return ok ? 0 : -1;
+}
+
 static int t_check_config(struct tctx *t)
 {
 	char bad[128];
@@ -384,7 +416,7 @@ static int t_check_config(struct tctx *t)
 			  t->daemon_bin, bad), 2, "world-writable policy");
 	ASSERT_HAS(out, "anyone may write");
 	unlink(bad);
-	return 0;
+	return check_resolvers_said(t);
 }
 
 static const char freemail[] =
