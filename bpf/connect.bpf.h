@@ -104,6 +104,22 @@ static __always_inline void emit_connect(struct mxg_config *cfg,
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/* Counted always; reported at most once per MXG_UNEXPLAINED_GAP_MS per CPU. */
+static __always_inline void unexplained(struct mxg_config *cfg,
+					const __u8 *addr, __u16 port,
+					__u8 family, __u64 now)
+{
+	__u32 zero = 0;
+	__u64 *last = bpf_map_lookup_elem(&unexplained_last, &zero);
+
+	count(MXG_CNT_UNEXPLAINED);
+	if (!last || (*last && now - *last < MXG_UNEXPLAINED_GAP_MS * 1000000ULL))
+		return;
+	*last = now;
+	emit_connect(cfg, NULL, addr, port, family, MXG_SCOPE_NONE,
+		     MXG_EV_UNEXPLAINED, MXG_OUTCOME_ALERTED);
+}
+
 static __always_inline int judge(const __u8 *addr, __u16 port, __u8 family)
 {
 	struct mxg_config *cfg = get_config();
@@ -136,12 +152,8 @@ static __always_inline int judge(const __u8 *addr, __u16 port, __u8 family)
 		 * nscd, DoT/DoH, a literal address.  Counted and reported as a
 		 * flow record, never refused.
 		 */
-		if (!unit_saw(&uk, now)) {
-			count(MXG_CNT_UNEXPLAINED);
-			emit_connect(cfg, NULL, addr, port, family,
-				     MXG_SCOPE_NONE, MXG_EV_UNEXPLAINED,
-				     MXG_OUTCOME_ALERTED);
-		}
+		if (!unit_saw(&uk, now))
+			unexplained(cfg, addr, port, family, now);
 		return 1;
 	}
 	/* Process scope never blocks on a unit-level match, but says so. */

@@ -130,6 +130,17 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/*
+ * When this CPU last reported an unexplained connect: such reports are
+ * context, and must not crowd verdicts out of the ring buffer.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} unexplained_last SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, MXG_RINGBUF_BYTES);

@@ -137,13 +137,18 @@ static __always_inline void record_clean(struct mxg_scratch *s)
 {
 	struct mxg_taint *prev;
 	__u64 *seen;
+	int expired;
 
 	prev = bpf_map_lookup_elem(&taint_proc, &s->pk);
 	if (prev && live(prev, s->now) && !prev->judged) {
 		count(MXG_CNT_CLEAN_KEPT);
-	} else if (prev && !bpf_map_delete_elem(&taint_proc, &s->pk)) {
-		count(MXG_CNT_PROC_EXPIRED);
-		count(MXG_CNT_TAINT_EXPIRED);
+	} else if (prev) {
+		expired = !live(prev, s->now);
+		/* Expired, or acted on by a connect: this answer is the latest. */
+		if (!bpf_map_delete_elem(&taint_proc, &s->pk) && expired) {
+			count(MXG_CNT_PROC_EXPIRED);
+			count(MXG_CNT_TAINT_EXPIRED);
+		}
 	}
 	prev = bpf_map_lookup_elem(&clean_proc, &s->pk);
 	if (prev) {

@@ -39,6 +39,12 @@
 /* Protected names are kept in full up to this size (wire format). */
 #define MXG_PROTECTED_MAX	128
 
+/*
+ * Unexplained connects are counted each; one per CPU per this many ms is
+ * reported (mxguardctl stats has the count).
+ */
+#define MXG_UNEXPLAINED_GAP_MS	100
+
 /* Default map sizes; the daemon may override them before load. */
 #define MXG_TAINT_ENTRIES	65536	/* lookalike records, per level */
 #define MXG_CLEAN_ENTRIES	65536	/* clean records (LRU) */
