@@ -27,6 +27,37 @@ static int pin_path(char *buf, size_t sz, const char *dir, const char *name)
 }
 
 /* Every map but the internal ones is pinned, so state outlives us. */
+/*
+ * A pinned map from another version of mxguard (a map that changed type or
+ * size) cannot be adopted, and libbpf only says "parameter mismatch".  Say
+ * what it means: the old datapath still enforces, and --unload replaces it.
+ */
+static int pinned_compatible(const struct bpf_map *map, const char *path,
+			     const char *pin_dir)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path), ok;
+
+	if (fd < 0)
+		return 1;	/* not pinned yet: a fresh start */
+	memset(&info, 0, sizeof(info));
+	ok = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	     info.type == bpf_map__type(map) &&
+	     info.key_size == bpf_map__key_size(map) &&
+	     info.value_size == bpf_map__value_size(map) &&
+	     (info.type == BPF_MAP_TYPE_SK_STORAGE ||
+	      info.type == BPF_MAP_TYPE_RINGBUF ||
+	      info.max_entries == bpf_map__max_entries(map));
+	close(fd);
+	if (!ok)
+		pr_warn("%s was pinned by another version of mxguard (its type "
+			"or size differs): the old datapath is still enforcing; "
+			"run `mxguardd --unload --pin-dir %s`, then start this "
+			"one\n", path, pin_dir);
+	return ok;
+}
+
 static int set_map_pins(struct mxg_loader *l)
 {
 	struct bpf_map *map;
@@ -38,6 +69,8 @@ static int set_map_pins(struct mxg_loader *l)
 			continue;
 		err = pin_path(path, sizeof(path), l->pin_dir,
 			       bpf_map__name(map));
+		if (!err && !pinned_compatible(map, path, l->pin_dir))
+			err = -EEXIST;
 		if (!err)
 			err = bpf_map__set_pin_path(map, path);
 		if (err)
@@ -186,8 +219,9 @@ int loader_start(struct mxg_loader *l, const struct mxg_settings *s)
 	}
 	l->lineage = probe_datapath(l->skel);
 	err = set_map_pins(l);
-	if (!err)
-		err = mxguard_bpf__load(l->skel);
+	if (err)
+		goto cleanup;
+	err = mxguard_bpf__load(l->skel);
 	if (err) {
 		pr_warn("load BPF programs: %s (run with -v for the verifier "
 			"log)\n", strerror(-err));

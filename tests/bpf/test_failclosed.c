@@ -13,11 +13,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "harness.h"
 #include "mxguard/abi.h"
@@ -532,6 +535,37 @@ static int t_expired_swept(struct tctx *t)
 	return ASSERT_HAS(out, "\"records_swept\":3") ? 0 : -1;
 }
 
+/* --- upgrades: pins of another version are named, never half-adopted ----- */
+
+static int t_incompatible_pins(struct tctx *t)
+{
+	char out[8192], path[600];
+	int fd, rc;
+
+	daemon_stop(t, SIGTERM);
+	if (!ASSERT_EQ(run_cmd(out, sizeof(out), "%s --unload --pin-dir %s",
+			       t->daemon_bin, t->pin), 0, "unload"))
+		return -1;
+	/* What an older mxguard pinned: taint_proc as an LRU map. */
+	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "taint_proc",
+			    sizeof(struct mxg_proc_key),
+			    sizeof(struct mxg_taint), 1024, NULL);
+	snprintf(path, sizeof(path), "%s/taint_proc", t->pin);
+	if (!ASSERT_TRUE(fd >= 0 && !mkdir(t->pin, 0700) &&
+			 !bpf_obj_pin(fd, path), "pin an old-style map"))
+		return -1;
+	close(fd);
+	rc = run_cmd(out, sizeof(out), "timeout 20 %s --foreground --policy "
+		     "%s --cgroup %s --pin-dir %s --control %s --config "
+		     "/dev/null", t->daemon_bin, t->policy_path, t->cg, t->pin,
+		     t->control);
+	ASSERT_TRUE(rc != 0 && rc != 124, "refuses to start");
+	ASSERT_HAS(out, "pinned by another version of mxguard");
+	ASSERT_HAS(out, "--unload --pin-dir");
+	return ASSERT_EQ(access(path, F_OK), 0, "and leaves the pin alone") ?
+	       0 : -1;
+}
+
 /* --- item 15: connects no DNS answer explains ---------------------------- */
 
 static int connect_literal(void *arg)
@@ -588,6 +622,8 @@ const struct tcase failclosed_tests[] = {
 	{ .name = "fc_expired_swept", .fn = t_expired_swept,
 	  .policy = mil_block, .zone = zone,
 	  .args = { "--ttl-min", "0", "--ttl-max", "1" } },
+	{ .name = "fc_incompatible_pins", .fn = t_incompatible_pins,
+	  .policy = mil_block, .zone = zone },
 	{ .name = "fc_connect_unexplained", .fn = t_connect_unexplained,
 	  .policy = mil_block, .zone = zone },
 	{ 0 },
