@@ -72,11 +72,7 @@ static __always_inline void emit_held(struct mxg_scratch *s,
 	ev = event_reserve(MXG_EV_DNS_HELD);
 	if (!ev)
 		return;
-	event_owner(ev, &s->owner);
-	ev->protected_hash = s->protected_hash;
-	ev->rule_id = s->rule_id;
-	ev->action = s->action;
-	ev->mode = cfg->mode;
+	event_chain(ev, s, cfg);
 	ev->scope = MXG_SCOPE_NONE;
 	ev->qtype = s->qtype;
 	ev->reason = reason;

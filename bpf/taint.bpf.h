@@ -70,6 +70,18 @@ static __always_inline void event_owner(struct mxg_event *ev,
 	__builtin_memcpy(ev->comm, o->comm, sizeof(ev->comm));
 }
 
+/* The receiving process and the chain's rule, from the message in scratch. */
+static __always_inline void event_chain(struct mxg_event *ev,
+					struct mxg_scratch *s,
+					struct mxg_config *cfg)
+{
+	event_owner(ev, &s->owner);
+	ev->protected_hash = s->protected_hash;
+	ev->rule_id = s->rule_id;
+	ev->action = s->action;
+	ev->mode = cfg->mode;
+}
+
 static __always_inline __u8 addr_family(const __u8 *addr)
 {
 	return (addr[10] == 0xff && addr[11] == 0xff && !addr[0]) ?
@@ -86,11 +98,7 @@ static __always_inline void emit_taint(struct mxg_scratch *s,
 
 	if (!ev)
 		return;
-	event_owner(ev, &s->owner);
-	ev->protected_hash = s->protected_hash;
-	ev->rule_id = s->rule_id;
-	ev->action = s->action;
-	ev->mode = cfg->mode;
+	event_chain(ev, s, cfg);
 	ev->scope = scope;
 	ev->qtype = qtype;
 	ev->ttl = ttl;
