@@ -46,12 +46,12 @@ CORE_SRCS	:= user/log.c user/name.c user/policy.c user/policy_parse.c user/json.
 		   user/idn.c user/lookalike.c user/lookalike_tables.c user/secondlook.c \
 		   user/ratelimit.c user/remap.c user/resolvers.c
 # Modules shared by both programs (no skeleton needed).
-CTL_SRCS	:= user/control.c user/check.c user/config.c
+CTL_SRCS	:= user/ctlproto.c user/check.c user/config.c
 # Modules that drive the kernel side, and the service around it.
 KERN_SRCS	:= user/loader.c user/probe.c user/cgroup.c user/event.c \
 		   user/cgpath.c user/output.c user/sockdiag.c user/procsock.c \
 		   user/conncache.c user/caps.c user/reconcile.c user/daemon.c \
-		   user/commands.c $(CTL_SRCS)
+		   user/commands.c user/control.c $(CTL_SRCS)
 CORE_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 CTL_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CTL_SRCS))
 KERN_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(KERN_SRCS))
@@ -65,8 +65,8 @@ SAN_TESTS	:= $(patsubst tests/unit/%.c,$(OUTPUT)/san/%,$(wildcard tests/unit/tes
 BPF_TEST	:= $(OUTPUT)/tests/bpf_test
 PKT_TEST	:= $(OUTPUT)/tests/bpf_packets
 BPF_TEST_SRCS	:= $(addprefix tests/bpf/,runner.c harness.c client.c dnsd.c dnsmsg.c \
-		     test_datapath.c test_failclosed.c test_service.c test_conncache.c \
-		     test_reload.c)
+		     test_datapath.c test_failclosed.c test_service.c test_control.c \
+		     test_conncache.c test_reload.c)
 PKT_TEST_SRCS	:= $(addprefix tests/bpf/,test_packets.c harness.c dnsmsg.c)
 BENCH		:= $(OUTPUT)/tests/bench
 GEN_BENCH	:= $(OUTPUT)/tests/gen_bench

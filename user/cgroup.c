@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -101,10 +102,46 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
+int bpffs_open_dir(const char *dir)
+{
+	struct statfs fs;
+	int fd, err;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* On the descriptor: the directory we checked is the one we use. */
+	if (fstatfs(fd, &fs)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (fs.f_type != BPF_FS_MAGIC) {
+		close(fd);
+		return -EMEDIUMTYPE;
+	}
+	return fd;
+}
+
+int bpffs_lock(const char *dir)
+{
+	int fd = bpffs_open_dir(dir), err;
+
+	if (fd < 0)
+		return fd;
+	/* flock is per open file: released by the kernel when we die. */
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int bpffs_prepare(const char *dir)
 {
 	struct statfs fs;
-	int err;
+	int err, fd;
 
 	if (statfs("/sys/fs/bpf", &fs) == 0 && fs.f_type != BPF_FS_MAGIC &&
 	    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
@@ -116,6 +153,16 @@ int bpffs_prepare(const char *dir)
 	if (err) {
 		errno = -err;
 		log_warn("create pin directory %s", dir);
+		return err;
 	}
-	return err;
+	/* Pins anywhere else would not outlive us, or would hide under a mount. */
+	fd = bpffs_open_dir(dir);
+	if (fd == -EMEDIUMTYPE)
+		pr_warn("pin directory %s is not on a bpf file system\n", dir);
+	else if (fd < 0)
+		pr_warn("pin directory %s: %s\n", dir, strerror(-fd));
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }

@@ -162,31 +162,82 @@ static void list(struct daemon *d, struct ctl_reply *r)
 	loader_for_each_taint(&d->loader, list_one, r);
 }
 
-void commands_dispatch(struct daemon *d, const char *line,
-		       struct ctl_reply *r)
+static void cmd_status(struct daemon *d, const char *arg, struct ctl_reply *r)
 {
-	char cmd[32] = "", arg[CTL_LINE_MAX] = "";
-
-	sscanf(line, "%31s %1023s", cmd, arg);
-	if (!strcmp(cmd, "status"))
-		status(d, r);
-	else if (!strcmp(cmd, "stats"))
-		stats(d, arg, r);
-	else if (!strcmp(cmd, "check") && arg[0])
-		check_name(&d->policy[0], arg, r);
-	else if (!strcmp(cmd, "list"))
-		list(d, r);
-	else if (!strcmp(cmd, "reload"))
-		daemon_reload(d, r);
-	else if (!strcmp(cmd, "unload")) {
-		d->unload = d->stopping = 1;
-		reply_printf(r, "ok\nunloading: enforcement is removed\n");
-	} else
-		reply_printf(r, "error unknown command '%s' (status, stats "
-			     "[json|prometheus], check NAME, list, reload, "
-			     "unload)\n", cmd);
+	(void)arg;
+	status(d, r);
 }
 
+static void cmd_check(struct daemon *d, const char *arg, struct ctl_reply *r)
+{
+	if (!arg[0]) {
+		reply_printf(r, "error usage: check NAME\n");
+		return;
+	}
+	check_name(&d->policy[0], arg, r);
+}
+
+static void cmd_list(struct daemon *d, const char *arg, struct ctl_reply *r)
+{
+	(void)arg;
+	list(d, r);
+}
+
+static void cmd_reload(struct daemon *d, const char *arg, struct ctl_reply *r)
+{
+	(void)arg;
+	daemon_reload(d, r);
+}
+
+static void cmd_unload(struct daemon *d, const char *arg, struct ctl_reply *r)
+{
+	(void)arg;
+	d->unload = d->stopping = 1;
+	reply_printf(r, "ok\nunloading: enforcement is removed\n");
+}
+
+/*
+ * Each command names what it needs (OpenSMTPD's per-command badcred):
+ * reading is for root and control_group; what changes the policy or
+ * enforcement is for root alone.
+ */
+static const struct command {
+	const char *name;
+	unsigned int needs;		/* enum ctl_may */
+	void (*run)(struct daemon *d, const char *arg, struct ctl_reply *r);
+} commands[] = {
+	{ "status", CTL_MAY_READ, cmd_status },
+	{ "stats", CTL_MAY_READ, stats },
+	{ "check", CTL_MAY_READ, cmd_check },
+	{ "list", CTL_MAY_READ, cmd_list },
+	{ "reload", CTL_MAY_ADMIN, cmd_reload },
+	{ "unload", CTL_MAY_ADMIN, cmd_unload },
+};
+
+void commands_dispatch(struct daemon *d, const struct ctl_peer *peer,
+		       const char *line, struct ctl_reply *r)
+{
+	char cmd[32] = "", arg[CTL_LINE_MAX] = "";
+	size_t i;
+
+	sscanf(line, "%31s %1023s", cmd, arg);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(cmd, commands[i].name))
+			continue;
+		if ((peer->may & commands[i].needs) != commands[i].needs) {
+			pr_info("control: refused '%s' to uid %u (pid %d)\n",
+				cmd, peer->uid, peer->pid);
+			reply_printf(r, "error permission denied: '%s' changes "
+				     "state; only root may run it\n", cmd);
+			return;
+		}
+		commands[i].run(d, arg, r);
+		return;
+	}
+	reply_printf(r, "error unknown command '%s' (status, stats "
+		     "[json|prometheus], check NAME, list, reload, unload)\n",
+		     cmd);
+}
 
 /* Add @rule to the live policy and the kernel's map; 0 if enforced. */
 static int learn(struct daemon *d, const struct mxg_policy_rule *rule)

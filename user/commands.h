@@ -5,8 +5,9 @@
 
 #include "daemon.h"
 
-void commands_dispatch(struct daemon *d, const char *line,
-		       struct ctl_reply *r);
+/* Run @line's command if @peer may (enum ctl_may); the reply in @r. */
+void commands_dispatch(struct daemon *d, const struct ctl_peer *peer,
+		       const char *line, struct ctl_reply *r);
 /* An MX query the policy did not match: edit distance, IDN skeleton. */
 void commands_second_look(struct daemon *d, const struct mxg_event *ev);
 

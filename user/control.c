@@ -1,73 +1,66 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control.h"
 #include "log.h"
 
-#define CTL_IO_TIMEOUT_MS 2000
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59	/* Linux 4.13 */
+#endif
 
-void reply_append(struct ctl_reply *r, const char *s, size_t n)
+/* epoll tags: the listener, then one per client slot. */
+#define TAG_LISTEN	0x100u
+#define TAG_CLIENT(i)	(TAG_LISTEN + 1 + (i))
+
+struct client {
+	int in_use;
+	int fd;
+	struct ctl_peer peer;
+	char line[CTL_LINE_MAX];
+	size_t len;
+	struct ctl_reply out;
+	size_t sent;
+	int replying;
+	long long deadline_ms;
+};
+
+static struct {
+	int lfd, epfd, lock_fd;
+	int accept_paused;		/* out of descriptors */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char lock_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
+	gid_t gid;			/* control_group, or (gid_t)-1 */
+	ctl_dispatch_fn *dispatch;
+	void *ctx;
+	size_t pending;			/* reply bytes not yet sent */
+	struct client clients[CTL_CLIENTS_MAX];
+} ctl = { .lfd = -1, .epfd = -1, .lock_fd = -1, .gid = (gid_t)-1 };
+
+static long long mono_ms(void)
 {
-	size_t want = r->len + n + 1, cap = r->cap ? r->cap : 256;
-	char *p;
+	struct timespec ts;
 
-	while (cap < want)
-		cap *= 2;
-	if (cap != r->cap) {
-		p = realloc(r->buf, cap);
-		if (!p)
-			return;
-		r->buf = p;
-		r->cap = cap;
-	}
-	memcpy(r->buf + r->len, s, n);
-	r->len += n;
-	r->buf[r->len] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-void reply_printf(struct ctl_reply *r, const char *fmt, ...)
-{
-	char small[1024], *big = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		reply_append(r, small, n);
-		return;
-	}
-	va_start(ap, fmt);
-	n = vasprintf(&big, fmt, ap);
-	va_end(ap);
-	if (n >= 0)
-		reply_append(r, big, n);
-	free(big);
-}
-
-gid_t ctl_group_gid(const char *group)
-{
-	struct group *g = group ? getgrnam(group) : NULL;
-
-	return g ? g->gr_gid : (gid_t)-1;
-}
+/* --- claiming the path ------------------------------------------------- */
 
 static int make_parent(const char *path)
 {
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char dir[sizeof(ctl.path)];
 	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -80,116 +73,520 @@ static int make_parent(const char *path)
 	return 0;
 }
 
-int ctl_listen(const char *path, const char *group)
+/*
+ * Whoever may write the directory may swap our socket for a file of
+ * theirs between bind() and chown(): root's, and not open to others
+ * unless sticky (/tmp), where no one may remove what is not theirs.
+ */
+static int parent_is_safe(const char *path)
+{
+	char dir[sizeof(ctl.path)];
+	char *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';		/* "/x.sock": the root */
+	else
+		*slash = '\0';
+	if (stat(dir, &st)) {
+		log_warn("control socket directory %s", dir);
+		return 0;
+	}
+	if (st.st_uid != 0 || ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+			       !(st.st_mode & S_ISVTX))) {
+		pr_warn("control socket directory %s: others may write it "
+			"(want root's, and not writable by others unless "
+			"sticky)\n", dir);
+		return 0;
+	}
+	return 1;
+}
+
+/* The pid a running daemon wrote into its lock, for the message. */
+static long lock_holder(int fd)
+{
+	char buf[24] = "";
+
+	if (pread(fd, buf, sizeof(buf) - 1, 0) <= 0)
+		return 0;
+	return strtol(buf, NULL, 10);
+}
+
+static int lock_busy(int fd, const char *path)
+{
+	long pid = lock_holder(fd);
+
+	if (pid > 0)
+		pr_warn("already running: mxguardd pid %ld holds %s\n", pid,
+			path);
+	else
+		pr_warn("already running: another mxguardd holds %s\n", path);
+	close(fd);
+	return -EBUSY;
+}
+
+/*
+ * A lock beside the socket, held for our lifetime: two daemons started at
+ * once would otherwise both find no one answering, and the second would
+ * unlink the first's socket.  An exiting daemon unlinks its lock while
+ * holding it, so the file we locked must still be the one at @path.
+ */
+static int take_lock(const char *path)
+{
+	struct stat a, b;
+	int fd, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			  0600);
+		if (fd < 0) {
+			log_warn("control lock %s", path);
+			return -1;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB))
+			return errno == EWOULDBLOCK ? lock_busy(fd, path) : -1;
+		if (!fstat(fd, &a) && !stat(path, &b) && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino) {
+			if (ftruncate(fd, 0) == 0)
+				dprintf(fd, "%d\n", getpid());
+			return fd;
+		}
+		close(fd);
+	}
+	pr_warn("control lock %s keeps changing\n", path);
+	return -1;
+}
+
+/*
+ * Connect before unlink: a socket someone answers on belongs to a running
+ * daemon; one no one answers on is stale and goes.  Anything else at the
+ * path (a file, a symlink) is not ours to remove.
+ */
+static int clear_path(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	gid_t gid = ctl_group_gid(group);
-	int fd;
+	struct stat st;
+	int fd, live;
 
-	if (strlen(path) >= sizeof(sa.sun_path) || make_parent(path))
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : (log_warn("%s", path), -1);
+	if (!S_ISSOCK(st.st_mode)) {
+		pr_warn("%s exists and is not a socket: refusing to replace "
+			"it\n", path);
 		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	live = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	if (live) {
+		pr_warn("already running: a daemon answers on %s\n", path);
+		return -1;
+	}
+	if (unlink(path) && errno != ENOENT) {
+		log_warn("remove stale %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The mode comes from the umask at bind(), so no chmod() by path can be
+ * sent through a symlink; the group is set on the node itself, never
+ * following a link.
+ */
+static int bind_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, err;
+
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    chmod(path, gid != (gid_t)-1 ? 0660 : 0600) ||
-	    (gid != (gid_t)-1 && chown(path, 0, gid)) || listen(fd, 16)) {
+	old = umask(ctl.gid != (gid_t)-1 ? 0117 : 0177);
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (err) {
 		log_warn("control socket %s", path);
 		close(fd);
 		return -1;
 	}
-	if (group && gid == (gid_t)-1)
-		pr_warn("control_group %s does not exist; root only\n", group);
+	/* Root is not in control_group: this takes CAP_CHOWN (start only). */
+	if ((ctl.gid != (gid_t)-1 &&
+	     fchownat(AT_FDCWD, path, 0, ctl.gid, AT_SYMLINK_NOFOLLOW)) ||
+	    listen(fd, 64)) {
+		log_warn("control socket %s", path);
+		unlink(path);
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
-static int read_line(int fd, char *line, size_t sz)
+static gid_t group_gid(const char *group)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	size_t n = 0;
-	ssize_t r;
+	struct group *g = group ? getgrnam(group) : NULL;
 
-	while (n + 1 < sz) {
-		if (poll(&p, 1, CTL_IO_TIMEOUT_MS) != 1)
-			return -ETIMEDOUT;
-		r = read(fd, line + n, sz - 1 - n);
-		if (r <= 0)
-			break;
-		n += r;
-		if (memchr(line, '\n', n))
-			break;
-	}
-	line[n] = '\0';
-	line[strcspn(line, "\r\n")] = '\0';
-	return n ? 0 : -EPIPE;
+	if (group && !g)
+		pr_warn("control_group %s does not exist; root only\n", group);
+	return g ? g->gr_gid : (gid_t)-1;
 }
 
-int ctl_accept(int lfd, gid_t allowed_gid, char *line, size_t sz)
+int ctl_listen(const char *path, const char *group)
+{
+	if (strlen(path) >= sizeof(ctl.path)) {
+		pr_warn("control socket %s: path too long\n", path);
+		return -1;
+	}
+	snprintf(ctl.path, sizeof(ctl.path), "%s", path);
+	snprintf(ctl.lock_path, sizeof(ctl.lock_path), "%s.lock", path);
+	ctl.gid = group_gid(group);
+	if (make_parent(path)) {
+		log_warn("control socket directory for %s", path);
+		return -1;
+	}
+	if (!parent_is_safe(path))
+		return -1;
+	ctl.lock_fd = take_lock(ctl.lock_path);
+	if (ctl.lock_fd < 0)
+		return -1;
+	if (clear_path(path))
+		return -1;
+	ctl.lfd = bind_socket(path);
+	return ctl.lfd;
+}
+
+/* --- peers -------------------------------------------------------------- */
+
+/*
+ * Is @gid among the supplementary groups the peer had at connect()?  The
+ * kernel keeps them with the connection (SO_PEERGROUPS, Linux 4.13; every
+ * kernel mxguard runs on has it), so no /proc read can race an exit.
+ */
+static int peer_has_group(int fd, gid_t gid)
+{
+	socklen_t len = 64 * sizeof(gid_t);
+	gid_t *groups = NULL, *p;
+	int tries, found = 0;
+	size_t i;
+
+	/* A second try at most: ERANGE sets @len to the room it needs. */
+	for (tries = 0; tries < 2; tries++) {
+		p = realloc(groups, len);
+		if (!p)
+			break;
+		groups = p;
+		if (!getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len)) {
+			for (i = 0; i < len / sizeof(gid_t) && !found; i++)
+				found = groups[i] == gid;
+			break;
+		}
+		if (errno != ERANGE) {
+			log_warn("control: SO_PEERGROUPS");
+			break;
+		}
+	}
+	free(groups);
+	return found;
+}
+
+static int peer_of(int fd, struct ctl_peer *p)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
-	if (fd < 0)
-		return -1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
-	    (cred.uid != 0 && (allowed_gid == (gid_t)-1 ||
-			       cred.gid != allowed_gid))) {
-		static const char deny[] = "error permission denied\n";
-
-		if (write(fd, deny, sizeof(deny) - 1) < 0)
-			pr_debug("control: reply to denied peer failed\n");
-		pr_info("control: refused uid %u\n", cred.uid);
-		close(fd);
-		return -1;
-	}
-	if (read_line(fd, line, sz)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-void ctl_finish(int cfd, struct ctl_reply *r)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (r->buf && off < r->len) {
-		n = write(cfd, r->buf + off, r->len - off);
-		if (n <= 0)
-			break;
-		off += n;
-	}
-	close(cfd);
-	free(r->buf);
-	memset(r, 0, sizeof(*r));
-}
-
-int ctl_request(const char *path, const char *request, struct ctl_reply *r)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char buf[4096];
-	ssize_t n;
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    write(fd, request, strlen(request)) != (ssize_t)strlen(request) ||
-	    write(fd, "\n", 1) != 1) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		reply_append(r, buf, n);
-	close(fd);
+	p->uid = cred.uid;
+	p->gid = cred.gid;
+	p->pid = cred.pid;
+	p->may = 0;
+	if (cred.uid == 0)
+		p->may = CTL_MAY_READ | CTL_MAY_ADMIN;
+	else if (ctl.gid != (gid_t)-1 &&
+		 (cred.gid == ctl.gid || peer_has_group(fd, ctl.gid)))
+		p->may = CTL_MAY_READ;
 	return 0;
+}
+
+/* --- clients ------------------------------------------------------------ */
+
+static int watch(struct client *c, int op, __u32 events)
+{
+	struct epoll_event e = {
+		.events = events,
+		.data.u32 = TAG_CLIENT(c - ctl.clients),
+	};
+
+	return epoll_ctl(ctl.epfd, op, c->fd, &e);
+}
+
+static void set_accepting(int on)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.u32 = TAG_LISTEN };
+
+	if (ctl.accept_paused == !on)
+		return;
+	ctl.accept_paused = !on;
+	epoll_ctl(ctl.epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, ctl.lfd, &e);
+}
+
+static void drop(struct client *c)
+{
+	epoll_ctl(ctl.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	if (c->replying)
+		ctl.pending -= c->out.len - c->sent;
+	reply_free(&c->out);
+	memset(c, 0, sizeof(*c));
+	set_accepting(1);
+}
+
+/* Best effort, and never a signal: the peer may be gone already. */
+static void refuse(int fd, const struct ctl_peer *p, const char *why)
+{
+	char msg[128];
+	int n = snprintf(msg, sizeof(msg), "error %s\n", why);
+
+	if (send(fd, msg, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		pr_debug("control: refusal not delivered: %s\n",
+			 strerror(errno));
+	pr_info("control: refused uid %u (pid %d): %s\n", p->uid, p->pid, why);
+	close(fd);
+}
+
+static int connections_of(uid_t uid)
+{
+	int i, n = 0;
+
+	for (i = 0; i < CTL_CLIENTS_MAX; i++)
+		n += ctl.clients[i].in_use && ctl.clients[i].peer.uid == uid;
+	return n;
+}
+
+static struct client *free_slot(void)
+{
+	int i;
+
+	for (i = 0; i < CTL_CLIENTS_MAX; i++)
+		if (!ctl.clients[i].in_use)
+			return &ctl.clients[i];
+	return NULL;
+}
+
+static void on_readable(struct client *c);
+
+/* Why @peer may not have a connection now, or NULL. */
+static const char *refusal(const struct ctl_peer *peer)
+{
+	if (!(peer->may & CTL_MAY_READ))
+		return "permission denied";
+	if (connections_of(peer->uid) >= CTL_PER_UID_MAX)
+		return "too many connections from this uid";
+	if (!free_slot())
+		return "busy: too many connections";
+	return NULL;
+}
+
+static void admit(int fd)
+{
+	struct ctl_peer peer;
+	struct client *c;
+	const char *why;
+
+	if (peer_of(fd, &peer)) {
+		log_warn("control: SO_PEERCRED");
+		close(fd);
+		return;
+	}
+	why = refusal(&peer);
+	if (why) {
+		refuse(fd, &peer, why);
+		return;
+	}
+	c = free_slot();
+	c->in_use = 1;
+	c->fd = fd;
+	c->peer = peer;
+	c->deadline_ms = mono_ms() + CTL_REQUEST_MS;
+	if (watch(c, EPOLL_CTL_ADD, EPOLLIN)) {
+		log_warn("control: epoll");
+		drop(c);
+		return;
+	}
+	/*
+	 * mxguardctl has sent its line by now, and most replies fit the
+	 * socket's buffer: served at once, a burst of quick clients never
+	 * meets the caps, which are for connections that linger.
+	 */
+	on_readable(c);
+}
+
+static void on_accept(void)
+{
+	int i, fd;
+
+	/* A burst at most: the ring buffer must not wait on a flood. */
+	for (i = 0; i < 8; i++) {
+		fd = accept4(ctl.lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			admit(fd);
+			continue;
+		}
+		/* Out of descriptors: stop listening until a client goes. */
+		if (errno == EMFILE || errno == ENFILE) {
+			log_warn("control: accept");
+			set_accepting(0);
+		} else if (errno != EAGAIN && errno != EINTR &&
+			   errno != ECONNABORTED) {
+			log_warn("control: accept");
+		}
+		return;
+	}
+}
+
+/* Send what the socket takes; 1 when all is sent, 0 for more, -1 gone. */
+static int flush(struct client *c)
+{
+	ssize_t n;
+
+	while (c->sent < c->out.len) {
+		n = send(c->fd, c->out.buf + c->sent, c->out.len - c->sent,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -1;
+		c->sent += n;
+		ctl.pending -= n;
+	}
+	return 1;
+}
+
+/* Send the reply now, and the rest when the socket takes it. */
+static void start_reply(struct client *c)
+{
+	reply_seal(&c->out);
+	if (ctl.pending + c->out.len > CTL_PENDING_MAX) {
+		reply_free(&c->out);
+		reply_printf(&c->out, "error busy: %u MiB of replies wait to "
+			     "be read; try again\n", CTL_PENDING_MAX >> 20);
+	}
+	ctl.pending += c->out.len;
+	c->replying = 1;
+	c->deadline_ms = mono_ms() + CTL_REPLY_MS;
+	switch (flush(c)) {
+	case 0:
+		if (!watch(c, EPOLL_CTL_MOD, EPOLLOUT))
+			break;
+		log_warn("control: epoll");
+		/* fall through */
+	default:
+		drop(c);
+	}
+}
+
+static void on_readable(struct client *c)
+{
+	size_t room = sizeof(c->line) - 1 - c->len;
+	ssize_t n = recv(c->fd, c->line + c->len, room, MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0 || (n == 0 && !c->len)) {
+		drop(c);		/* gone without a request */
+		return;
+	}
+	c->len += n;
+	c->line[c->len] = '\0';
+	/* A line, or all the peer will send (it shut down its side). */
+	if (memchr(c->line, '\n', c->len) || n == 0) {
+		c->line[strcspn(c->line, "\r\n")] = '\0';
+		ctl.dispatch(ctl.ctx, &c->peer, c->line, &c->out);
+	} else if (c->len == sizeof(c->line) - 1) {
+		reply_printf(&c->out, "error request longer than %d bytes\n",
+			     CTL_LINE_MAX - 1);
+	} else {
+		return;			/* more to come, before the deadline */
+	}
+	start_reply(c);
+}
+
+int ctl_attach(int epfd, ctl_dispatch_fn *fn, void *ctx)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.u32 = TAG_LISTEN };
+
+	ctl.epfd = epfd;
+	ctl.dispatch = fn;
+	ctl.ctx = ctx;
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, ctl.lfd, &e);
+}
+
+int ctl_owns(__u32 tag)
+{
+	return tag >= TAG_LISTEN && tag <= TAG_CLIENT(CTL_CLIENTS_MAX - 1);
+}
+
+void ctl_event(__u32 tag, __u32 events)
+{
+	struct client *c;
+
+	if (tag == TAG_LISTEN) {
+		on_accept();
+		return;
+	}
+	c = &ctl.clients[tag - TAG_CLIENT(0)];
+	if (!c->in_use)
+		return;
+	if (!c->replying)
+		on_readable(c);
+	else if (flush(c))	/* done, or the peer went away */
+		drop(c);
+	(void)events;		/* errors and hangups show as failed I/O */
+}
+
+void ctl_expire(void)
+{
+	long long now = mono_ms();
+	struct client *c;
+	int i;
+
+	for (i = 0; i < CTL_CLIENTS_MAX; i++) {
+		c = &ctl.clients[i];
+		if (!c->in_use || now < c->deadline_ms)
+			continue;
+		pr_info("control: uid %u (pid %d) %s; closed\n", c->peer.uid,
+			c->peer.pid, c->replying ?
+			"did not read its reply in time" :
+			"sent no complete request in time");
+		drop(c);
+	}
+}
+
+void ctl_close(void)
+{
+	int i;
+
+	for (i = 0; i < CTL_CLIENTS_MAX; i++)
+		if (ctl.clients[i].in_use)
+			drop(&ctl.clients[i]);
+	if (ctl.lfd >= 0) {
+		close(ctl.lfd);
+		/* Ours: the lock kept every other daemon off the path. */
+		unlink(ctl.path);
+		ctl.lfd = -1;
+	}
+	if (ctl.lock_fd >= 0) {
+		unlink(ctl.lock_path);	/* while holding it: see take_lock */
+		close(ctl.lock_fd);
+		ctl.lock_fd = -1;
+	}
 }

@@ -1,37 +1,61 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The control socket: a unix stream socket; one request line per
- * connection ("status", "stats json", "check NAME", ...), one reply.  The
- * reply's first line is "ok", "lookalike" or "error MESSAGE"; the body
- * follows.  Only root, or members of the configured group (checked with
- * SO_PEERCRED), may talk to it.
+ * The daemon's control socket, built like OpenSMTPD's smtpd/control.c: a
+ * unix stream socket (mode 0660, group control_group, or 0600), one
+ * request line per connection and one reply (ctlproto.h).  Clients are
+ * non-blocking and live in the daemon's epoll loop, with bounded buffers,
+ * a deadline each, and a cap per uid, so no client can hold up an alert.
+ * Credentials come from the socket (SO_PEERCRED, SO_PEERGROUPS) and are
+ * checked per command.
  */
 #ifndef MXGUARD_CONTROL_H
 #define MXGUARD_CONTROL_H
 
-#include <stddef.h>
 #include <sys/types.h>
+#include <linux/types.h>
 
-#define CTL_LINE_MAX	1024
+#include "ctlproto.h"
 
-struct ctl_reply {
-	char *buf;
-	size_t len, cap;
+#define CTL_CLIENTS_MAX	32	/* connections at once, all uids */
+#define CTL_PER_UID_MAX	8	/* of them, from one uid */
+#define CTL_REQUEST_MS	5000	/* from accept to a complete request line */
+#define CTL_REPLY_MS	10000	/* from the request to the reply's last byte */
+/* Reply bytes waiting to be read, over all clients. */
+#define CTL_PENDING_MAX	(64u << 20)
+
+/* What a peer may do, from the credentials it connected with. */
+enum ctl_may {
+	CTL_MAY_READ = 1,	/* status, stats, check, list */
+	CTL_MAY_ADMIN = 2,	/* reload, unload: what changes state */
 };
 
-void reply_printf(struct ctl_reply *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void reply_append(struct ctl_reply *r, const char *s, size_t n);
+struct ctl_peer {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	unsigned int may;	/* enum ctl_may bits */
+};
 
-/* Create, bind (mode 0660, group @group or root) and listen. */
+typedef void ctl_dispatch_fn(void *ctx, const struct ctl_peer *peer,
+			     const char *line, struct ctl_reply *r);
+
+/*
+ * Claim @path for this daemon and listen on it: take the lock beside it
+ * (@path.lock), refuse if a daemon answers there ("already running") or if
+ * something that is not a socket is in the way, remove a stale socket,
+ * and bind with the mode set by umask.  Members of @group (primary or
+ * supplementary) may read; only root may change state.  The listening
+ * descriptor, or -1 (reported).
+ */
 int ctl_listen(const char *path, const char *group);
-/* Accept one client, check its credentials, read its request line. */
-int ctl_accept(int lfd, gid_t allowed_gid, char *line, size_t sz);
-void ctl_finish(int cfd, struct ctl_reply *r);
-/* The gid of @group, or (gid_t)-1 when @group is NULL or unknown. */
-gid_t ctl_group_gid(const char *group);
-
-/* Client side (mxguardctl): send @request, read the whole reply. */
-int ctl_request(const char *path, const char *request, struct ctl_reply *r);
+/* Serve on @epfd; each request goes to @fn. */
+int ctl_attach(int epfd, ctl_dispatch_fn *fn, void *ctx);
+/* Is @tag one of this module's epoll tags?  Then pass the event on. */
+int ctl_owns(__u32 tag);
+void ctl_event(__u32 tag, __u32 events);
+/* Close clients past their deadline (call at least once a second). */
+void ctl_expire(void);
+/* Close every client, remove the socket and release the lock. */
+void ctl_close(void);
 
 #endif

@@ -302,17 +302,11 @@ static void on_signal(struct daemon *d)
 	}
 }
 
-static void on_control(struct daemon *d)
+/* A request from the control socket (control.c checked who sent it). */
+static void on_request(void *ctx, const struct ctl_peer *peer,
+		       const char *line, struct ctl_reply *r)
 {
-	struct ctl_reply r = { 0 };
-	char line[CTL_LINE_MAX];
-	int cfd;
-
-	cfd = ctl_accept(d->ctl_fd, d->ctl_gid, line, sizeof(line));
-	if (cfd < 0)
-		return;
-	commands_dispatch(d, line, &r);
-	ctl_finish(cfd, &r);
+	commands_dispatch(ctx, peer, line, r);
 }
 
 static int add_fd(int ep, int fd, __u32 tag)
@@ -322,7 +316,7 @@ static int add_fd(int ep, int fd, __u32 tag)
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
 }
 
-enum { TAG_RB = 1, TAG_SIG, TAG_CTL };
+enum { TAG_RB = 1, TAG_SIG };
 
 static int setup_fds(struct daemon *d)
 {
@@ -343,7 +337,8 @@ static int setup_fds(struct daemon *d)
 	if (add_fd(d->epfd, ring_buffer__epoll_fd(d->rb), TAG_RB) ||
 	    add_fd(d->epfd, d->sigfd, TAG_SIG))
 		return -1;
-	if (d->ctl_fd >= 0 && add_fd(d->epfd, d->ctl_fd, TAG_CTL))
+	/* Its clients join this loop: none may hold up the ring buffer. */
+	if (d->ctl_fd >= 0 && ctl_attach(d->epfd, on_request, d))
 		return -1;
 	return 0;
 }
@@ -367,9 +362,10 @@ static void loop(struct daemon *d)
 				ring_buffer__consume(d->rb);
 			else if (evs[i].data.u32 == TAG_SIG)
 				on_signal(d);
-			else if (evs[i].data.u32 == TAG_CTL)
-				on_control(d);
+			else if (ctl_owns(evs[i].data.u32))
+				ctl_event(evs[i].data.u32, evs[i].events);
 		}
+		ctl_expire();
 		if (mono_s() != last_tick) {
 			last_tick = mono_s();
 			rl_expire(&d->rl, last_tick, flush_repeats, d);
@@ -415,6 +411,12 @@ static int start(struct daemon *d)
 	};
 
 	memcpy(s.ports, d->conf->ports, sizeof(s.ports));
+	/* "Already running" is found before anything pinned is touched. */
+	d->ctl_fd = d->conf->control_socket[0] ?
+		    ctl_listen(d->conf->control_socket,
+			       d->conf->control_group) : -1;
+	if (d->conf->control_socket[0] && d->ctl_fd < 0)
+		return EXIT_FAIL;
 	if (cgroup_resolve(d->conf->cgroup, d->cgroup, sizeof(d->cgroup)))
 		return EXIT_CONFIG;
 	if (loader_start(&d->loader, &s))
@@ -430,12 +432,6 @@ static int start(struct daemon *d)
 	    rl_init(&d->rl, d->conf->repeat_window_s, 4096,
 		    sizeof(struct mxg_event)))
 		return EXIT_FAIL;
-	d->ctl_gid = ctl_group_gid(d->conf->control_group);
-	d->ctl_fd = d->conf->control_socket[0] ?
-		    ctl_listen(d->conf->control_socket,
-			       d->conf->control_group) : -1;
-	if (d->conf->control_socket[0] && d->ctl_fd < 0)
-		return EXIT_FAIL;
 	if (setup_fds(d)) {
 		log_warn("event loop setup");
 		return EXIT_FAIL;
@@ -449,14 +445,11 @@ static void stop(struct daemon *d)
 		loader_log_counters(&d->loader);
 	if (d->rb)
 		ring_buffer__free(d->rb);
+	ctl_close();
 	if (d->epfd > 0)
 		close(d->epfd);
 	if (d->sigfd > 0)
 		close(d->sigfd);
-	if (d->ctl_fd >= 0) {
-		close(d->ctl_fd);
-		unlink(d->conf->control_socket);
-	}
 	rl_free(&d->rl);
 	output_close(&d->out);
 	if (d->loaded)

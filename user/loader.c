@@ -198,6 +198,31 @@ static int attach_all(struct mxg_loader *l, const char *cgroup)
 	return err;
 }
 
+/*
+ * One daemon per pin directory: a second would swap its programs under the
+ * first's links and reconcile the first's maps.  Held until we exit (the
+ * kernel releases it if we die), so it lives outside struct mxg_loader,
+ * which loader_close() tears down before an unload.
+ */
+static int pin_lock_fd = -1;
+
+static int hold_pin_lock(const char *dir)
+{
+	int fd;
+
+	if (pin_lock_fd >= 0)
+		return 0;
+	fd = bpffs_lock(dir);
+	if (fd == -EBUSY)
+		pr_warn("already running: another mxguardd holds %s\n", dir);
+	else if (fd < 0)
+		pr_warn("lock %s: %s\n", dir, strerror(-fd));
+	if (fd < 0)
+		return fd;
+	pin_lock_fd = fd;
+	return 0;
+}
+
 int loader_start(struct mxg_loader *l, const struct mxg_settings *s)
 {
 	int err;
@@ -209,6 +234,8 @@ int loader_start(struct mxg_loader *l, const struct mxg_settings *s)
 	if (err)
 		return err;
 	err = bpffs_prepare(l->pin_dir);
+	if (!err)
+		err = hold_pin_lock(l->pin_dir);
 	if (err)
 		return err;
 	l->skel = mxguard_bpf__open();
@@ -630,46 +657,114 @@ static void detach_pinned_link(const char *path)
 
 	if (fd < 0)
 		return;
-	/* Maps share the directory: for them this fails with EINVAL. */
+	/* A map's fd: BPF_LINK_DETACH fails with EINVAL, as it should. */
 	bpf_link_detach(fd);
 	close(fd);
 }
 
-int loader_unload(const char *pin_dir)
+/*
+ * Detach and unpin @name in @dfd (the open @dir).  Only a regular file is
+ * ours: bpffs shows pins as regular files, and a symlink or directory
+ * under one of our names was put there by someone else.
+ */
+static int unpin(int dfd, const char *dir, const char *name)
+{
+	char path[768];
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISREG(st.st_mode)) {
+		pr_warn("%s/%s is not a pin: left alone\n", dir, name);
+		return -EEXIST;
+	}
+	if (pin_path(path, sizeof(path), dir, name))
+		return -ENAMETOOLONG;
+	detach_pinned_link(path);
+	if (unlinkat(dfd, name, 0)) {
+		log_warn("remove %s", path);
+		return -errno;
+	}
+	return 0;
+}
+
+/* Name what we did not remove: pins of another version, or not pins. */
+static void report_leftovers(int dfd, const char *dir)
 {
 	struct dirent *de;
-	char path[768];
-	int err = 0;
-	DIR *d = opendir(pin_dir);
+	int n = 0, fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 
 	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		err = -errno;
-		log_warn("open %s", pin_dir);
-		return err;
+		if (fd >= 0)
+			close(fd);
+		return;
 	}
-	/*
-	 * Detach each link before unpinning it: the last reference going
-	 * away releases the link only later (RCU), and a connect in between
-	 * would still be judged.  BPF_LINK_DETACH needs Linux 5.9; before
-	 * that, unlinking is still what detaches.
-	 */
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (!pin_path(path, sizeof(path), pin_dir, de->d_name))
-			detach_pinned_link(path);
-		if (pin_path(path, sizeof(path), pin_dir, de->d_name) ||
-		    unlink(path)) {
-			log_warn("remove %s/%s", pin_dir, de->d_name);
-			err = -EIO;
-		}
-	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && n++ < 8)
+			pr_warn("%s/%s is not a pin of this mxguardd: kept\n",
+				dir, de->d_name);
+	if (n > 8)
+		pr_warn("... and %d more in %s\n", n - 8, dir);
 	closedir(d);
-	if (rmdir(pin_dir) && errno != ENOENT) {
-		log_warn("remove %s", pin_dir);
-		err = -errno;
+}
+
+static void remove_dir(int dfd, const char *dir)
+{
+	if (!rmdir(dir) || errno == ENOENT)
+		return;
+	if (errno == ENOTEMPTY)
+		report_leftovers(dfd, dir);
+	else
+		log_warn("remove %s", dir);
+}
+
+/*
+ * Only what this build pins, by name, and only on bpffs (as xdp-tools
+ * does): a wrong --pin-dir must not empty a directory of files.  Links
+ * go first, each detached before it is unpinned: the last reference going
+ * away releases a link only later (RCU), and a connect in between would
+ * still be judged.  BPF_LINK_DETACH needs Linux 5.9; before that,
+ * unlinking is still what detaches.
+ */
+int loader_unload(const char *pin_dir)
+{
+	struct mxguard_bpf *skel = NULL;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int dfd, err = 0, e;
+
+	dfd = bpffs_open_dir(pin_dir);
+	if (dfd == -ENOENT)
+		return 0;		/* nothing pinned */
+	if (dfd == -EMEDIUMTYPE) {
+		pr_warn("%s is not on a bpf file system, so it holds no pins: "
+			"nothing removed\n", pin_dir);
+		return dfd;
 	}
+	if (dfd < 0) {
+		pr_warn("open %s: %s\n", pin_dir, strerror(-dfd));
+		return dfd;
+	}
+	skel = mxguard_bpf__open();
+	if (!skel) {
+		err = -errno;
+		pr_warn("open BPF object: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		e = unpin(dfd, pin_dir, bpf_program__name(prog));
+		err = err ? err : e;
+	}
+	bpf_object__for_each_map(map, skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		e = unpin(dfd, pin_dir, bpf_map__name(map));
+		err = err ? err : e;
+	}
+	remove_dir(dfd, pin_dir);
+cleanup:
+	mxguard_bpf__destroy(skel);
+	close(dfd);
 	return err;
 }

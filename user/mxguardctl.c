@@ -12,7 +12,7 @@
 
 #include "check.h"
 #include "config.h"
-#include "control.h"
+#include "ctlproto.h"
 #include "log.h"
 #include "policy.h"
 
@@ -25,6 +25,19 @@ static void usage(FILE *f)
 "       mxguardctl check --policy PATH [--policy PATH ...] NAME\n"
 "       mxguardctl [-s SOCKET] list | reload | unload\n"
 "See mxguardctl(8).\n");
+}
+
+/* A reply over its bound ends with a CTL_TRUNCATED line: an error. */
+static int cut_short(const struct ctl_reply *r)
+{
+	const char *last;
+
+	if (!r->len || r->truncated)
+		return r->truncated;
+	last = r->buf + r->len - 1;
+	while (last > r->buf && last[-1] != '\n')
+		last--;
+	return !strncmp(last, CTL_TRUNCATED, strlen(CTL_TRUNCATED));
 }
 
 /* First line "ok" / "lookalike" / "error ..." -> exit status; print rest. */
@@ -50,6 +63,10 @@ static int print_reply(const struct ctl_reply *r)
 			fprintf(stderr, "mxguardctl: empty reply\n");
 	}
 	fputs(body, stdout);
+	if (rc != CHECK_ERROR && cut_short(r)) {
+		fprintf(stderr, "mxguardctl: the reply is incomplete\n");
+		rc = CHECK_ERROR;
+	}
 	return rc;
 }
 

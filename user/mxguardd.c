@@ -6,11 +6,13 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "config.h"
 #include "daemon.h"
 #include "loader.h"
@@ -169,6 +171,45 @@ static int configure(struct mxg_conf *conf, struct cli *cli, int argc,
 	return 0;
 }
 
+/*
+ * --unload from the command line: not under a running daemon, which would
+ * go on without its pins (`mxguardctl unload` asks it to do this itself).
+ */
+static int unload(const char *pin_dir)
+{
+	int lock = bpffs_lock(pin_dir), err;
+
+	if (lock == -EBUSY) {
+		pr_warn("a running mxguardd holds %s: stop it, or use "
+			"mxguardctl unload\n", pin_dir);
+		return EXIT_FAIL;
+	}
+	/* Other errors (absent, not bpffs) are loader_unload's to report. */
+	err = loader_unload(pin_dir);
+	if (lock >= 0)
+		close(lock);
+	if (err == -EMEDIUMTYPE)
+		return EXIT_CONFIG;	/* a wrong --pin-dir: nothing changed */
+	if (err)
+		return EXIT_FAIL;
+	pr_info("unloaded: removed the pins in %s\n", pin_dir);
+	return EXIT_OK;
+}
+
+/*
+ * A peer that closes before reading its reply (a control client, a syslog
+ * socket, the pipe on stdout) must cost a failed write, not the daemon.
+ * SIGPIPE's default ends the process, and systemd counts that as a clean
+ * exit, so Restart=on-failure would not even bring it back.
+ */
+static int ignore_sigpipe(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct resolver_paths resolvers;
@@ -184,10 +225,10 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	log_route_libbpf();
+	if (ignore_sigpipe())
+		log_warn("ignore SIGPIPE");
 	if (cli.unload) {
-		rc = loader_unload(conf.pin_dir) ? EXIT_FAIL : EXIT_OK;
-		if (rc == EXIT_OK)
-			pr_info("unloaded: removed %s\n", conf.pin_dir);
+		rc = unload(conf.pin_dir);
 		conf_free(&conf);
 		return rc;
 	}

@@ -31,9 +31,11 @@ extern const struct tcase service_tests[];
 extern const struct tcase conncache_tests[];
 extern const struct tcase reload_tests[];
 extern const struct tcase failclosed_tests[];
+extern const struct tcase control_tests[];
 static const struct tcase *const suites[] = { datapath_tests, failclosed_tests,
-					      service_tests, conncache_tests,
-					      reload_tests, NULL };
+					      service_tests, control_tests,
+					      conncache_tests, reload_tests,
+					      NULL };
 int test_failures(void);
 
 static const uint16_t sink_ports[] = { 25, 465, 587, 2525 };
@@ -180,6 +182,7 @@ static int run_case(const struct tcase *tc, const char *base,
 		    const char *daemon_bin, int idx)
 {
 	struct tctx t = { .tc = tc, .daemon_bin = daemon_bin };
+	char lock[sizeof(t.control) + 8];
 	int st = -1, rc;
 	pid_t pid;
 
@@ -207,6 +210,9 @@ static int run_case(const struct tcase *tc, const char *base,
 	loader_unload(t.pin);
 	unlink(t.policy_path);
 	unlink(t.control);
+	/* The daemon's lock beside its socket, left by a kill -9. */
+	snprintf(lock, sizeof(lock), "%s.lock", t.control);
+	unlink(lock);
 	return rc;
 }
 

@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The control socket and the daemon's files, against the real daemon:
+ * clients that vanish, dawdle or never read must not stop alerts or
+ * SIGTERM; who may run what; a second daemon; what --unload may remove;
+ * what sits at the socket's path.  Waits are on sockets, pipes and pidfds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "harness.h"
+#include "mxguard/abi.h"
+
+#define WAIT_MS 5000
+#define ALERT_MS 500		/* an alert is late past this */
+#define OUT_SZ 65536
+#define NOGROUP 65534
+
+int test_failures(void);		/* harness.c */
+
+static char out[OUT_SZ];
+
+static const char ml_block[] = "lookalike ml of mil action=block\n";
+
+static const struct zrec zone[] = {
+	{ "army.ml", DNS_A, 300, "192.0.2.26" },
+	{ NULL, 0, 0, NULL },
+};
+
+static int resolve_connect_once(void *arg)
+{
+	(void)arg;
+	if (resolve("army.ml", DNS_A, VIA_UDP))
+		return 201;
+	return try_connect("192.0.2.26", 25);
+}
+
+static int connect_only(void *arg)
+{
+	(void)arg;
+	return try_connect("192.0.2.26", 25);
+}
+
+/* A lookalike connect is refused, and its alert is not held up. */
+static int blocked_promptly(struct tctx *t)
+{
+	const char *ev;
+	long long t0;
+
+	if (!ASSERT_EQ(run_in(t, NULL, resolve_connect_once, NULL), EPERM,
+		       "lookalike connect refused"))
+		return 0;
+	t0 = now_ms();
+	ev = next_event(t, "blocked", ALERT_MS);
+	if (!ASSERT_HAS(ev, "192.0.2.26"))
+		return 0;
+	fprintf(stderr, "  blocked alert %lld ms after the connect\n",
+		now_ms() - t0);
+	return 1;
+}
+
+static int ctl_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* What arrives on @fd within @ms, up to EOF; the byte count. */
+static size_t read_for(int fd, char *buf, size_t sz, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	long long end = now_ms() + ms;
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < sz && now_ms() < end &&
+	       poll(&p, 1, end - now_ms()) == 1) {
+		r = read(fd, buf + n, sz - 1 - n);
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+/* @pid's exit status (128 + signal) once it ends within @ms; else -1. */
+static int exited_within(pid_t pid, int ms)
+{
+	int pfd = syscall(SYS_pidfd_open, pid, 0), st = 0, ready;
+	struct pollfd p = { .fd = pfd, .events = POLLIN };
+
+	if (pfd < 0)
+		return -1;
+	ready = poll(&p, 1, ms) == 1;
+	close(pfd);
+	if (!ready || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The harness's daemon is still running; if not, say how it ended. */
+static int daemon_alive(struct tctx *t)
+{
+	int st;
+
+	if (t->daemon <= 0 || waitpid(t->daemon, &st, WNOHANG) == 0)
+		return t->daemon > 0;
+	if (WIFSIGNALED(st))
+		fprintf(stderr, "  mxguardd was killed by signal %d (%s)\n",
+			WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		fprintf(stderr, "  mxguardd exited with %d\n",
+			WEXITSTATUS(st));
+	t->daemon = 0;
+	return 0;
+}
+
+/*
+ * Lookalike records straight into the pinned host map: a `list` reply of
+ * about 80 bytes each, many times what a unix socket buffers.  Alert-only
+ * and for 10.0.0.0/8, so no connect of the test meets them.
+ */
+static int fill_taints(struct tctx *t, int n)
+{
+	struct mxg_taint v = { .verdict = MXG_VERDICT_LOOKALIKE,
+			       .action = MXG_ACTION_ALERT };
+	struct mxg_host_key k = { .addr = { [10] = 0xff, [11] = 0xff,
+					    [12] = 10 } };
+	struct timespec ts;
+	char path[300];
+	int fd, i, err = 0;
+
+	snprintf(path, sizeof(path), "%s/taint_host", t->pin);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns() */
+	v.expires_ns = (ts.tv_sec + 3600) * 1000000000ULL;
+	for (i = 0; i < n && !err; i++) {
+		k.addr[13] = i >> 16;
+		k.addr[14] = i >> 8;
+		k.addr[15] = i;
+		err = bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+	}
+	close(fd);
+	return err;
+}
+
+/* A client that asks for `list` and never reads; its reply has begun. */
+static int stuck_reader(struct tctx *t)
+{
+	struct pollfd p;
+	int fd;
+
+	if (fill_taints(t, 20000))
+		return -1;
+	fd = ctl_connect(t->control);
+	if (fd < 0 || write(fd, "list\n", 5) != 5)
+		return -1;
+	p.fd = fd;
+	p.events = POLLIN;
+	if (poll(&p, 1, WAIT_MS) != 1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* --- 1. SIGPIPE --------------------------------------------------------- */
+
+static int t_ctl_sigpipe(struct tctx *t)
+{
+	int i, fd;
+
+	if (fill_taints(t, 1000))
+		return -1;
+	/* Ask, then hang up before the reply: its write meets a dead peer. */
+	for (i = 0; i < 20; i++) {
+		fd = ctl_connect(t->control);
+		if (!ASSERT_TRUE(fd >= 0, "connect to the control socket")) {
+			ASSERT_TRUE(daemon_alive(t), "daemon still running");
+			return -1;
+		}
+		if (i % 2 ? write(fd, "list\n", 5) != 5 :
+			    write(fd, "stats json\n", 11) != 11)
+			return -1;
+		shutdown(fd, SHUT_RD);
+		close(fd);
+	}
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "status"), 0, "status after 20 hang-ups");
+	ASSERT_HAS(out, "state: loaded");
+	ASSERT_TRUE(daemon_alive(t), "daemon still running");
+	blocked_promptly(t);
+	return 0;
+}
+
+/* --- 2. the event loop is never the control socket's -------------------- */
+
+struct trickle {
+	const char *path;
+	int started;		/* write end: a byte once under way */
+};
+
+/* 1 byte a second, a request that would take 20 s to arrive. */
+static int trickle(void *arg)
+{
+	static const char req[] = "status                 \n";
+	struct trickle *tr = arg;
+	int fd = ctl_connect(tr->path), i;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (fd < 0)
+		return 1;
+	for (i = 0; req[i]; i++) {
+		if (write(fd, &req[i], 1) != 1)
+			return 0;	/* the daemon gave up on us */
+		if (i == 1 && write(tr->started, "x", 1) != 1)
+			return 1;
+		sleep(1);
+	}
+	return 0;
+}
+
+static int t_ctl_slow_client(struct tctx *t)
+{
+	struct trickle tr = { .path = t->control };
+	int pfd[2], rc = -1;
+	char c[2];
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	tr.started = pfd[1];
+	pid = run_async(t, NULL, trickle, &tr);
+	close(pfd[1]);
+	if (ASSERT_TRUE(read_for(pfd[0], c, sizeof(c), WAIT_MS) == 1,
+			"slow client under way")) {
+		blocked_promptly(t);
+		ASSERT_EQ(ctl(t, out, OUT_SZ, "status"), 0,
+			  "status beside a slow client");
+		rc = 0;
+	}
+	kill(pid, SIGKILL);
+	run_wait(pid);
+	close(pfd[0]);
+	return rc;
+}
+
+static int t_ctl_unread_reply(struct tctx *t)
+{
+	int fd = stuck_reader(t), ok;
+
+	if (!ASSERT_TRUE(fd >= 0, "a list reply under way"))
+		return -1;
+	ok = blocked_promptly(t);
+	/* Only then: with the loop stuck, mxguardctl would wait forever. */
+	if (ok)
+		ASSERT_EQ(ctl(t, out, OUT_SZ, "status"), 0,
+			  "status beside a client that does not read");
+	close(fd);
+	return 0;
+}
+
+static int t_ctl_sigterm_stuck_client(struct tctx *t)
+{
+	int fd = stuck_reader(t), rc;
+
+	if (!ASSERT_TRUE(fd >= 0, "a list reply under way"))
+		return -1;
+	kill(t->daemon, SIGTERM);
+	rc = exited_within(t->daemon, 2000);
+	ASSERT_EQ(rc, 0, "exit status within 2 s of SIGTERM");
+	if (rc < 0) {
+		kill(t->daemon, SIGKILL);
+		waitpid(t->daemon, NULL, 0);
+	}
+	t->daemon = 0;
+	close(fd);
+	return 0;
+}
+
+/* mxguardctl as another user: its exit status, its output in @buf. */
+static int ctl_as(struct tctx *t, uid_t uid, gid_t gid, int ngroups,
+		  const gid_t *groups, const char *cmd, char *buf, size_t sz)
+{
+	size_t n = strlen(t->daemon_bin);
+	char bin[512];
+	int p[2], st;
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%.*sctl", (int)(n - 1), t->daemon_bin);
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		if (setgroups(ngroups, groups) || setgid(gid) || setuid(uid))
+			_exit(120);
+		execl(bin, bin, "-s", t->control, cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	read_for(p[0], buf, sz, WAIT_MS);
+	close(p[0]);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int t_ctl_per_uid_cap(struct tctx *t)
+{
+	int fds[8], i, ninth, ok = 1;
+	long long t0 = now_ms();
+	char reply[256];
+
+	for (i = 0; i < 8; i++) {
+		fds[i] = ctl_connect(t->control);
+		ok &= fds[i] >= 0;
+	}
+	ninth = ctl_connect(t->control);
+	if (!ASSERT_TRUE(ok && ninth >= 0, "nine connections"))
+		return -1;
+	read_for(ninth, reply, sizeof(reply), 2000);
+	ASSERT_HAS(reply, "error too many connections from this uid");
+	close(ninth);
+	/* The cap is per uid: another member of the group still gets in. */
+	ASSERT_EQ(ctl_as(t, NOGROUP, NOGROUP, 0, NULL, "status", out, OUT_SZ),
+		  0, "another uid while root has 8 open");
+	ASSERT_HAS(out, "state: loaded");
+	close(fds[7]);
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "status"), 0, "root again, with 7 open");
+	/* Idle ones are closed at their request deadline (5 s). */
+	ASSERT_EQ(read_for(fds[0], reply, sizeof(reply), 8000), 0,
+		  "idle connection closed with no reply");
+	ASSERT_TRUE(now_ms() - t0 >= 4500 && now_ms() - t0 < 8000,
+		    "closed at the 5 s request deadline");
+	for (i = 0; i < 7; i++)
+		close(fds[i]);
+	return 0;
+}
+
+/* --- 3. who may run what ------------------------------------------------ */
+
+static int t_ctl_supplementary_group(struct tctx *t)
+{
+	const gid_t nogroup[] = { NOGROUP };
+	const gid_t other = 4242;	/* a primary gid of no meaning here */
+	gid_t many[100];
+	int i;
+
+	/* The control group only as a supplementary group. */
+	ASSERT_EQ(ctl_as(t, NOGROUP, other, 1, nogroup, "status", out, OUT_SZ),
+		  0, "supplementary member: status");
+	ASSERT_HAS(out, "state: loaded");
+	ASSERT_EQ(ctl_as(t, NOGROUP, other, 1, nogroup, "list", out, OUT_SZ),
+		  0, "supplementary member: list");
+	/* More groups than the daemon's first guess of room (64). */
+	for (i = 0; i < 99; i++)
+		many[i] = 5000 + i;
+	many[99] = NOGROUP;
+	ASSERT_EQ(ctl_as(t, NOGROUP, other, 100, many, "status", out, OUT_SZ),
+		  0, "member as the 100th supplementary group: status");
+	ASSERT_EQ(ctl_as(t, NOGROUP, other, 1, nogroup, "unload", out, OUT_SZ),
+		  2, "supplementary member: unload refused");
+	ASSERT_HAS(out, "permission denied: 'unload' changes state");
+	ASSERT_EQ(ctl_as(t, NOGROUP, other, 1, nogroup, "reload", out, OUT_SZ),
+		  2, "supplementary member: reload refused");
+	ASSERT_HAS(out, "permission denied: 'reload' changes state");
+	/* The primary group reads too, and may not change state either. */
+	ASSERT_EQ(ctl_as(t, NOGROUP, NOGROUP, 0, NULL, "unload", out, OUT_SZ),
+		  2, "primary member: unload refused");
+	ASSERT_HAS(out, "permission denied");
+	ASSERT_TRUE(daemon_alive(t), "daemon still running");
+	ASSERT_EQ(run_in(t, NULL, resolve_connect_once, NULL), EPERM,
+		  "still enforcing");
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "reload"), 0, "root may reload");
+	ASSERT_HAS(out, "reloaded 1 rules");
+	/* With its capabilities dropped, the daemon still unloads for root. */
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "unload"), 0, "root may unload");
+	ASSERT_EQ(exited_within(t->daemon, WAIT_MS), 0, "exit after unload");
+	t->daemon = 0;
+	ASSERT_TRUE(access(t->pin, F_OK) != 0, "pins removed");
+	ASSERT_EQ(run_in(t, NULL, connect_only, NULL), 0,
+		  "connect after unload");
+	return 0;
+}
+
+/* --- 4. files ----------------------------------------------------------- */
+
+/* In a mount namespace of its own, so the tmpfs goes with the child. */
+static int unload_on_tmpfs(void *arg)
+{
+	struct tctx *t = arg;
+	char dir[] = "/tmp/mxguard-test-unload-XXXXXX", path[128];
+	int rc, kept;
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    !mkdtemp(dir) || mount("tmpfs", dir, "tmpfs", 0, "size=1m"))
+		return 200;
+	snprintf(path, sizeof(path), "%s/counters", dir);	/* a pin name */
+	write_text(path, "not a pin\n");
+	snprintf(path, sizeof(path), "%s/mail.txt", dir);
+	write_text(path, "someone's file\n");
+	rc = run_cmd(out, OUT_SZ, "%s --unload --pin-dir %s", t->daemon_bin,
+		     dir);
+	ASSERT_EQ(rc, 2, "--unload on tmpfs: exit status");
+	ASSERT_HAS(out, "is not on a bpf file system");
+	snprintf(path, sizeof(path), "%s/counters", dir);
+	kept = access(path, F_OK) == 0;
+	snprintf(path, sizeof(path), "%s/mail.txt", dir);
+	kept += access(path, F_OK) == 0;
+	ASSERT_EQ(kept, 2, "files kept");
+	umount(dir);
+	rmdir(dir);
+	return 0;
+}
+
+static int t_unload_not_bpffs(struct tctx *t)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(unload_on_tmpfs(t) || test_failures() ? 1 : 0);
+	return ASSERT_EQ(run_wait(pid), 0, "checks in the tmpfs child") ?
+	       0 : -1;
+}
+
+static int t_unload_known_pins(struct tctx *t)
+{
+	char path[300];
+	int fd, rc;
+
+	/* Under a running daemon, --unload would pull its pins away. */
+	rc = run_cmd(out, OUT_SZ, "%s --unload --pin-dir %s", t->daemon_bin,
+		     t->pin);
+	ASSERT_EQ(rc, 1, "--unload under a running daemon refused");
+	ASSERT_HAS(out, "a running mxguardd holds");
+	ASSERT_EQ(run_in(t, NULL, resolve_connect_once, NULL), EPERM,
+		  "still enforcing");
+	/* Something of someone else's in the pin directory. */
+	snprintf(path, sizeof(path), "%s/not-ours", t->pin);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "not_ours", 4, 4, 1, NULL);
+	if (fd < 0 || bpf_obj_pin(fd, path))
+		return -1;
+	close(fd);
+	daemon_stop(t, SIGTERM);
+	rc = run_cmd(out, OUT_SZ, "%s --unload --pin-dir %s", t->daemon_bin,
+		     t->pin);
+	ASSERT_EQ(rc, 0, "--unload");
+	ASSERT_HAS(out, "not-ours is not a pin of this mxguardd: kept");
+	ASSERT_TRUE(access(path, F_OK) == 0, "unknown pin kept");
+	snprintf(path, sizeof(path), "%s/mxg_connect4", t->pin);
+	ASSERT_TRUE(access(path, F_OK) != 0, "link pin removed");
+	snprintf(path, sizeof(path), "%s/counters", t->pin);
+	ASSERT_TRUE(access(path, F_OK) != 0, "map pin removed");
+	ASSERT_EQ(run_in(t, NULL, connect_only, NULL), 0,
+		  "connect after unload");
+	snprintf(path, sizeof(path), "%s/not-ours", t->pin);
+	unlink(path);
+	rmdir(t->pin);
+	return 0;
+}
+
+/* mxguardd as the harness starts it, with @control; output in @buf. */
+static int second_daemon(struct tctx *t, const char *control, char *buf,
+			 size_t sz)
+{
+	const char *argv[] = { t->daemon_bin, "--foreground", "--policy",
+			       t->policy_path, "--cgroup", t->cg, "--pin-dir",
+			       t->pin, "--control", control, "--config",
+			       "/dev/null", NULL };
+	int p[2], rc;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	/* Its output ends when it does; one that stays is killed. */
+	read_for(p[0], buf, sz, 10000);
+	close(p[0]);
+	rc = exited_within(pid, 100);
+	if (rc < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return rc;
+}
+
+static int t_second_daemon(struct tctx *t)
+{
+	char other[128], lock[140];
+
+	ASSERT_EQ(second_daemon(t, t->control, out, OUT_SZ), 1,
+		  "second daemon on the same socket and pins: exit status");
+	ASSERT_HAS(out, "already running");
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "status"), 0, "first still answers");
+	ASSERT_TRUE(blocked_promptly(t), "first still alerts");
+	/* Another socket, the same pins: the pin directory's lock. */
+	snprintf(other, sizeof(other), "%s.2", t->control);
+	ASSERT_EQ(second_daemon(t, other, out, OUT_SZ), 1,
+		  "second daemon on the same pins: exit status");
+	ASSERT_HAS(out, "already running: another mxguardd holds");
+	snprintf(lock, sizeof(lock), "%s.lock", other);
+	ASSERT_TRUE(access(other, F_OK) != 0 && access(lock, F_OK) != 0,
+		    "the second's socket and lock removed");
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "status"), 0, "first still answers");
+	ASSERT_HAS(out, "state: loaded");
+	return 0;
+}
+
+static int t_socket_path_not_followed(struct tctx *t)
+{
+	char target[128];
+	struct stat st;
+
+	daemon_stop(t, SIGTERM);
+	snprintf(target, sizeof(target), "%s.target", t->control);
+	if (write_text(target, "precious\n") || chmod(target, 0640) ||
+	    symlink(target, t->control))
+		return -1;
+	ASSERT_EQ(second_daemon(t, t->control, out, OUT_SZ), 1,
+		  "a symlink at the socket path: exit status");
+	ASSERT_HAS(out, "exists and is not a socket");
+	ASSERT_TRUE(!lstat(t->control, &st) && S_ISLNK(st.st_mode),
+		    "the symlink is still there");
+	ASSERT_TRUE(!stat(target, &st) && (st.st_mode & 07777) == 0640 &&
+		    st.st_uid == 0 && st.st_gid == 0,
+		    "its target's mode and owner unchanged");
+	/* A regular file in the way is not removed either. */
+	unlink(t->control);
+	rename(target, t->control);
+	ASSERT_EQ(second_daemon(t, t->control, out, OUT_SZ), 1,
+		  "a file at the socket path: exit status");
+	ASSERT_TRUE(!lstat(t->control, &st) && S_ISREG(st.st_mode),
+		    "the file is still there");
+	unlink(t->control);
+	/* A stale socket (a daemon killed with -9) is replaced. */
+	if (!ASSERT_EQ(daemon_start(t, NULL), 0, "daemon starts"))
+		return -1;
+	ASSERT_EQ(daemon_stop(t, SIGKILL), 128 + SIGKILL, "kill -9");
+	if (!ASSERT_EQ(daemon_start(t, NULL), 0, "restart on a stale socket"))
+		return -1;
+	ASSERT_TRUE(!lstat(t->control, &st) && S_ISSOCK(st.st_mode) &&
+		    (st.st_mode & 0777) == 0600, "a socket, mode 0600");
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "status"), 0, "status");
+	return 0;
+}
+
+const struct tcase control_tests[] = {
+	{ .name = "ctl_sigpipe_survives", .fn = t_ctl_sigpipe,
+	  .policy = ml_block, .zone = zone },
+	{ .name = "ctl_slow_client_no_stall", .fn = t_ctl_slow_client,
+	  .policy = ml_block, .zone = zone },
+	{ .name = "ctl_unread_reply_no_stall", .fn = t_ctl_unread_reply,
+	  .policy = ml_block, .zone = zone },
+	{ .name = "ctl_sigterm_with_stuck_client",
+	  .fn = t_ctl_sigterm_stuck_client, .policy = ml_block, .zone = zone },
+	{ .name = "ctl_per_uid_cap", .fn = t_ctl_per_uid_cap,
+	  .policy = ml_block, .zone = zone,
+	  .args = { "--config", "tests/bpf/nogroup.conf" } },
+	{ .name = "ctl_supplementary_group", .fn = t_ctl_supplementary_group,
+	  .policy = ml_block, .zone = zone,
+	  .args = { "--config", "tests/bpf/nogroup.conf" } },
+	{ .name = "unload_refuses_non_bpffs", .fn = t_unload_not_bpffs,
+	  .policy = ml_block, .zone = zone },
+	{ .name = "unload_removes_known_pins_only", .fn = t_unload_known_pins,
+	  .policy = ml_block, .zone = zone },
+	{ .name = "second_daemon_already_running", .fn = t_second_daemon,
+	  .policy = ml_block, .zone = zone },
+	{ .name = "socket_path_not_followed", .fn = t_socket_path_not_followed,
+	  .policy = ml_block, .zone = zone },
+	{ 0 },
+};
