@@ -31,9 +31,10 @@ extern const struct tcase service_tests[];
 extern const struct tcase conncache_tests[];
 extern const struct tcase reload_tests[];
 extern const struct tcase failclosed_tests[];
+extern const struct tcase sinks_tests[];
 static const struct tcase *const suites[] = { datapath_tests, failclosed_tests,
 					      service_tests, conncache_tests,
-					      reload_tests, NULL };
+					      reload_tests, sinks_tests, NULL };
 int test_failures(void);
 
 static const uint16_t sink_ports[] = { 25, 465, 587, 2525 };
