@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
+#include "secrecy.h"
 
 void conf_defaults(struct mxg_conf *c)
 {
@@ -191,17 +193,18 @@ int conf_set(struct mxg_conf *c, const char *key, const char *v,
 
 int conf_check_perms(const char *path)
 {
-	struct stat st;
+	int fd, err;
 
-	if (stat(path, &st))
-		return -errno;
-	/* Files and directories only: /dev/null is a fine empty config. */
-	if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
-	    (st.st_mode & S_IWOTH)) {
-		pr_warn("%s: refusing a file that anyone may write\n", path);
-		return -EPERM;
+	/* O_PATH: a FIFO would block a read open, and nothing is read here. */
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		log_warn("%s", path);
+		return err;
 	}
-	return 0;
+	err = file_check_secrecy(fd, path);
+	close(fd);
+	return err;
 }
 
 static char *trim(char *s)
@@ -263,7 +266,7 @@ int conf_load(struct mxg_conf *c, const char *path, int required)
 		pr_warn("%s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	if (conf_check_perms(path)) {
+	if (file_check_secrecy(fileno(f), path)) {
 		fclose(f);
 		return 1;
 	}

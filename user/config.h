@@ -50,7 +50,11 @@ int conf_load(struct mxg_conf *c, const char *path, int required);
 /* Apply one "key=value" setting (also used for command-line options). */
 int conf_set(struct mxg_conf *c, const char *key, const char *value,
 	     const char **err);
-/* Refuse a file or directory anyone may write (as OpenSMTPD does). */
+/*
+ * Refuse a file or directory that someone other than root (or us) owns or
+ * may write (secrecy.h).  By path: the loaders check again on the
+ * descriptor they read from.  Reports why; returns 0 or -errno.
+ */
 int conf_check_perms(const char *path);
 
 #endif

@@ -196,6 +196,24 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * The ring buffer's drop counter is pinned, so it outlives a daemon: start
+ * from where it stands, or every restart would report the drops that the
+ * last daemon reported already (or that happened while none was reading).
+ */
+static void lost_baseline(struct daemon *d)
+{
+	__u64 cnt[MXG_CNT__MAX];
+
+	if (loader_counters(&d->loader, cnt))
+		return;
+	d->lost_reported = cnt[MXG_CNT_RB_DROPS];
+	if (d->lost_reported)
+		pr_info("ring buffer dropped %llu events before this daemon "
+			"started (not reported again)\n",
+			(unsigned long long)d->lost_reported);
+}
+
 /* The ring buffer's drop counter is kernel-side; report what it gained. */
 static void report_lost(struct daemon *d)
 {
@@ -244,6 +262,12 @@ int daemon_reload(struct daemon *d, struct ctl_reply *r)
 	size_t i;
 	int errors;
 
+	/*
+	 * First, and whatever the policy holds: logrotate renames the file
+	 * and sends SIGHUP, and a bad policy must not keep alerts going to
+	 * the renamed file.
+	 */
+	output_reopen(&d->out);
 	errors = daemon_load_policy(d->conf, &next);
 	if (errors) {
 		d->reload_failures++;
@@ -276,7 +300,6 @@ int daemon_reload(struct daemon *d, struct ctl_reply *r)
 	reconcile(d, &rc);
 	swept = loader_sweep(&d->loader);
 	d->swept += swept;
-	output_reopen(&d->out);
 	pr_info("reloaded: %zu rules, generation %u; live records: %ld of "
 		"removed rules purged, %ld re-stamped, %ld of unknown rules "
 		"kept, %ld changed meanwhile\n", d->policy[0].n, d->gen[0],
@@ -427,6 +450,7 @@ static int start(struct daemon *d)
 		return EXIT_FAIL;
 	d->gen[0] = d->loader.generation;
 	adopt_taints(d);
+	lost_baseline(d);
 	if (output_open(&d->out, d->conf->json_file, d->conf->syslog,
 			d->conf->syslog_socket, d->conf->human) ||
 	    rl_init(&d->rl, d->conf->repeat_window_s, 4096,

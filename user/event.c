@@ -3,16 +3,17 @@
  * Alert fields follow the Elastic Common Schema where a field exists
  * (@timestamp, message, event.*, process.*, user.id, destination.*,
  * dns.question.name) so SIEMs map them without work; the rest lives under
- * "mxguard".  docs/alert.schema.json describes every field.
+ * "mxguard".  user/alert.schema.json describes every field.
+ *
+ * Rendering is pure: what needs I/O (the clock, /proc, cgroup paths) comes
+ * in as struct alert_env, filled by enrich.c, so each renderer has golden
+ * tests (tests/unit/test_render.c).
  */
 #include <arpa/inet.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "cgpath.h"
+#include "escape.h"
 #include "event.h"
 #include "lookalike.h"
 #include "name.h"
@@ -84,71 +85,21 @@ const char *event_hold_reason(__u8 reason)
 	       why[reason] : "unknown";
 }
 
-/* Event times are CLOCK_MONOTONIC (bpf_ktime_get_ns); SOCs want UTC. */
-static void format_time(__u64 ts_ns, char *out, size_t sz)
-{
-	struct timespec mono, real;
-	long long wall_ns;
-	struct tm tm;
-	time_t secs;
-	size_t n;
-
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	wall_ns = (long long)real.tv_sec * 1000000000LL + real.tv_nsec -
-		  ((long long)mono.tv_sec * 1000000000LL + mono.tv_nsec -
-		   (long long)ts_ns);
-	secs = wall_ns / 1000000000LL;
-	gmtime_r(&secs, &tm);
-	n = strftime(out, sz, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, sz - n, ".%06lldZ",
-		 (wall_ns % 1000000000LL) / 1000);
-}
-
-/*
- * The process may be gone by the time we read its connect event (an MTA
- * child exits right after a refused connect), so remember the executable
- * seen at its earlier DNS events.  A miss only loses an optional field.
- */
-#define EXE_CACHE 256
-
-static struct {
-	__u32 tgid;
-	char exe[PATH_MAX];
-} exe_cache[EXE_CACHE];
-
-static const char *executable(__u32 tgid)
-{
-	char link[64], exe[PATH_MAX];
-	unsigned int slot = tgid % EXE_CACHE;
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/%u/exe", tgid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		exe_cache[slot].tgid = tgid;
-		memcpy(exe_cache[slot].exe, exe, n + 1);
-	}
-	if (exe_cache[slot].tgid == tgid && exe_cache[slot].exe[0])
-		return exe_cache[slot].exe;
-	return NULL;
-}
-
 /* Decoded strings of one event. */
+/*
+ * Names are in master-file form (mxg_name_format): printable, with '\' as
+ * their own escape.  comm is raw, as the process chose it.
+ */
 struct names {
-	char ts[64], addr[INET6_ADDRSTRLEN], comm[17];
+	char addr[INET6_ADDRSTRLEN], comm[17];
 	char origin[MXG_NAME_TEXT_MAX], name[MXG_NAME_TEXT_MAX];
 	char protected[MXG_NAME_TEXT_MAX], suffix[MXG_NAME_TEXT_MAX];
-	char unit[256];
-	const char *cgroup;
 	const struct mxg_policy_rule *rule;
 };
 
 static void decode(struct names *n, const struct mxg_event *ev,
 		   const struct mxg_policy *policy)
 {
-	format_time(ev->ts_ns, n->ts, sizeof(n->ts));
 	event_format_addr(ev->addr, n->addr, sizeof(n->addr));
 	memcpy(n->comm, ev->comm, 16);
 	n->comm[16] = '\0';
@@ -162,9 +113,6 @@ static void decode(struct names *n, const struct mxg_event *ev,
 	if (n->rule)
 		mxg_name_format(n->rule->wire, n->rule->wire_len, n->suffix,
 				sizeof(n->suffix));
-	n->cgroup = ev->cgroup_id ? cgpath_lookup(ev->cgroup_id) : NULL;
-	if (!n->cgroup || cgpath_unit(n->cgroup, n->unit, sizeof(n->unit)))
-		n->unit[0] = '\0';
 }
 
 static int has_destination(const struct mxg_event *ev)
@@ -178,24 +126,73 @@ static const char *transport_name(__u8 proto)
 	return proto == 6 ? "tcp" : proto == 17 ? "udp" : "ip";
 }
 
+/* "smtp[42]", the process's chosen name escaped. */
+static void text_process(struct tbuf *b, const struct names *n, __u32 tgid)
+{
+	tb_text(b, n->comm);
+	tb_printf(b, "[%u]", tgid);
+}
+
+/* RFC 3986 style: [2001:db8::25]:25, 192.0.2.25:25. */
+static void text_endpoint(struct tbuf *b, const char *addr, __u16 port)
+{
+	int bracket = port && strchr(addr, ':');
+
+	tb_printf(b, "%s%s%s", bracket ? "[" : "", addr, bracket ? "]" : "");
+	if (port)
+		tb_printf(b, ":%u", port);
+}
+
 /* "dns-answer-held smtp[42] <- 127.0.0.1:53 (udp) army.ml: why". */
-static void held_text(char *out, size_t sz, const struct mxg_event *ev,
+static void held_text(struct tbuf *b, const struct mxg_event *ev,
 		      const struct names *n)
 {
-	size_t len;
+	tb_printf(b, "%s ", event_action(ev));
+	text_process(b, n, ev->tgid);
+	tb_puts(b, " <- ");
+	text_endpoint(b, n->addr, ev->dport);
+	tb_printf(b, " (%s) %s: %s, %s", transport_name(ev->transport),
+		  n->name[0] ? n->name : "(question unknown)",
+		  event_hold_reason(ev->reason),
+		  ev->held ? "answer held back" :
+			     "answer passed unread (alert mode)");
+	if (n->protected[0])
+		tb_printf(b, "; %s imitates %s", n->origin, n->protected);
+}
 
-	len = snprintf(out, sz, "%s %s[%u] <- %s%s%s:%u (%s) %s: %s, %s",
-		       event_action(ev), n->comm, ev->tgid,
-		       strchr(n->addr, ':') ? "[" : "", n->addr,
-		       strchr(n->addr, ':') ? "]" : "", ev->dport,
-		       transport_name(ev->transport),
-		       n->name[0] ? n->name : "(question unknown)",
-		       event_hold_reason(ev->reason),
-		       ev->held ? "answer held back" :
-				  "answer passed unread (alert mode)");
-	if (n->protected[0] && len < sz)
-		snprintf(out + len, sz - len, "; %s imitates %s", n->origin,
-			 n->protected);
+static void unexplained_text(struct tbuf *b, const struct mxg_event *ev,
+			     const struct names *n)
+{
+	tb_puts(b, "connect-unexplained ");
+	text_process(b, n, ev->tgid);
+	tb_puts(b, " -> ");
+	text_endpoint(b, n->addr, ev->dport);
+	tb_puts(b, ": no DNS answer in its lineage or unit carried this "
+		   "address");
+}
+
+/* "blocked smtp[42] -> 192.0.2.25:25 army.ml via mx.x imitates mil (...)" */
+static void alert_text(struct tbuf *b, const struct mxg_event *ev,
+		       const struct names *n, const struct alert_extra *x)
+{
+	int suspect = ev->type == MXG_EV_SUSPECT;
+	int via = !suspect && strcmp(n->name, n->origin);
+
+	tb_printf(b, "%s ", event_action(ev));
+	text_process(b, n, ev->tgid);
+	if (has_destination(ev)) {
+		tb_puts(b, " -> ");
+		text_endpoint(b, n->addr, ev->dport);
+	}
+	tb_printf(b, " %s%s%s imitates %s", suspect ? n->name : n->origin,
+		  via ? " via " : "", via ? n->name : "", n->protected);
+	if (n->rule) {
+		tb_printf(b, " (rule %s at ", n->suffix);
+		tb_text(b, n->rule->file);
+		tb_printf(b, ":%d)", n->rule->line);
+	}
+	if (x && x->repeats)
+		tb_printf(b, ", repeated %llu times", x->repeats);
 }
 
 void event_to_text(char *out, size_t sz, const struct mxg_event *ev,
@@ -203,49 +200,19 @@ void event_to_text(char *out, size_t sz, const struct mxg_event *ev,
 		   const struct alert_extra *x)
 {
 	struct names n;
-	size_t len;
+	struct tbuf b;
 
+	tb_init(&b, out, sz);
 	decode(&n, ev, policy);
-	if (ev->type == MXG_EV_LOST) {
-		snprintf(out, sz, "events-lost: %llu events dropped by the "
-			 "ring buffer", x ? x->lost : 0);
-		return;
-	}
-	if (ev->type == MXG_EV_DNS_HELD) {
-		held_text(out, sz, ev, &n);
-		return;
-	}
-	if (ev->type == MXG_EV_UNEXPLAINED) {
-		snprintf(out, sz, "connect-unexplained %s[%u] -> %s%s%s:%u: no "
-			 "DNS answer in its lineage or unit carried this "
-			 "address", n.comm, ev->tgid,
-			 strchr(n.addr, ':') ? "[" : "", n.addr,
-			 strchr(n.addr, ':') ? "]" : "", ev->dport);
-		return;
-	}
-	len = snprintf(out, sz, "%s %s[%u]", event_action(ev), n.comm,
-		       ev->tgid);
-	/* RFC 3986 style: [2001:db8::25]:25, 192.0.2.25:25. */
-	if (has_destination(ev) && len < sz)
-		len += snprintf(out + len, sz - len, " -> %s%s%s%s%.0u",
-				ev->dport && strchr(n.addr, ':') ? "[" : "",
-				n.addr,
-				ev->dport && strchr(n.addr, ':') ? "]" : "",
-				ev->dport ? ":" : "", ev->dport);
-	if (len < sz)
-		len += snprintf(out + len, sz - len, " %s%s%s imitates %s",
-				ev->type == MXG_EV_SUSPECT ? n.name : n.origin,
-				strcmp(n.name, n.origin) &&
-				ev->type != MXG_EV_SUSPECT ? " via " : "",
-				strcmp(n.name, n.origin) &&
-				ev->type != MXG_EV_SUSPECT ? n.name : "",
-				n.protected);
-	if (n.rule && len < sz)
-		len += snprintf(out + len, sz - len, " (rule %s at %s:%d)",
-				n.suffix, n.rule->file, n.rule->line);
-	if (x && x->repeats && len < sz)
-		snprintf(out + len, sz - len, ", repeated %llu times",
-			 x->repeats);
+	if (ev->type == MXG_EV_LOST)
+		tb_printf(&b, "events-lost: %llu events dropped by the ring "
+			  "buffer", x ? x->lost : 0);
+	else if (ev->type == MXG_EV_DNS_HELD)
+		held_text(&b, ev, &n);
+	else if (ev->type == MXG_EV_UNEXPLAINED)
+		unexplained_text(&b, ev, &n);
+	else
+		alert_text(&b, ev, &n, x);
 }
 
 static void write_event_class(struct jw *w, const struct mxg_event *ev)
@@ -288,17 +255,16 @@ static void write_event_class(struct jw *w, const struct mxg_event *ev)
 }
 
 static void write_process(struct jw *w, const struct mxg_event *ev,
-			  const struct names *n)
+			  const struct names *n, const struct alert_env *env)
 {
-	const char *exe = executable(ev->tgid);
 	char uid[16];
 
 	jw_obj_open(w, "process");
 	jw_u64(w, "pid", ev->tgid);
 	jw_u64(w, "thread_id", ev->pid);
 	jw_str(w, "name", n->comm);
-	if (exe)
-		jw_str(w, "executable", exe);
+	if (env->exe)
+		jw_str(w, "executable", env->exe);
 	jw_obj_close(w);
 	snprintf(uid, sizeof(uid), "%u", ev->uid);
 	jw_obj_open(w, "user");
@@ -320,7 +286,8 @@ static void write_path(struct jw *w, const struct mxg_event *ev,
 }
 
 static void write_mxguard(struct jw *w, const struct mxg_event *ev,
-			  const struct names *n, const struct alert_extra *x)
+			  const struct names *n, const struct alert_extra *x,
+			  const struct alert_env *env)
 {
 	const char *fuzzer = n->rule ? lookalike_fuzzer_name(n->rule->origin) :
 				       NULL;
@@ -347,10 +314,10 @@ static void write_mxguard(struct jw *w, const struct mxg_event *ev,
 		jw_bool(w, "added_to_policy", x->added_to_policy);
 	}
 	jw_u64(w, "cgroup_id", ev->cgroup_id);
-	if (n->cgroup)
-		jw_str(w, "cgroup", n->cgroup);
-	if (n->unit[0])
-		jw_str(w, "unit", n->unit);
+	if (env->cgroup)
+		jw_str(w, "cgroup", env->cgroup);
+	if (env->unit)
+		jw_str(w, "unit", env->unit);
 	jw_obj_open(w, "resolver");
 	jw_u64(w, "pid", ev->resolver_tgid);
 	jw_u64(w, "cgroup_id", ev->resolver_cgroup);
@@ -373,7 +340,7 @@ static void write_mxguard(struct jw *w, const struct mxg_event *ev,
 
 void event_to_json(struct jw *w, const struct mxg_event *ev,
 		   const struct mxg_policy *policy,
-		   const struct alert_extra *x)
+		   const struct alert_extra *x, const struct alert_env *env)
 {
 	char msg[2048];
 	struct names n;
@@ -382,15 +349,15 @@ void event_to_json(struct jw *w, const struct mxg_event *ev,
 	event_to_text(msg, sizeof(msg), ev, policy, x);
 	jw_reset(w);
 	jw_obj_open(w, NULL);
-	jw_str(w, "@timestamp", n.ts);
+	jw_str(w, "@timestamp", env->ts);
 	jw_str(w, "message", msg);
 	write_event_class(w, ev);
 	if (ev->type == MXG_EV_LOST) {
-		write_mxguard(w, ev, &n, x);
+		write_mxguard(w, ev, &n, x, env);
 		jw_obj_close(w);
 		return;
 	}
-	write_process(w, ev, &n);
+	write_process(w, ev, &n, env);
 	if (has_destination(ev)) {
 		jw_obj_open(w, "destination");
 		jw_str(w, "ip", n.addr);
@@ -413,6 +380,6 @@ void event_to_json(struct jw *w, const struct mxg_event *ev,
 			  ev->type == MXG_EV_DNS_HELD ? n.name : n.origin);
 	jw_obj_close(w);
 	jw_obj_close(w);
-	write_mxguard(w, ev, &n, x);
+	write_mxguard(w, ev, &n, x, env);
 	jw_obj_close(w);
 }

@@ -24,11 +24,27 @@ struct alert_extra {
 	int added_to_policy;		/* MXG_EV_SUSPECT in block mode */
 };
 
+/*
+ * What an alert says beyond the event itself, found by I/O (the clock,
+ * /proc, the cgroup tree): enrich.h fills it, once per alert, so the
+ * renderers below are pure functions of their arguments.
+ */
+struct alert_env {
+	char ts[64];			/* @timestamp: UTC, microseconds */
+	const char *exe;		/* process.executable, or NULL */
+	const char *cgroup;		/* under the cgroup2 root, or NULL */
+	const char *unit;		/* its systemd unit, or NULL */
+};
+
 /* Write the JSON form of @ev into @w (reset first). */
 void event_to_json(struct jw *w, const struct mxg_event *ev,
 		   const struct mxg_policy *policy,
-		   const struct alert_extra *x);
-/* One human line ("BLOCKED smtp[42] -> 192.0.2.25:25 ..."), no newline. */
+		   const struct alert_extra *x, const struct alert_env *env);
+/*
+ * One human line ("blocked smtp[42] -> 192.0.2.25:25 ..."), no newline.
+ * Every string a process or a packet chose is escaped (escape.h), so the
+ * line is printable whatever they hold; a short buffer drops whole pieces.
+ */
 void event_to_text(char *out, size_t sz, const struct mxg_event *ev,
 		   const struct mxg_policy *policy,
 		   const struct alert_extra *x);

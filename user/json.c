@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "json.h"
 
 struct esc_out {
@@ -57,56 +58,11 @@ static void esc_ascii(struct esc_out *o, unsigned char c)
 	}
 }
 
-static int is_cont(unsigned char c, unsigned char lo, unsigned char hi)
-{
-	return c >= lo && c <= hi;
-}
-
-/*
- * Length of the valid UTF-8 sequence at @s (2..4), or 0.  The ranges of the
- * second byte rule out overlong forms, surrogates and code points above
- * U+10FFFF (RFC 3629, table 3-7 of the Unicode standard).
- */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n < len || !is_cont(s[1], lo, hi))
-		return 0;
-	for (i = 2; i < len; i++)
-		if (!is_cont(s[i], 0x80, 0xbf))
-			return 0;
-	return len;
-}
-
-/* U+2028 and U+2029 end a line in JavaScript, though JSON allows them. */
-static int is_line_sep(const unsigned char *s, size_t len)
-{
-	return len == 3 && s[0] == 0xe2 && s[1] == 0x80 &&
-	       (s[2] == 0xa8 || s[2] == 0xa9);
-}
-
 size_t json_escape(char *out, size_t outsz, const char *in, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	struct esc_out o = { .buf = out, .size = outsz };
+	unsigned int cp;
 	size_t i = 0, len;
 
 	while (i < n) {
@@ -114,11 +70,11 @@ size_t json_escape(char *out, size_t outsz, const char *in, size_t n)
 			esc_ascii(&o, s[i++]);
 			continue;
 		}
-		len = utf8_len(s + i, n - i);
+		len = utf8_seq_len(s + i, n - i, &cp);
 		if (!len)
 			esc_hex(&o, s[i++]);
-		else if (is_line_sep(s + i, len))
-			esc_hex(&o, 0x2028 + (s[i + 2] - 0xa8));
+		else if (unicode_unsafe(cp))
+			esc_hex(&o, cp);
 		else
 			esc_put(&o, (const char *)s + i, len);
 		i += len;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A small JSON writer.  Strings may hold any bytes: valid UTF-8 passes
- * through, '"', '\\' and control characters are escaped, U+2028/U+2029 are
- * escaped, and each byte of an invalid UTF-8 sequence is written as \u00XX,
- * so the output is always valid JSON on one line.
+ * through, '"', '\\' and control characters are escaped, and so are the
+ * code points a terminal or a JavaScript reader would act on (C1 controls,
+ * U+2028/U+2029, bidirectional controls: unicode_unsafe() in escape.h).
+ * Each byte of an invalid UTF-8 sequence is written as \u00XX, so the
+ * output is always valid JSON on one line.
  */
 #ifndef MXGUARD_JSON_H
 #define MXGUARD_JSON_H

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "name.h"
 #include "probe.h"
+#include "protected.h"
 
 static int pin_path(char *buf, size_t sz, const char *dir, const char *name)
 {
@@ -283,25 +284,15 @@ int loader_attach(struct mxg_loader *l, const char *cgroup)
 	return attach_all(l, cgroup);
 }
 
-static int put_protected(struct mxg_loader *l, const struct mxg_policy_rule *r,
-			 __u64 *hash)
-{
-	struct mxg_protected val;
-
-	memset(&val, 0, sizeof(val));
-	memcpy(val.name, r->protected_wire, r->protected_len);
-	*hash = mxg_name_hash(l->seed, r->protected_wire, r->protected_len);
-	return bpf_map_update_elem(bpf_map__fd(l->skel->maps.protected_names),
-				   hash, &val, BPF_ANY);
-}
-
 static int fill_policy(struct mxg_loader *l, int fd,
-		       const struct mxg_policy *p, __u32 gen)
+		       const struct mxg_policy *p, __u32 gen,
+		       struct mxg_hashes *protected)
 {
 	const struct mxg_policy_rule *r;
 	struct mxg_rule val;
 	__u64 key;
 	size_t i;
+	int err;
 
 	for (i = 0; i < p->n; i++) {
 		r = &p->rules[i];
@@ -311,8 +302,12 @@ static int fill_policy(struct mxg_loader *l, int fd,
 		val.action = r->action;
 		val.origin = r->origin;
 		if (r->kind == MXG_RULE_LOOKALIKE &&
-		    put_protected(l, r, &val.protected_hash))
-			return -errno;
+		    (err = protected_put(l, r, protected,
+					 &val.protected_hash))) {
+			pr_warn("%s:%d: cannot store its protected name: %s\n",
+				r->file, r->line, strerror(-err));
+			return err;
+		}
 		key = mxg_name_hash(l->seed, r->wire, r->wire_len);
 		if (bpf_map_update_elem(fd, &key, &val, BPF_NOEXIST)) {
 			pr_warn("%s:%d: cannot load rule: %s\n", r->file,
@@ -323,8 +318,15 @@ static int fill_policy(struct mxg_loader *l, int fd,
 	return 0;
 }
 
-/* Remembered in the pinned config, so a restarted daemon counts on. */
-static int store_generation(struct mxg_loader *l)
+/*
+ * The generation is remembered in the pinned config, so a restarted daemon
+ * counts on from it.  It is written before the swap: a config ahead of the
+ * kernel only makes a restarted daemon skip a generation (records of the
+ * skipped one are then judged as of an unknown rule), while one behind
+ * would make it reuse the generation of the rule ids in the kernel, and
+ * name wrong rules.
+ */
+static int store_generation(struct mxg_loader *l, __u32 gen)
 {
 	int fd = bpf_map__fd(l->skel->maps.config_map);
 	struct mxg_config cfg;
@@ -332,15 +334,55 @@ static int store_generation(struct mxg_loader *l)
 
 	if (bpf_map_lookup_elem(fd, &zero, &cfg))
 		return -errno;
-	cfg.policy_gen = l->generation;
+	cfg.policy_gen = gen;
 	return bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
+}
+
+/* Generation stored, then the swap: one update of slot 0. */
+static int publish(struct mxg_loader *l, int fd, __u32 gen)
+{
+	__u32 zero = 0;
+	int err;
+
+	err = store_generation(l, gen);
+	if (err) {
+		pr_warn("store policy generation %u: %s\n", gen,
+			strerror(-err));
+		return err;
+	}
+	if (!bpf_map_update_elem(bpf_map__fd(l->skel->maps.policy), &zero,
+				 &fd, BPF_ANY))
+		return 0;
+	err = -errno;
+	pr_warn("swap in the new policy map: %s\n", strerror(-err));
+	/* Best effort: left ahead, the stored generation is still safe. */
+	store_generation(l, l->generation);
+	return err;
+}
+
+/* The new generation is in force: its names replace the oldest. */
+static void rotate_protected(struct mxg_loader *l, struct mxg_hashes *next)
+{
+	long pruned;
+
+	hashes_free(&l->protected_prev);
+	l->protected_prev = l->protected_now;
+	l->protected_now = *next;
+	pruned = protected_prune(l);
+	if (pruned < 0)
+		pr_warn("protected names of old policies left in the map: %s\n",
+			strerror((int)-pruned));
+	else if (pruned)
+		pr_debug("deleted %ld protected names no policy refers to\n",
+			 pruned);
 }
 
 int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
 {
 	/* Room for rules the second look learns while this policy is in force. */
-	__u32 zero = 0, entries = p->n + MXG_LEARNED_MAX;
+	__u32 entries = p->n + MXG_LEARNED_MAX;
 	__u32 gen = (l->generation + 1) & 0xff;
+	struct mxg_hashes protected = { 0 };
 	int fd, err;
 
 	if (p->n > MXG_RULES_MAX) {
@@ -356,30 +398,28 @@ int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
 			strerror(-err));
 		return err;
 	}
-	err = fill_policy(l, fd, p, gen);
-	/* The swap: one update of slot 0 publishes the complete map. */
-	if (!err && bpf_map_update_elem(bpf_map__fd(l->skel->maps.policy),
-					&zero, &fd, BPF_ANY)) {
-		err = -errno;
-		pr_warn("swap in the new policy map: %s\n", strerror(-err));
+	err = fill_policy(l, fd, p, gen, &protected);
+	if (!err)
+		err = publish(l, fd, gen);
+	if (err) {
+		close(fd);
+		hashes_free(&protected);
+		/* What the failed fill put in is referred to by nothing. */
+		protected_prune(l);
+		return err;
 	}
 	/*
 	 * Keep the map in force open: rules learnt later go into it, and
 	 * BPF_MAP_GET_FD_BY_ID would need CAP_SYS_ADMIN, which is dropped.
 	 */
-	if (err) {
-		close(fd);
-	} else {
-		if (l->policy_fd >= 0)
-			close(l->policy_fd);
-		l->policy_fd = fd;
-	}
-	if (!err) {
-		l->policy_entries = p->n;
-		l->generation = gen;
-		err = store_generation(l);
-	}
-	return err;
+	if (l->policy_fd >= 0)
+		close(l->policy_fd);
+	l->policy_fd = fd;
+	l->policy_entries = p->n;
+	l->generation = gen;
+	hashes_seal(&protected);
+	rotate_protected(l, &protected);
+	return 0;
 }
 
 int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
@@ -393,12 +433,17 @@ int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
 		.origin = r->origin,
 	};
 	__u64 key;
+	int err;
 
 	if (idx >= MXG_RULES_MAX || l->policy_fd < 0)
 		return -E2BIG;
-	if (r->kind == MXG_RULE_LOOKALIKE &&
-	    put_protected(l, r, &val.protected_hash))
-		return -errno;
+	if (r->kind == MXG_RULE_LOOKALIKE) {
+		err = protected_put(l, r, &l->protected_now,
+				    &val.protected_hash);
+		hashes_seal(&l->protected_now);
+		if (err)
+			return err;
+	}
 	key = mxg_name_hash(l->seed, r->wire, r->wire_len);
 	/* A full map refuses: the rule is then reported, not enforced. */
 	if (bpf_map_update_elem(l->policy_fd, &key, &val, BPF_NOEXIST))
@@ -647,6 +692,8 @@ void loader_close(struct mxg_loader *l)
 	if (l->policy_fd >= 0)
 		close(l->policy_fd);
 	l->policy_fd = -1;
+	hashes_free(&l->protected_now);
+	hashes_free(&l->protected_prev);
 	mxguard_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

@@ -24,6 +24,12 @@ struct mxg_settings {
 	int nports;
 };
 
+/* A set of name hashes: sorted, no duplicates. */
+struct mxg_hashes {
+	__u64 *v;
+	size_t n, cap;
+};
+
 struct mxg_loader {
 	struct mxguard_bpf *skel;
 	char pin_dir[512];
@@ -33,6 +39,12 @@ struct mxg_loader {
 	__u32 generation;		/* of the policy in the kernel */
 	int policy_fd;			/* the inner map in force, or -1 */
 	enum mxg_lineage lineage;	/* what the connect programs see */
+	/*
+	 * Protected names the policy in force and the one before refer to:
+	 * after a swap, names in neither (and in no live record) are deleted
+	 * from the pinned protected_names map, which would otherwise fill.
+	 */
+	struct mxg_hashes protected_now, protected_prev;
 };
 
 /*
@@ -78,7 +90,12 @@ int loader_attach(struct mxg_loader *l, const char *cgroup);
  */
 int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
 		    size_t idx);
-/* Build the complete new policy map, then swap it in (one map update). */
+/*
+ * Build the complete new policy map, then swap it in (one map update).
+ * The new generation is written to the pinned config before the swap, and
+ * put back if the swap fails, so a restarted daemon never counts from a
+ * generation behind the kernel's rule ids.  On error nothing was swapped.
+ */
 int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p);
 int loader_events_fd(const struct mxg_loader *l);
 /*

@@ -1,200 +1,266 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "enrich.h"
 #include "log.h"
-#include "name.h"
 #include "output.h"
+#include "rfc5424.h"
 
-/*
- * SD-ID of our structured data: "name@PEN".  32473 is the private
- * enterprise number RFC 5612 reserves for documentation; sites that need
- * their own can change it here.
- */
-#define SD_ID "mxguard@32473"
-
-static int open_json(struct output *o)
+/* The first failure of an episode is logged (with errno); later ones not. */
+static void sink_failed(struct sink_state *s, const char *sink,
+			const char *path, const char *what)
 {
-	int fd;
+	if (!s->down) {
+		log_warn("%s: %s %s", sink, what, path);
+		pr_warn("%s: tried again at each alert; the alerts it misses "
+			"are counted in alerts_output_failed\n", sink);
+	}
+	s->down = 1;
+}
 
-	if (!o->json_path || !strcmp(o->json_path, "-")) {
-		o->json = stdout;
+static void sink_ok(struct sink_state *s, const char *sink, const char *path)
+{
+	if (s->down)
+		pr_info("%s: %s works again; it missed %llu alerts\n", sink,
+			path, s->missed);
+	s->down = 0;
+	s->missed = 0;
+}
+
+static int json_to_stdout(const struct output *o)
+{
+	return !strcmp(o->json_path, "-");
+}
+
+static void json_close(struct output *o)
+{
+	if (o->json_fd >= 0 && !json_to_stdout(o))
+		close(o->json_fd);
+	o->json_fd = -1;
+}
+
+static int json_open(struct output *o)
+{
+	if (json_to_stdout(o)) {
+		o->json_fd = STDOUT_FILENO;
 		return 0;
 	}
-	fd = open(o->json_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		  0640);
-	if (fd < 0 || !(o->json = fdopen(fd, "a"))) {
-		log_warn("open %s", o->json_path);
-		if (fd >= 0)
-			close(fd);
+	o->json_fd = open(o->json_path,
+			  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (o->json_fd < 0) {
+		sink_failed(&o->json_state, "json", o->json_path, "open");
 		return -1;
 	}
 	return 0;
 }
 
-static int open_syslog(struct output *o)
+/* One line in one write(2): O_APPEND keeps concurrent writers whole. */
+static int write_line(int fd, const char *line, size_t len)
+{
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)line, .iov_len = len },
+		{ .iov_base = "\n", .iov_len = 1 },
+	};
+	ssize_t n;
+	int i = 0;
+
+	while (i < 2) {
+		n = writev(fd, iov + i, 2 - i);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		/* Short (a full disk, say): go on from where it stopped. */
+		while (i < 2 && (size_t)n >= iov[i].iov_len)
+			n -= iov[i++].iov_len;
+		if (i < 2) {
+			iov[i].iov_base = (char *)iov[i].iov_base + n;
+			iov[i].iov_len -= n;
+		}
+	}
+	return 0;
+}
+
+static int json_alert(struct output *o, const struct mxg_event *ev,
+		      const struct mxg_policy *policy,
+		      const struct alert_extra *x, const struct alert_env *env)
+{
+	const char *line;
+
+	if (o->json_fd < 0 && json_open(o))
+		return -1;
+	event_to_json(&o->jw, ev, policy, x, env);
+	line = jw_cstr(&o->jw);
+	if (!*line || write_line(o->json_fd, line, strlen(line))) {
+		sink_failed(&o->json_state, "json", o->json_path, "write");
+		/* A file replaced under us is opened afresh next time. */
+		json_close(o);
+		return -1;
+	}
+	sink_ok(&o->json_state, "json", o->json_path);
+	return 0;
+}
+
+static void syslog_close(struct output *o)
+{
+	if (o->syslog_fd >= 0)
+		close(o->syslog_fd);
+	o->syslog_fd = -1;
+}
+
+static int syslog_connect(struct output *o)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
-	if (strlen(o->syslog_path) >= sizeof(sa.sun_path))
-		return -1;
-	strcpy(sa.sun_path, o->syslog_path);
+	strcpy(sa.sun_path, o->syslog_path);	/* length checked at open */
 	o->syslog_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (o->syslog_fd < 0 ||
-	    connect(o->syslog_fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		/* Not fatal: syslogd may start later; we retry per alert. */
-		log_warn("connect syslog socket %s", o->syslog_path);
+	if (o->syslog_fd >= 0 &&
+	    !connect(o->syslog_fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return 0;
+	syslog_close(o);
+	return -1;
+}
+
+/* RFC 5424 TIMESTAMP: when the line is made, UTC, microseconds. */
+static void syslog_time(char *out, size_t sz)
+{
+	struct timespec now;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	n = strftime(out, sz, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, sz - n, ".%06ldZ", now.tv_nsec / 1000);
+}
+
+static int syslog_send(const struct output *o, const char *line, size_t n)
+{
+	return o->syslog_fd >= 0 &&
+	       send(o->syslog_fd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0 ?
+	       0 : -1;
+}
+
+static int syslog_alert(struct output *o, const struct mxg_event *ev,
+			const struct mxg_policy *policy,
+			const struct alert_extra *x)
+{
+	struct rfc5424_origin origin = { .hostname = o->hostname,
+					 .pid = getpid() };
+	char ts[64], line[4096];
+	size_t n;
+
+	syslog_time(ts, sizeof(ts));
+	origin.timestamp = ts;
+	n = rfc5424_format(line, sizeof(line), &origin, ev, policy, x);
+	if (!syslog_send(o, line, n)) {
+		sink_ok(&o->syslog_state, "syslog", o->syslog_path);
 		return 0;
 	}
-	return 0;
+	/* syslogd restarted, or was not there yet: reconnect once. */
+	syslog_close(o);
+	if (!syslog_connect(o) && !syslog_send(o, line, n)) {
+		sink_ok(&o->syslog_state, "syslog", o->syslog_path);
+		return 0;
+	}
+	sink_failed(&o->syslog_state, "syslog", o->syslog_path, "send to");
+	return -1;
+}
+
+/* Failures go to stderr too: this one is counted, never logged. */
+static int human_alert(const struct mxg_event *ev,
+		       const struct mxg_policy *policy,
+		       const struct alert_extra *x)
+{
+	char line[2048];
+
+	event_to_text(line, sizeof(line), ev, policy, x);
+	return write_line(STDERR_FILENO, line, strlen(line));
 }
 
 int output_open(struct output *o, const char *json_path, int use_syslog,
 		const char *syslog_path, int human)
 {
+	struct sockaddr_un sa;
+
 	memset(o, 0, sizeof(*o));
-	o->syslog_fd = -1;
+	o->json_fd = o->syslog_fd = -1;
 	o->human = human;
 	jw_init(&o->jw);
 	gethostname(o->hostname, sizeof(o->hostname) - 1);
 	if (json_path) {
 		o->json_path = strdup(json_path);
-		if (!o->json_path || open_json(o))
+		if (!o->json_path || json_open(o))
 			return -1;
 	}
 	if (use_syslog) {
 		o->syslog_path = strdup(syslog_path ? syslog_path : "/dev/log");
-		if (!o->syslog_path || open_syslog(o))
+		if (!o->syslog_path ||
+		    strlen(o->syslog_path) >= sizeof(sa.sun_path))
 			return -1;
+		/* Not fatal: syslogd may start later; each alert retries. */
+		if (syslog_connect(o))
+			sink_failed(&o->syslog_state, "syslog", o->syslog_path,
+				    "connect to");
 	}
 	return 0;
 }
 
 int output_reopen(struct output *o)
 {
-	if (!o->json || o->json == stdout)
+	if (!o->json_path || json_to_stdout(o))
 		return 0;
-	fclose(o->json);
-	o->json = NULL;
-	return open_json(o);
+	json_close(o);
+	if (json_open(o))
+		return -1;
+	sink_ok(&o->json_state, "json", o->json_path);
+	return 0;
 }
 
 void output_close(struct output *o)
 {
-	if (o->json && o->json != stdout)
-		fclose(o->json);
-	if (o->syslog_fd >= 0)
-		close(o->syslog_fd);
+	if (o->json_path)
+		json_close(o);
+	syslog_close(o);
 	free(o->json_path);
 	free(o->syslog_path);
 	jw_free(&o->jw);
 	memset(o, 0, sizeof(*o));
-	o->syslog_fd = -1;
+	o->json_fd = o->syslog_fd = -1;
 }
 
-/* PARAM-VALUE escaping (RFC 5424 6.3.3): '"', '\' and ']'. */
-static size_t sd_param(char *out, size_t sz, const char *name,
-		       const char *val)
+static int missed(struct sink_state *s)
 {
-	size_t n = snprintf(out, sz, " %s=\"", name);
-
-	for (; val && *val && n + 3 < sz; val++) {
-		if (*val == '"' || *val == '\\' || *val == ']')
-			out[n++] = '\\';
-		out[n++] = *val;
-	}
-	if (n + 1 < sz)
-		out[n++] = '"';
-	out[n < sz ? n : sz - 1] = '\0';
-	return n;
+	s->missed++;
+	return 1;
 }
 
-size_t output_rfc5424(char *buf, size_t sz, const char *hostname,
-		      const struct mxg_event *ev,
-		      const struct mxg_policy *policy,
-		      const struct alert_extra *x)
-{
-	char ts[64], msg[2048], addr[64], v[MXG_NAME_TEXT_MAX], port[16];
-	const struct mxg_policy_rule *r = event_rule(ev, policy);
-	struct timespec now;
-	struct tm tm;
-	size_t n;
-	/* facility daemon (3); warning for refusals, notice for the rest */
-	int pri = 3 * 8 + (ev->type == MXG_EV_CONNECT ? 4 : 5);
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	event_to_text(msg, sizeof(msg), ev, policy, x);
-	n = snprintf(buf, sz, "<%d>1 %s.%06ldZ %s mxguardd %d %s [" SD_ID,
-		     pri, ts, now.tv_nsec / 1000, hostname[0] ? hostname : "-",
-		     getpid(), event_action(ev));
-	n += sd_param(buf + n, n < sz ? sz - n : 0, "action",
-		      event_action(ev));
-	mxg_name_format(ev->origin, sizeof(ev->origin), v, sizeof(v));
-	n += sd_param(buf + n, n < sz ? sz - n : 0, "lookalike", v);
-	mxg_name_format(ev->protected_name, sizeof(ev->protected_name), v,
-			sizeof(v));
-	n += sd_param(buf + n, n < sz ? sz - n : 0, "protected", v);
-	if (ev->type == MXG_EV_CONNECT || ev->type == MXG_EV_DESTROYED) {
-		event_format_addr(ev->addr, addr, sizeof(addr));
-		snprintf(port, sizeof(port), "%u", ev->dport);
-		n += sd_param(buf + n, n < sz ? sz - n : 0, "dst", addr);
-		n += sd_param(buf + n, n < sz ? sz - n : 0, "dport", port);
-	}
-	snprintf(port, sizeof(port), "%u", ev->tgid);
-	n += sd_param(buf + n, n < sz ? sz - n : 0, "pid", port);
-	if (r) {
-		snprintf(v, sizeof(v), "%s:%d", r->file, r->line);
-		n += sd_param(buf + n, n < sz ? sz - n : 0, "rule", v);
-	}
-	if (n < sz)
-		n += snprintf(buf + n, sz - n, "] %s", msg);
-	return n < sz ? n : sz - 1;
-}
-
-static void send_syslog(struct output *o, const struct mxg_event *ev,
-			const struct mxg_policy *policy,
-			const struct alert_extra *x)
-{
-	char line[4096];
-	size_t n = output_rfc5424(line, sizeof(line), o->hostname, ev, policy,
-				  x);
-
-	if (send(o->syslog_fd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-		/* syslogd restarted: reconnect once, count what is lost. */
-		close(o->syslog_fd);
-		o->syslog_fd = -1;
-		open_syslog(o);
-		if (o->syslog_fd < 0 ||
-		    send(o->syslog_fd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-			o->failed++;
-	}
-}
-
+/* Enrich once, render for each output; count what an output missed. */
 void output_alert(struct output *o, const struct mxg_event *ev,
 		  const struct mxg_policy *policy,
 		  const struct alert_extra *x)
 {
-	char line[2048];
+	struct alert_env env;
+	int failed = 0;
 
-	if (o->json) {
-		event_to_json(&o->jw, ev, policy, x);
-		if (fprintf(o->json, "%s\n", jw_cstr(&o->jw)) < 0 ||
-		    fflush(o->json))
-			o->failed++;
-	}
-	if (o->syslog_path)
-		send_syslog(o, ev, policy, x);
-	if (o->human) {
-		event_to_text(line, sizeof(line), ev, policy, x);
-		fprintf(stderr, "%s\n", line);
-	}
-	o->written++;
+	event_enrich(ev, &env);
+	if (o->json_path && json_alert(o, ev, policy, x, &env))
+		failed |= missed(&o->json_state);
+	if (o->syslog_path && syslog_alert(o, ev, policy, x))
+		failed |= missed(&o->syslog_state);
+	if (o->human && human_alert(ev, policy, x))
+		failed = 1;
+	if (failed)
+		o->failed++;
+	else
+		o->written++;
 }

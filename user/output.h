@@ -3,37 +3,47 @@
  * Where alerts go: JSON lines (a file or stdout), syslog (RFC 5424 with
  * structured data, to /dev/log or another datagram socket), and one human
  * line per alert on stderr.  Any combination.
+ *
+ * An output that fails is tried again at the next alert (the JSON file is
+ * reopened, the syslog socket reconnected), and each failure episode is
+ * logged once, when it begins and when it ends.
  */
 #ifndef MXGUARD_OUTPUT_H
 #define MXGUARD_OUTPUT_H
 
-#include <stdio.h>
-
 #include "event.h"
 
+/* One failure episode of one output. */
+struct sink_state {
+	int down;			/* failing since the last success */
+	unsigned long long missed;	/* alerts it missed meanwhile */
+};
+
 struct output {
-	FILE *json;
-	char *json_path;	/* NULL or "-": stdout, never reopened */
+	char *json_path;	/* NULL: no JSON; "-": stdout, never reopened */
+	int json_fd;		/* -1 while the file cannot be opened */
+	struct sink_state json_state;
+	char *syslog_path;	/* NULL: no syslog */
 	int syslog_fd;
-	char *syslog_path;
+	struct sink_state syslog_state;
 	int human;
 	char hostname[256];
 	struct jw jw;
+	/* Alerts every output took, and alerts some output failed to take. */
 	unsigned long long written, failed;
 };
 
+/* Fails only if the JSON file cannot be opened now (a start-up error). */
 int output_open(struct output *o, const char *json_path, int use_syslog,
 		const char *syslog_path, int human);
-/* Reopen the JSON file (log rotation; SIGHUP). */
+/*
+ * Reopen the JSON file (log rotation: SIGHUP, reload).  On failure the
+ * next alerts try again.  Returns 0 if it is open now.
+ */
 int output_reopen(struct output *o);
 void output_close(struct output *o);
 void output_alert(struct output *o, const struct mxg_event *ev,
 		  const struct mxg_policy *policy,
 		  const struct alert_extra *x);
-/* RFC 5424 line for @ev into @buf (exposed for tests). */
-size_t output_rfc5424(char *buf, size_t sz, const char *hostname,
-		      const struct mxg_event *ev,
-		      const struct mxg_policy *policy,
-		      const struct alert_extra *x);
 
 #endif

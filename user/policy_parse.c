@@ -22,6 +22,7 @@
 #include "lookalike.h"
 #include "name.h"
 #include "policy_int.h"
+#include "secrecy.h"
 
 #define POLICY_LINE_MAX		4096
 /* Enough for "lookalike a of b action=x" and a token past any legal line. */
@@ -502,13 +503,18 @@ static int parse_file(struct mxg_policy *p, const char *path, int fd,
 	return c.errors;
 }
 
-static int load_file(struct mxg_policy *p, const char *path,
-		     struct parse_ctx *from)
+/*
+ * @name is opened relative to @dirfd (AT_FDCWD for a path of its own);
+ * @path names it in messages and rules.
+ */
+static int load_file(struct mxg_policy *p, int dirfd, const char *name,
+		     const char *path, struct parse_ctx *from)
 {
 	struct stat st;
 	int fd, errors = 1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO in place of a policy must not hang a reload. */
+	fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
 		log_warn("%s", path);
 		goto cleanup;
@@ -518,11 +524,8 @@ static int load_file(struct mxg_policy *p, const char *path,
 		goto cleanup;
 	}
 	/* Whoever can write the policy could switch the guard off. */
-	if (st.st_mode & S_IWOTH) {
-		pr_warn("%s: refusing a policy file that anyone may write\n",
-			path);
+	if (file_check_secrecy(fd, path))
 		goto cleanup;
-	}
 	errors = 0;	/* from here on, errors are counted where they are */
 	if (check_nesting(from, path, &st))
 		goto cleanup;
@@ -548,7 +551,7 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-static int load_dir_entry(struct mxg_policy *p, const char *dir,
+static int load_dir_entry(struct mxg_policy *p, int dirfd, const char *dir,
 			  const char *name, struct parse_ctx *from)
 {
 	size_t n = strlen(dir);
@@ -561,32 +564,49 @@ static int load_dir_entry(struct mxg_policy *p, const char *dir,
 		pr_warn("%s: out of memory\n", dir);
 		return 1;
 	}
-	if (stat(path, &st)) {
+	/* Only regular files are policies; a "x.policy" directory is not. */
+	if (fstatat(dirfd, name, &st, 0)) {
 		log_warn("%s", path);
 		errors = 1;
 	} else if (S_ISREG(st.st_mode)) {
-		errors = load_file(p, path, from);
+		errors = load_file(p, dirfd, name, path, from);
 	}
 	free(path);
 	return errors;
 }
 
+/*
+ * Every "*.policy" entry is read, so whoever may write the directory may
+ * add a policy: it is checked like a file, on the descriptor its entries
+ * are then read through.
+ */
 static int load_dir(struct mxg_policy *p, const char *dir,
 		    struct parse_ctx *from)
 {
 	struct dirent **list;
-	int n, i, errors = 0;
+	int n, i, fd, errors = 0;
 
-	n = scandir(dir, &list, is_policy_name, by_name);
-	if (n < 0) {
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
 		log_warn("%s", dir);
 		return 1;
 	}
+	if (file_check_secrecy(fd, dir)) {
+		close(fd);
+		return 1;
+	}
+	n = scandirat(fd, ".", &list, is_policy_name, by_name);
+	if (n < 0) {
+		log_warn("%s", dir);
+		close(fd);
+		return 1;
+	}
 	for (i = 0; i < n; i++) {
-		errors += load_dir_entry(p, dir, list[i]->d_name, from);
+		errors += load_dir_entry(p, fd, dir, list[i]->d_name, from);
 		free(list[i]);
 	}
 	free(list);
+	close(fd);
 	return errors;
 }
 
@@ -606,7 +626,7 @@ static int read_path(struct mxg_policy *p, const char *path,
 	}
 	if (S_ISDIR(st.st_mode))
 		return load_dir(p, path, from);
-	return load_file(p, path, from);
+	return load_file(p, AT_FDCWD, path, path, from);
 }
 
 int policy_load_path(struct mxg_policy *p, const char *path)

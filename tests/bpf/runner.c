@@ -32,10 +32,11 @@ extern const struct tcase conncache_tests[];
 extern const struct tcase reload_tests[];
 extern const struct tcase failclosed_tests[];
 extern const struct tcase control_tests[];
+extern const struct tcase sinks_tests[];
 static const struct tcase *const suites[] = { datapath_tests, failclosed_tests,
 					      service_tests, control_tests,
 					      conncache_tests, reload_tests,
-					      NULL };
+					      sinks_tests, NULL };
 int test_failures(void);
 
 static const uint16_t sink_ports[] = { 25, 465, 587, 2525 };

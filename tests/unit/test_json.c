@@ -64,6 +64,23 @@ static void test_escape_nul(void **state)
 	free(out);
 }
 
+/*
+ * Valid UTF-8 that a terminal would act on (C1 CSI), or that reorders
+ * what a reader sees (bidi controls): escaped, as JSON lines may go to a
+ * terminal (--foreground).  Other non-ASCII text passes.
+ */
+static void test_escape_terminal_controls(void **state)
+{
+	static const char in[] = "\xc2\x9b" "2J\xe2\x80\xae" "cba\xe2\x81\xa9"
+				 "\xd8\x9c\xe2\x80\x8f\xc2\xa0";
+	char *out = escape(in, sizeof(in) - 1);
+
+	(void)state;
+	assert_string_equal(out, "\\u009b2J\\u202ecba\\u2069\\u061c\\u200f"
+			    "\xc2\xa0");
+	free(out);
+}
+
 /* Like snprintf: the length needed, and a cut at a whole escape. */
 static void test_escape_truncates(void **state)
 {
@@ -226,6 +243,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape_hostile),
 		cmocka_unit_test(test_escape_nul),
+		cmocka_unit_test(test_escape_terminal_controls),
 		cmocka_unit_test(test_escape_truncates),
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_numbers),

@@ -362,7 +362,7 @@ static void test_world_writable(void **state)
 	policy_init(&p);
 	assert_int_equal(load_path(&p, path), 1);
 	snprintf(want, sizeof(want),
-		 "test: %s: refusing a policy file that anyone may write\n",
+		 "test: %s: refusing: group-writable, anyone may write\n",
 		 path);
 	assert_string_equal(warned, want);
 	assert_int_equal(p.n, 0);

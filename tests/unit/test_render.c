@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The renderers, with no I/O: a fixed event, policy and enrichment give a
+ * fixed JSON line, human line and RFC 5424 message (golden output).  A
+ * process name chosen to break lines ("a\nb\xff]\"x") stays data in each,
+ * and no buffer size, 0 included, makes a renderer write past its end.
+ */
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "escape.h"
+#include "event.h"
+#include "name.h"
+#include "policy.h"
+#include "rfc5424.h"
+
+#define POLICY_FILE	"/etc/mxguard/policies.d/mil.policy"
+#define HOSTILE_COMM	"a\nb\xff]\"x"
+/* A file name can hold anything but NUL and '/' in its last part. */
+#define HOSTILE_FILE	"/tmp/p]\"\\\n.policy"
+
+static const struct alert_env env = {
+	.ts = "2026-01-02T03:04:05.000006Z",
+	.exe = "/usr/lib/postfix/sbin/smtp",
+	.cgroup = "/system.slice/postfix.service",
+	.unit = "postfix.service",
+};
+
+static const struct rfc5424_origin origin = {
+	.timestamp = "2026-01-02T03:04:05.000007Z",
+	.hostname = "mail.example",
+	.pid = 42,
+};
+
+/* Into a zeroed field, as the datapath leaves them. */
+#define set_name(field, text) set_wire(field, sizeof(field), text)
+
+static void set_wire(__u8 *wire, size_t size, const char *text)
+{
+	__u8 tmp[MXG_NAME_MAX];
+	const char *err;
+	__u32 len;
+
+	assert_int_equal(mxg_name_parse(text, tmp, &len, &err), 0);
+	assert_true(len <= size);
+	memset(wire, 0, size);
+	memcpy(wire, tmp, len);
+}
+
+static void load_policy(struct mxg_policy *p, const char *file)
+{
+	static const char text[] = "lookalike ml of mil action=block\n";
+
+	policy_init(p);
+	assert_int_equal(policy_load_buffer(p, file, text, sizeof(text) - 1),
+			 0);
+}
+
+/* The seed case: smtp[4242] refused at 192.0.2.25:25, rule 0. */
+static void blocked_event(struct mxg_event *ev, const char *comm)
+{
+	static const __u8 addr[16] = { [10] = 0xff, [11] = 0xff, [12] = 192,
+				       [13] = 0, [14] = 2, [15] = 25 };
+
+	memset(ev, 0, sizeof(*ev));
+	ev->type = MXG_EV_CONNECT;
+	ev->outcome = MXG_OUTCOME_BLOCKED;
+	ev->action = MXG_ACTION_BLOCK;
+	ev->tgid = ev->resolver_tgid = 4242;
+	ev->pid = 4243;
+	ev->uid = 108;
+	ev->cgroup_id = ev->resolver_cgroup = 77;
+	ev->dport = 25;
+	ev->rule_id = 5u << 24;		/* generation 5, rule 0 */
+	memcpy(ev->addr, addr, sizeof(addr));
+	set_name(ev->origin, "army.ml");
+	set_name(ev->name, "mx.mali-mail.net");
+	set_name(ev->protected_name, "mil");
+	memcpy(ev->comm, comm, strlen(comm));
+}
+
+/* No control byte, no invalid UTF-8: safe for a line and a terminal. */
+static void assert_printable(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n = strlen(s), len;
+	unsigned int cp;
+
+	while (i < n) {
+		if (u[i] < 0x80) {
+			if (u[i] < 0x20 || u[i] == 0x7f)
+				fail_msg("raw byte 0x%02x at %zu in: %s",
+					 u[i], i, s);
+			i++;
+			continue;
+		}
+		len = utf8_seq_len(u + i, n - i, &cp);
+		if (!len || unicode_unsafe(cp))
+			fail_msg("unsafe byte 0x%02x at %zu in: %s", u[i], i,
+				 s);
+		i += len;
+	}
+}
+
+static const char golden_text[] =
+	"blocked smtp[4242] -> 192.0.2.25:25 army.ml via mx.mali-mail.net "
+	"imitates mil (rule ml at " POLICY_FILE ":1)";
+
+static const char golden_json[] =
+	"{\"@timestamp\":\"2026-01-02T03:04:05.000006Z\","
+	"\"message\":\"blocked smtp[4242] -> 192.0.2.25:25 army.ml via "
+	"mx.mali-mail.net imitates mil (rule ml at " POLICY_FILE ":1)\","
+	"\"event\":{\"kind\":\"alert\",\"module\":\"mxguard\","
+	"\"category\":[\"network\"],\"type\":[\"connection\",\"denied\"],"
+	"\"action\":\"blocked\",\"outcome\":\"failure\"},"
+	"\"process\":{\"pid\":4242,\"thread_id\":4243,\"name\":\"smtp\","
+	"\"executable\":\"/usr/lib/postfix/sbin/smtp\"},"
+	"\"user\":{\"id\":\"108\"},"
+	"\"destination\":{\"ip\":\"192.0.2.25\",\"port\":25},"
+	"\"dns\":{\"question\":{\"name\":\"army.ml\"}},"
+	"\"mxguard\":{\"lookalike\":\"army.ml\",\"protected\":\"mil\","
+	"\"resolved_name\":\"mx.mali-mail.net\","
+	"\"path\":[\"army.ml\",\"mx.mali-mail.net\",\"192.0.2.25\"],"
+	"\"mode\":\"block\",\"scope\":\"process\",\"action\":\"block\","
+	"\"rule\":{\"suffix\":\"ml\",\"file\":\"" POLICY_FILE "\",\"line\":1,"
+	"\"fuzzer\":\"rule\"},\"cgroup_id\":77,"
+	"\"cgroup\":\"/system.slice/postfix.service\","
+	"\"unit\":\"postfix.service\","
+	"\"resolver\":{\"pid\":4242,\"cgroup_id\":77}}}";
+
+static const char golden_syslog[] =
+	"<28>1 2026-01-02T03:04:05.000007Z mail.example mxguardd 42 blocked "
+	"[mxguard@32473 action=\"blocked\" lookalike=\"army.ml\" "
+	"protected=\"mil\" dst=\"192.0.2.25\" dport=\"25\" pid=\"4242\" "
+	"comm=\"smtp\" rule=\"" POLICY_FILE ":1\"] "
+	"blocked smtp[4242] -> 192.0.2.25:25 army.ml via mx.mali-mail.net "
+	"imitates mil (rule ml at " POLICY_FILE ":1)";
+
+static void test_golden_text(void **state)
+{
+	struct mxg_policy p;
+	struct mxg_event ev;
+	char line[2048];
+
+	(void)state;
+	load_policy(&p, POLICY_FILE);
+	blocked_event(&ev, "smtp");
+	event_to_text(line, sizeof(line), &ev, &p, NULL);
+	assert_string_equal(line, golden_text);
+	policy_free(&p);
+}
+
+static void test_golden_json(void **state)
+{
+	struct mxg_policy p;
+	struct mxg_event ev;
+	struct jw w;
+
+	(void)state;
+	load_policy(&p, POLICY_FILE);
+	blocked_event(&ev, "smtp");
+	jw_init(&w);
+	event_to_json(&w, &ev, &p, NULL, &env);
+	assert_string_equal(jw_cstr(&w), golden_json);
+	jw_free(&w);
+	policy_free(&p);
+}
+
+static void test_golden_syslog(void **state)
+{
+	struct mxg_policy p;
+	struct mxg_event ev;
+	char line[4096];
+	size_t n;
+
+	(void)state;
+	load_policy(&p, POLICY_FILE);
+	blocked_event(&ev, "smtp");
+	n = rfc5424_format(line, sizeof(line), &origin, &ev, &p, NULL);
+	assert_string_equal(line, golden_syslog);
+	assert_int_equal(n, strlen(golden_syslog));
+	policy_free(&p);
+}
+
+/* An answer held back, from an IPv6 server: brackets around the address. */
+static void test_golden_held_v6(void **state)
+{
+	struct mxg_policy p;
+	struct mxg_event ev;
+	char line[2048];
+
+	(void)state;
+	load_policy(&p, POLICY_FILE);
+	blocked_event(&ev, "smtp");
+	ev.type = MXG_EV_DNS_HELD;
+	ev.held = 1;
+	ev.reason = MXG_HOLD_TOO_BIG;
+	ev.transport = IPPROTO_UDP;
+	ev.dport = 53;
+	memset(ev.addr, 0, sizeof(ev.addr));
+	ev.addr[0] = 0x20, ev.addr[1] = 0x01, ev.addr[2] = 0x0d;
+	ev.addr[3] = 0xb8, ev.addr[15] = 0x53;
+	set_name(ev.name, "army.ml");
+	event_to_text(line, sizeof(line), &ev, &p, NULL);
+	assert_string_equal(line, "dns-answer-held smtp[4242] <- "
+			    "[2001:db8::53]:53 (udp) army.ml: "
+			    "message-too-large, answer held back; army.ml "
+			    "imitates mil");
+	policy_free(&p);
+}
+
+static void test_golden_lost(void **state)
+{
+	struct alert_extra x = { .lost = 7 };
+	struct mxg_event ev = { .type = MXG_EV_LOST };
+	struct rfc5424_origin nohost = origin;
+	char line[4096];
+
+	(void)state;
+	nohost.hostname = "";
+	rfc5424_format(line, sizeof(line), &nohost, &ev, NULL, &x);
+	assert_string_equal(line, "<29>1 2026-01-02T03:04:05.000007Z - "
+			    "mxguardd 42 events-lost [mxguard@32473 "
+			    "action=\"events-lost\" lookalike=\".\" "
+			    "protected=\".\" pid=\"0\" comm=\"\"] events-lost: "
+			    "7 events dropped by the ring buffer");
+}
+
+/*
+ * What the issue found: a newline and a 0xff byte in comm reached the
+ * syslog datagram and the human line raw.  Each field is escaped for its
+ * sink; the human line and MSG carry the printable form.
+ */
+static void test_hostile_text(void **state)
+{
+	struct mxg_policy p;
+	struct mxg_event ev;
+	char line[2048];
+
+	(void)state;
+	load_policy(&p, HOSTILE_FILE);
+	blocked_event(&ev, HOSTILE_COMM);
+	event_to_text(line, sizeof(line), &ev, &p, NULL);
+	assert_string_equal(line, "blocked a\\x0ab\\xff]\"x[4242] -> "
+			    "192.0.2.25:25 army.ml via mx.mali-mail.net "
+			    "imitates mil (rule ml at "
+			    "/tmp/p]\"\\\\\\x0a.policy:1)");
+	assert_printable(line);
+	policy_free(&p);
+}
+
+/*
+ * SD-PARAM values: the printable form, then RFC 5424's escapes of '"',
+ * '\' and ']', so a receiver that undoes them has the human line's text.
+ */
+static void test_hostile_syslog(void **state)
+{
+	struct mxg_policy p;
+	struct mxg_event ev;
+	char line[4096];
+
+	(void)state;
+	load_policy(&p, HOSTILE_FILE);
+	blocked_event(&ev, HOSTILE_COMM);
+	rfc5424_format(line, sizeof(line), &origin, &ev, &p, NULL);
+	assert_non_null(strstr(line, " comm=\"a\\\\x0ab\\\\xff\\]\\\"x\" "));
+	assert_non_null(strstr(line,
+		" rule=\"/tmp/p\\]\\\"\\\\\\\\\\\\x0a.policy:1\"] "));
+	assert_non_null(strstr(line, "] blocked a\\x0ab\\xff]\"x[4242] -> "));
+	assert_printable(line);
+	policy_free(&p);
+}
+
+static void test_hostile_json(void **state)
+{
+	struct mxg_policy p;
+	struct mxg_event ev;
+	struct alert_env hostile = env;
+	struct jw w;
+
+	(void)state;
+	load_policy(&p, HOSTILE_FILE);
+	blocked_event(&ev, HOSTILE_COMM);
+	hostile.exe = "/tmp/\x1b[31mevil\xc2\x9b";	/* ESC, and C1 CSI */
+	/* U+202E, right-to-left override */
+	hostile.cgroup = "/user.slice/\xe2\x80\xae" "evil.scope";
+	jw_init(&w);
+	event_to_json(&w, &ev, &p, NULL, &hostile);
+	assert_non_null(strstr(jw_cstr(&w), "\"name\":\"a\\nb\\u00ff]\\\"x\""));
+	assert_non_null(strstr(jw_cstr(&w), "\"message\":\"blocked "
+			       "a\\\\x0ab\\\\xff]\\\"x["));
+	assert_non_null(strstr(jw_cstr(&w), "\"executable\":"
+			       "\"/tmp/\\u001b[31mevil\\u009b\""));
+	assert_non_null(strstr(jw_cstr(&w),
+			       "\"cgroup\":\"/user.slice/\\u202eevil.scope\""));
+	assert_printable(jw_cstr(&w));
+	jw_free(&w);
+	policy_free(&p);
+}
+
+/* Every size from 0 up: no write past @sz, and a prefix of the whole. */
+typedef size_t (*render_fn)(char *buf, size_t sz, const struct mxg_event *ev,
+			    const struct mxg_policy *p);
+
+static size_t render_syslog(char *buf, size_t sz, const struct mxg_event *ev,
+			    const struct mxg_policy *p)
+{
+	return rfc5424_format(buf, sz, &origin, ev, p, NULL);
+}
+
+static size_t render_text(char *buf, size_t sz, const struct mxg_event *ev,
+			  const struct mxg_policy *p)
+{
+	event_to_text(buf, sz, ev, p, NULL);
+	return sz ? strlen(buf) : 0;
+}
+
+static void check_sizes(render_fn fn)
+{
+	struct mxg_policy p;
+	struct mxg_event ev;
+	char whole[4096], *buf;
+	size_t full, sz, n;
+
+	load_policy(&p, HOSTILE_FILE);
+	blocked_event(&ev, HOSTILE_COMM);
+	full = fn(whole, sizeof(whole), &ev, &p);
+	for (sz = 0; sz <= full + 1; sz++) {
+		/* Exactly @sz bytes, so ASan sees any write outside them. */
+		buf = malloc(sz ? sz : 1);
+		assert_non_null(buf);
+		buf[0] = 'Z';
+		n = fn(buf, sz, &ev, &p);
+		if (sz) {
+			assert_true(n < sz);
+			assert_int_equal(strlen(buf), n);
+			assert_memory_equal(buf, whole, n);
+		} else {
+			assert_int_equal(n, 0);
+			assert_int_equal(buf[0], 'Z');	/* nothing written */
+		}
+		free(buf);
+	}
+	assert_int_equal(n, full);
+	policy_free(&p);
+}
+
+static void test_syslog_sizes(void **state)
+{
+	(void)state;
+	check_sizes(render_syslog);
+}
+
+static void test_text_sizes(void **state)
+{
+	(void)state;
+	check_sizes(render_text);
+}
+
+static void test_text_escape(void **state)
+{
+	char out[128];
+
+	(void)state;
+	assert_int_equal(text_escape(out, sizeof(out), "plain-ASCII ok"), 14);
+	assert_string_equal(out, "plain-ASCII ok");
+	text_escape(out, sizeof(out), "\\\t\x7f\x1b[2J");
+	assert_string_equal(out, "\\\\\\x09\\x7f\\x1b[2J");
+	/* Valid UTF-8 passes; C1, separators and bidi controls do not. */
+	text_escape(out, sizeof(out),
+		    "\xc3\xa9\xc2\x85\xe2\x80\xa8\xe2\x81\xa6");
+	assert_string_equal(out, "\xc3\xa9\\xc2\\x85\\xe2\\x80\\xa8"
+			    "\\xe2\\x81\\xa6");
+	/* Invalid: a lone continuation, an overlong '/', a cut sequence. */
+	text_escape(out, sizeof(out), "\x80\xe0\x80\xaf\xe2\x82");
+	assert_string_equal(out, "\\x80\\xe0\\x80\\xaf\\xe2\\x82");
+	/* A short buffer keeps whole escapes only. */
+	assert_int_equal(text_escape(out, 6, "ab\ncd"), 2);
+	assert_string_equal(out, "ab");
+	assert_int_equal(text_escape(NULL, 0, "abc"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden_text),
+		cmocka_unit_test(test_golden_json),
+		cmocka_unit_test(test_golden_syslog),
+		cmocka_unit_test(test_golden_held_v6),
+		cmocka_unit_test(test_golden_lost),
+		cmocka_unit_test(test_hostile_text),
+		cmocka_unit_test(test_hostile_syslog),
+		cmocka_unit_test(test_hostile_json),
+		cmocka_unit_test(test_syslog_sizes),
+		cmocka_unit_test(test_text_sizes),
+		cmocka_unit_test(test_text_escape),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
