@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-mapfile -t PKGS < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' packages/*.list |
+mapfile -t PKGS < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' \
+	-e '/^[[:space:]]*$/d' packages/*.list |
 	sort -u)
 
 missing=()
