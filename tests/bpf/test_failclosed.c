@@ -529,10 +529,13 @@ static int t_expired_swept(struct tctx *t)
 		       "taint, then its TTL passes"))
 		return -1;
 	ASSERT_EQ(ctl(t, out, sizeof(out), "reload"), 0, "reload");
-	/* Process, unit and host records of the one address. */
-	ASSERT_HAS(out, "swept 3 expired records");
+	ASSERT_HAS(out, "expired records");
+	/*
+	 * Process, unit and host records of the one address, swept by the
+	 * reload or, if it came first, by the 30-second tick.
+	 */
 	ASSERT_EQ(ctl(t, out, sizeof(out), "stats --json"), 0, "stats");
-	return ASSERT_HAS(out, "\"records_swept\":3") ? 0 : -1;
+	return ASSERT_HAS(out, "\"records_swept\":3,") ? 0 : -1;
 }
 
 /* --- upgrades: pins of another version are named, never half-adopted ----- */
