@@ -31,9 +31,11 @@ extern const struct tcase service_tests[];
 extern const struct tcase conncache_tests[];
 extern const struct tcase reload_tests[];
 extern const struct tcase failclosed_tests[];
+extern const struct tcase secondlook_tests[];
 static const struct tcase *const suites[] = { datapath_tests, failclosed_tests,
 					      service_tests, conncache_tests,
-					      reload_tests, NULL };
+					      reload_tests, secondlook_tests,
+					      NULL };
 int test_failures(void);
 
 static const uint16_t sink_ports[] = { 25, 465, 587, 2525 };
@@ -190,6 +192,8 @@ static int run_case(const struct tcase *tc, const char *base,
 		 "/tmp/mxguard-test-%ld-%d.policy", test_id(), idx);
 	snprintf(t.control, sizeof(t.control), "/tmp/mxguard-test-%ld-%d.sock",
 		 test_id(), idx);
+	snprintf(t.learned, sizeof(t.learned),
+		 "/tmp/mxguard-test-%ld-%d.learned", test_id(), idx);
 	if (mkdir(t.cg, 0755)) {
 		perror(t.cg);
 		return 1;
@@ -207,6 +211,7 @@ static int run_case(const struct tcase *tc, const char *base,
 	loader_unload(t.pin);
 	unlink(t.policy_path);
 	unlink(t.control);
+	unlink(t.learned);
 	return rc;
 }
 
