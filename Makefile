@@ -44,15 +44,18 @@ SKELS		:= $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 # Modules of the daemon that need no skeleton (also used by unit tests).
 CORE_SRCS	:= user/log.c user/name.c user/policy.c user/policy_parse.c user/json.c \
 		   user/idn.c user/lookalike.c user/lookalike_tables.c user/secondlook.c \
+		   user/secondlook_measure.c \
 		   user/ratelimit.c user/remap.c user/resolvers.c user/escape.c \
-		   user/secrecy.c user/event.c user/rfc5424.c user/config.c
+		   user/secrecy.c user/event.c user/rfc5424.c user/config.c \
+		   user/learned.c
 # Modules shared by both programs (no skeleton needed).
 CTL_SRCS	:= user/ctlproto.c user/check.c
 # Modules that drive the kernel side, and the service around it.
 KERN_SRCS	:= user/loader.c user/probe.c user/protected.c user/cgroup.c \
 		   user/enrich.c user/cgpath.c user/output.c user/sockdiag.c \
 		   user/procsock.c user/conncache.c user/caps.c user/reconcile.c \
-		   user/daemon.c user/commands.c user/control.c $(CTL_SRCS)
+		   user/daemon.c user/commands.c user/control.c user/learn.c \
+		   $(CTL_SRCS)
 CORE_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 CTL_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CTL_SRCS))
 KERN_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(KERN_SRCS))
@@ -67,7 +70,7 @@ BPF_TEST	:= $(OUTPUT)/tests/bpf_test
 PKT_TEST	:= $(OUTPUT)/tests/bpf_packets
 BPF_TEST_SRCS	:= $(addprefix tests/bpf/,runner.c harness.c client.c dnsd.c dnsmsg.c \
 		     test_datapath.c test_failclosed.c test_service.c test_control.c \
-		     test_conncache.c test_reload.c test_sinks.c)
+		     test_conncache.c test_reload.c test_sinks.c test_secondlook.c)
 PKT_TEST_SRCS	:= $(addprefix tests/bpf/,test_packets.c harness.c dnsmsg.c)
 BENCH		:= $(OUTPUT)/tests/bench
 GEN_BENCH	:= $(OUTPUT)/tests/gen_bench

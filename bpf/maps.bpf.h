@@ -141,10 +141,21 @@ struct {
 	__type(value, __u64);
 } unexplained_last SEC(".maps");
 
+/* Verdicts (blocked, alerted, held answers) and the events around them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, MXG_RINGBUF_BYTES);
 } events SEC(".maps");
+
+/*
+ * MX queries for the second look have a ring of their own: any process
+ * may look up any number of MX names, and such a flood must never take the
+ * room of a verdict.  Losses here are counted apart (MXG_CNT_QUERY_DROPS).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, MXG_QUERY_RINGBUF_BYTES);
+} queries SEC(".maps");
 
 /* One outstanding UDP query, remembered at egress (see pending.bpf.h). */
 struct mxg_query {

@@ -41,7 +41,8 @@ static __always_inline void question_taint(struct mxg_scratch *s)
 static __always_inline void emit_query(struct mxg_scratch *s,
 				       struct mxg_config *cfg, __u32 type)
 {
-	struct mxg_event *ev = event_reserve(type);
+	struct mxg_event *ev = type == MXG_EV_MX_QUERY ? query_reserve() :
+							 event_reserve(type);
 
 	if (!ev)
 		return;

@@ -43,6 +43,15 @@ static __always_inline void copy_protected(__u8 *dst, __u64 hash)
 		__builtin_memcpy(dst, p->name, MXG_PROTECTED_MAX);
 }
 
+static __always_inline struct mxg_event *event_init(struct mxg_event *ev,
+						    __u32 type)
+{
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->ts_ns = bpf_ktime_get_ns();
+	return ev;
+}
+
 static __always_inline struct mxg_event *event_reserve(__u32 type)
 {
 	struct mxg_event *ev;
@@ -52,10 +61,20 @@ static __always_inline struct mxg_event *event_reserve(__u32 type)
 		count(MXG_CNT_RB_DROPS);
 		return NULL;
 	}
-	__builtin_memset(ev, 0, sizeof(*ev));
-	ev->type = type;
-	ev->ts_ns = bpf_ktime_get_ns();
-	return ev;
+	return event_init(ev, type);
+}
+
+/* An MX query for the second look: on its own ring (maps.bpf.h). */
+static __always_inline struct mxg_event *query_reserve(void)
+{
+	struct mxg_event *ev;
+
+	ev = bpf_ringbuf_reserve(&queries, sizeof(*ev), 0);
+	if (!ev) {
+		count(MXG_CNT_QUERY_DROPS);
+		return NULL;
+	}
+	return event_init(ev, MXG_EV_MX_QUERY);
 }
 
 static __always_inline void event_owner(struct mxg_event *ev,

@@ -5,10 +5,9 @@
 
 #include "check.h"
 #include "commands.h"
+#include "learn.h"
 #include "log.h"
 #include "name.h"
-#include "lookalike.h"
-#include "secondlook.h"
 
 static const char *const scope_names[] = { "process", "unit", "host" };
 
@@ -50,6 +49,26 @@ struct stat_item {
 	unsigned long long value;
 	const char *help;
 };
+
+/* The second look's queue and what it learnt (learn.h). */
+static int gather_second_look(struct daemon *d, struct stat_item *s, int n)
+{
+	const struct learn *l = &d->learn;
+
+	s[n++] = (struct stat_item){ "second_look_received", l->received,
+		"MX queries the second look received" };
+	s[n++] = (struct stat_item){ "second_look_checked", l->checked,
+		"MX queries it compared with the protected names" };
+	s[n++] = (struct stat_item){ "second_look_dropped", l->dropped,
+		"MX queries dropped: its queue was full" };
+	s[n++] = (struct stat_item){ "learned_evicted", l->evicted,
+		"learned findings dropped at the cap, oldest first" };
+	s[n++] = (struct stat_item){ "learned_expired", l->expired,
+		"learned findings that expired" };
+	s[n++] = (struct stat_item){ "learned_forgotten", l->forgotten,
+		"learned findings removed by mxguardctl forget" };
+	return n;
+}
 
 static int gather(struct daemon *d, struct stat_item *s, int max)
 {
@@ -97,6 +116,7 @@ static int gather(struct daemon *d, struct stat_item *s, int max)
 		"second-look findings" };
 	s[n++] = (struct stat_item){ "suspects_added", d->suspects_added,
 		"second-look findings added to the live policy" };
+	n = gather_second_look(d, s, n);
 	s[n++] = (struct stat_item){ "records_swept", d->swept,
 		"expired lookalike records removed by the daemon" };
 	s[n++] = (struct stat_item){ "reloads", d->reloads, "policy reloads" };
@@ -109,7 +129,7 @@ static int gather(struct daemon *d, struct stat_item *s, int max)
 
 static void stats(struct daemon *d, const char *fmt, struct ctl_reply *r)
 {
-	struct stat_item s[MXG_CNT__MAX + 24];
+	struct stat_item s[MXG_CNT__MAX + 32];
 	int n = gather(d, s, MXG_CNT__MAX), i;
 	int prom = fmt && !strcmp(fmt, "prometheus");
 
@@ -196,6 +216,23 @@ static void cmd_unload(struct daemon *d, const char *arg, struct ctl_reply *r)
 	reply_printf(r, "ok\nunloading: enforcement is removed\n");
 }
 
+static void cmd_learned(struct daemon *d, const char *arg,
+			struct ctl_reply *r)
+{
+	(void)arg;
+	learn_list(d, r);
+}
+
+/* Forgetting a finding lets mail through to that domain again: root's. */
+static void cmd_forget(struct daemon *d, const char *arg, struct ctl_reply *r)
+{
+	if (!arg[0]) {
+		reply_printf(r, "error usage: forget NAME\n");
+		return;
+	}
+	learn_forget(d, arg, r);
+}
+
 /*
  * Each command names what it needs (OpenSMTPD's per-command badcred):
  * reading is for root and control_group; what changes the policy or
@@ -212,6 +249,8 @@ static const struct command {
 	{ "list", CTL_MAY_READ, cmd_list },
 	{ "reload", CTL_MAY_ADMIN, cmd_reload },
 	{ "unload", CTL_MAY_ADMIN, cmd_unload },
+	{ "learned", CTL_MAY_READ, cmd_learned },
+	{ "forget", CTL_MAY_ADMIN, cmd_forget },
 };
 
 void commands_dispatch(struct daemon *d, const struct ctl_peer *peer,
@@ -235,89 +274,6 @@ void commands_dispatch(struct daemon *d, const struct ctl_peer *peer,
 		return;
 	}
 	reply_printf(r, "error unknown command '%s' (status, stats "
-		     "[json|prometheus], check NAME, list, reload, unload)\n",
-		     cmd);
-}
-
-/* Add @rule to the live policy and the kernel's map; 0 if enforced. */
-static int learn(struct daemon *d, const struct mxg_policy_rule *rule)
-{
-	int idx = policy_add(&d->policy[0], rule);
-
-	if (idx < 0)
-		return idx;
-	if (loader_add_rule(&d->loader, &d->policy[0], idx))
-		return -1;
-	/* Remembered, so a reload of the files does not forget it. */
-	policy_add(&d->learned, rule);
-	return 0;
-}
-
-/*
- * A retrying MTA repeats its MX lookup; report a name once per repeat
- * window (counted as rate limited).  In block mode a finding is learnt and
- * the kernel stops sending its lookups here at all.
- */
-#define SUSPECT_SEEN 256
-
-static int seen_recently(struct daemon *d, const __u8 *wire, __u32 len)
-{
-	static struct { __u64 hash; time_t at; } seen[SUSPECT_SEEN];
-	__u64 h = mxg_name_hash(0, wire, len);
-	time_t now = time(NULL);
-	unsigned int slot = h % SUSPECT_SEEN;
-
-	if (seen[slot].hash == h && now - seen[slot].at <
-				    (time_t)d->conf->repeat_window_s) {
-		d->rl.suppressed++;
-		return 1;
-	}
-	seen[slot].hash = h;
-	seen[slot].at = now;
-	return 0;
-}
-
-void commands_second_look(struct daemon *d, const struct mxg_event *ev)
-{
-	struct mxg_secondlook_finding f;
-	struct mxg_policy_rule rule;
-	struct alert_extra x = { 0 };
-	struct mxg_event alert;
-	__u32 len = mxg_name_wire_len(ev->name, sizeof(ev->name)), off;
-
-	if (!d->conf->second_look || !len ||
-	    secondlook_check(&d->policy[0], NULL, ev->name, len, &f, 1) != 1 ||
-	    seen_recently(d, ev->name, len))
-		return;
-	d->suspects++;
-	alert = *ev;
-	alert.type = MXG_EV_SUSPECT;
-	memset(alert.protected_name, 0, sizeof(alert.protected_name));
-	memcpy(alert.protected_name, f.protected_wire,
-	       f.protected_len < sizeof(alert.protected_name) - 1 ?
-	       f.protected_len : sizeof(alert.protected_name) - 1);
-	alert.rule_id = ~0U;		/* no rule yet */
-	alert.action = MXG_ACTION_ALERT;
-	x.method = lookalike_fuzzer_name(f.method);
-	x.distance = f.distance;
-	/* In block mode the kernel judges the lookups that follow. */
-	if (d->conf->mode == MXG_MODE_ENFORCE) {
-		memset(&rule, 0, sizeof(rule));
-		rule.kind = MXG_RULE_LOOKALIKE;
-		rule.action = MXG_ACTION_BLOCK;
-		rule.origin = f.method;
-		/* The registrable domain: mx.gmai1.com flags all of gmai1.com. */
-		off = secondlook_registrable_offset(ev->name, len);
-		rule.wire = ev->name + off;
-		rule.wire_len = len - off;
-		rule.protected_wire = f.protected_wire;
-		rule.protected_len = f.protected_len;
-		rule.file = "second-look";
-		if (!learn(d, &rule)) {
-			x.added_to_policy = 1;
-			alert.action = MXG_ACTION_BLOCK;
-			d->suspects_added++;
-		}
-	}
-	daemon_emit(d, &alert, &x);
+		     "[json|prometheus], check NAME, list, learned, reload, "
+		     "unload, forget NAME)\n", cmd);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* What the daemon answers on its control socket, and its second look. */
+/* What the daemon answers on its control socket. */
 #ifndef MXGUARD_COMMANDS_H
 #define MXGUARD_COMMANDS_H
 
@@ -8,7 +8,5 @@
 /* Run @line's command if @peer may (enum ctl_may); the reply in @r. */
 void commands_dispatch(struct daemon *d, const struct ctl_peer *peer,
 		       const char *line, struct ctl_reply *r);
-/* An MX query the policy did not match: edit distance, IDN skeleton. */
-void commands_second_look(struct daemon *d, const struct mxg_event *ev);
 
 #endif

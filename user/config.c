@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "learned.h"
 #include "log.h"
 #include "secrecy.h"
 
@@ -28,6 +29,8 @@ void conf_defaults(struct mxg_conf *c)
 	c->repeat_window_s = 60;
 	c->second_look = 1;
 	c->destroy_cached = 1;
+	c->learned_file = strdup(MXG_LEARNED_FILE_DEFAULT);
+	c->learned_lifetime_s = MXG_LEARNED_LIFETIME_DEFAULT;
 }
 
 void conf_free(struct mxg_conf *c)
@@ -42,6 +45,7 @@ void conf_free(struct mxg_conf *c)
 	free(c->syslog_socket);
 	free(c->control_socket);
 	free(c->control_group);
+	free(c->learned_file);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -185,6 +189,18 @@ int conf_set(struct mxg_conf *c, const char *key, const char *v,
 			c->second_look = i;
 		else
 			c->destroy_cached = i;
+		return 0;
+	}
+	/* The second look's findings (learned.h). */
+	if (!strcmp(key, "learned_file")) {
+		*err = "learned_file is an absolute path";
+		return v[0] == '/' ? set_str(&c->learned_file, v) : -1;
+	}
+	if (!strcmp(key, "learned_lifetime")) {
+		*err = "learned_lifetime is seconds, 1 to 10 years' worth";
+		if (parse_u64(v, 10 * 366ULL * 86400, &n) || !n)
+			return -1;
+		c->learned_lifetime_s = n;
 		return 0;
 	}
 	*err = "unknown setting";

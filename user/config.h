@@ -37,6 +37,9 @@ struct mxg_conf {
 	__u32 repeat_window_s;		/* 0 disables the rate limit */
 	int second_look;		/* check observed MX names */
 	int destroy_cached;		/* sock_diag destroy on new taints */
+	/* second look: where findings are kept, and for how long */
+	char *learned_file;
+	__u64 learned_lifetime_s;
 };
 
 void conf_defaults(struct mxg_conf *c);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The service: one epoll loop over the ring buffer, a signalfd and the
- * control socket, plus a one-second tick for repeat summaries and lost-event
- * reports.  Nothing here sits between a DNS answer and a connect: the kernel
- * decides; this loop explains.
+ * The service: one epoll loop over the two ring buffers (verdicts, and MX
+ * queries for the second look), a signalfd and the control socket, plus a
+ * one-second tick for repeat summaries and lost-event reports.  Nothing
+ * here sits between a DNS answer and a connect: the kernel decides; this
+ * loop explains.  Verdicts always go first: the second look runs a slice
+ * at a time, and reads the ring of verdicts again before each name.
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,6 +25,7 @@
 #include "commands.h"
 #include "control.h"
 #include "daemon.h"
+#include "learn.h"
 #include "log.h"
 #include "reconcile.h"
 
@@ -181,10 +184,6 @@ static int on_event(void *ctx, void *data, size_t size)
 		pr_warn("short event (%zu bytes): ABI mismatch\n", size);
 		return 0;
 	}
-	if (ev->type == MXG_EV_MX_QUERY) {
-		commands_second_look(d, ev);
-		return 0;
-	}
 	if (ev->type == MXG_EV_TAINT)
 		on_taint(d, ev);
 	/* A full lookalike map holds answers back: make room at once. */
@@ -214,6 +213,16 @@ static void lost_baseline(struct daemon *d)
 			(unsigned long long)d->lost_reported);
 }
 
+/* MX queries: queued for the second look, never looked at here. */
+static int on_query(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+
+	if (size >= sizeof(struct mxg_event))
+		learn_enqueue(&d->learn, data);
+	return 0;
+}
+
 /* The ring buffer's drop counter is kernel-side; report what it gained. */
 static void report_lost(struct daemon *d)
 {
@@ -239,7 +248,7 @@ static void report_lost(struct daemon *d)
  * once, and no record keeps an id that the 8-bit generation could bring
  * round to another rule (loader.h).
  */
-static void reconcile(struct daemon *d, struct mxg_reconciled *rc)
+void daemon_reconcile(struct daemon *d, struct mxg_reconciled *rc)
 {
 	struct mxg_gens g = {
 		.now = &d->policy[0],
@@ -257,9 +266,9 @@ static void reconcile(struct daemon *d, struct mxg_reconciled *rc)
 int daemon_reload(struct daemon *d, struct ctl_reply *r)
 {
 	struct mxg_reconciled rc;
+	struct learn_next carried;
 	long swept;
 	struct mxg_policy next;
-	size_t i;
 	int errors;
 
 	/*
@@ -278,10 +287,17 @@ int daemon_reload(struct daemon *d, struct ctl_reply *r)
 		return -1;
 	}
 	/* Findings of the second look stay, in the map from its first moment. */
-	for (i = 0; i < d->learned.n; i++)
-		policy_add(&next, &d->learned.rules[i]);
+	if (learn_prepare(d, &next, &carried)) {
+		d->reload_failures++;
+		policy_free(&next);
+		if (r)
+			reply_printf(r, "error out of memory; the loaded policy "
+				     "stays\n");
+		return -1;
+	}
 	if (loader_set_policy(&d->loader, &next)) {
 		d->reload_failures++;
+		learn_abort(&carried);
 		policy_free(&next);
 		if (r)
 			reply_printf(r, "error kernel refused the new policy; "
@@ -296,8 +312,9 @@ int daemon_reload(struct daemon *d, struct ctl_reply *r)
 	d->have_prev = 1;
 	d->policy[0] = next;
 	d->gen[0] = d->loader.generation;
+	learn_commit(d, &carried);
 	d->reloads++;
-	reconcile(d, &rc);
+	daemon_reconcile(d, &rc);
 	swept = loader_sweep(&d->loader);
 	d->swept += swept;
 	pr_info("reloaded: %zu rules, generation %u; live records: %ld of "
@@ -339,7 +356,7 @@ static int add_fd(int ep, int fd, __u32 tag)
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
 }
 
-enum { TAG_RB = 1, TAG_SIG };
+enum { TAG_RB = 1, TAG_SIG, TAG_QRB };
 
 static int setup_fds(struct daemon *d)
 {
@@ -355,9 +372,12 @@ static int setup_fds(struct daemon *d)
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	d->rb = ring_buffer__new(loader_events_fd(&d->loader), on_event, d,
 				 NULL);
-	if (d->sigfd < 0 || d->epfd < 0 || !d->rb)
+	d->qrb = ring_buffer__new(loader_queries_fd(&d->loader), on_query, d,
+				  NULL);
+	if (d->sigfd < 0 || d->epfd < 0 || !d->rb || !d->qrb)
 		return -1;
 	if (add_fd(d->epfd, ring_buffer__epoll_fd(d->rb), TAG_RB) ||
+	    add_fd(d->epfd, ring_buffer__epoll_fd(d->qrb), TAG_QRB) ||
 	    add_fd(d->epfd, d->sigfd, TAG_SIG))
 		return -1;
 	/* Its clients join this loop: none may hold up the ring buffer. */
@@ -372,29 +392,73 @@ static int setup_fds(struct daemon *d)
  */
 #define SWEEP_EVERY_S	30
 
+/*
+ * How long the second look may run before the loop serves its descriptors
+ * again.  Verdicts do not wait for it: the ring of verdicts is read before
+ * every name.
+ */
+#define SECOND_LOOK_SLICE_US	2000
+
+static __u64 mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+static void second_look(struct daemon *d)
+{
+	__u64 end = mono_us() + SECOND_LOOK_SLICE_US;
+
+	while (learn_pending(&d->learn)) {
+		ring_buffer__consume(d->rb);
+		learn_one(d);
+		if (mono_us() >= end)
+			break;
+	}
+}
+
+static void tick(struct daemon *d, __u64 now)
+{
+	rl_expire(&d->rl, now, flush_repeats, d);
+	report_lost(d);
+	learn_tick(d);
+	if (now % SWEEP_EVERY_S == 0)
+		d->swept += loader_sweep(&d->loader);
+}
+
 static void loop(struct daemon *d)
 {
 	struct epoll_event evs[8];
 	__u64 last_tick = mono_s();
-	int n, i;
+	int n, i, queries;
 
 	while (!d->stopping) {
-		n = epoll_wait(d->epfd, evs, 8, 1000);
+		/* Queued names: look again at once, after the descriptors. */
+		n = epoll_wait(d->epfd, evs, 8,
+			       learn_pending(&d->learn) ? 0 : 1000);
+		queries = 0;
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.u32 == TAG_RB)
 				ring_buffer__consume(d->rb);
+			else if (evs[i].data.u32 == TAG_QRB)
+				queries = 1;
 			else if (evs[i].data.u32 == TAG_SIG)
 				on_signal(d);
 			else if (ctl_owns(evs[i].data.u32))
 				ctl_event(evs[i].data.u32, evs[i].events);
 		}
 		ctl_expire();
+		/* Queries only once the verdicts that came with them are out. */
+		if (queries) {
+			ring_buffer__consume(d->rb);
+			ring_buffer__consume(d->qrb);
+		}
+		second_look(d);
 		if (mono_s() != last_tick) {
 			last_tick = mono_s();
-			rl_expire(&d->rl, last_tick, flush_repeats, d);
-			report_lost(d);
-			if (last_tick % SWEEP_EVERY_S == 0)
-				d->swept += loader_sweep(&d->loader);
+			tick(d, last_tick);
 		}
 	}
 	/* Drain, then close every open repeat window before leaving. */
@@ -410,7 +474,7 @@ static void adopt_taints(struct daemon *d)
 {
 	struct mxg_reconciled rc;
 
-	reconcile(d, &rc);
+	daemon_reconcile(d, &rc);
 	/* The `names` LRU had dropped what the last daemon's ids meant. */
 	if (rc.unknown)
 		pr_warn("%ld live records of rules no generation here knows: "
@@ -470,6 +534,8 @@ static void stop(struct daemon *d)
 	if (d->rb)
 		ring_buffer__free(d->rb);
 	ctl_close();
+	if (d->qrb)
+		ring_buffer__free(d->qrb);
 	if (d->epfd > 0)
 		close(d->epfd);
 	if (d->sigfd > 0)
@@ -478,8 +544,8 @@ static void stop(struct daemon *d)
 	output_close(&d->out);
 	if (d->loaded)
 		loader_close(&d->loader);
+	learn_stop(d);
 	policy_free(&d->policy[0]);
-	policy_free(&d->learned);
 	if (d->have_prev)
 		policy_free(&d->policy[1]);
 }
@@ -492,9 +558,9 @@ int daemon_run(struct mxg_conf *conf)
 
 	if (daemon_load_policy(conf, &d.policy[0]))
 		return EXIT_CONFIG;
-	policy_init(&d.learned);
 	d.started = time(NULL);
-	rc = start(&d);
+	/* Findings kept from before join the first policy the kernel sees. */
+	rc = learn_start(&d) ? EXIT_FAIL : start(&d);
 	if (rc == EXIT_OK && caps_drop_to_runtime()) {
 		pr_warn("cannot drop capabilities\n");
 		rc = EXIT_FAIL;

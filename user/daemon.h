@@ -9,10 +9,12 @@
 #include "conncache.h"
 #include "control.h"
 #include "event.h"
+#include "learn.h"
 #include "loader.h"
 #include "output.h"
 #include "policy.h"
 #include "ratelimit.h"
+#include "reconcile.h"
 
 enum exit_code {
 	EXIT_OK = 0,
@@ -33,7 +35,8 @@ struct daemon {
 	int have_prev;
 	struct output out;
 	struct ratelimit rl;
-	struct ring_buffer *rb;
+	struct ring_buffer *rb;		/* verdicts and their context */
+	struct ring_buffer *qrb;	/* MX queries for the second look */
 	int epfd, sigfd, ctl_fd;
 	gid_t ctl_gid;
 	time_t started;
@@ -42,8 +45,7 @@ struct daemon {
 	unsigned long long swept;		/* expired records removed */
 	struct conncache_counts conncache;	/* totals over all taints */
 	unsigned long long suspects, suspects_added;
-	/* Second-look findings added in block mode, re-added after reloads. */
-	struct mxg_policy learned;
+	struct learn learn;			/* the second look */
 	int stopping, unload;
 };
 
@@ -57,5 +59,7 @@ void daemon_emit(struct daemon *d, const struct mxg_event *ev,
 		 const struct alert_extra *x);
 const struct mxg_policy *daemon_policy_for(const struct daemon *d,
 					   const struct mxg_event *ev);
+/* Bring the live records to policy[0] (after a rule left it). */
+void daemon_reconcile(struct daemon *d, struct mxg_reconciled *rc);
 
 #endif

@@ -296,6 +296,9 @@ static int fill_policy(struct mxg_loader *l, int fd,
 
 	for (i = 0; i < p->n; i++) {
 		r = &p->rules[i];
+		/* A learnt rule removed again keeps its slot, not its key. */
+		if (r->flags & MXG_RULE_F_DEAD)
+			continue;
 		memset(&val, 0, sizeof(val));
 		val.rule_id = (gen << 24) | (__u32)i;
 		val.verdict = r->kind;
@@ -451,6 +454,17 @@ int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
 	return 0;
 }
 
+int loader_remove_rule(struct mxg_loader *l, const struct mxg_policy *p,
+		       size_t idx)
+{
+	const struct mxg_policy_rule *r = &p->rules[idx];
+	__u64 key = mxg_name_hash(l->seed, r->wire, r->wire_len);
+
+	if (l->policy_fd < 0)
+		return -EBADF;
+	return bpf_map_delete_elem(l->policy_fd, &key) ? -errno : 0;
+}
+
 int loader_lineage_depth(const struct mxg_loader *l)
 {
 	/* Self plus MXG_ANCESTRY_MAX - 1 ancestors, when the walk runs. */
@@ -461,6 +475,11 @@ int loader_lineage_depth(const struct mxg_loader *l)
 int loader_events_fd(const struct mxg_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.events);
+}
+
+int loader_queries_fd(const struct mxg_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.queries);
 }
 
 int loader_counters(const struct mxg_loader *l, __u64 out[MXG_CNT__MAX])
@@ -580,6 +599,7 @@ const char *const mxg_counter_names[MXG_CNT__MAX] = {
 	[MXG_CNT_CLEAN_EXPIRED] = "clean_records_expired",
 	[MXG_CNT_NAMES_NEW] = "names_new",
 	[MXG_CNT_PENDING_LOST] = "pending_queries_lost",
+	[MXG_CNT_QUERY_DROPS] = "mx_query_drops",
 };
 
 _Static_assert(sizeof(mxg_counter_names) / sizeof(mxg_counter_names[0]) ==

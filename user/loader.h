@@ -62,7 +62,10 @@ struct mxg_loader {
 #define MXG_RULES_MAX		0xffffffu
 /* Index of "a rule no table here knows" (never a real index: n <= MAX). */
 #define MXG_RULE_UNKNOWN	0xffffffu
-/* Rules the second look may add to a policy in force. */
+/*
+ * Findings the second look keeps, and so rules it may add to a policy in
+ * force (the policy map has this much room past the policy's own rules).
+ */
 #define MXG_LEARNED_MAX		1024
 
 /* One taint record, decoded for `mxguardctl list`. */
@@ -90,6 +93,9 @@ int loader_attach(struct mxg_loader *l, const char *cgroup);
  */
 int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
 		    size_t idx);
+/* Delete rule @idx of @p (a learnt one) from the policy map in force. */
+int loader_remove_rule(struct mxg_loader *l, const struct mxg_policy *p,
+		       size_t idx);
 /*
  * Build the complete new policy map, then swap it in (one map update).
  * The new generation is written to the pinned config before the swap, and
@@ -97,7 +103,9 @@ int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
  * generation behind the kernel's rule ids.  On error nothing was swapped.
  */
 int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p);
+/* The ring of verdicts, and the ring of MX queries for the second look. */
 int loader_events_fd(const struct mxg_loader *l);
+int loader_queries_fd(const struct mxg_loader *l);
 /*
  * Generations below a resolver that its process-scope taint reaches: the
  * connect programs' lineage walk, or 0 where the kernel cannot walk it.

@@ -24,6 +24,7 @@ static void usage(FILE *f)
 "       mxguardctl [-s SOCKET] check NAME\n"
 "       mxguardctl check --policy PATH [--policy PATH ...] NAME\n"
 "       mxguardctl [-s SOCKET] list | reload | unload\n"
+"       mxguardctl [-s SOCKET] learned | forget NAME\n"
 "See mxguardctl(8).\n");
 }
 
@@ -134,11 +135,14 @@ int main(int argc, char **argv)
 		if (np)
 			return local_check(policies, np, argv[optind + 1]);
 		snprintf(req, sizeof(req), "check %s", argv[optind + 1]);
+	} else if (!strcmp(argv[optind], "forget") && optind + 2 == argc) {
+		snprintf(req, sizeof(req), "forget %s", argv[optind + 1]);
 	} else if (!strcmp(argv[optind], "stats")) {
 		snprintf(req, sizeof(req), "stats %s", fmt);
 	} else if (optind + 1 == argc &&
 		   (!strcmp(argv[optind], "status") ||
 		    !strcmp(argv[optind], "list") ||
+		    !strcmp(argv[optind], "learned") ||
 		    !strcmp(argv[optind], "reload") ||
 		    !strcmp(argv[optind], "unload"))) {
 		snprintf(req, sizeof(req), "%s", argv[optind]);

@@ -56,9 +56,13 @@ void policy_free(struct mxg_policy *p)
 {
 	size_t i;
 
+	for (i = 0; i < p->n; i++)
+		if (p->rules[i].flags & MXG_RULE_F_LEARNT)
+			free((void *)p->rules[i].wire);
 	for (i = 0; i < p->nfiles; i++)
 		free(p->files[i]);
 	free(p->files);
+	free(p->dead);
 	free(p->rules);
 	free(p->slots);
 	free(p->protects);
@@ -161,8 +165,10 @@ static int index_resize(struct mxg_policy *p, size_t nslots)
 	if (!slots)
 		return -ENOMEM;
 	for (i = 0; i < p->nindexed; i++)
-		slot_put(slots, nslots, name_hash(p->rules[i].wire,
-						  p->rules[i].wire_len), i);
+		if (!(p->rules[i].flags & MXG_RULE_F_DEAD))
+			slot_put(slots, nslots, name_hash(p->rules[i].wire,
+							  p->rules[i].wire_len),
+				 i);
 	free(p->slots);
 	p->slots = slots;
 	p->nslots = nslots;
@@ -181,8 +187,10 @@ static int index_sync(struct mxg_policy *p)
 		return -ENOMEM;
 	for (; p->nindexed < p->n; p->nindexed++) {
 		r = &p->rules[p->nindexed];
-		slot_put(p->slots, p->nslots, name_hash(r->wire, r->wire_len),
-			 p->nindexed);
+		/* A learnt rule removed again is never matched (policy_unlearn). */
+		if (!(r->flags & MXG_RULE_F_DEAD))
+			slot_put(p->slots, p->nslots,
+				 name_hash(r->wire, r->wire_len), p->nindexed);
 	}
 	return 0;
 }
@@ -576,7 +584,8 @@ static long find_suffix(const struct mxg_policy *p, __u64 h,
 	if (r >= 0)
 		return r;
 	for (i = p->nindexed; i < p->n; i++)
-		if (same_suffix(&p->rules[i], wire, len))
+		if (same_suffix(&p->rules[i], wire, len) &&
+		    !(p->rules[i].flags & MXG_RULE_F_DEAD))
 			return (long)i;
 	return -1;
 }
@@ -598,6 +607,129 @@ int policy_match(const struct mxg_policy *p, const __u8 *wire, __u32 len)
 			return (int)r;
 	}
 	return -1;
+}
+
+/* --- rules learnt at run time --------------------------------------------- */
+
+/* The slot of the index that holds rule @idx, or nslots. */
+static size_t index_slot_of(const struct mxg_policy *p, size_t idx)
+{
+	const struct mxg_policy_rule *r = &p->rules[idx];
+	size_t mask = p->nslots - 1, i;
+
+	if (!p->nslots)
+		return 0;
+	for (i = name_hash(r->wire, r->wire_len) & mask; p->slots[i];
+	     i = (i + 1) & mask)
+		if (p->slots[i] == idx + 1)
+			return i;
+	return p->nslots;
+}
+
+/* Must the entry at @at stay, its home lying cyclically in (@hole, @at]? */
+static int stays(const struct mxg_policy *p, size_t hole, size_t at)
+{
+	size_t mask = p->nslots - 1, home;
+	const struct mxg_policy_rule *r;
+
+	if (p->slots[at] - 1 >= p->n)
+		return 1;
+	r = &p->rules[p->slots[at] - 1];
+	home = name_hash(r->wire, r->wire_len) & mask;
+	return hole <= at ? home > hole && home <= at :
+			    home > hole || home <= at;
+}
+
+/*
+ * Linear probing deletes by shifting back: a later entry of the same run
+ * moves into the hole unless its home lies between the hole and itself.
+ * No tombstones, so the table stays as full as the live rules make it.
+ */
+static void index_remove(struct mxg_policy *p, size_t idx)
+{
+	size_t mask = p->nslots - 1, hole = index_slot_of(p, idx), at;
+
+	if (hole >= p->nslots)
+		return;
+	for (at = hole;;) {
+		p->slots[hole] = 0;
+		do {
+			at = (at + 1) & mask;
+			if (!p->slots[at])
+				return;
+		} while (stays(p, hole, at));
+		p->slots[hole] = p->slots[at];
+		hole = at;
+	}
+}
+
+/* Give the slot of the rule that died first to @r. */
+static int reuse_dead(struct mxg_policy *p, const struct mxg_policy_rule *r)
+{
+	size_t idx = p->dead[0];
+
+	free((void *)p->rules[idx].wire);
+	p->ndead--;
+	memmove(p->dead, p->dead + 1, p->ndead * sizeof(*p->dead));
+	p->rules[idx] = *r;
+	slot_put(p->slots, p->nslots, name_hash(r->wire, r->wire_len), idx);
+	p->nlearnt++;
+	return (int)idx;
+}
+
+int policy_learn(struct mxg_policy *p, const struct mxg_policy_rule *rule)
+{
+	struct mxg_policy_rule r = *rule;
+	long prot, first, ret;
+	__u8 *name;
+
+	if (!r.wire_len || r.wire_len > MXG_NAME_MAX - 2 ||
+	    r.kind != MXG_RULE_LOOKALIKE || !r.protected_len ||
+	    r.protected_len > MXG_PROTECTED_MAX - 1)
+		return -EINVAL;
+	if (index_sync(p))
+		return -ENOMEM;
+	if (find_suffix(p, name_hash(r.wire, r.wire_len), r.wire,
+			r.wire_len) >= 0)
+		return -EEXIST;
+	if (r.file && !(r.file = policy_intern_file(p, r.file)))
+		return -ENOMEM;
+	prot = policy_intern_protected(p, rule->protected_wire,
+				       r.protected_len, 0);
+	if (prot < 0)
+		return (int)prot;
+	r.protected_wire = p->protected_names[prot].wire;
+	name = malloc(r.wire_len);
+	if (!name)
+		return -ENOMEM;
+	r.wire = memcpy(name, rule->wire, r.wire_len);
+	r.flags = MXG_RULE_F_LEARNT;
+	if (p->ndead > MXG_POLICY_DEAD_KEEP)
+		return reuse_dead(p, &r);
+	ret = policy_append(p, &r, &first);
+	if (ret < 0) {
+		free(name);
+		return (int)ret;
+	}
+	p->nlearnt++;
+	return (int)ret;
+}
+
+int policy_unlearn(struct mxg_policy *p, size_t idx)
+{
+	struct mxg_policy_rule *r = idx < p->n ? &p->rules[idx] : NULL;
+
+	if (!r || (r->flags & (MXG_RULE_F_LEARNT | MXG_RULE_F_DEAD)) !=
+		  MXG_RULE_F_LEARNT)
+		return -EINVAL;
+	if (grow((void **)&p->dead, &p->dead_cap, p->ndead + 1,
+		 sizeof(*p->dead)))
+		return -ENOMEM;
+	index_remove(p, idx);
+	r->flags |= MXG_RULE_F_DEAD;
+	p->dead[p->ndead++] = (__u32)idx;
+	p->nlearnt--;
+	return 0;
 }
 
 size_t policy_memory(const struct mxg_policy *p)

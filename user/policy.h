@@ -35,6 +35,10 @@ enum mxg_rule_kind {
 
 /* Made by a protect directive: dropped and made again on every load. */
 #define MXG_RULE_F_GENERATED	0x01
+/* Learnt at run time (policy_learn): owns its name. */
+#define MXG_RULE_F_LEARNT	0x02
+/* Learnt, then removed (policy_unlearn): never matched, slot kept a while. */
+#define MXG_RULE_F_DEAD		0x04
 
 struct mxg_policy_rule {
 	const __u8 *wire;		/* the suffix, canonical */
@@ -100,6 +104,11 @@ struct mxg_policy {
 	struct mxg_file_id *loaded;
 	size_t nloaded, loaded_cap;
 	int no_include;				/* fuzzing: refuse "include" */
+
+	/* Rules learnt at run time: slots of removed ones, oldest first. */
+	__u32 *dead;
+	size_t ndead, dead_cap;
+	size_t nlearnt;				/* live learnt rules */
 };
 
 void policy_init(struct mxg_policy *p);
@@ -131,6 +140,21 @@ int policy_load_buffer(struct mxg_policy *p, const char *name,
  * name, or -ENOMEM.
  */
 int policy_add(struct mxg_policy *p, const struct mxg_policy_rule *rule);
+
+/*
+ * Rules the daemon learns while a policy is in force (second-look
+ * findings) come and go: policy_learn() adds one like policy_add() (its
+ * name owned by the rule, -EEXIST if the suffix has a rule), and
+ * policy_unlearn() takes it out of matching at once.  A removed rule keeps
+ * its slot and name until MXG_POLICY_DEAD_KEEP others have been removed
+ * after it: the ids of events in flight, and of records not yet purged,
+ * still name it meanwhile.  So the slots learnt rules take stay bounded
+ * (live ones plus that many).  Returns the rule's index, or -errno.
+ */
+#define MXG_POLICY_DEAD_KEEP	1024
+int policy_learn(struct mxg_policy *p, const struct mxg_policy_rule *rule);
+/* 0, or -EINVAL if @idx is not a live learnt rule. */
+int policy_unlearn(struct mxg_policy *p, size_t idx);
 
 /* Index of the most specific rule matching the name, or -1. */
 int policy_match(const struct mxg_policy *p, const __u8 *wire, __u32 len);

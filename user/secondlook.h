@@ -22,8 +22,14 @@
  * fuzzers cover, and longer labels tolerate a second typo.
  *
  * Names the policy allows, protected names and names under a protected
- * domain are never reported.  Everything here is pure: no state is kept
- * between calls, and the functions may run in any thread.
+ * domain are never reported.  A finding carries the action of the name it
+ * imitates: its protect line's, else the strictest hand-written
+ * "lookalike ... of" rule naming it.
+ *
+ * The protected side (decoded, cut, skeletons, reach) is computed once per
+ * policy (secondlook_index), so a check costs one skeleton of the name seen
+ * and a comparison with the protected names whose length is in reach.
+ * Nothing here keeps state between calls; an index is read only.
  */
 #ifndef MXGUARD_SECONDLOOK_H
 #define MXGUARD_SECONDLOOK_H
@@ -50,16 +56,44 @@ struct mxg_secondlook_finding {
 	__u32 protected_len;
 	__u8 method;		/* MXG_ORIGIN_SKELETON or _EDIT_DISTANCE */
 	__u32 distance;		/* edits; for a skeleton match, on the names */
+	__u8 action;		/* the protected name's (enum mxg_action) */
 };
 
 void secondlook_defaults(struct mxg_secondlook_opts *o);
 
+struct mxg_secondlook_index;
+
+/*
+ * The protected side of @p, for secondlook_match.  It points into @p's
+ * interned names: free it before @p, and build a new one for a new
+ * policy (rules learnt later add no protected names).  NULL on ENOMEM.
+ */
+struct mxg_secondlook_index *
+secondlook_index(const struct mxg_policy *p,
+		 const struct mxg_secondlook_opts *o);
+void secondlook_index_free(struct mxg_secondlook_index *ix);
+/* Protected names it compares with (protected TLDs are left out). */
+size_t secondlook_index_size(const struct mxg_secondlook_index *ix);
+/* The action a finding that imitates @wire takes, or -1 if not protected. */
+int secondlook_action_of(const struct mxg_secondlook_index *ix,
+			 const __u8 *wire, __u32 len);
+
 /*
  * Compare @wire (canonical, as policy_match takes it) with every protected
- * name of @p.  Fills @out with the @max closest findings, closest first (a
- * skeleton match before an edit distance, then by distance), at most one
- * per protected name; with @max 1, the best one.
- * Returns how many it filled, or -ENOMEM.  @o may be NULL for defaults.
+ * name of @ix, which was built from @p.  Fills @out with the @max closest
+ * findings, closest first (a skeleton match before an edit distance, then
+ * by distance), at most one per protected name; with @max 1, the best one.
+ * Returns how many it filled, or -ENOMEM.
+ */
+int secondlook_match(const struct mxg_policy *p,
+		     const struct mxg_secondlook_index *ix, const __u8 *wire,
+		     __u32 len, struct mxg_secondlook_finding *out,
+		     size_t max);
+
+/*
+ * The same for a single name: builds the index of @p, compares, frees it
+ * (tools and tests; the daemon keeps an index per policy).  @o may be NULL
+ * for defaults.
  */
 int secondlook_check(const struct mxg_policy *p,
 		     const struct mxg_secondlook_opts *o, const __u8 *wire,

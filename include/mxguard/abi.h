@@ -105,6 +105,7 @@ enum mxg_counter {
 	MXG_CNT_CLEAN_EXPIRED,	/* clean_proc records removed on expiry */
 	MXG_CNT_NAMES_NEW,	/* new keys in names */
 	MXG_CNT_PENDING_LOST,	/* outstanding queries overwritten unanswered */
+	MXG_CNT_QUERY_DROPS,	/* MX queries lost: their ring buffer full */
 	MXG_CNT__MAX,
 };
 

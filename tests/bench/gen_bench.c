@@ -7,7 +7,9 @@
  *  2. 100 protected domains with fuzz=all: generation + compile time,
  *     how many rules, memory, and rules per fuzzer;
  *  3. the shipped policies/ directory;
- *  4. the second look: time per name against the 100 domains.
+ *  4. the second look: time per name against 10, 100 and 1000 protected
+ *     domains, indexed once per policy as the daemon does, and with the
+ *     index rebuilt for every name (the cost before the index existed).
  *
  * Memory is given twice: what the policy accounts for (policy_memory) and
  * the growth of the resident set while loading (VmRSS).  Each figure comes
@@ -156,40 +158,122 @@ static int bench_shipped(void)
 	return err ? -1 : 0;
 }
 
-/* Names to look at: lookalikes, IDN homographs and unrelated names. */
-static void bench_secondlook(const struct mxg_policy *p)
+/*
+ * A policy protecting @n domains: the list above, then made-up brands
+ * (labels of 4 to 12 letters from a fixed generator) past its 100.
+ */
+static int protect_n(struct mxg_policy *p, size_t n)
 {
-	static const char *const seen[] = {
-		"gmial.com", "mx.example.net", "xn--gmil-63d.com",
-		"portonmail.com", "mail.protection.outlook.com",
-		"alt1.aspmx.l.google.com", "mx1.mail.ru", "unrelated.org",
-	};
-	const int rounds = 2000, k = sizeof(seen) / sizeof(seen[0]);
-	struct mxg_secondlook_finding f[8];
-	__u8 wire[k][MXG_NAME_MAX];
-	__u32 len[k];
-	const char *err;
-	double t0;
-	int i, j, hits = 0;
+	static const char *const tlds[] = { "com", "net", "org", "de", "fr",
+					    "co.uk" };
+	size_t cap = n * 64 + 1, len = 0, i, k, l;
+	char *buf = malloc(cap), label[16];
+	unsigned int seed = 12345;
+	int err;
 
-	for (j = 0; j < k; j++)
-		mxg_name_parse(seen[j], wire[j], &len[j], &err);
-	t0 = now_s();
-	for (i = 0; i < rounds; i++)
-		for (j = 0; j < k; j++)
-			hits += secondlook_check(p, NULL, wire[j], len[j], f, 8) > 0;
-	printf("second look vs %zu protected names: %.1f us per name "
-	       "(%d of %d names had findings)\n", p->nprotected,
-	       (now_s() - t0) * 1e6 / (rounds * k), hits / rounds, k);
+	if (!buf)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (i < 100) {
+			len += snprintf(buf + len, cap - len, "protect %s "
+					"fuzz=omission\n", domains[i]);
+			continue;
+		}
+		seed = seed * 1103515245u + 12345u;
+		l = 4 + (seed >> 16) % 9;
+		for (k = 0; k < l; k++) {
+			seed = seed * 1103515245u + 12345u;
+			label[k] = 'a' + (seed >> 16) % 26;
+		}
+		label[l] = '\0';
+		len += snprintf(buf + len, cap - len, "protect %s%zu.%s "
+				"fuzz=omission\n", label, i,
+				tlds[(seed >> 8) % 6]);
+	}
+	policy_init(p);
+	err = policy_load_buffer(p, "bench", buf, len);
+	free(buf);
+	return err ? -1 : 0;
 }
 
-static int protect_and_look(void)
+/* Names to look at: lookalikes, IDN homographs and unrelated names. */
+static const char *const seen[] = {
+	"gmial.com", "mx.example.net", "xn--gmil-63d.com", "portonmail.com",
+	"mail.protection.outlook.com", "alt1.aspmx.l.google.com",
+	"mx1.mail.ru", "unrelated.org",
+};
+#define NSEEN	(sizeof(seen) / sizeof(seen[0]))
+
+/* Microseconds per name; @ix NULL: the index is built for every name. */
+static double look_cost(const struct mxg_policy *p,
+			const struct mxg_secondlook_index *ix, int rounds,
+			int *hits)
+{
+	struct mxg_secondlook_finding f[8];
+	__u8 wire[NSEEN][MXG_NAME_MAX];
+	__u32 len[NSEEN];
+	const char *err;
+	double t0;
+	size_t j;
+	int i;
+
+	for (j = 0; j < NSEEN; j++)
+		mxg_name_parse(seen[j], wire[j], &len[j], &err);
+	*hits = 0;
+	t0 = now_s();
+	for (i = 0; i < rounds; i++)
+		for (j = 0; j < NSEEN; j++)
+			*hits += (ix ? secondlook_match(p, ix, wire[j], len[j],
+							f, 8) :
+				  secondlook_check(p, NULL, wire[j], len[j], f,
+						   8)) > 0;
+	*hits /= rounds;
+	return (now_s() - t0) * 1e6 / (rounds * NSEEN);
+}
+
+/*
+ * The second look at 10, 100 and 1000 protected names: with the index the
+ * daemon builds once per policy, and rebuilding it for every name (what a
+ * check cost before the index).
+ */
+static int bench_secondlook(void)
+{
+	static const size_t sizes[] = { 10, 100, 1000 };
+	struct mxg_secondlook_index *ix;
+	struct mxg_policy p;
+	double built, slow, fast;
+	int hits, fast_hits;
+	size_t i;
+
+	printf("\n%-34s %10s %12s %12s %10s\n", "second look, us per name",
+	       "protected", "recomputed", "indexed", "index ms");
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (protect_n(&p, sizes[i]))
+			return -1;
+		built = now_s();
+		ix = secondlook_index(&p, NULL);
+		built = (now_s() - built) * 1e3;
+		if (!ix)
+			return -1;
+		slow = look_cost(&p, NULL, sizes[i] >= 1000 ? 20 : 200, &hits);
+		fast = look_cost(&p, ix, 2000, &fast_hits);
+		printf("%-34s %10zu %12.1f %12.2f %10.1f\n", "", p.nprotected,
+		       slow, fast, built);
+		if (hits != fast_hits)
+			printf("  (findings differ: %d per call, %d indexed)\n",
+			       hits, fast_hits);
+		secondlook_index_free(ix);
+		policy_free(&p);
+	}
+	return 0;
+}
+
+static int protect_fuzz_all(void)
 {
 	struct mxg_policy p;
 
 	if (bench_protect(&p))
 		return -1;
-	bench_secondlook(&p);
 	policy_free(&p);
 	return 0;
 }
@@ -225,8 +309,8 @@ int main(void)
 	       sizeof(struct mxg_policy_rule));
 	printf("%-28s %10s %10s %12s %12s\n", "policy", "rules", "load s",
 	       "policy MiB", "RSS +MiB");
-	if (in_child(explicit_1m) || in_child(protect_and_look) ||
-	    in_child(bench_shipped))
+	if (in_child(explicit_1m) || in_child(protect_fuzz_all) ||
+	    in_child(bench_shipped) || in_child(bench_secondlook))
 		return 1;
 	return 0;
 }

@@ -183,6 +183,8 @@ int daemon_start(struct tctx *t, const char *const *extra)
 	argv[n++] = t->control;
 	argv[n++] = "--config";
 	argv[n++] = "/dev/null";	/* never the host's mxguard.conf */
+	argv[n++] = "--learned-file";	/* nor the host's state */
+	argv[n++] = t->learned;
 	for (i = 0; extra && extra[i] && n < 30; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;

@@ -46,6 +46,7 @@ struct tctx {
 	char pin[256];
 	char policy_path[256];
 	char control[108];		/* the daemon's control socket */
+	char learned[256];		/* its second look's state file */
 	char notify[108];
 	pid_t daemon;
 	int daemon_out;

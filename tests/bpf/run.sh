@@ -28,7 +28,8 @@ cleanup() {
 		*) find "$d" -depth -type d -exec rmdir {} + 2>/dev/null ;;
 		esac
 	done
-	rm -f /tmp/mxguard-test-$$-*.policy /tmp/mxguard-test-$$-*.sock
+	rm -f /tmp/mxguard-test-$$-*.policy /tmp/mxguard-test-$$-*.sock \
+		/tmp/mxguard-test-$$-*.learned /tmp/mxguard-test-$$-*.learned.tmp
 }
 trap cleanup EXIT
 

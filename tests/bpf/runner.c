@@ -33,10 +33,12 @@ extern const struct tcase reload_tests[];
 extern const struct tcase failclosed_tests[];
 extern const struct tcase control_tests[];
 extern const struct tcase sinks_tests[];
+extern const struct tcase secondlook_tests[];
 static const struct tcase *const suites[] = { datapath_tests, failclosed_tests,
 					      service_tests, control_tests,
 					      conncache_tests, reload_tests,
-					      sinks_tests, NULL };
+					      sinks_tests, secondlook_tests,
+					      NULL };
 int test_failures(void);
 
 static const uint16_t sink_ports[] = { 25, 465, 587, 2525 };
@@ -194,6 +196,8 @@ static int run_case(const struct tcase *tc, const char *base,
 		 "/tmp/mxguard-test-%ld-%d.policy", test_id(), idx);
 	snprintf(t.control, sizeof(t.control), "/tmp/mxguard-test-%ld-%d.sock",
 		 test_id(), idx);
+	snprintf(t.learned, sizeof(t.learned),
+		 "/tmp/mxguard-test-%ld-%d.learned", test_id(), idx);
 	if (mkdir(t.cg, 0755)) {
 		perror(t.cg);
 		return 1;
@@ -214,6 +218,7 @@ static int run_case(const struct tcase *tc, const char *base,
 	/* The daemon's lock beside its socket, left by a kill -9. */
 	snprintf(lock, sizeof(lock), "%s.lock", t.control);
 	unlink(lock);
+	unlink(t.learned);
 	return rc;
 }
 

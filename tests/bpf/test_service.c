@@ -34,9 +34,6 @@ static const char ml_block[] = "lookalike ml of mil action=block\n";
 static const struct zrec zone[] = {
 	{ "army.ml", DNS_A, 300, "192.0.2.26" },
 	{ "army.mil", DNS_A, 300, "198.51.100.25" },
-	{ "gmai1.com", DNS_MX, 300, "mx.gmai1.com" },
-	{ "gmai1.com", DNS_A, 300, "192.0.2.50" },
-	{ "mx.gmai1.com", DNS_A, 300, "192.0.2.50" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -419,51 +416,7 @@ static int t_check_config(struct tctx *t)
 	return check_resolvers_said(t);
 }
 
-static const char freemail[] =
-	"lookalike ml of mil action=block\n"
-	"lookalike gmial.com of gmail.com action=alert\n";
-
-static int mx_lookup(void *arg)
-{
-	return resolve(arg, DNS_MX, VIA_UDP) ? 201 : 0;
-}
-
-static int a_then_connect(void *arg)
-{
-	(void)arg;
-	if (resolve("gmai1.com", DNS_A, VIA_UDP))
-		return 201;
-	return try_connect("192.0.2.50", 25);
-}
-
-static int t_second_look(struct tctx *t)
-{
-	const char *ev;
-
-	ASSERT_EQ(run_in(t, NULL, mx_lookup, "gmai1.com"), 0, "MX lookup");
-	ev = next_event(t, "lookalike-suspected", WAIT_MS);
-	ASSERT_HAS(ev, "\"lookalike\":\"gmai1.com\"");
-	ASSERT_HAS(ev, "\"protected\":\"gmail.com\"");
-	/* "1" and "l" are UTS #39 confusables: the skeletons are equal. */
-	ASSERT_HAS(ev, "\"method\":\"skeleton\"");
-	ASSERT_HAS(ev, "\"distance\":1");
-	ASSERT_HAS(ev, "\"added_to_policy\":true");
-	/* The lookups that follow are judged by the kernel. */
-	ASSERT_EQ(run_in(t, NULL, a_then_connect, NULL), EPERM,
-		  "connect after the finding");
-	ev = next_event(t, "blocked", WAIT_MS);
-	ASSERT_HAS(ev, "\"ip\":\"192.0.2.50\"");
-	ASSERT_HAS(ev, "\"fuzzer\":\"skeleton\"");
-	/* A finding survives a reload of the files. */
-	ASSERT_EQ(ctl(t, out, OUT_SZ, "reload"), 0, "reload");
-	ASSERT_EQ(ctl(t, out, OUT_SZ, "check gmai1.com"), 1, "still flagged");
-	ASSERT_HAS(out, "how: skeleton");
-	return 0;
-}
-
 const struct tcase service_tests[] = {
-	{ .name = "second_look_learns", .fn = t_second_look,
-	  .policy = freemail, .zone = zone },
 	{ .name = "ctl_commands", .fn = t_ctl_commands, .policy = ml_block,
 	  .zone = zone },
 	{ .name = "ctl_check_without_daemon", .fn = t_check_without_daemon,

@@ -411,6 +411,7 @@ start_mxguardd() {
 		--out "$T/alerts.jsonl" --err "$T/mxguardd.err" -- \
 		"$MXGUARDD" --cgroup "$E2E_CG_MTA" --pin-dir "$E2E_PIN" \
 		--control "$T/control.sock" --config /dev/null --foreground \
+		--learned-file "$T/learned" \
 		"$@") ||
 		e2e_die "mxguardd did not start: $(tail -n 3 "$T/mxguardd.err")"
 }

@@ -242,6 +242,72 @@ static void test_match_most_specific(void **state)
 	policy_free(&p);
 }
 
+/*
+ * Rules learnt and unlearnt at run time, many times over: what matches is
+ * what was learnt and not removed, the index stays whole through its
+ * back-shifting deletes, and slots are reused so the table stays bounded.
+ */
+static void test_learn_unlearn(void **state)
+{
+	enum { NAMES = 600, ROUNDS = 6000 };
+	struct mxg_policy_rule r = { .kind = MXG_RULE_LOOKALIKE,
+				     .action = MXG_ACTION_BLOCK, .origin = 65 };
+	static int idx[NAMES];
+	__u8 wire[MXG_NAME_MAX], prot[MXG_NAME_MAX];
+	unsigned int seed = 7;
+	struct mxg_policy p;
+	char name[64];
+	size_t base, live = 0;
+	int i, k, m;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect example.com fuzz=omission\n"
+				       "allow gov.ml\n"), 0);
+	base = p.n;
+	parse_or_fail("example.com", prot, &r.protected_len);
+	r.protected_wire = prot;
+	r.file = "second-look";
+	for (i = 0; i < NAMES; i++)
+		idx[i] = -1;
+	for (k = 0; k < ROUNDS; k++) {
+		seed = seed * 1103515245u + 12345u;
+		i = (seed >> 16) % NAMES;
+		snprintf(name, sizeof(name), "l%d.example", i);
+		parse_or_fail(name, wire, &r.wire_len);
+		r.wire = wire;
+		if (idx[i] < 0) {
+			idx[i] = policy_learn(&p, &r);
+			assert_true(idx[i] >= 0);
+			live++;
+		} else {
+			assert_int_equal(policy_learn(&p, &r), -EEXIST);
+			assert_int_equal(policy_unlearn(&p, idx[i]), 0);
+			assert_int_equal(policy_unlearn(&p, idx[i]), -EINVAL);
+			idx[i] = -1;
+			live--;
+		}
+	}
+	assert_int_equal(p.nlearnt, live);
+	assert_true(p.n <= base + NAMES + MXG_POLICY_DEAD_KEEP + 1);
+	for (i = 0; i < NAMES; i++) {
+		snprintf(name, sizeof(name), "mx.l%d.example", i);
+		m = match(&p, name);
+		assert_int_equal(m, idx[i]);
+		if (m >= 0)
+			assert_int_equal(p.rules[m].flags, MXG_RULE_F_LEARNT);
+	}
+	/* What was there before is untouched. */
+	assert_int_equal(p.rules[match(&p, "x.gov.ml")].kind, MXG_RULE_ALLOW);
+	assert_int_equal(policy_unlearn(&p, 0), -EINVAL);
+	/* The name is the rule's own copy. */
+	parse_or_fail("copy.example", wire, &r.wire_len);
+	i = policy_learn(&p, &r);
+	memset(wire, 0, sizeof(wire));
+	assert_int_equal(match(&p, "copy.example"), i);
+	policy_free(&p);
+}
+
 /* policy_add and rules appended by hand are found like loaded ones. */
 static void test_add_and_hand_appended(void **state)
 {
@@ -555,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_match_label_boundary),
 		cmocka_unit_test(test_match_most_specific),
 		cmocka_unit_test(test_add_and_hand_appended),
+		cmocka_unit_test(test_learn_unlearn),
 		cmocka_unit_test(test_many_rules),
 		cmocka_unit_test(test_duplicate_protect),
 		cmocka_unit_test(test_unicode_names),

@@ -211,6 +211,168 @@ static void test_add_finding(void **state)
 	assert_int_equal(policy_add(&policy, &policy.rules[idx]), -EEXIST);
 }
 
+/* A finding takes the action of the name it imitates. */
+static void test_action(void **state)
+{
+	struct mxg_secondlook_index *ix;
+	struct mxg_policy p;
+	__u8 wire[MXG_NAME_MAX];
+	__u32 len;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect ups.com\n"
+				       "protect dhl.com action=block\n"
+				       "lookalike gmial.com of gmail.com "
+				       "action=block\n"
+				       "lookalike gmaill.com of gmail.com\n"
+				       "lookalike xample.org of example.org\n"),
+			 0);
+	parse_or_fail("usps.com", wire, &len);
+	assert_int_equal(secondlook_check(&p, NULL, wire, len, found, 1), 1);
+	assert_wire(found[0].protected_wire, found[0].protected_len,
+		    "ups.com");
+	assert_int_equal(found[0].action, MXG_ACTION_ALERT);
+	parse_or_fail("dhs.com", wire, &len);
+	assert_int_equal(secondlook_check(&p, NULL, wire, len, found, 1), 1);
+	assert_int_equal(found[0].action, MXG_ACTION_BLOCK);
+	/* No protect line: the strictest hand-written rule naming it. */
+	parse_or_fail("gmai1.com", wire, &len);
+	assert_int_equal(secondlook_check(&p, NULL, wire, len, found, 1), 1);
+	assert_int_equal(found[0].action, MXG_ACTION_BLOCK);
+	parse_or_fail("exarnple.org", wire, &len);
+	assert_int_equal(secondlook_check(&p, NULL, wire, len, found, 1), 1);
+	assert_int_equal(found[0].action, MXG_ACTION_ALERT);
+	ix = secondlook_index(&p, NULL);
+	assert_non_null(ix);
+	parse_or_fail("dhl.com", wire, &len);
+	assert_int_equal(secondlook_action_of(ix, wire, len), MXG_ACTION_BLOCK);
+	parse_or_fail("ups.com", wire, &len);
+	assert_int_equal(secondlook_action_of(ix, wire, len), MXG_ACTION_ALERT);
+	parse_or_fail("fedex.com", wire, &len);
+	assert_int_equal(secondlook_action_of(ix, wire, len), -1);
+	secondlook_index_free(ix);
+	policy_free(&p);
+}
+
+/* Made-up labels from a fixed generator, and names a few edits off them. */
+static unsigned int rnd_state = 1;
+
+static unsigned int rnd(unsigned int n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 16) % n;
+}
+
+static void rnd_label(char *out, int len)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789-";
+	int i;
+
+	for (i = 0; i < len; i++)
+		out[i] = set[rnd(i && i < len - 1 ? 37 : 36)];
+	out[len] = '\0';
+}
+
+/* Up to three random edits, transpositions and confusables included. */
+static void perturb(char *label)
+{
+	static const char *const swaps[][2] = { { "l", "1" }, { "o", "0" },
+						{ "m", "rn" }, { "i", "l" } };
+	int edits = rnd(4), n, at, e;
+	char tmp[80];
+
+	for (e = 0; e < edits; e++) {
+		n = strlen(label);
+		at = rnd(n);
+		switch (rnd(5)) {
+		case 0:		/* delete */
+			if (n > 1)
+				memmove(label + at, label + at + 1, n - at);
+			break;
+		case 1:		/* insert */
+			memmove(label + at + 1, label + at, n - at + 1);
+			label[at] = 'a' + rnd(26);
+			break;
+		case 2:		/* substitute */
+			label[at] = 'a' + rnd(26);
+			break;
+		case 3:		/* transpose */
+			if (at + 1 < n) {
+				char c = label[at];
+
+				label[at] = label[at + 1];
+				label[at + 1] = c;
+			}
+			break;
+		default: {	/* a confusable */
+			const char *const *sw = swaps[rnd(4)];
+			char *hit = strstr(label, sw[0]);
+
+			if (hit && strlen(label) < 60) {
+				snprintf(tmp, sizeof(tmp), "%.*s%s%s",
+					 (int)(hit - label), label, sw[1],
+					 hit + strlen(sw[0]));
+				strcpy(label, tmp);
+			}
+		}
+		}
+	}
+}
+
+/*
+ * The reach table only narrows whom a name is compared with: its findings
+ * are those of a comparison with every protected name.
+ */
+static void test_index_same_as_scan(void **state)
+{
+	static char text[64 * 1024], labels[300][64];
+	struct mxg_secondlook_finding a[8], b[8];
+	struct mxg_secondlook_index *ix;
+	struct mxg_policy p;
+	__u8 wire[MXG_NAME_MAX];
+	char name[128];
+	size_t len = 0;
+	int i, j, na, nb, compared = 0, found_some = 0;
+	__u32 wlen;
+
+	(void)state;
+	for (i = 0; i < 300; i++) {
+		rnd_label(labels[i], 3 + rnd(12));
+		len += snprintf(text + len, sizeof(text) - len,
+				"protect %s.com fuzz=plural\n", labels[i]);
+	}
+	policy_init(&p);
+	assert_int_equal(load_text(&p, text), 0);
+	ix = secondlook_index(&p, NULL);
+	assert_non_null(ix);
+	assert_int_equal(secondlook_index_size(ix), 300);
+	for (i = 0; i < 6000; i++) {
+		snprintf(name, sizeof(name), "%s", labels[rnd(300)]);
+		perturb(name);
+		strcat(name, rnd(4) ? ".com" : ".co");
+		if (mxg_name_parse(name, wire, &wlen, &(const char *){ 0 }))
+			continue;
+		na = secondlook_check(&p, NULL, wire, wlen, a, 8);
+		nb = secondlook_match(&p, ix, wire, wlen, b, 8);
+		if (na != nb)
+			fail_msg("%s: %d findings scanning, %d indexed", name,
+				 na, nb);
+		for (j = 0; j < na; j++) {
+			assert_ptr_equal(a[j].protected_wire, b[j].protected_wire);
+			assert_int_equal(a[j].method, b[j].method);
+			assert_int_equal(a[j].distance, b[j].distance);
+		}
+		compared++;
+		found_some += na > 0;
+	}
+	/* Both kinds of name were met: the comparison meant something. */
+	assert_true(compared > 5000);
+	assert_true(found_some > 1000 && found_some < compared - 500);
+	secondlook_index_free(ix);
+	policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +383,8 @@ int main(void)
 		cmocka_unit_test(test_registrable_offset),
 		cmocka_unit_test(test_closest_first),
 		cmocka_unit_test(test_no_finding),
+		cmocka_unit_test(test_action),
+		cmocka_unit_test(test_index_same_as_scan),
 		cmocka_unit_test(test_add_finding),	/* changes the policy */
 	};
 
