@@ -49,9 +49,10 @@ CORE_SRCS	:= user/log.c user/name.c user/policy.c user/policy_parse.c user/json.
 # Modules shared by both programs (no skeleton needed).
 CTL_SRCS	:= user/ctlproto.c user/check.c
 # Modules that drive the kernel side, and the service around it.
-KERN_SRCS	:= user/loader.c user/probe.c user/protected.c user/cgroup.c \
+KERN_SRCS	:= user/loader.c user/policymap.c user/taints.c user/probe.c \
+		   user/protected.c user/reconcile.c user/cgroup.c \
 		   user/enrich.c user/cgpath.c user/output.c user/sockdiag.c \
-		   user/procsock.c user/conncache.c user/caps.c user/reconcile.c \
+		   user/procsock.c user/conncache.c user/caps.c \
 		   user/daemon.c user/commands.c user/control.c $(CTL_SRCS)
 CORE_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 CTL_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CTL_SRCS))

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Load, attach and pin the datapath; adopt what a previous daemon pinned;
- * swap policies atomically; unload.
+ * The datapath from user space, in three files around one struct
+ * mxg_loader: loader.c loads, pins, attaches (or adopts what a previous
+ * daemon pinned) and unloads; policymap.c builds each policy's map and
+ * swaps it in atomically; taints.c walks and sweeps the taint maps and
+ * reads the counters.  protected.c, reconcile.c and probe.c help them.
  */
 #ifndef MXGUARD_LOADER_H
 #define MXGUARD_LOADER_H
@@ -75,6 +78,8 @@ struct mxg_taint_view {
 	const __u8 *origin;
 };
 
+/* --- loader.c: the datapath's life ----------------------------------- */
+
 int loader_start(struct mxg_loader *l, const struct mxg_settings *s);
 /*
  * Drive a skeleton loaded by someone else (BPF_PROG_TEST_RUN suites, the
@@ -84,12 +89,19 @@ int loader_use_skel(struct mxg_loader *l, struct mxguard_bpf *skel,
 		    __u64 seed, const struct mxg_settings *s);
 /* Attach (or adopt pinned links and swap their programs). */
 int loader_attach(struct mxg_loader *l, const char *cgroup);
+int loader_events_fd(const struct mxg_loader *l);
 /*
- * Insert rule @idx of @p into the policy map in force (no swap: one new key
- * is atomic on its own).  For rules learnt at run time (second look).
+ * Generations below a resolver that its process-scope taint reaches: the
+ * connect programs' lineage walk, or 0 where the kernel cannot walk it.
  */
-int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
-		    size_t idx);
+int loader_lineage_depth(const struct mxg_loader *l);
+/* Release user-space handles; pinned enforcement stays. */
+void loader_close(struct mxg_loader *l);
+/* Detach every program and remove every pin under @pin_dir. */
+int loader_unload(const char *pin_dir);
+
+/* --- policymap.c: the policy in the kernel ----------------------------- */
+
 /*
  * Build the complete new policy map, then swap it in (one map update).
  * The new generation is written to the pinned config before the swap, and
@@ -97,12 +109,24 @@ int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
  * generation behind the kernel's rule ids.  On error nothing was swapped.
  */
 int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p);
-int loader_events_fd(const struct mxg_loader *l);
 /*
- * Generations below a resolver that its process-scope taint reaches: the
- * connect programs' lineage walk, or 0 where the kernel cannot walk it.
+ * Insert rule @idx of @p into the policy map in force (no swap: one new key
+ * is atomic on its own).  For rules learnt at run time (second look).
  */
-int loader_lineage_depth(const struct mxg_loader *l);
+int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
+		    size_t idx);
+
+/* --- taints.c: the records and the counters ---------------------------- */
+
+/* Visit every live lookalike record (clean records are skipped). */
+int loader_for_each_taint(const struct mxg_loader *l,
+			  void (*fn)(void *ctx, const struct mxg_taint_view *v),
+			  void *ctx);
+/*
+ * Remove expired lookalike records (the hash maps that hold them never
+ * evict, so a full one would hold answers back).  Returns how many.
+ */
+long loader_sweep(const struct mxg_loader *l);
 /* Sum of the per-CPU counters, indexed by enum mxg_counter. */
 int loader_counters(const struct mxg_loader *l, __u64 out[MXG_CNT__MAX]);
 /* Stable names of the counters, for logs and metrics. */
@@ -115,20 +139,7 @@ struct mxg_evictions {
 };
 void loader_evictions(const struct mxg_loader *l,
 		      const __u64 cnt[MXG_CNT__MAX], struct mxg_evictions *ev);
-/*
- * Remove expired lookalike records (the hash maps that hold them never
- * evict, so a full one would hold answers back).  Returns how many.
- */
-long loader_sweep(const struct mxg_loader *l);
 /* One line with every counter, for logs. */
 void loader_log_counters(const struct mxg_loader *l);
-/* Visit every live lookalike record (clean records are skipped). */
-int loader_for_each_taint(const struct mxg_loader *l,
-			  void (*fn)(void *ctx, const struct mxg_taint_view *v),
-			  void *ctx);
-/* Release user-space handles; pinned enforcement stays. */
-void loader_close(struct mxg_loader *l);
-/* Detach every program and remove every pin under @pin_dir. */
-int loader_unload(const char *pin_dir);
 
 #endif
