@@ -45,7 +45,8 @@ SKELS		:= $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 CORE_SRCS	:= user/log.c user/name.c user/policy.c user/policy_parse.c user/json.c \
 		   user/idn.c user/lookalike.c user/lookalike_tables.c user/secondlook.c \
 		   user/ratelimit.c user/remap.c user/resolvers.c user/escape.c \
-		   user/secrecy.c user/event.c user/rfc5424.c user/config.c
+		   user/secrecy.c user/names_abi.c user/event.c user/rfc5424.c \
+		   user/config.c
 # Modules shared by both programs (no skeleton needed).
 CTL_SRCS	:= user/ctlproto.c user/check.c
 # Modules that drive the kernel side, and the service around it.

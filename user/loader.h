@@ -70,7 +70,7 @@ struct mxg_loader {
 
 /* One taint record, decoded for `mxguardctl list`. */
 struct mxg_taint_view {
-	const char *level;		/* "process", "unit" or "host" */
+	const char *level;		/* mxg_scope_name() of its level */
 	__u64 id;			/* tgid or cgroup id (0 for host) */
 	__u8 addr[16];
 	const struct mxg_taint *t;
@@ -127,10 +127,8 @@ int loader_for_each_taint(const struct mxg_loader *l,
  * evict, so a full one would hold answers back).  Returns how many.
  */
 long loader_sweep(const struct mxg_loader *l);
-/* Sum of the per-CPU counters, indexed by enum mxg_counter. */
+/* Sum of the per-CPU counters, indexed by enum mxg_counter (names_abi.h). */
 int loader_counters(const struct mxg_loader *l, __u64 out[MXG_CNT__MAX]);
-/* Stable names of the counters, for logs and metrics. */
-extern const char *const mxg_counter_names[MXG_CNT__MAX];
 /* Records lost to LRU eviction (derived; see abi.h). */
 struct mxg_evictions {
 	long long clean;		/* clean_proc */

@@ -9,6 +9,7 @@
 
 #include "escape.h"
 #include "name.h"
+#include "names_abi.h"
 #include "rfc5424.h"
 
 /*
@@ -77,7 +78,7 @@ static void header(struct tbuf *b, const struct rfc5424_origin *o,
 
 	tb_printf(b, "<%d>1 %s ", pri, o->timestamp);
 	put_hostname(b, o->hostname);
-	tb_printf(b, " mxguardd %d %s", o->pid, event_action(ev));
+	tb_printf(b, " mxguardd %d %s", o->pid, mxg_event_action(ev));
 }
 
 static void structured_data(struct tbuf *b, const struct mxg_event *ev,
@@ -87,7 +88,7 @@ static void structured_data(struct tbuf *b, const struct mxg_event *ev,
 	char v[MXG_NAME_TEXT_MAX], comm[17];
 
 	tb_puts(b, " [" SD_ID);
-	sd_param(b, "action", event_action(ev));
+	sd_param(b, "action", mxg_event_action(ev));
 	mxg_name_format(ev->origin, sizeof(ev->origin), v, sizeof(v));
 	sd_param(b, "lookalike", v);
 	mxg_name_format(ev->protected_name, sizeof(ev->protected_name), v,

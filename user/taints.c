@@ -15,6 +15,7 @@
 #include "mxguard.skel.h"
 #include "loader.h"
 #include "log.h"
+#include "names_abi.h"
 
 int loader_counters(const struct mxg_loader *l, __u64 out[MXG_CNT__MAX])
 {
@@ -60,12 +61,12 @@ int loader_for_each_taint(const struct mxg_loader *l,
 			  void (*fn)(void *ctx, const struct mxg_taint_view *v),
 			  void *ctx)
 {
-	struct { int fd; const char *level; size_t key; } maps[] = {
-		{ bpf_map__fd(l->skel->maps.taint_proc), "process",
+	struct { int fd; __u32 level; size_t key; } maps[] = {
+		{ bpf_map__fd(l->skel->maps.taint_proc), MXG_SCOPE_PROCESS,
 		  sizeof(struct mxg_proc_key) },
-		{ bpf_map__fd(l->skel->maps.taint_unit), "unit",
+		{ bpf_map__fd(l->skel->maps.taint_unit), MXG_SCOPE_UNIT,
 		  sizeof(struct mxg_unit_key) },
-		{ bpf_map__fd(l->skel->maps.taint_host), "host",
+		{ bpf_map__fd(l->skel->maps.taint_host), MXG_SCOPE_HOST,
 		  sizeof(struct mxg_host_key) },
 	};
 	union { struct mxg_proc_key p; struct mxg_unit_key u;
@@ -87,7 +88,7 @@ int loader_for_each_taint(const struct mxg_loader *l,
 			if (bpf_map_lookup_elem(maps[i].fd, &key, &t))
 				continue;
 			memset(&v, 0, sizeof(v));
-			v.level = maps[i].level;
+			v.level = mxg_scope_name(maps[i].level);
 			if (i == 0) {
 				v.id = key.p.tgid;
 				memcpy(v.addr, key.p.addr, 16);
@@ -102,41 +103,6 @@ int loader_for_each_taint(const struct mxg_loader *l,
 	}
 	return 0;
 }
-
-const char *const mxg_counter_names[MXG_CNT__MAX] = {
-	[MXG_CNT_PACKETS] = "dns_packets",
-	[MXG_CNT_PARSED] = "dns_parsed",
-	[MXG_CNT_MALFORMED] = "dns_malformed",
-	[MXG_CNT_TRUNCATED] = "dns_truncated_parse",
-	[MXG_CNT_QUERY_MATCH] = "lookalike_queries",
-	[MXG_CNT_TAINTS] = "taints",
-	[MXG_CNT_PROC_NEW] = "process_records_new",
-	[MXG_CNT_PROC_EXPIRED] = "process_records_expired",
-	[MXG_CNT_TAINT_EXPIRED] = "records_expired",
-	[MXG_CNT_CLEAN_RECORDS] = "clean_records",
-	[MXG_CNT_TNAMES] = "tainted_names",
-	[MXG_CNT_CONNECTS] = "monitored_connects",
-	[MXG_CNT_ALERTS] = "alerts",
-	[MXG_CNT_BLOCKS] = "blocks",
-	[MXG_CNT_RB_DROPS] = "ringbuf_drops",
-	[MXG_CNT_NO_OWNER] = "dns_no_owner",
-	[MXG_CNT_HELD] = "dns_answers_held",
-	[MXG_CNT_INCOMPLETE] = "dns_answers_incomplete",
-	[MXG_CNT_UNSOLICITED] = "dns_unsolicited",
-	[MXG_CNT_MAP_FULL] = "taint_map_full",
-	[MXG_CNT_NESTED] = "scratch_nested",
-	[MXG_CNT_TCP_UNATTRIBUTED] = "tcp_unattributed",
-	[MXG_CNT_TCP_MESSAGES] = "tcp_messages",
-	[MXG_CNT_CLEAN_KEPT] = "clean_kept_taint",
-	[MXG_CNT_UNEXPLAINED] = "connects_unexplained",
-	[MXG_CNT_CLEAN_NEW] = "clean_records_new",
-	[MXG_CNT_CLEAN_EXPIRED] = "clean_records_expired",
-	[MXG_CNT_NAMES_NEW] = "names_new",
-	[MXG_CNT_PENDING_LOST] = "pending_queries_lost",
-};
-
-_Static_assert(sizeof(mxg_counter_names) / sizeof(mxg_counter_names[0]) ==
-	       MXG_CNT__MAX, "a name for every counter");
 
 static long long map_entries(int fd, size_t key_size)
 {
@@ -234,7 +200,7 @@ void loader_log_counters(const struct mxg_loader *l)
 		return;
 	for (i = 0; i < MXG_CNT__MAX && n < sizeof(line); i++)
 		n += snprintf(line + n, sizeof(line) - n, "%s=%llu ",
-			      mxg_counter_names[i], (unsigned long long)cnt[i]);
+			      mxg_counter_name(i), (unsigned long long)cnt[i]);
 	loader_evictions(l, cnt, &ev);
 	pr_info("counters: %sclean_evictions=%lld name_evictions=%lld\n", line,
 		ev.clean, ev.names);
