@@ -46,14 +46,15 @@ CORE_SRCS	:= user/log.c user/name.c user/policy.c user/policy_parse.c user/json.
 		   user/idn.c user/lookalike.c user/lookalike_tables.c user/secondlook.c \
 		   user/secondlook_measure.c \
 		   user/ratelimit.c user/remap.c user/resolvers.c user/escape.c \
-		   user/secrecy.c user/event.c user/rfc5424.c user/config.c \
-		   user/learned.c
+		   user/secrecy.c user/names_abi.c user/event.c user/rfc5424.c \
+		   user/config.c user/learned.c
 # Modules shared by both programs (no skeleton needed).
 CTL_SRCS	:= user/ctlproto.c user/check.c
 # Modules that drive the kernel side, and the service around it.
-KERN_SRCS	:= user/loader.c user/probe.c user/protected.c user/cgroup.c \
+KERN_SRCS	:= user/loader.c user/policymap.c user/taints.c user/probe.c \
+		   user/protected.c user/reconcile.c user/cgroup.c \
 		   user/enrich.c user/cgpath.c user/output.c user/sockdiag.c \
-		   user/procsock.c user/conncache.c user/caps.c user/reconcile.c \
+		   user/procsock.c user/conncache.c user/caps.c \
 		   user/daemon.c user/commands.c user/control.c user/learn.c \
 		   $(CTL_SRCS)
 CORE_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
@@ -78,7 +79,7 @@ GEN_BENCH	:= $(OUTPUT)/tests/gen_bench
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all deps check check-host check-unit check-bpf check-install bench vmtest \
-	demo install uninstall clean help fuzz
+	demo install uninstall clean help fuzz fuzz-seeds
 
 all: $(PROGS)
 
@@ -94,6 +95,7 @@ help:
 	@echo 'make demo       the .mil -> .ml story with a real Postfix, in under a minute'
 	@echo 'make bench      benchmarks: DNS parse cost, connect overhead, map memory'
 	@echo 'make fuzz       run the libFuzzer targets for FUZZ_TIME seconds each'
+	@echo 'make fuzz-seeds rewrite the seed corpus of fuzz_render (tests/fuzz/corpus/render/)'
 	@echo 'make vmtest     run the BPF suite in a VM (KERNEL=bzImage or KERNELS="5.10 6.12-lockdown")'
 	@echo 'make install    binaries, man pages, unit, schema, /etc/mxguard (DESTDIR, PREFIX)'
 	@echo 'make uninstall  remove them again (configuration and policies stay)'
@@ -168,10 +170,21 @@ $(OUTPUT)/san/test_%: tests/unit/test_%.c $(CORE_SRCS) $(wildcard user/*.h) | $(
 	$(call msg,TEST-SAN,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) $< $(CORE_SRCS) $(LIBS) -lcmocka -o $@
 
-check-unit: $(UNIT_TESTS) $(SAN_TESTS)
+# Then a bounded run of the renderer fuzzer from its seeds, into a fresh
+# scratch corpus (the seed directory is never written).
+FUZZ_CHECK_TIME	?= 20
+FUZZ_CHECK_DIR	:= $(OUTPUT)/fuzz/render.check
+
+check-unit: $(UNIT_TESTS) $(SAN_TESTS) $(OUTPUT)/fuzz/fuzz_render
 	$(Q)set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 	$(Q)set -e; for t in $(SAN_TESTS); do echo "== $$t (ASan, UBSan)"; \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+	$(Q)rm -rf $(FUZZ_CHECK_DIR) && mkdir -p $(FUZZ_CHECK_DIR)
+	$(Q)echo "== $(OUTPUT)/fuzz/fuzz_render ($(FUZZ_CHECK_TIME) s)"
+	$(Q)$(OUTPUT)/fuzz/fuzz_render -max_total_time=$(FUZZ_CHECK_TIME) \
+		-verbosity=0 -print_final_stats=1 \
+		-artifact_prefix=$(OUTPUT)/fuzz/fuzz_render- \
+		$(FUZZ_CHECK_DIR) tests/fuzz/corpus/render
 
 # On the host, the BPF suites and the daemon they drive run under ASan and
 # UBSan (the VM matrix runs the plain build).  Leak checks stay with the
@@ -214,17 +227,36 @@ bench: $(BENCH) $(GEN_BENCH) $(PROGS)
 FUZZ_TIME	?= 30
 FUZZERS		:= $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(wildcard user/*.h)
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) \
+		$(wildcard user/*.h tests/fuzz/*.h include/mxguard/*.h)
 	$(Q)mkdir -p $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+	$(Q)$(CLANG) -g -O1 $(WARN) -std=gnu11 -D_GNU_SOURCE \
+		-fsanitize=fuzzer,address,undefined \
 		-Iinclude -Iuser $< $(CORE_SRCS) $(LIBS) -o $@
 
-# Each fuzzer runs for FUZZ_TIME seconds (bounded), corpus under .output.
+# Each fuzzer runs for FUZZ_TIME seconds (bounded).  New inputs go to a
+# corpus under .output; tests/fuzz/corpus/NAME/ holds seeds, read only.
 fuzz: $(FUZZERS)
 	$(Q)set -e; for f in $(FUZZERS); do \
+		seeds=tests/fuzz/corpus/$${f##*/fuzz_}; \
+		test -d $$seeds || seeds=; \
 		mkdir -p $$f.corpus; echo "== $$f ($(FUZZ_TIME) s)"; \
-		$$f -max_total_time=$(FUZZ_TIME) $$f.corpus; done
+		$$f -max_total_time=$(FUZZ_TIME) -artifact_prefix=$$f- \
+			$$f.corpus $$seeds; done
+
+# The seeds of fuzz_render: one record of each kind (committed).
+FUZZ_SEEDS	:= $(OUTPUT)/fuzz/gen_render_seeds
+
+$(FUZZ_SEEDS): tests/fuzz/gen_render_seeds.c user/name.c tests/fuzz/fuzz_render.h \
+		$(wildcard user/*.h include/mxguard/*.h)
+	$(Q)mkdir -p $(@D)
+	$(call msg,GEN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) tests/fuzz/gen_render_seeds.c user/name.c -o $@
+
+fuzz-seeds: $(FUZZ_SEEDS)
+	$(Q)mkdir -p tests/fuzz/corpus/render
+	$(Q)$(FUZZ_SEEDS) tests/fuzz/corpus/render
 
 include tests/e2e/e2e.mk
 include vmtest/vmtest.mk

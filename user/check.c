@@ -2,6 +2,7 @@
 #include "check.h"
 #include "lookalike.h"
 #include "name.h"
+#include "names_abi.h"
 
 int check_name(const struct mxg_policy *p, const char *text,
 	       struct ctl_reply *r)
@@ -40,7 +41,7 @@ int check_name(const struct mxg_policy *p, const char *text,
 		     "imitates: %s\nrule: lookalike %s of %s\nhow: %s\n"
 		     "action: %s\nat: %s:%d\n", shown, prot, suffix, prot,
 		     fuzzer ? fuzzer : "rule",
-		     rule->action == MXG_ACTION_BLOCK ? "block" : "alert",
+		     mxg_action_name(rule->action),
 		     rule->file, rule->line);
 	return CHECK_LOOKALIKE;
 }

@@ -8,8 +8,7 @@
 #include "learn.h"
 #include "log.h"
 #include "name.h"
-
-static const char *const scope_names[] = { "process", "unit", "host" };
+#include "names_abi.h"
 
 static void status(struct daemon *d, struct ctl_reply *r)
 {
@@ -23,8 +22,7 @@ static void status(struct daemon *d, struct ctl_reply *r)
 	reply_printf(r, "programs: mxg_dns_egress mxg_dns_ingress "
 		     "mxg_connect4 mxg_connect6 mxg_sendmsg4 mxg_sendmsg6\n");
 	reply_printf(r, "mode: %s\nscope: %s\nlineage: %s\nports:",
-		     c->mode == MXG_MODE_ALERT ? "alert" : "block",
-		     scope_names[c->scope],
+		     mxg_mode_name(c->mode), mxg_scope_name(c->scope),
 		     probe_lineage_text(d->loader.lineage));
 	for (i = 0; i < c->nports; i++)
 		reply_printf(r, "%s%u", i ? "," : " ", c->ports[i]);
@@ -40,7 +38,7 @@ static void status(struct daemon *d, struct ctl_reply *r)
 	if (loader_counters(&d->loader, cnt))
 		return;
 	for (i = 0; i < MXG_CNT__MAX; i++)
-		reply_printf(r, "counter %s: %llu\n", mxg_counter_names[i],
+		reply_printf(r, "counter %s: %llu\n", mxg_counter_name(i),
 			     (unsigned long long)cnt[i]);
 }
 
@@ -80,7 +78,7 @@ static int gather(struct daemon *d, struct stat_item *s, int max)
 		return 0;
 	loader_evictions(&d->loader, cnt, &ev);
 	for (i = 0; i < MXG_CNT__MAX && n < max; i++)
-		s[n++] = (struct stat_item){ mxg_counter_names[i], cnt[i],
+		s[n++] = (struct stat_item){ mxg_counter_name(i), cnt[i],
 					     "datapath counter" };
 	s[n++] = (struct stat_item){ "clean_evictions",
 		(unsigned long long)ev.clean,
@@ -171,8 +169,7 @@ static void list_one(void *ctx, const struct mxg_taint_view *v)
 			MXG_NAME_MAX, origin, sizeof(origin));
 	reply_printf(r, "%-7s %-10llu %-39s %s via %s, %s, expires in %lld s\n",
 		     v->level, (unsigned long long)v->id, addr, name, origin,
-		     v->t->action == MXG_ACTION_BLOCK ? "block" : "alert",
-		     left);
+		     mxg_action_name(v->t->action), left);
 }
 
 static void list(struct daemon *d, struct ctl_reply *r)

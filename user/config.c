@@ -10,6 +10,7 @@
 #include "config.h"
 #include "learned.h"
 #include "log.h"
+#include "names_abi.h"
 #include "secrecy.h"
 
 void conf_defaults(struct mxg_conf *c)
@@ -121,8 +122,6 @@ static int set_str(char **dst, const char *v)
 int conf_set(struct mxg_conf *c, const char *key, const char *v,
 	     const char **err)
 {
-	static const char *const modes[] = { "block", "alert" };
-	static const char *const scopes[] = { "process", "unit", "host" };
 	__u64 n;
 	int i;
 
@@ -140,12 +139,13 @@ int conf_set(struct mxg_conf *c, const char *key, const char *v,
 	if (!strcmp(key, "pin_dir"))
 		return v[0] == '/' ? set_str(&c->pin_dir, v) : -1;
 	if (!strcmp(key, "mode")) {
-		i = choice(v, modes, 2);
+		i = mxg_name_value(mxg_mode_name, MXG_MODES, v);
 		*err = "mode is block or alert";
 		return i < 0 ? -1 : (c->mode = i, 0);
 	}
 	if (!strcmp(key, "scope")) {
-		i = choice(v, scopes, 3);
+		/* "none" is what an event says, not a scope to choose. */
+		i = mxg_name_value(mxg_scope_name, MXG_SCOPE_HOST + 1, v);
 		*err = "scope is process, unit or host";
 		return i < 0 ? -1 : (c->scope = i, 0);
 	}

@@ -10,9 +10,8 @@
 #include "conncache.h"
 #include "event.h"
 #include "log.h"
+#include "names_abi.h"
 #include "procsock.h"
-
-static const char *const scope_names[] = { "process", "unit", "host" };
 
 static int by_cgroup(const struct conncache_taint *t,
 		     const struct sockdiag_conn *c)
@@ -163,7 +162,7 @@ static void log_summary(const struct conncache_taint *t,
 	pr_info("connection cache: %s: %llu open on monitored ports, %llu "
 		"outside %s scope left open; %llu destroyed, %llu failed, "
 		"%llu closed meanwhile%s\n", addr, n->matched, n->out_of_scope,
-		t->scope < 3 ? scope_names[t->scope] : "unknown", n->destroyed,
+		mxg_scope_name(t->scope), n->destroyed,
 		n->failed, n->gone,
 		n->incomplete ? " (process scan incomplete: some in scope may "
 				"have been left open)" : "");

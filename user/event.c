@@ -17,9 +17,7 @@
 #include "event.h"
 #include "lookalike.h"
 #include "name.h"
-
-static const char *const mode_names[] = { "block", "alert" };
-static const char *const scope_names[] = { "process", "unit", "host", "none" };
+#include "names_abi.h"
 
 void event_format_addr(const __u8 addr[16], char *out, size_t sz)
 {
@@ -39,50 +37,6 @@ const struct mxg_policy_rule *event_rule(const struct mxg_event *ev,
 	if (!policy || idx >= policy->n || ev->type == MXG_EV_LOST)
 		return NULL;
 	return &policy->rules[idx];
-}
-
-const char *event_action(const struct mxg_event *ev)
-{
-	switch (ev->type) {
-	case MXG_EV_CONNECT:
-		return ev->outcome == MXG_OUTCOME_BLOCKED ? "blocked" :
-							    "alerted";
-	case MXG_EV_DNS_LOOKALIKE:
-		return "dns-lookalike-query";
-	case MXG_EV_TAINT:
-		return "tainted";
-	case MXG_EV_DESTROYED:
-		return "connection-destroyed";
-	case MXG_EV_SUSPECT:
-		return "lookalike-suspected";
-	case MXG_EV_LOST:
-		return "events-lost";
-	case MXG_EV_DNS_HELD:
-		return ev->held ? "dns-answer-held" : "dns-answer-incomplete";
-	case MXG_EV_UNEXPLAINED:
-		return "connect-unexplained";
-	}
-	return "unknown";
-}
-
-const char *event_hold_reason(__u8 reason)
-{
-	static const char *const why[] = {
-		[MXG_HOLD_NONE] = "none",
-		[MXG_HOLD_MALFORMED] = "malformed-record",
-		[MXG_HOLD_TOO_BIG] = "message-too-large",
-		[MXG_HOLD_RECORDS] = "too-many-records",
-		[MXG_HOLD_MAP_FULL] = "taint-map-full",
-		[MXG_HOLD_TCP_STREAM] = "tcp-unattributed",
-		[MXG_HOLD_TCP_MESSAGES] = "tcp-too-many-messages",
-		[MXG_HOLD_HEADERS] = "ipv6-extension-headers",
-		[MXG_HOLD_MISMATCH] = "question-mismatch",
-		[MXG_HOLD_NESTED] = "nested",
-		[MXG_HOLD_QUESTION] = "unreadable-question",
-	};
-
-	return reason < sizeof(why) / sizeof(why[0]) && why[reason] ?
-	       why[reason] : "unknown";
 }
 
 /* Decoded strings of one event. */
@@ -147,13 +101,13 @@ static void text_endpoint(struct tbuf *b, const char *addr, __u16 port)
 static void held_text(struct tbuf *b, const struct mxg_event *ev,
 		      const struct names *n)
 {
-	tb_printf(b, "%s ", event_action(ev));
+	tb_printf(b, "%s ", mxg_event_action(ev));
 	text_process(b, n, ev->tgid);
 	tb_puts(b, " <- ");
 	text_endpoint(b, n->addr, ev->dport);
 	tb_printf(b, " (%s) %s: %s, %s", transport_name(ev->transport),
 		  n->name[0] ? n->name : "(question unknown)",
-		  event_hold_reason(ev->reason),
+		  mxg_hold_reason_name(ev->reason),
 		  ev->held ? "answer held back" :
 			     "answer passed unread (alert mode)");
 	if (n->protected[0])
@@ -178,7 +132,7 @@ static void alert_text(struct tbuf *b, const struct mxg_event *ev,
 	int suspect = ev->type == MXG_EV_SUSPECT;
 	int via = !suspect && strcmp(n->name, n->origin);
 
-	tb_printf(b, "%s ", event_action(ev));
+	tb_printf(b, "%s ", mxg_event_action(ev));
 	text_process(b, n, ev->tgid);
 	if (has_destination(ev)) {
 		tb_puts(b, " -> ");
@@ -249,7 +203,7 @@ static void write_event_class(struct jw *w, const struct mxg_event *ev)
 			ev->type == MXG_EV_LOST ? "info" : "protocol");
 	jw_str(w, NULL, type);
 	jw_arr_close(w);
-	jw_str(w, "action", event_action(ev));
+	jw_str(w, "action", mxg_event_action(ev));
 	jw_str(w, "outcome", outcome);
 	jw_obj_close(w);
 }
@@ -297,9 +251,9 @@ static void write_mxguard(struct jw *w, const struct mxg_event *ev,
 	jw_str(w, "protected", n->protected);
 	jw_str(w, "resolved_name", n->name);
 	write_path(w, ev, n);
-	jw_str(w, "mode", ev->mode < 2 ? mode_names[ev->mode] : "unknown");
-	jw_str(w, "scope", ev->scope < 4 ? scope_names[ev->scope] : "unknown");
-	jw_str(w, "action", ev->action == MXG_ACTION_BLOCK ? "block" : "alert");
+	jw_str(w, "mode", mxg_mode_name(ev->mode));
+	jw_str(w, "scope", mxg_scope_name(ev->scope));
+	jw_str(w, "action", mxg_action_name(ev->action));
 	if (n->rule) {
 		jw_obj_open(w, "rule");
 		jw_str(w, "suffix", n->suffix);
@@ -326,7 +280,7 @@ static void write_mxguard(struct jw *w, const struct mxg_event *ev,
 		jw_u64(w, "ttl", ev->ttl);
 	if (ev->type == MXG_EV_DNS_HELD) {
 		jw_obj_open(w, "answer");
-		jw_str(w, "reason", event_hold_reason(ev->reason));
+		jw_str(w, "reason", mxg_hold_reason_name(ev->reason));
 		jw_bool(w, "held", ev->held);
 		jw_str(w, "transport", transport_name(ev->transport));
 		jw_obj_close(w);

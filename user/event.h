@@ -48,10 +48,6 @@ void event_to_json(struct jw *w, const struct mxg_event *ev,
 void event_to_text(char *out, size_t sz, const struct mxg_event *ev,
 		   const struct mxg_policy *policy,
 		   const struct alert_extra *x);
-/* "blocked", "alerted", "tainted", ...: the ECS event.action. */
-const char *event_action(const struct mxg_event *ev);
-/* "malformed-record", "message-too-large", ...: enum mxg_hold_reason. */
-const char *event_hold_reason(__u8 reason);
 /* "192.0.2.1" for v4-mapped addresses, else RFC 5952 IPv6. */
 void event_format_addr(const __u8 addr[16], char *out, size_t sz);
 /* The rule an event refers to, or NULL. */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Load, attach and pin the datapath; adopt what a previous daemon pinned;
- * swap policies atomically; unload.
+ * The datapath from user space, in three files around one struct
+ * mxg_loader: loader.c loads, pins, attaches (or adopts what a previous
+ * daemon pinned) and unloads; policymap.c builds each policy's map and
+ * swaps it in atomically; taints.c walks and sweeps the taint maps and
+ * reads the counters.  protected.c, reconcile.c and probe.c help them.
  */
 #ifndef MXGUARD_LOADER_H
 #define MXGUARD_LOADER_H
@@ -70,13 +73,15 @@ struct mxg_loader {
 
 /* One taint record, decoded for `mxguardctl list`. */
 struct mxg_taint_view {
-	const char *level;		/* "process", "unit" or "host" */
+	const char *level;		/* mxg_scope_name() of its level */
 	__u64 id;			/* tgid or cgroup id (0 for host) */
 	__u8 addr[16];
 	const struct mxg_taint *t;
 	const __u8 *name;		/* wire, or NULL if not known */
 	const __u8 *origin;
 };
+
+/* --- loader.c: the datapath's life ----------------------------------- */
 
 int loader_start(struct mxg_loader *l, const struct mxg_settings *s);
 /*
@@ -87,6 +92,28 @@ int loader_use_skel(struct mxg_loader *l, struct mxguard_bpf *skel,
 		    __u64 seed, const struct mxg_settings *s);
 /* Attach (or adopt pinned links and swap their programs). */
 int loader_attach(struct mxg_loader *l, const char *cgroup);
+/* The ring of verdicts, and the ring of MX queries for the second look. */
+int loader_events_fd(const struct mxg_loader *l);
+int loader_queries_fd(const struct mxg_loader *l);
+/*
+ * Generations below a resolver that its process-scope taint reaches: the
+ * connect programs' lineage walk, or 0 where the kernel cannot walk it.
+ */
+int loader_lineage_depth(const struct mxg_loader *l);
+/* Release user-space handles; pinned enforcement stays. */
+void loader_close(struct mxg_loader *l);
+/* Detach every program and remove every pin under @pin_dir. */
+int loader_unload(const char *pin_dir);
+
+/* --- policymap.c: the policy in the kernel ----------------------------- */
+
+/*
+ * Build the complete new policy map, then swap it in (one map update).
+ * The new generation is written to the pinned config before the swap, and
+ * put back if the swap fails, so a restarted daemon never counts from a
+ * generation behind the kernel's rule ids.  On error nothing was swapped.
+ */
+int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p);
 /*
  * Insert rule @idx of @p into the policy map in force (no swap: one new key
  * is atomic on its own).  For rules learnt at run time (second look).
@@ -96,25 +123,20 @@ int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
 /* Delete rule @idx of @p (a learnt one) from the policy map in force. */
 int loader_remove_rule(struct mxg_loader *l, const struct mxg_policy *p,
 		       size_t idx);
+
+/* --- taints.c: the records and the counters ---------------------------- */
+
+/* Visit every live lookalike record (clean records are skipped). */
+int loader_for_each_taint(const struct mxg_loader *l,
+			  void (*fn)(void *ctx, const struct mxg_taint_view *v),
+			  void *ctx);
 /*
- * Build the complete new policy map, then swap it in (one map update).
- * The new generation is written to the pinned config before the swap, and
- * put back if the swap fails, so a restarted daemon never counts from a
- * generation behind the kernel's rule ids.  On error nothing was swapped.
+ * Remove expired lookalike records (the hash maps that hold them never
+ * evict, so a full one would hold answers back).  Returns how many.
  */
-int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p);
-/* The ring of verdicts, and the ring of MX queries for the second look. */
-int loader_events_fd(const struct mxg_loader *l);
-int loader_queries_fd(const struct mxg_loader *l);
-/*
- * Generations below a resolver that its process-scope taint reaches: the
- * connect programs' lineage walk, or 0 where the kernel cannot walk it.
- */
-int loader_lineage_depth(const struct mxg_loader *l);
-/* Sum of the per-CPU counters, indexed by enum mxg_counter. */
+long loader_sweep(const struct mxg_loader *l);
+/* Sum of the per-CPU counters, indexed by enum mxg_counter (names_abi.h). */
 int loader_counters(const struct mxg_loader *l, __u64 out[MXG_CNT__MAX]);
-/* Stable names of the counters, for logs and metrics. */
-extern const char *const mxg_counter_names[MXG_CNT__MAX];
 /* Records lost to LRU eviction (derived; see abi.h). */
 struct mxg_evictions {
 	long long clean;		/* clean_proc */
@@ -123,20 +145,7 @@ struct mxg_evictions {
 };
 void loader_evictions(const struct mxg_loader *l,
 		      const __u64 cnt[MXG_CNT__MAX], struct mxg_evictions *ev);
-/*
- * Remove expired lookalike records (the hash maps that hold them never
- * evict, so a full one would hold answers back).  Returns how many.
- */
-long loader_sweep(const struct mxg_loader *l);
 /* One line with every counter, for logs. */
 void loader_log_counters(const struct mxg_loader *l);
-/* Visit every live lookalike record (clean records are skipped). */
-int loader_for_each_taint(const struct mxg_loader *l,
-			  void (*fn)(void *ctx, const struct mxg_taint_view *v),
-			  void *ctx);
-/* Release user-space handles; pinned enforcement stays. */
-void loader_close(struct mxg_loader *l);
-/* Detach every program and remove every pin under @pin_dir. */
-int loader_unload(const char *pin_dir);
 
 #endif

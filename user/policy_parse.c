@@ -21,6 +21,7 @@
 #include "log.h"
 #include "lookalike.h"
 #include "name.h"
+#include "names_abi.h"
 #include "policy_int.h"
 #include "secrecy.h"
 
@@ -104,12 +105,11 @@ struct options {
 
 static int parse_action(struct parse_ctx *c, const char *v, struct options *o)
 {
-	if (!strcmp(v, "alert"))
-		o->action = MXG_ACTION_ALERT;
-	else if (!strcmp(v, "block"))
-		o->action = MXG_ACTION_BLOCK;
-	else
+	int action = mxg_name_value(mxg_action_name, MXG_ACTIONS, v);
+
+	if (action < 0)
 		return parse_error(c, "bad action '%s' (alert or block)", v);
+	o->action = (__u8)action;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "escape.h"
 #include "name.h"
+#include "names_abi.h"
 #include "rfc5424.h"
 
 /*
@@ -18,18 +19,27 @@
  */
 #define SD_ID "mxguard@32473"
 
-/* PARAM-VALUE escaping (RFC 5424 6.3.3): '"', '\' and ']'. */
+/*
+ * PARAM-VALUE escaping (RFC 5424 6.3.3): '"', '\' and ']'.  @text is
+ * printable (escape.h), and each UTF-8 sequence in it is put whole: a line
+ * cut short must not end in half of one, which no receiver can decode.
+ */
 static void sd_param(struct tbuf *b, const char *name, const char *text)
 {
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i, n = strlen(text), len;
 	char esc[2] = { '\\' };
+	unsigned int cp;
 
 	tb_printf(b, " %s=\"", name);
-	for (; *text; text++) {
-		if (*text == '"' || *text == '\\' || *text == ']') {
-			esc[1] = *text;
+	for (i = 0; i < n; i += len) {
+		len = s[i] < 0x80 ? 1 : utf8_seq_len(s + i, n - i, &cp);
+		len = len ? len : 1;	/* invalid: not from escape.h */
+		if (s[i] == '"' || s[i] == '\\' || s[i] == ']') {
+			esc[1] = text[i];
 			tb_put(b, esc, 2);
 		} else {
-			tb_put(b, text, 1);
+			tb_put(b, text + i, len);
 		}
 	}
 	tb_put(b, "\"", 1);
@@ -77,7 +87,7 @@ static void header(struct tbuf *b, const struct rfc5424_origin *o,
 
 	tb_printf(b, "<%d>1 %s ", pri, o->timestamp);
 	put_hostname(b, o->hostname);
-	tb_printf(b, " mxguardd %d %s", o->pid, event_action(ev));
+	tb_printf(b, " mxguardd %d %s", o->pid, mxg_event_action(ev));
 }
 
 static void structured_data(struct tbuf *b, const struct mxg_event *ev,
@@ -87,7 +97,7 @@ static void structured_data(struct tbuf *b, const struct mxg_event *ev,
 	char v[MXG_NAME_TEXT_MAX], comm[17];
 
 	tb_puts(b, " [" SD_ID);
-	sd_param(b, "action", event_action(ev));
+	sd_param(b, "action", mxg_event_action(ev));
 	mxg_name_format(ev->origin, sizeof(ev->origin), v, sizeof(v));
 	sd_param(b, "lookalike", v);
 	mxg_name_format(ev->protected_name, sizeof(ev->protected_name), v,

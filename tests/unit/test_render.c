@@ -24,6 +24,9 @@
 #define HOSTILE_COMM	"a\nb\xff]\"x"
 /* A file name can hold anything but NUL and '/' in its last part. */
 #define HOSTILE_FILE	"/tmp/p]\"\\\n.policy"
+/* Valid UTF-8, which every sink keeps as it is: é, and U+1F4E8. */
+#define UTF8_COMM	"\xc3\xa9t\xc3\xa9\xf0\x9f\x93\xa8"
+#define UTF8_FILE	"/etc/mxguard/r\xc3\xa9seau-\xf0\x9f\x93\xa8.policy"
 
 static const struct alert_env env = {
 	.ts = "2026-01-02T03:04:05.000006Z",
@@ -321,15 +324,15 @@ static size_t render_text(char *buf, size_t sz, const struct mxg_event *ev,
 	return sz ? strlen(buf) : 0;
 }
 
-static void check_sizes(render_fn fn)
+static void check_sizes(render_fn fn, const char *file, const char *comm)
 {
 	struct mxg_policy p;
 	struct mxg_event ev;
 	char whole[4096], *buf;
 	size_t full, sz, n;
 
-	load_policy(&p, HOSTILE_FILE);
-	blocked_event(&ev, HOSTILE_COMM);
+	load_policy(&p, file);
+	blocked_event(&ev, comm);
 	full = fn(whole, sizeof(whole), &ev, &p);
 	for (sz = 0; sz <= full + 1; sz++) {
 		/* Exactly @sz bytes, so ASan sees any write outside them. */
@@ -341,6 +344,7 @@ static void check_sizes(render_fn fn)
 			assert_true(n < sz);
 			assert_int_equal(strlen(buf), n);
 			assert_memory_equal(buf, whole, n);
+			assert_printable(buf);
 		} else {
 			assert_int_equal(n, 0);
 			assert_int_equal(buf[0], 'Z');	/* nothing written */
@@ -354,13 +358,30 @@ static void check_sizes(render_fn fn)
 static void test_syslog_sizes(void **state)
 {
 	(void)state;
-	check_sizes(render_syslog);
+	check_sizes(render_syslog, HOSTILE_FILE, HOSTILE_COMM);
 }
 
 static void test_text_sizes(void **state)
 {
 	(void)state;
-	check_sizes(render_text);
+	check_sizes(render_text, HOSTILE_FILE, HOSTILE_COMM);
+}
+
+/*
+ * What fuzz_render found: SD-PARAM values were put byte by byte, so a
+ * syslog line cut inside the é of a comm or a policy file name ended in
+ * half a UTF-8 sequence.  Every cut now falls between whole sequences.
+ */
+static void test_syslog_sizes_utf8(void **state)
+{
+	(void)state;
+	check_sizes(render_syslog, UTF8_FILE, UTF8_COMM);
+}
+
+static void test_text_sizes_utf8(void **state)
+{
+	(void)state;
+	check_sizes(render_text, UTF8_FILE, UTF8_COMM);
 }
 
 static void test_text_escape(void **state)
@@ -398,7 +419,9 @@ int main(void)
 		cmocka_unit_test(test_hostile_syslog),
 		cmocka_unit_test(test_hostile_json),
 		cmocka_unit_test(test_syslog_sizes),
+		cmocka_unit_test(test_syslog_sizes_utf8),
 		cmocka_unit_test(test_text_sizes),
+		cmocka_unit_test(test_text_sizes_utf8),
 		cmocka_unit_test(test_text_escape),
 	};
 

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The policy in the kernel: a complete inner map is built for each load
+ * and swapped in with one update of the array-of-maps, so a connect never
+ * sees half a policy.  Rules the second look learns go into the map in
+ * force.  Each load's protected names are handed to protected.c, which
+ * prunes those no policy or record refers to any more.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "mxguard.skel.h"
+#include "loader.h"
+#include "log.h"
+#include "name.h"
+#include "protected.h"
+
+static int fill_policy(struct mxg_loader *l, int fd,
+		       const struct mxg_policy *p, __u32 gen,
+		       struct mxg_hashes *protected)
+{
+	const struct mxg_policy_rule *r;
+	struct mxg_rule val;
+	__u64 key;
+	size_t i;
+	int err;
+
+	for (i = 0; i < p->n; i++) {
+		r = &p->rules[i];
+		/* A learnt rule removed again keeps its slot, not its key. */
+		if (r->flags & MXG_RULE_F_DEAD)
+			continue;
+		memset(&val, 0, sizeof(val));
+		val.rule_id = (gen << 24) | (__u32)i;
+		val.verdict = r->kind;
+		val.action = r->action;
+		val.origin = r->origin;
+		if (r->kind == MXG_RULE_LOOKALIKE &&
+		    (err = protected_put(l, r, protected,
+					 &val.protected_hash))) {
+			pr_warn("%s:%d: cannot store its protected name: %s\n",
+				r->file, r->line, strerror(-err));
+			return err;
+		}
+		key = mxg_name_hash(l->seed, r->wire, r->wire_len);
+		if (bpf_map_update_elem(fd, &key, &val, BPF_NOEXIST)) {
+			pr_warn("%s:%d: cannot load rule: %s\n", r->file,
+				r->line, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The generation is remembered in the pinned config, so a restarted daemon
+ * counts on from it.  It is written before the swap: a config ahead of the
+ * kernel only makes a restarted daemon skip a generation (records of the
+ * skipped one are then judged as of an unknown rule), while one behind
+ * would make it reuse the generation of the rule ids in the kernel, and
+ * name wrong rules.
+ */
+static int store_generation(struct mxg_loader *l, __u32 gen)
+{
+	int fd = bpf_map__fd(l->skel->maps.config_map);
+	struct mxg_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &cfg))
+		return -errno;
+	cfg.policy_gen = gen;
+	return bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
+}
+
+/* Generation stored, then the swap: one update of slot 0. */
+static int publish(struct mxg_loader *l, int fd, __u32 gen)
+{
+	__u32 zero = 0;
+	int err;
+
+	err = store_generation(l, gen);
+	if (err) {
+		pr_warn("store policy generation %u: %s\n", gen,
+			strerror(-err));
+		return err;
+	}
+	if (!bpf_map_update_elem(bpf_map__fd(l->skel->maps.policy), &zero,
+				 &fd, BPF_ANY))
+		return 0;
+	err = -errno;
+	pr_warn("swap in the new policy map: %s\n", strerror(-err));
+	/* Best effort: left ahead, the stored generation is still safe. */
+	store_generation(l, l->generation);
+	return err;
+}
+
+/* The new generation is in force: its names replace the oldest. */
+static void rotate_protected(struct mxg_loader *l, struct mxg_hashes *next)
+{
+	long pruned;
+
+	hashes_free(&l->protected_prev);
+	l->protected_prev = l->protected_now;
+	l->protected_now = *next;
+	pruned = protected_prune(l);
+	if (pruned < 0)
+		pr_warn("protected names of old policies left in the map: %s\n",
+			strerror((int)-pruned));
+	else if (pruned)
+		pr_debug("deleted %ld protected names no policy refers to\n",
+			 pruned);
+}
+
+int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
+{
+	/* Room for rules the second look learns while this policy is in force. */
+	__u32 entries = p->n + MXG_LEARNED_MAX;
+	__u32 gen = (l->generation + 1) & 0xff;
+	struct mxg_hashes protected = { 0 };
+	int fd, err;
+
+	if (p->n > MXG_RULES_MAX) {
+		pr_warn("policy has %zu rules; at most %u fit\n", p->n,
+			MXG_RULES_MAX);
+		return -E2BIG;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "mxg_policy", sizeof(__u64),
+			    sizeof(struct mxg_rule), entries, NULL);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("create policy map (%u entries): %s\n", entries,
+			strerror(-err));
+		return err;
+	}
+	err = fill_policy(l, fd, p, gen, &protected);
+	if (!err)
+		err = publish(l, fd, gen);
+	if (err) {
+		close(fd);
+		hashes_free(&protected);
+		/* What the failed fill put in is referred to by nothing. */
+		protected_prune(l);
+		return err;
+	}
+	/*
+	 * Keep the map in force open: rules learnt later go into it, and
+	 * BPF_MAP_GET_FD_BY_ID would need CAP_SYS_ADMIN, which is dropped.
+	 */
+	if (l->policy_fd >= 0)
+		close(l->policy_fd);
+	l->policy_fd = fd;
+	l->policy_entries = p->n;
+	l->generation = gen;
+	hashes_seal(&protected);
+	rotate_protected(l, &protected);
+	return 0;
+}
+
+int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
+		    size_t idx)
+{
+	const struct mxg_policy_rule *r = &p->rules[idx];
+	struct mxg_rule val = {
+		.rule_id = (l->generation << 24) | (__u32)idx,
+		.verdict = r->kind,
+		.action = r->action,
+		.origin = r->origin,
+	};
+	__u64 key;
+	int err;
+
+	if (idx >= MXG_RULES_MAX || l->policy_fd < 0)
+		return -E2BIG;
+	if (r->kind == MXG_RULE_LOOKALIKE) {
+		err = protected_put(l, r, &l->protected_now,
+				    &val.protected_hash);
+		hashes_seal(&l->protected_now);
+		if (err)
+			return err;
+	}
+	key = mxg_name_hash(l->seed, r->wire, r->wire_len);
+	/* A full map refuses: the rule is then reported, not enforced. */
+	if (bpf_map_update_elem(l->policy_fd, &key, &val, BPF_NOEXIST))
+		return -errno;
+	return 0;
+}
+
+int loader_remove_rule(struct mxg_loader *l, const struct mxg_policy *p,
+		       size_t idx)
+{
+	const struct mxg_policy_rule *r = &p->rules[idx];
+	__u64 key = mxg_name_hash(l->seed, r->wire, r->wire_len);
+
+	if (l->policy_fd < 0)
+		return -EBADF;
+	return bpf_map_delete_elem(l->policy_fd, &key) ? -errno : 0;
+}
