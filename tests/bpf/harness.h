@@ -135,6 +135,8 @@ int run_cmd(char *out, size_t sz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Replace @path with @text in one rename(2) (policy files). */
 int write_text(const char *path, const char *text);
+/* @path's first @sz - 1 bytes into @buf, NUL-terminated; 0 or -errno. */
+int read_text(const char *path, char *buf, size_t sz);
 /*
  * /sys/kernel/security/lockdown says [confidentiality]: what the daemon's
  * own probe is checked against, read independently of it.

@@ -79,22 +79,6 @@ static const char *suspect(struct tctx *t, const char *name)
 	return ASSERT_HAS(ev, want) ? ev : NULL;
 }
 
-static int slurp(const char *path, char *buf, size_t sz)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	buf[0] = '\0';
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sz - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
-	return 0;
-}
-
 /* --- the action of the protected name ------------------------------------ */
 
 static const char freemail[] =
@@ -215,7 +199,7 @@ static int t_restart_forget(struct tctx *t)
 	if (!suspect(t, "dhs.com"))
 		return -1;
 	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop");
-	ASSERT_EQ(slurp(t->learned, file, sizeof(file)), 0, "state file");
+	ASSERT_EQ(read_text(t->learned, file, sizeof(file)), 0, "state file");
 	ASSERT_HAS(file, "\ndhs.com dhl.com edit-distance 1 block ");
 	if (!ASSERT_EQ(daemon_start(t, t->tc->args), 0, "restart"))
 		return -1;
@@ -247,7 +231,7 @@ static int t_restart_forget(struct tctx *t)
 		  "connect after forget");
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "learned"), 0, "learned after forget");
 	ASSERT_HAS(out, "learned: 0 of at most 1024");
-	ASSERT_EQ(slurp(t->learned, file, sizeof(file)), 0, "state file");
+	ASSERT_EQ(read_text(t->learned, file, sizeof(file)), 0, "state file");
 	ASSERT_TRUE(!strstr(file, "dhs.com"), "forgotten in the state file");
 	return 0;
 }

@@ -157,22 +157,6 @@ static const char *json_line(const char *text, const char *needle)
 	return line_of(s);
 }
 
-static int read_file(const char *path, char *buf, size_t sz)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	buf[0] = '\0';
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sz - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
 static long long stat_of(struct tctx *t, const char *name)
 {
 	char key[96];
@@ -263,7 +247,7 @@ static int t_hostile_comm(struct tctx *t)
 	ASSERT_TRUE(!memchr(e.all, '\xff', e.len), "no raw 0xff on stderr");
 
 	/* JSON went first (output.c), so the line is in the file now. */
-	ASSERT_EQ(read_file(json, file, sizeof(file)), 0, "read JSON");
+	ASSERT_EQ(read_text(json, file, sizeof(file)), 0, "read JSON");
 	ASSERT_TRUE(!memchr(file, '\xff', strlen(file)), "no raw 0xff in JSON");
 	blocked = json_line(file, "\"action\":\"blocked\"");
 	ASSERT_HAS(blocked, "\"name\":\"a\\nb\\u00ff]\\\"x\"");
@@ -325,10 +309,10 @@ static int t_logrotate_bad_policy(struct tctx *t)
 	ASSERT_TRUE(err_line(&e, "nothing loaded", WAIT_MS) != NULL,
 		    "bad policy refused on SIGHUP");
 	one_alert(t, &e, "after");
-	ASSERT_EQ(read_file(json, file, sizeof(file)), 0, "new file exists");
+	ASSERT_EQ(read_text(json, file, sizeof(file)), 0, "new file exists");
 	ASSERT_HAS(file, "\"name\":\"after\"");
 	ASSERT_TRUE(!strstr(file, "\"name\":\"before\""), "new file is new");
-	ASSERT_EQ(read_file(rotated, file, sizeof(file)), 0, "rotated file");
+	ASSERT_EQ(read_text(rotated, file, sizeof(file)), 0, "rotated file");
 	ASSERT_TRUE(!strstr(file, "\"name\":\"after\""),
 		    "nothing new in the rotated file");
 
@@ -376,7 +360,7 @@ static int t_json_outage(struct tctx *t)
 	/* Writable again: the next alert reopens it. */
 	ASSERT_EQ(rmdir(json), 0, "remove the directory");
 	one_alert(t, &e, "back");
-	ASSERT_EQ(read_file(json, file, sizeof(file)), 0, "file reopened");
+	ASSERT_EQ(read_text(json, file, sizeof(file)), 0, "file reopened");
 	ASSERT_HAS(file, "\"name\":\"back\"");
 	ASSERT_TRUE(!strstr(file, "\"name\":\"lost"), "missed ones not there");
 	snprintf(back, sizeof(back), "works again; it missed %lld alerts",
