@@ -47,7 +47,7 @@ CORE_SRCS	:= user/log.c user/name.c user/policy.c user/policy_parse.c user/json.
 		   user/secondlook_measure.c \
 		   user/ratelimit.c user/remap.c user/resolvers.c user/escape.c \
 		   user/secrecy.c user/names_abi.c user/event.c user/rfc5424.c \
-		   user/config.c user/learned.c
+		   user/config.c user/learned.c user/verdict.c
 # Modules shared by both programs (no skeleton needed).
 CTL_SRCS	:= user/ctlproto.c user/check.c
 # Modules that drive the kernel side, and the service around it.
