@@ -7,14 +7,8 @@
 
 #include "mxguard/abi.h"
 #include "json.h"
+#include "names_abi.h"
 #include "policy.h"
-
-/* Events made in user space share struct mxg_event's layout. */
-enum mxg_user_event {
-	MXG_EV_DESTROYED = 100,		/* an open connection was destroyed */
-	MXG_EV_SUSPECT = 101,		/* second look: a likely lookalike */
-	MXG_EV_LOST = 102,		/* the ring buffer dropped events */
-};
 
 struct alert_extra {
 	unsigned long long repeats;	/* >0: summary of suppressed repeats */
