@@ -17,7 +17,8 @@ DESTDIR		?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-LIBS_PKG	:= libbpf libelf zlib libnl-3.0 libnl-idiag-3.0 libpsl libidn2 icu-uc icu-i18n
+LIBS_PKG	:= libbpf libelf zlib libnl-3.0 libnl-idiag-3.0 libpsl libidn2 icu-uc icu-i18n \
+		   libsystemd
 SERVICE_PKG	:= libcap
 LIBS		:= $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/null)
 LIBS_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/null)
@@ -26,9 +27,13 @@ LIBS_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/
 USER_DIRS	:= user/lib user/mxguardd user/mxguardd/alert user/mxguardd/kernel \
 		   user/mxguardctl
 
+# The release; `mxguardd --version`, mxguard_build_info and the package.
+VERSION		?= 0.9.0
+
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -g -O2
 ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
+		   -DMXG_VERSION='"$(VERSION)"' \
 		   -I$(OUTPUT) -Iinclude $(addprefix -I,$(USER_DIRS)) \
 		   $(LIBS_CFLAGS)
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
@@ -62,7 +67,8 @@ DAEMON_SRCS	:= $(filter-out user/mxguardd/mxguardd.c, \
 			user/mxguardd/kernel,$(wildcard $(d)/*.c)))
 # Pure modules: no kernel, no daemon state.  Unit tests and fuzzers link
 # these (the renderers, the command table, the resolver check, the remap).
-RENDER_SRCS	:= user/mxguardd/alert/event.c user/mxguardd/alert/rfc5424.c
+RENDER_SRCS	:= user/mxguardd/alert/event.c user/mxguardd/alert/rfc5424.c \
+		   user/mxguardd/alert/journal.c
 UNIT_SRCS	:= $(LIB_SRCS) $(RENDER_SRCS) user/mxguardd/commands.c \
 		   user/mxguardd/resolvers.c user/mxguardd/kernel/remap.c
 objs		= $(patsubst user/%.c,$(1)/user/%.o,$(2))

@@ -302,7 +302,10 @@ static int t_outputs_and_schema(struct tctx *t)
 		return -1;
 	daemon_stop(t, SIGTERM);
 	{
+		/* 32473: RFC 5612's documentation number, for tests only. */
 		const char *args[] = { "--syslog", "--syslog-socket", path,
+				       "--syslog-format", "rfc5424",
+				       "--syslog-enterprise-id", "32473",
 				       "--json", json, NULL };
 
 		if (!ASSERT_EQ(daemon_start(t, args), 0, "daemon with outputs"))
