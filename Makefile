@@ -107,6 +107,7 @@ help:
 	@echo 'make check-bpf  BPF tests only (root)'
 	@echo 'make check-e2e  end to end: real Postfix, unbound, nsd in namespaces (root)'
 	@echo 'make check-install  make install/uninstall into a throwaway DESTDIR'
+	@echo 'make check-logs alerts through real journald, rsyslog, syslog-ng, logrotate (root)'
 	@echo 'make demo       the .mil -> .ml story with a real Postfix, in under a minute'
 	@echo 'make bench      benchmarks: DNS parse cost, connect overhead, map memory'
 	@echo 'make fuzz       run the libFuzzer targets for FUZZ_TIME seconds each'
@@ -178,7 +179,7 @@ $(GEN_BENCH): tests/bench/gen_bench.c $(LIB_OBJS) | $(OUTPUT)/tests
 # matrix (vmtest/vmtest.mk).  check-host is the quick loop while working.
 check: check-host vmtest
 
-check-host: check-unit check-install check-bpf check-e2e
+check-host: check-unit check-install check-bpf check-e2e check-logs
 
 # Every module under the sanitizers: objects built once, as for the daemon.
 $(OUTPUT)/san/test_%: tests/unit/test_%.c $(call objs,$(OUTPUT)/san,$(UNIT_SRCS))
@@ -277,6 +278,7 @@ fuzz-seeds: $(FUZZ_SEEDS)
 	$(Q)$(FUZZ_SEEDS) tests/fuzz/corpus/render
 
 include tests/e2e/e2e.mk
+include tests/logs/logs.mk
 include vmtest/vmtest.mk
 
 # --- install -------------------------------------------------------------
@@ -289,7 +291,19 @@ install: $(PROGS)
 		$(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 user/mxguardd/mxguardd.8 user/mxguardctl/mxguardctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 policies/mxguard.policy.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 policies/mxguard.policy.5 user/dist/mxguard.conf.5 \
+		$(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/catalog \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -m 0644 user/dist/mxguard.catalog \
+		$(DESTDIR)$(PREFIX)/lib/systemd/catalog/
+	install -m 0644 user/dist/mxguard.bash-completion \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardctl
+	ln -sf mxguardctl $(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardd
+	test -e $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mxguard || \
+		install -m 0644 user/dist/mxguard.logrotate \
+			$(DESTDIR)$(SYSCONFDIR)/logrotate.d/mxguard
 	install -m 0644 user/dist/alert.schema.json $(DESTDIR)$(DATADIR)/mxguard/
 	sed 's|@SBINDIR@|$(SBINDIR)|' user/dist/mxguardd.service.in > \
 		$(DESTDIR)$(UNITDIR)/mxguardd.service
@@ -306,6 +320,10 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/mxguardd.8 \
 		$(DESTDIR)$(MANDIR)/man8/mxguardctl.8 \
 		$(DESTDIR)$(MANDIR)/man5/mxguard.policy.5 \
+		$(DESTDIR)$(MANDIR)/man5/mxguard.conf.5 \
+		$(DESTDIR)$(PREFIX)/lib/systemd/catalog/mxguard.catalog \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardctl \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardd \
 		$(DESTDIR)$(UNITDIR)/mxguardd.service \
 		$(DESTDIR)$(DATADIR)/mxguard/alert.schema.json
 	-rmdir $(DESTDIR)$(DATADIR)/mxguard
