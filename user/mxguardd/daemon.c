@@ -567,6 +567,20 @@ static void loop(struct daemon *d)
  * Pinned maps may hold a previous daemon's taints, stamped by generations
  * whose tables went with it: the first load judges them by their names.
  */
+/* taint_any, rebuilt from the taint maps before connects may trust it. */
+static void arm_fastpath(struct daemon *d)
+{
+	long n = 0;
+	int err = loader_arm_fastpath(&d->loader,
+				      d->conf->ttl_max_s * 1000000000ULL, &n);
+
+	if (err)
+		pr_warn("taint_any: %s after %ld records: connects keep the full "
+			"lineage walk\n", strerror(-err), n);
+	else if (n)
+		pr_info("taint_any: %ld live records covered\n", n);
+}
+
 static void adopt_taints(struct daemon *d)
 {
 	struct mxg_reconciled rc;
@@ -607,11 +621,13 @@ static int start(struct daemon *d)
 	if (loader_start(&d->loader, &s))
 		return EXIT_FAIL;
 	d->loaded = 1;
-	if (loader_set_policy(&d->loader, &d->policy[0]) ||
+	if (loader_disarm_fastpath(&d->loader) ||
+	    loader_set_policy(&d->loader, &d->policy[0]) ||
 	    loader_attach(&d->loader, d->cgroup))
 		return EXIT_FAIL;
 	d->gen[0] = d->loader.generation;
 	adopt_taints(d);
+	arm_fastpath(d);
 	lost_baseline(d);
 	oc = (struct output_conf){
 		.json_path = d->conf->json_file,
