@@ -47,7 +47,7 @@ CORE_SRCS	:= user/log.c user/name.c user/policy.c user/policy_parse.c user/json.
 		   user/secondlook_measure.c \
 		   user/ratelimit.c user/remap.c user/resolvers.c user/escape.c \
 		   user/secrecy.c user/names_abi.c user/event.c user/rfc5424.c \
-		   user/config.c user/learned.c user/verdict.c
+		   user/config.c user/learned.c user/verdict.c user/qproto.c
 # Modules shared by both programs (no skeleton needed).
 CTL_SRCS	:= user/ctlproto.c user/check.c
 # Modules that drive the kernel side, and the service around it.
@@ -56,6 +56,7 @@ KERN_SRCS	:= user/loader.c user/policymap.c user/taints.c user/probe.c \
 		   user/enrich.c user/cgpath.c user/output.c user/sockdiag.c \
 		   user/procsock.c user/conncache.c user/caps.c \
 		   user/daemon.c user/commands.c user/control.c user/learn.c \
+		   user/query.c \
 		   $(CTL_SRCS)
 CORE_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 CTL_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CTL_SRCS))

@@ -28,14 +28,14 @@ static void usage(FILE *f)
 "                [--ports 25,465,587] [--ttl-min S] [--ttl-max S]\n"
 "                [--pin-dir DIR] [--foreground] [--json FILE] [--syslog]\n"
 "                [--syslog-socket PATH] [--human] [--control PATH]\n"
-"                [--repeat-window S] [--learned-file PATH]\n"
+"                [--query PATH] [--repeat-window S] [--learned-file PATH]\n"
 "                [--learned-lifetime S] [-n] [-v]\n"
 "       mxguardd --unload [--pin-dir DIR]\n"
 "See mxguardd(8).\n");
 }
 
 enum { OPT_PORTS = 256, OPT_TTL_MIN, OPT_TTL_MAX, OPT_PIN_DIR, OPT_UNLOAD,
-       OPT_JSON, OPT_SYSLOG, OPT_SYSLOG_SOCKET, OPT_HUMAN, OPT_CONTROL,
+       OPT_JSON, OPT_SYSLOG, OPT_SYSLOG_SOCKET, OPT_HUMAN, OPT_CONTROL, OPT_QUERY,
        OPT_REPEAT, OPT_LEARNED_FILE, OPT_LEARNED_LIFETIME };
 
 static const struct option longopts[] = {
@@ -54,6 +54,7 @@ static const struct option longopts[] = {
 	{ "syslog-socket", required_argument, NULL, OPT_SYSLOG_SOCKET },
 	{ "human", no_argument, NULL, OPT_HUMAN },
 	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "query", required_argument, NULL, OPT_QUERY },
 	{ "repeat-window", required_argument, NULL, OPT_REPEAT },
 	{ "learned-file", required_argument, NULL, OPT_LEARNED_FILE },
 	{ "learned-lifetime", required_argument, NULL, OPT_LEARNED_LIFETIME },
@@ -77,6 +78,7 @@ static const char *key_of(int c)
 	case OPT_JSON: return "json_file";
 	case OPT_SYSLOG_SOCKET: return "syslog_socket";
 	case OPT_CONTROL: return "control_socket";
+	case OPT_QUERY: return "query_socket";
 	case OPT_REPEAT: return "repeat_window";
 	case OPT_LEARNED_FILE: return "learned_file";
 	case OPT_LEARNED_LIFETIME: return "learned_lifetime";
