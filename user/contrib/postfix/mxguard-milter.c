@@ -14,6 +14,15 @@
  *                with postsuper -H).  The daemon raises the alert itself
  *                when it is asked (event.action submission-lookalike).
  *
+ * Postfix runs non_smtpd_milters (sendmail(1), pickup) inside cleanup,
+ * which cannot reject one recipient: it logs "milter configuration error:
+ * can't reject recipient in non-smtpd(8) submission" and leaves the
+ * message in the maildrop, retried for ever.  So the non-SMTP path gets a
+ * socket of its own (-n): there a block rule rejects the whole message at
+ * end of message, with the same 550 5.1.2 text, and Postfix bounces it to
+ * the sender (the command itself has exited by then).  One process serves
+ * both sockets (a child for -n, which follows its parent out).
+ *
  * When no verdict comes (daemon stopped or restarting, socket busy, the
  * deadline passed): -d accept (the default) accepts the recipient and logs
  * a warning, since the kernel path still refuses every connect a block
@@ -25,10 +34,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -44,6 +55,7 @@ static struct {
 	int down_tempfail;
 	int hold;
 	int foreground;
+	int non_smtp;		/* this process serves the -n socket */
 } opt = {
 	.query = MXG_QUERY_DEFAULT,
 	.timeout_ms = 1000,
@@ -70,9 +82,15 @@ static void say(int prio, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Per message: the headers to add at end of message. */
+/*
+ * Per message: the headers to add at end of message, and on the non-SMTP
+ * socket the first block-rule recipient's reply, sent then.
+ */
 struct msg {
 	struct mlt_marks marks;
+	int reject;
+	char rcode[4], xcode[8];
+	char text[MLT_TEXT_MAX];
 };
 
 static struct msg *msg_of(SMFICTX *ctx)
@@ -93,8 +111,32 @@ static void msg_reset(SMFICTX *ctx)
 {
 	struct msg *m = smfi_getpriv(ctx);
 
-	if (m)
+	if (m) {
 		mlt_marks_clear(&m->marks);
+		m->reject = 0;
+	}
+}
+
+/* Non-SMTP: no per-recipient reply; keep the first for end of message. */
+static sfsistat later(SMFICTX *ctx, const struct mlt_decision *dec)
+{
+	struct msg *m = msg_of(ctx);
+
+	if (!m)
+		return SMFIS_TEMPFAIL;
+	if (!m->reject) {
+		m->reject = dec->kind == MLT_REJECT ? 5 : 4;
+		memcpy(m->rcode, dec->rcode, sizeof(m->rcode));
+		memcpy(m->xcode, dec->xcode, sizeof(m->xcode));
+		memcpy(m->text, dec->text, sizeof(m->text));
+	} else if (dec->kind == MLT_REJECT && m->reject == 4) {
+		/* A refusal outranks a "try again". */
+		m->reject = 5;
+		memcpy(m->rcode, dec->rcode, sizeof(m->rcode));
+		memcpy(m->xcode, dec->xcode, sizeof(m->xcode));
+		memcpy(m->text, dec->text, sizeof(m->text));
+	}
+	return SMFIS_CONTINUE;
 }
 
 static const char *qid(SMFICTX *ctx)
@@ -120,6 +162,14 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 	char err[256];
 	int rc;
 
+	if (getenv("MXG_MILTER_DEBUG")) {
+		const char *names[] = { "{daemon_name}", "{daemon_addr}", "_",
+			"j", "{client_addr}", "{client_name}", "v",
+			"{rcpt_mailer}", "{mail_mailer}", "{auth_type}", "i" };
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			say(LOG_DEBUG, "macro %s=%s", names[k],
+			    smfi_getsymval(ctx, (char *)names[k]) ?: "(null)");
+	}
 	rc = qry_ask(opt.query, rcpt, opt.timeout_ms, &a, err, sizeof(err));
 	mlt_decide(rc, &a, rcpt, opt.hold, &dec);
 	switch (dec.kind) {
@@ -135,6 +185,8 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 		if (dec.kind == MLT_REJECT)
 			say(LOG_NOTICE, "%s: reject %s: %s", qid(ctx), rcpt,
 			    dec.log);
+		if (opt.non_smtp)
+			return later(ctx, &dec);
 		if (smfi_setreply(ctx, dec.rcode, dec.xcode, dec.text) !=
 		    MI_SUCCESS)
 			say(LOG_ERR, "%s: smfi_setreply failed", qid(ctx));
@@ -156,6 +208,16 @@ static sfsistat on_eom(SMFICTX *ctx)
 	struct msg *m = smfi_getpriv(ctx);
 	size_t i;
 
+	if (m && m->reject) {
+		m->reject = 0;
+		if (smfi_setreply(ctx, m->rcode, m->xcode, m->text) !=
+		    MI_SUCCESS)
+			say(LOG_ERR, "%s: smfi_setreply failed", qid(ctx));
+		say(LOG_NOTICE, "%s: %s the message: %s", qid(ctx),
+		    m->rcode[0] == '5' ? "reject" : "tempfail", m->text);
+		msg_reset(ctx);
+		return m->rcode[0] == '5' ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+	}
 	if (!m || !m->marks.n)
 		return SMFIS_CONTINUE;
 	for (i = 0; i < m->marks.n; i++)
@@ -206,9 +268,10 @@ static struct smfiDesc desc = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: mxguard-milter -s SOCKET [-q QUERY_SOCKET] [-t MS]\n"
+"usage: mxguard-milter -s SOCKET [-n SOCKET] [-q QUERY_SOCKET] [-t MS]\n"
 "                      [-d accept|tempfail] [-H] [-f]\n"
-"  -s  where Postfix connects: unix:/path or inet:PORT@HOST\n"
+"  -s  for smtpd_milters: unix:/path or inet:PORT@HOST\n"
+"  -n  for non_smtpd_milters (sendmail(1) mail): the same forms\n"
 "  -q  mxguardd's query socket (default " MXG_QUERY_DEFAULT ")\n"
 "  -t  deadline for one verdict, in ms (default 1000)\n"
 "  -d  with no verdict: accept (default) or tempfail\n"
@@ -219,15 +282,19 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	const char *conn = NULL;
+	const char *conn = NULL, *non_smtp = NULL;
+	pid_t child, parent;
 	char *end;
 	long t;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:q:t:d:Hfh")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:q:t:d:Hfh")) != -1) {
 		switch (c) {
 		case 's':
 			conn = optarg;
+			break;
+		case 'n':
+			non_smtp = optarg;
 			break;
 		case 'q':
 			opt.query = optarg;
@@ -269,6 +336,22 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* libmilter serves one socket per process: a child for -n. */
+	if (non_smtp) {
+		parent = getpid();
+		child = fork();
+		if (child < 0) {
+			perror("mxguard-milter: fork");
+			return 1;
+		}
+		if (child == 0) {
+			if (prctl(PR_SET_PDEATHSIG, SIGTERM) ||
+			    getppid() != parent)
+				return 1;
+			conn = non_smtp;
+			opt.non_smtp = 1;
+		}
+	}
 	openlog("mxguard-milter", LOG_PID, LOG_MAIL);
 	/* Postfix (group postfix) connects; no one else needs to. */
 	umask(007);
@@ -282,8 +365,9 @@ int main(int argc, char **argv)
 		say(LOG_ERR, "cannot listen on %s", conn);
 		return 1;
 	}
-	say(LOG_INFO, "listening on %s; asking %s (%d ms), no verdict: %s%s",
-	    conn, opt.query, opt.timeout_ms,
+	say(LOG_INFO, "listening on %s (%s); asking %s (%d ms), no verdict: "
+	    "%s%s", conn, opt.non_smtp ? "non-SMTP" : "SMTP", opt.query,
+	    opt.timeout_ms,
 	    opt.down_tempfail ? "tempfail" : "accept",
 	    opt.hold ? ", alert-rule mail held" : "");
 	return smfi_main() == MI_SUCCESS ? 0 : 1;
