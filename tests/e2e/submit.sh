@@ -115,8 +115,7 @@ start_milter() {
 	shift
 	mkdir -p "$T/$name"
 	chown postfix: "$T/$name"
-	"${IN_CG[@]}" "$E2E_CG_AUX" env ${MXG_MILTER_DEBUG:+MXG_MILTER_DEBUG=1} \
-		setpriv --reuid=postfix --regid=postfix \
+	"${IN_CG[@]}" "$E2E_CG_AUX" setpriv --reuid=postfix --regid=postfix \
 		--clear-groups "$MILTER" -f -s "unix:$T/$name/milter.sock" \
 		-n "unix:$T/$name/nonsmtp.sock" -q "$T/query.sock" "$@" \
 		2>>"$T/$name.err" &

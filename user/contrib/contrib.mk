@@ -42,7 +42,8 @@ $(OUTPUT)/san/test_osf: CORE_SRCS += user/contrib/opensmtpd/osf.c
 
 CONTRIB_SHARE	:= $(DATADIR)/mxguard/contrib
 CONTRIB_FILES	:= user/contrib/postfix/main.cf.snippet \
-		   user/contrib/exim/mxguard.acl \
+		   user/contrib/exim/mxguard-rcpt.acl \
+		   user/contrib/exim/mxguard-not-smtp.acl \
 		   user/contrib/opensmtpd/smtpd.conf.snippet
 
 .PHONY: install-contrib uninstall-contrib

@@ -162,14 +162,6 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 	char err[256];
 	int rc;
 
-	if (getenv("MXG_MILTER_DEBUG")) {
-		const char *names[] = { "{daemon_name}", "{daemon_addr}", "_",
-			"j", "{client_addr}", "{client_name}", "v",
-			"{rcpt_mailer}", "{mail_mailer}", "{auth_type}", "i" };
-		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-			say(LOG_DEBUG, "macro %s=%s", names[k],
-			    smfi_getsymval(ctx, (char *)names[k]) ?: "(null)");
-	}
 	rc = qry_ask(opt.query, rcpt, opt.timeout_ms, &a, err, sizeof(err));
 	mlt_decide(rc, &a, rcpt, opt.hold, &dec);
 	switch (dec.kind) {
