@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "contrib/postfix/milter_reply.h"
+#include "../../user/contrib/postfix/milter_reply.h"
 
 static void answer(struct qry_answer *a, int verdict, int action)
 {

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "contrib/opensmtpd/osf.h"
+#include "../../user/contrib/opensmtpd/osf.h"
 
 /* The daemon, as a table: army.ml blocks, navy.ml alerts, down.ml fails. */
 static int ask(void *ctx, const char *rcpt, struct qry_answer *a, char *err,

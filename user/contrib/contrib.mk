@@ -1,44 +1,39 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # MTA integrations (issue 10, "the typo caught at submission"): the Postfix
 # milter, the OpenSMTPD filter and the Exim ACL, all asking mxguardd's
-# query socket (user/qproto.h).  Included by the top Makefile.
+# query socket (user/lib/qproto.h).  Included by the top Makefile.
 
 LIBEXECDIR	?= $(PREFIX)/libexec
-CONTRIB_DIR	:= $(OUTPUT)/contrib
 MILTER		:= $(OUTPUT)/mxguard-milter
 SMTPD_FILTER	:= $(OUTPUT)/mxguard-smtpd-filter
 CONTRIB_PROGS	:= $(MILTER) $(SMTPD_FILTER)
-CONTRIB_HDRS	:= user/qproto.h $(wildcard user/contrib/*/*.h)
 
 all: $(CONTRIB_PROGS)
 
-$(CONTRIB_DIR):
-	$(Q)mkdir -p $@
-
-$(CONTRIB_DIR)/%.o: user/contrib/postfix/%.c $(CONTRIB_HDRS) | $(CONTRIB_DIR)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Iuser/contrib/postfix -c $< -o $@
-
-$(CONTRIB_DIR)/%.o: user/contrib/opensmtpd/%.c $(CONTRIB_HDRS) | $(CONTRIB_DIR)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Iuser/contrib/opensmtpd -c $< -o $@
+MILTER_SRCS	:= user/contrib/postfix/mxguard-milter.c \
+		   user/contrib/postfix/milter_reply.c
+FILTER_SRCS	:= user/contrib/opensmtpd/mxguard-smtpd-filter.c \
+		   user/contrib/opensmtpd/osf.c
+# Objects come from the top Makefile's rules (user/%.c -> .output/user/%.o);
+# qproto.o is libmxguard's, the only part of it these link.
+QPROTO_OBJ	= $(call objs,$(1),user/lib/qproto.c)
 
 # libmilter (Debian libmilter-dev) is threaded.
-$(MILTER): $(CONTRIB_DIR)/mxguard-milter.o $(CONTRIB_DIR)/milter_reply.o \
-	   $(OUTPUT)/user/qproto.o
+$(MILTER): $(call objs,$(OUTPUT),$(MILTER_SRCS)) $(call QPROTO_OBJ,$(OUTPUT))
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -lmilter -pthread -o $@
 
-$(SMTPD_FILTER): $(CONTRIB_DIR)/mxguard-smtpd-filter.o $(CONTRIB_DIR)/osf.o \
-		 $(OUTPUT)/user/qproto.o
+$(SMTPD_FILTER): $(call objs,$(OUTPUT),$(FILTER_SRCS)) $(call QPROTO_OBJ,$(OUTPUT))
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@
 
 # Unit tests of the pure halves (tests/unit/test_milter_reply.c, test_osf.c).
-$(OUTPUT)/tests/test_milter_reply: $(CONTRIB_DIR)/milter_reply.o
-$(OUTPUT)/tests/test_osf: $(CONTRIB_DIR)/osf.o
-$(OUTPUT)/san/test_milter_reply: CORE_SRCS += user/contrib/postfix/milter_reply.c
-$(OUTPUT)/san/test_osf: CORE_SRCS += user/contrib/opensmtpd/osf.c
+$(OUTPUT)/tests/test_milter_reply: \
+	$(call objs,$(OUTPUT),user/contrib/postfix/milter_reply.c)
+$(OUTPUT)/tests/test_osf: $(call objs,$(OUTPUT),user/contrib/opensmtpd/osf.c)
+$(OUTPUT)/san/test_milter_reply: \
+	$(call objs,$(OUTPUT)/san,user/contrib/postfix/milter_reply.c)
+$(OUTPUT)/san/test_osf: $(call objs,$(OUTPUT)/san,user/contrib/opensmtpd/osf.c)
 
 CONTRIB_SHARE	:= $(DATADIR)/mxguard/contrib
 CONTRIB_FILES	:= user/contrib/postfix/main.cf.snippet \

@@ -1,41 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "check.h"
 #include "commands.h"
-#include "learn.h"
+#include "event.h"
+#include "loader.h"
 #include "log.h"
 #include "name.h"
 #include "names_abi.h"
 
-static void status(struct daemon *d, struct ctl_reply *r)
+static void status(const struct cmd_env *e, struct ctl_reply *r)
 {
-	const struct mxg_conf *c = d->conf;
+	const struct cmd_view *v = &e->view;
+	const struct mxg_conf *c = v->conf;
 	__u64 cnt[MXG_CNT__MAX];
+	struct mxg_evictions ev;
 	int i;
 
 	reply_printf(r, "ok\nstate: loaded (%s)\ncgroup: %s\npins: %s\n",
-		     d->loader.adopted ? "adopted pinned links" : "attached",
-		     d->cgroup, c->pin_dir);
+		     v->adopted ? "adopted pinned links" : "attached",
+		     v->cgroup, c->pin_dir);
 	reply_printf(r, "programs: mxg_dns_egress mxg_dns_ingress "
 		     "mxg_connect4 mxg_connect6 mxg_sendmsg4 mxg_sendmsg6\n");
 	reply_printf(r, "mode: %s\nscope: %s\nlineage: %s\nports:",
 		     mxg_mode_name(c->mode), mxg_scope_name(c->scope),
-		     probe_lineage_text(d->loader.lineage));
+		     v->lineage);
 	for (i = 0; i < c->nports; i++)
 		reply_printf(r, "%s%u", i ? "," : " ", c->ports[i]);
 	reply_printf(r, "\nttl: %llu..%llu s\npolicy: %zu rules, generation "
 		     "%u\n", (unsigned long long)c->ttl_min_s,
-		     (unsigned long long)c->ttl_max_s, d->policy[0].n,
-		     d->gen[0]);
+		     (unsigned long long)c->ttl_max_s, v->policy->n,
+		     v->generation);
 	for (i = 0; i < c->npolicies; i++)
 		reply_printf(r, "policy_path: %s\n", c->policies[i]);
 	reply_printf(r, "uptime: %lld s\nreloads: %llu (failed %llu)\n",
-		     (long long)(time(NULL) - d->started), d->reloads,
-		     d->reload_failures);
-	if (loader_counters(&d->loader, cnt))
+		     (long long)(time(NULL) - v->started), v->n.reloads,
+		     v->n.reload_failures);
+	if (e->ops->counters(e->owner, cnt, &ev))
 		return;
 	for (i = 0; i < MXG_CNT__MAX; i++)
 		reply_printf(r, "counter %s: %llu\n", mxg_counter_name(i),
@@ -48,36 +52,65 @@ struct stat_item {
 	const char *help;
 };
 
-/* The second look's queue and what it learnt (learn.h). */
-static int gather_second_look(struct daemon *d, struct stat_item *s, int n)
-{
-	const struct learn *l = &d->learn;
+/* The daemon's own counters, after the datapath's. */
+static const struct {
+	const char *name;
+	size_t off;
+	const char *help;
+} daemon_stats[] = {
+#define S(name, field, help) { name, offsetof(struct cmd_counts, field), help }
+	S("alerts_written", alerts_written, "alerts written to the outputs"),
+	S("alerts_output_failed", alerts_failed,
+	  "alerts an output failed to take"),
+	S("alerts_rate_limited", alerts_rate_limited,
+	  "repeats folded into 'repeated N times' summaries"),
+	S("connections_matched", conn_matched,
+	  "open connections to a newly tainted address (monitored ports)"),
+	S("connections_out_of_scope", conn_out_of_scope,
+	  "of those, outside the taint's scope and left open"),
+	S("connections_destroyed", conn_destroyed,
+	  "cached connections destroyed after a taint"),
+	S("connections_destroy_failed", conn_destroy_failed,
+	  "in scope, but SOCK_DESTROY failed: left open"),
+	S("connection_scans_incomplete", conn_scans_incomplete,
+	  "taints whose process scan hit a bound or a refusal"),
+	S("suspects", suspects, "second-look findings"),
+	S("suspects_added", suspects_added,
+	  "second-look findings added to the live policy"),
+	S("second_look_received", sl_received,
+	  "MX queries the second look received"),
+	S("second_look_checked", sl_checked,
+	  "MX queries it compared with the protected names"),
+	S("second_look_dropped", sl_dropped,
+	  "MX queries dropped: its queue was full"),
+	S("learned_evicted", learned_evicted,
+	  "learned findings dropped at the cap, oldest first"),
+	S("learned_expired", learned_expired, "learned findings that expired"),
+	S("learned_forgotten", learned_forgotten,
+	  "learned findings removed by mxguardctl forget"),
+	S("records_swept", swept,
+	  "expired lookalike records removed by the daemon"),
+	S("reloads", reloads, "policy reloads"),
+	S("reload_failures", reload_failures,
+	  "reloads refused (the old policy stayed)"),
+#undef S
+};
 
-	s[n++] = (struct stat_item){ "second_look_received", l->received,
-		"MX queries the second look received" };
-	s[n++] = (struct stat_item){ "second_look_checked", l->checked,
-		"MX queries it compared with the protected names" };
-	s[n++] = (struct stat_item){ "second_look_dropped", l->dropped,
-		"MX queries dropped: its queue was full" };
-	s[n++] = (struct stat_item){ "learned_evicted", l->evicted,
-		"learned findings dropped at the cap, oldest first" };
-	s[n++] = (struct stat_item){ "learned_expired", l->expired,
-		"learned findings that expired" };
-	s[n++] = (struct stat_item){ "learned_forgotten", l->forgotten,
-		"learned findings removed by mxguardctl forget" };
-	return n;
-}
+#define N_DAEMON_STATS	(sizeof(daemon_stats) / sizeof(daemon_stats[0]))
+#define N_STATS		(MXG_CNT__MAX + 3 + N_DAEMON_STATS + 1)
 
-static int gather(struct daemon *d, struct stat_item *s, int max)
+/* Every metric, in a fixed order; 0 if the datapath cannot be read. */
+static int gather(const struct cmd_env *e, struct stat_item *s)
 {
+	const struct cmd_view *v = &e->view;
 	struct mxg_evictions ev;
 	__u64 cnt[MXG_CNT__MAX];
-	int n = 0, i;
+	size_t i;
+	int n = 0;
 
-	if (loader_counters(&d->loader, cnt))
+	if (e->ops->counters(e->owner, cnt, &ev))
 		return 0;
-	loader_evictions(&d->loader, cnt, &ev);
-	for (i = 0; i < MXG_CNT__MAX && n < max; i++)
+	for (i = 0; i < MXG_CNT__MAX; i++)
 		s[n++] = (struct stat_item){ mxg_counter_name(i), cnt[i],
 					     "datapath counter" };
 	s[n++] = (struct stat_item){ "clean_evictions",
@@ -89,50 +122,29 @@ static int gather(struct daemon *d, struct stat_item *s, int max)
 	s[n++] = (struct stat_item){ "taint_evictions",
 		(unsigned long long)ev.taints,
 		"lookalike records evicted: never (plain hash maps)" };
-	s[n++] = (struct stat_item){ "alerts_written", d->out.written,
-		"alerts written to the outputs" };
-	s[n++] = (struct stat_item){ "alerts_output_failed", d->out.failed,
-		"alerts an output failed to take" };
-	s[n++] = (struct stat_item){ "alerts_rate_limited", d->rl.suppressed,
-		"repeats folded into 'repeated N times' summaries" };
-	s[n++] = (struct stat_item){ "connections_matched",
-		d->conncache.matched,
-		"open connections to a newly tainted address (monitored ports)" };
-	s[n++] = (struct stat_item){ "connections_out_of_scope",
-		d->conncache.out_of_scope,
-		"of those, outside the taint's scope and left open" };
-	s[n++] = (struct stat_item){ "connections_destroyed",
-		d->conncache.destroyed,
-		"cached connections destroyed after a taint" };
-	s[n++] = (struct stat_item){ "connections_destroy_failed",
-		d->conncache.failed,
-		"in scope, but SOCK_DESTROY failed: left open" };
-	s[n++] = (struct stat_item){ "connection_scans_incomplete",
-		d->conncache.incomplete,
-		"taints whose process scan hit a bound or a refusal" };
-	s[n++] = (struct stat_item){ "suspects", d->suspects,
-		"second-look findings" };
-	s[n++] = (struct stat_item){ "suspects_added", d->suspects_added,
-		"second-look findings added to the live policy" };
-	n = gather_second_look(d, s, n);
-	s[n++] = (struct stat_item){ "records_swept", d->swept,
-		"expired lookalike records removed by the daemon" };
-	s[n++] = (struct stat_item){ "reloads", d->reloads, "policy reloads" };
-	s[n++] = (struct stat_item){ "reload_failures", d->reload_failures,
-		"reloads refused (the old policy stayed)" };
-	s[n++] = (struct stat_item){ "policy_rules", d->policy[0].n,
+	for (i = 0; i < N_DAEMON_STATS; i++)
+		s[n++] = (struct stat_item){ daemon_stats[i].name,
+			*(const unsigned long long *)((const char *)&v->n +
+						      daemon_stats[i].off),
+			daemon_stats[i].help };
+	s[n++] = (struct stat_item){ "policy_rules", v->policy->n,
 		"rules in the loaded policy" };
 	return n;
 }
 
-static void stats(struct daemon *d, const char *fmt, struct ctl_reply *r)
+static void stats(const struct cmd_env *e, const char *fmt,
+		  struct ctl_reply *r)
 {
-	struct stat_item s[MXG_CNT__MAX + 32];
-	int n = gather(d, s, MXG_CNT__MAX), i;
-	int prom = fmt && !strcmp(fmt, "prometheus");
+	struct stat_item s[N_STATS];
+	int prom = !strcmp(fmt, "prometheus"), n, i;
 
-	if (fmt && *fmt && !prom && strcmp(fmt, "json")) {
+	if (*fmt && !prom && strcmp(fmt, "json")) {
 		reply_printf(r, "error stats format is json or prometheus\n");
+		return;
+	}
+	n = gather(e, s);
+	if (!n) {
+		reply_printf(r, "error cannot read the datapath's counters\n");
 		return;
 	}
 	reply_printf(r, "ok\n%s", prom ? "" : "{");
@@ -172,62 +184,63 @@ static void list_one(void *ctx, const struct mxg_taint_view *v)
 		     mxg_action_name(v->t->action), left);
 }
 
-static void list(struct daemon *d, struct ctl_reply *r)
-{
-	reply_printf(r, "ok\n%-7s %-10s %-39s %s\n", "level", "id", "address",
-		     "name via lookalike, action, expiry");
-	loader_for_each_taint(&d->loader, list_one, r);
-}
-
-static void cmd_status(struct daemon *d, const char *arg, struct ctl_reply *r)
+static void cmd_status(const struct cmd_env *e, const char *arg,
+		       struct ctl_reply *r)
 {
 	(void)arg;
-	status(d, r);
+	status(e, r);
 }
 
-static void cmd_check(struct daemon *d, const char *arg, struct ctl_reply *r)
+static void cmd_check(const struct cmd_env *e, const char *arg,
+		      struct ctl_reply *r)
 {
 	if (!arg[0]) {
 		reply_printf(r, "error usage: check NAME\n");
 		return;
 	}
-	check_name(&d->policy[0], arg, r);
+	check_name(e->view.policy, arg, r);
 }
 
-static void cmd_list(struct daemon *d, const char *arg, struct ctl_reply *r)
+static void cmd_list(const struct cmd_env *e, const char *arg,
+		     struct ctl_reply *r)
 {
 	(void)arg;
-	list(d, r);
+	reply_printf(r, "ok\n%-7s %-10s %-39s %s\n", "level", "id", "address",
+		     "name via lookalike, action, expiry");
+	e->ops->each_taint(e->owner, list_one, r);
 }
 
-static void cmd_reload(struct daemon *d, const char *arg, struct ctl_reply *r)
+static void cmd_reload(const struct cmd_env *e, const char *arg,
+		       struct ctl_reply *r)
 {
 	(void)arg;
-	daemon_reload(d, r);
+	e->ops->reload(e->owner, r);
 }
 
-static void cmd_unload(struct daemon *d, const char *arg, struct ctl_reply *r)
+static void cmd_unload(const struct cmd_env *e, const char *arg,
+		       struct ctl_reply *r)
 {
 	(void)arg;
-	d->unload = d->stopping = 1;
+	e->ops->unload(e->owner);
 	reply_printf(r, "ok\nunloading: enforcement is removed\n");
 }
 
-static void cmd_learned(struct daemon *d, const char *arg,
+static void cmd_learned(const struct cmd_env *e, const char *arg,
 			struct ctl_reply *r)
 {
 	(void)arg;
-	learn_list(d, r);
+	e->ops->learned(e->owner, r);
 }
 
 /* Forgetting a finding lets mail through to that domain again: root's. */
-static void cmd_forget(struct daemon *d, const char *arg, struct ctl_reply *r)
+static void cmd_forget(const struct cmd_env *e, const char *arg,
+		       struct ctl_reply *r)
 {
 	if (!arg[0]) {
 		reply_printf(r, "error usage: forget NAME\n");
 		return;
 	}
-	learn_forget(d, arg, r);
+	e->ops->forget(e->owner, arg, r);
 }
 
 /*
@@ -238,7 +251,8 @@ static void cmd_forget(struct daemon *d, const char *arg, struct ctl_reply *r)
 static const struct command {
 	const char *name;
 	unsigned int needs;		/* enum ctl_may */
-	void (*run)(struct daemon *d, const char *arg, struct ctl_reply *r);
+	void (*run)(const struct cmd_env *e, const char *arg,
+		    struct ctl_reply *r);
 } commands[] = {
 	{ "status", CTL_MAY_READ, cmd_status },
 	{ "stats", CTL_MAY_READ, stats },
@@ -250,7 +264,7 @@ static const struct command {
 	{ "forget", CTL_MAY_ADMIN, cmd_forget },
 };
 
-void commands_dispatch(struct daemon *d, const struct ctl_peer *peer,
+void commands_dispatch(const struct cmd_env *e, const struct ctl_peer *peer,
 		       const char *line, struct ctl_reply *r)
 {
 	char cmd[32] = "", arg[CTL_LINE_MAX] = "";
@@ -267,7 +281,7 @@ void commands_dispatch(struct daemon *d, const struct ctl_peer *peer,
 				     "state; only root may run it\n", cmd);
 			return;
 		}
-		commands[i].run(d, arg, r);
+		commands[i].run(e, arg, r);
 		return;
 	}
 	reply_printf(r, "error unknown command '%s' (status, stats "
