@@ -466,7 +466,7 @@ e3_exim_daemon_down() {
 # --- OpenSMTPD ------------------------------------------------------------
 
 o1_opensmtpd() {
-	scenario_begin "OpenSMTPD filter under the real smtpd: 550 5.1.2 with the suggestion; others proceed; daemon down accepted"
+	scenario_begin "OpenSMTPD filter under the real smtpd: 550 5.1.2 with the suggestion; header for the alert rule; daemon down accepted"
 	local O=$T/osmtpd R=$T/osmtpd-root
 	unpack_debs "$R" opensmtpd || { fail "cannot unpack OpenSMTPD"; scenario_end; return; }
 	mkdir -p "$O/spool" "$O/empty" "$O/run"
@@ -510,6 +510,12 @@ o1_opensmtpd() {
 		"did you mean officer@army.mil?"
 	expect "RCPT contractor.com code" "$(reply o1 buyer@contractor.com code)" 250
 	expect "RCPT navy.ml code" "$(reply o1 gunny@navy.ml code)" 250
+	# smtpd relays it (from the aux cgroup: no kernel verdict here) to
+	# the shared MX's sink, with the filter's header before the message.
+	wait_sink o1 || fail "smtpd's message did not reach the sink"
+	expect_has "header at the sink (OpenSMTPD)" \
+		"$(sink_get mxguard_header event=message id=o1 | head -n 1)" \
+		"<gunny@navy.ml>: navy.ml imitates navy.mil ($POLICY:3); marked by mxguard; did you mean gunny@navy.mil?"
 	stop_mxguardd
 	mailns $SMTPC 127.0.0.1 2525 ops@army.mil o1d officer@army.ml \
 		>"$T/o1d.smtp" 2>>"$T/o1.err" || fail "smtp to smtpd (daemon down)"

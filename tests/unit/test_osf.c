@@ -59,6 +59,8 @@ static void handshake(void **state)
 	feed(&f, "config|ready\n", out, sizeof(out), 0);
 	assert_true(f.ready);
 	assert_string_equal(out, "register|filter|smtp-in|rcpt-to\n"
+			    "register|filter|smtp-in|mail-from\n"
+			    "register|filter|smtp-in|data-line\n"
 			    "register|ready\n");
 }
 
@@ -148,6 +150,84 @@ static void other_lines(void **state)
 	feed(&f, "filter|0.6|short", out, sizeof(out), -1);
 }
 
+static struct osf big = { .ask = ask };
+
+/*
+ * An alert-rule recipient: its header goes before the message's first
+ * line, once; every line comes back as it was; another session, and the
+ * next message of the same one, get nothing.
+ */
+static void alert_header(void **state)
+{
+	char out[OSF_OUT_EXTRA + 64];
+
+	(void)state;
+	memset(&big.sessions, 0, sizeof(big.sessions));
+	feed(&big, "filter|0.6|1.0|smtp-in|mail-from|s1|t1|ops@army.mil", out,
+	     sizeof(out), 0);
+	assert_string_equal(out, "filter-result|s1|t1|proceed\n");
+	feed(&big, "filter|0.6|1.0|smtp-in|rcpt-to|s1|t2|gunny@navy.ml", out,
+	     sizeof(out), 0);
+	feed(&big, "filter|0.6|1.0|smtp-in|data-line|s2|t9|Subject: other",
+	     out, sizeof(out), 0);
+	assert_string_equal(out, "filter-dataline|s2|t9|Subject: other\n");
+	feed(&big, "filter|0.6|1.0|smtp-in|data-line|s1|t3|Subject: hi", out,
+	     sizeof(out), 0);
+	assert_string_equal(out, "filter-dataline|s1|t3|X-Mxguard-Lookalike: "
+			    "<gunny@navy.ml>: army.ml imitates mil "
+			    "(mil.policy:1); marked by mxguard; did you mean "
+			    "officer@army.mil?\n"
+			    "filter-dataline|s1|t3|Subject: hi\n");
+	feed(&big, "filter|0.6|1.0|smtp-in|data-line|s1|t3|", out,
+	     sizeof(out), 0);
+	assert_string_equal(out, "filter-dataline|s1|t3|\n");
+	feed(&big, "filter|0.6|1.0|smtp-in|data-line|s1|t3|a|b", out,
+	     sizeof(out), 0);
+	assert_string_equal(out, "filter-dataline|s1|t3|a|b\n");
+	feed(&big, "filter|0.6|1.0|smtp-in|data-line|s1|t3|.", out,
+	     sizeof(out), 0);
+	assert_string_equal(out, "filter-dataline|s1|t3|.\n");
+	/* Next message on s1, clean recipient: no header. */
+	feed(&big, "filter|0.6|1.0|smtp-in|rcpt-to|s1|t4|x@partner.org", out,
+	     sizeof(out), 0);
+	feed(&big, "filter|0.6|1.0|smtp-in|data-line|s1|t5|Subject: 2", out,
+	     sizeof(out), 0);
+	assert_string_equal(out, "filter-dataline|s1|t5|Subject: 2\n");
+}
+
+/* More marked sessions than slots: the oldest go, nothing overflows. */
+static void sessions_bounded(void **state)
+{
+	char out[OSF_OUT_EXTRA + 64], line[128];
+	int i, marked = 0;
+
+	(void)state;
+	memset(&big.sessions, 0, sizeof(big.sessions));
+	for (i = 0; i < OSF_SESSIONS + 10; i++) {
+		snprintf(line, sizeof(line), "filter|0.6|1.0|smtp-in|rcpt-to|"
+			 "s%d|t|a%d@navy.ml", i, i);
+		feed(&big, line, out, sizeof(out), 0);
+	}
+	for (i = 0; i < OSF_SESSIONS + 10; i++) {
+		snprintf(line, sizeof(line), "filter|0.6|1.0|smtp-in|"
+			 "data-line|s%d|t|x", i);
+		feed(&big, line, out, sizeof(out), 0);
+		marked += strstr(out, "X-Mxguard-Lookalike") != NULL;
+	}
+	assert_int_equal(marked, OSF_SESSIONS);
+	/* Five marks on one message: four headers, the cap. */
+	memset(&big.sessions, 0, sizeof(big.sessions));
+	for (i = 0; i < 5; i++)
+		feed(&big, "filter|0.6|1.0|smtp-in|rcpt-to|z|t|b@navy.ml", out,
+		     sizeof(out), 0);
+	feed(&big, "filter|0.6|1.0|smtp-in|data-line|z|t|x", out,
+	     sizeof(out), 0);
+	marked = 0;
+	for (const char *p = out; (p = strstr(p, "X-Mxguard-Lookalike")); p++)
+		marked++;
+	assert_int_equal(marked, OSF_MARKS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +237,8 @@ int main(void)
 		cmocka_unit_test(old_protocol_order),
 		cmocka_unit_test(daemon_down),
 		cmocka_unit_test(other_lines),
+		cmocka_unit_test(alert_header),
+		cmocka_unit_test(sessions_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

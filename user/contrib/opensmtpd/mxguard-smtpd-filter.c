@@ -33,9 +33,9 @@ static int ask(void *ctx, const char *rcpt, struct qry_answer *a, char *err,
 
 int main(int argc, char **argv)
 {
-	struct osf f = { .ask = ask };
-	char out[2 * QRY_LINE_MAX], *line = NULL, *end;
-	size_t cap = 0;
+	static struct osf f = { .ask = ask };
+	char *line = NULL, *end, *out = NULL;
+	size_t cap = 0, outcap = 0;
 	ssize_t n;
 	long t;
 	int c;
@@ -70,9 +70,18 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((n = getline(&line, &cap, stdin)) > 0) {
-		if (n > 65536)
-			continue;	/* no line of ours is this long */
-		if (osf_line(&f, line, out, sizeof(out))) {
+		/* A data line of any length goes back whole. */
+		if (outcap < (size_t)n + OSF_OUT_EXTRA) {
+			free(out);
+			outcap = (size_t)n + OSF_OUT_EXTRA;
+			out = malloc(outcap);
+			if (!out) {
+				fprintf(stderr, "mxguard-smtpd-filter: out of "
+					"memory\n");
+				return 1;
+			}
+		}
+		if (osf_line(&f, line, out, outcap)) {
 			fprintf(stderr, "mxguard-smtpd-filter: %s\n", f.note);
 			return 1;
 		}
@@ -82,6 +91,7 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	free(line);
+	free(out);
 	/* smtpd closed our stdin: it is going away, and so do we. */
 	return 0;
 }
