@@ -262,6 +262,12 @@ p6_daemon_down() {
 	sendmail_ p6s officer@army.ml || fail "sendmail exited $?"
 	$E2E_PY wait "$T/milter.err" --re 'no verdict for <?officer@army.ml>?.*accepted' \
 		--count 2 --timeout 20 >/dev/null || fail "no warning from the milter"
+	# What got through is still held by the pinned programs.
+	$E2E_PY wait "$T/maillog" --skip "$LOG0" --count 2 --timeout 20 \
+		--re 'to=<officer@army.ml>, .*status=deferred \(connect to mx.mali-mail.net\[.*\]:25: Operation not permitted\)' \
+		>/dev/null || fail "the accepted mail was not held by the kernel"
+	expect "army.ml sink messages" "$($E2E_PY select "$T/sink.jsonl" \
+		--skip "$SINK0" --count event=message 'id~=^p6')" 0
 	start_mxguardd --policy "$POLICY"
 	scenario_end
 }
