@@ -46,6 +46,9 @@ struct ctl_server {
 	ctl_dispatch_fn *dispatch;
 	void *ctx;
 	size_t pending;			/* reply bytes not yet sent */
+	/* Refusals: one log line a second, with a count of the rest. */
+	unsigned long long refused, refused_quiet;
+	long long refused_logged_ms;
 	struct client *clients;		/* o.clients_max of them */
 };
 
@@ -385,8 +388,19 @@ static void refuse(struct ctl_server *s, int fd, const struct ctl_peer *p,
 	if (send(fd, msg, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		pr_debug("%s: refusal not delivered: %s\n", s->o.name,
 			 strerror(errno));
-	pr_info("%s: refused uid %u (pid %d): %s\n", s->o.name, p->uid,
-		p->pid, why);
+	/*
+	 * Anyone may connect to the query socket: a flood of refusals must
+	 * not become a flood of log lines.
+	 */
+	s->refused++;
+	if (mono_ms() - s->refused_logged_ms >= 1000) {
+		pr_info("%s: refused uid %u (pid %d): %s\n", s->o.name,
+			p->uid, p->pid, why);
+		s->refused_logged_ms = mono_ms();
+		s->refused_quiet = 0;
+	} else {
+		s->refused_quiet++;
+	}
 	close(fd);
 }
 
@@ -589,6 +603,12 @@ void ctl_server_expire(struct ctl_server *s)
 	struct client *c;
 	int i;
 
+	if (s && s->refused_quiet && now - s->refused_logged_ms >= 1000) {
+		pr_info("%s: %llu more connections refused (%llu in all)\n",
+			s->o.name, s->refused_quiet, s->refused);
+		s->refused_quiet = 0;
+		s->refused_logged_ms = now;
+	}
 	for (i = 0; s && i < s->o.clients_max; i++) {
 		c = &s->clients[i];
 		if (!c->in_use || now < c->deadline_ms)
