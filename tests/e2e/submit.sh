@@ -469,7 +469,7 @@ e2_exim_header_and_not_smtp() {
 }
 
 e3_exim_daemon_down() {
-	scenario_begin "Exim with the daemon stopped and stalled: accepted, logged, within the timeout"
+	scenario_begin "Exim with the daemon stalled, then stopped: accepted and logged within the timeout, or 451 with MXGUARD_DOWN_DEFER"
 	local t0 ms
 	kill -STOP "$MXGUARDD_PID"
 	t0=$(date +%s%N)
@@ -482,6 +482,11 @@ e3_exim_daemon_down() {
 	exim_session officer@army.ml | exim_ -bh 192.0.2.99 >"$T/e3.out" 2>&1
 	expect "stopped: 250 for army.ml" "$(grep -c '^250 Accepted' "$T/e3.out")" 1
 	expect "stopped: warning logged" "$(grep -c 'mxguard: no verdict for <officer@army.ml>.*accepted' "$T/e3.out")" 1
+	# The other choice: MXGUARD_DOWN_DEFER (here from the command line).
+	exim_session officer@army.ml | exim_ -DMXGUARD_DOWN_DEFER=yes \
+		-bh 192.0.2.99 >"$T/e3d.out" 2>&1
+	expect "stopped, MXGUARD_DOWN_DEFER: 451" "$(grep -c \
+		'^451 4.3.0 mxguard could not judge this recipient now; try again later' "$T/e3d.out")" 1
 	start_mxguardd --policy "$POLICY"
 	scenario_end
 }
