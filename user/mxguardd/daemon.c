@@ -28,6 +28,7 @@
 #include "learn.h"
 #include "log.h"
 #include "names_abi.h"
+#include "query.h"
 #include "reconcile.h"
 
 int daemon_load_policy(const struct mxg_conf *conf, struct mxg_policy *p)
@@ -480,6 +481,8 @@ static int setup_fds(struct daemon *d)
 	/* Its clients join this loop: none may hold up the ring buffer. */
 	if (d->ctl_fd >= 0 && ctl_attach(d->epfd, on_request, d))
 		return -1;
+	if (query_start(d, d->epfd))
+		return -1;
 	return 0;
 }
 
@@ -545,8 +548,11 @@ static void loop(struct daemon *d)
 				on_signal(d);
 			else if (ctl_owns(evs[i].data.u32))
 				ctl_event(evs[i].data.u32, evs[i].events);
+			else if (query_owns(evs[i].data.u32))
+				query_event(evs[i].data.u32, evs[i].events);
 		}
 		ctl_expire();
+		query_expire();
 		/* Queries only once the verdicts that came with them are out. */
 		if (queries) {
 			ring_buffer__consume(d->rb);
@@ -655,6 +661,7 @@ static void stop(struct daemon *d)
 	if (d->rb)
 		ring_buffer__free(d->rb);
 	ctl_close();
+	query_stop();
 	if (d->qrb)
 		ring_buffer__free(d->qrb);
 	if (d->epfd > 0)
