@@ -178,7 +178,7 @@ p2_smtp_alert() {
 	expect "RCPT navy.ml code" "$(reply p2 gunny@navy.ml code)" 250
 	wait_sink p2 || fail "message to navy.ml did not arrive"
 	expect "header at the sink" "$(sink_get mxguard_header event=message id=p2)" \
-		"<gunny@navy.ml>: navy.ml imitates navy.mil ($POLICY:3); marked by mxguard; did you mean gunny@navy.mil?"
+		"<gunny@navy.ml>: navy.ml imitates navy.mil (submit.policy:3); marked by mxguard; did you mean gunny@navy.mil?"
 	wait_alerts 1 event.action=submission-lookalike
 	expect "submission alerts" "$(alerts event.action=submission-lookalike \
 		mxguard.lookalike=navy.ml mxguard.action=alert)" 1
@@ -429,7 +429,7 @@ e1_exim_rcpt() {
 	text=$(grep '^550[- ]' "$T/e1.out" | tr -d '\r' |
 		sed 's/^550[- ]5\.1\.2 //' | paste -sd ' ')
 	expect_has "550 for army.ml" "$(grep -m1 '^550' "$T/e1.out")" "550-5.1.2 <officer@army.ml>:"
-	expect_has "550 text" "$text" "<officer@army.ml>: army.ml imitates mil ($POLICY:1); refused by mxguard; did you mean officer@army.mil?"
+	expect_has "550 text" "$text" "<officer@army.ml>: army.ml imitates mil (submit.policy:1); refused by mxguard; did you mean officer@army.mil?"
 	expect "accepted others" "$(grep -c '^250 Accepted' "$T/e1.out")" 2
 	expect "marked navy.ml in the log" "$(grep -c 'mxguard: marked <gunny@navy.ml>: navy.ml imitates navy.mil' "$T/e1.out")" 1
 	wait_alerts 2 event.action=submission-lookalike process.name=exim4
@@ -543,7 +543,7 @@ o1_opensmtpd() {
 	wait_sink o1 || fail "smtpd's message did not reach the sink"
 	expect_has "header at the sink (OpenSMTPD)" \
 		"$(sink_get mxguard_header event=message id=o1 | head -n 1)" \
-		"<gunny@navy.ml>: navy.ml imitates navy.mil ($POLICY:3); marked by mxguard; did you mean gunny@navy.mil?"
+		"<gunny@navy.ml>: navy.ml imitates navy.mil (submit.policy:3); marked by mxguard; did you mean gunny@navy.mil?"
 	stop_mxguardd
 	mailns $SMTPC 127.0.0.1 2525 ops@army.mil o1d officer@army.ml \
 		>"$T/o1d.smtp" 2>>"$T/o1.err" || fail "smtp to smtpd (daemon down)"
