@@ -17,23 +17,20 @@
 
 #include "mxguard.skel.h"
 #include "harness.h"
+#include "pktrun.h"
 #include "loader.h"
 #include "log.h"
 #include "name.h"
 #include "policy.h"
 #include "probe.h"
 
-#define SEED 0x6d78677561726421ULL
-
 static struct mxguard_bpf *skel;
-static struct mxg_loader ldr;
 
 int test_failures(void);
 
 enum l4 { L4_UDP, L4_TCP };
 
 static int use_policy(struct mxguard_bpf *obj);
-static struct mxguard_bpf *open_skel(void);
 
 /* Where `busy` sits in struct mxg_scratch (bpf/maps.bpf.h), from its BTF. */
 static size_t offsetof_busy(void);
@@ -41,143 +38,22 @@ static size_t offsetof_busy(void);
 /* IPv6 destination-options headers to put before the transport header. */
 static int ext_headers;
 
-/* Ethernet + IPv4/IPv6 (+ extension headers) + UDP/TCP + (prefix) + DNS. */
-static size_t frame(uint8_t *out, int v6, enum l4 l4, int egress,
-		    const struct dnsmsg *m, size_t dns_len)
-{
-	size_t off = 14, ip_len, l4_len;
-	uint16_t sport = egress ? 40000 : 53, dport = egress ? 53 : 40000;
-	int i;
-
-	memset(out, 0, 128 + 8 * ext_headers);
-	out[12] = v6 ? 0x86 : 0x08;
-	out[13] = v6 ? 0xdd : 0x00;
-	l4_len = (l4 == L4_UDP ? 8 : 20 + 2) + dns_len;
-	if (v6) {
-		out[off] = 0x60;
-		out[off + 4] = l4_len >> 8;
-		out[off + 5] = l4_len & 0xff;
-		out[off + 6] = l4 == L4_UDP ? 17 : 6;
-		out[off + 7] = 64;
-		out[off + 23] = 1;		/* ::1 -> ::1 */
-		out[off + 39] = 1;
-		ip_len = 40;
-		/* Each one: next header, length 0 (8 bytes), a PadN option. */
-		for (i = 0; i < ext_headers; i++) {
-			uint8_t *h = out + off + 40 + 8 * i;
-
-			h[0] = i + 1 < ext_headers ? 60 : out[off + 6];
-			h[2] = 1;
-			h[3] = 4;
-		}
-		if (ext_headers)
-			out[off + 6] = 60;	/* IPPROTO_DSTOPTS */
-		ip_len += 8 * ext_headers;
-		out[off + 4] = (l4_len + 8 * ext_headers) >> 8;
-		out[off + 5] = (l4_len + 8 * ext_headers) & 0xff;
-	} else {
-		out[off] = 0x45;
-		out[off + 2] = (20 + l4_len) >> 8;
-		out[off + 3] = (20 + l4_len) & 0xff;
-		out[off + 8] = 64;
-		out[off + 9] = l4 == L4_UDP ? 17 : 6;
-		out[off + 12] = 127;
-		out[off + 15] = 1;
-		out[off + 16] = 127;
-		out[off + 19] = 1;
-		ip_len = 20;
-	}
-	off += ip_len;
-	out[off] = sport >> 8;
-	out[off + 1] = sport & 0xff;
-	out[off + 2] = dport >> 8;
-	out[off + 3] = dport & 0xff;
-	if (l4 == L4_UDP) {
-		out[off + 4] = l4_len >> 8;
-		out[off + 5] = l4_len & 0xff;
-		off += 8;
-	} else {
-		memset(out + off + 4, 0, 16);
-		out[off + 12] = 5 << 4;		/* data offset */
-		out[off + 13] = 0x18;		/* PSH, ACK */
-		off += 20;
-		out[off] = dns_len >> 8;
-		out[off + 1] = dns_len & 0xff;
-		off += 2;
-	}
-	memcpy(out + off, m->buf, dns_len);
-	return off + dns_len;
-}
-
 static int push(const struct dnsmsg *m, size_t len, int v6, enum l4 l4,
 		int egress)
 {
-	static uint8_t pkt[DM_MAX + 256];
-	struct bpf_program *prog = egress ? skel->progs.mxg_dns_egress :
-					    skel->progs.mxg_dns_ingress;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt);
+	struct pkt_shape sh = { .v6 = v6, .tcp = l4 == L4_TCP,
+				.egress = egress, .n_ext = ext_headers };
+	int i;
 
-	opts.data_size_in = frame(pkt, v6, l4, egress, m, len);
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
-		return -errno;
-	return opts.retval;
+	for (i = 0; i < ext_headers; i++)
+		sh.ext[i] = 60;			/* IPPROTO_DSTOPTS */
+	pkt_skel = skel;
+	return pkt_push(&sh, m->buf, len);
 }
 
-static long long cnt(int which)
-{
-	int ncpu = libbpf_num_possible_cpus(), i;
-	unsigned long long vals[1024], sum = 0;
-	__u32 key = which;
-
-	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.counters), &key, vals))
-		return -1;
-	for (i = 0; i < ncpu; i++)
-		sum += vals[i];
-	return sum;
-}
-
-static int host_tainted(const char *ip)
-{
-	struct mxg_host_key k = { 0 };
-	struct mxg_taint t;
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, ip, &a) == 1) {
-		k.addr[10] = k.addr[11] = 0xff;
-		memcpy(&k.addr[12], &a, 4);
-	} else {
-		inet_pton(AF_INET6, ip, k.addr);
-	}
-	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.taint_host), &k,
-				   &t) == 0 && t.verdict == MXG_VERDICT_LOOKALIKE;
-}
-
-static int name_known(const char *text)
-{
-	__u8 wire[MXG_NAME_MAX];
-	struct mxg_name n;
-	const char *err;
-	__u32 len;
-	__u64 h;
-
-	if (mxg_name_parse(text, wire, &len, &err))
-		return 0;
-	h = mxg_name_hash(SEED, wire, len);
-	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.names), &h, &n) == 0;
-}
-
-static void clear_taints(void)
-{
-	struct bpf_map *maps[] = { skel->maps.taint_host, skel->maps.taint_unit,
-				   skel->maps.taint_proc, skel->maps.names,
-				   skel->maps.taint_names };
-	__u8 key[64];
-	size_t i;
-
-	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
-		while (!bpf_map_get_next_key(bpf_map__fd(maps[i]), NULL, key))
-			bpf_map_delete_elem(bpf_map__fd(maps[i]), key);
-}
+#define cnt(w)			pkt_counter(w)
+#define host_tainted(ip)	pkt_host_tainted(ip)
+#define name_known(n)		pkt_name_known(n)
 
 static void response(struct dnsmsg *m, const char *q, uint16_t qtype)
 {
@@ -501,10 +377,7 @@ static size_t offsetof_busy(void)
 
 static void set_mode(__u32 mode)
 {
-	struct mxg_settings set = { .ttl_min_s = 60, .ttl_max_s = 3600,
-				    .mode = mode };
-
-	loader_use_skel(&ldr, skel, SEED, &set);
+	pkt_set_mode(mode);
 }
 
 /* @n A records in 198.18.0.0/15, so each one is a distinct address. */
@@ -753,9 +626,9 @@ static void t_nested_guard(void)
 /* Item 9: lookalike records never evicted; a full map holds the answer. */
 static void t_taint_map_full(void)
 {
-	struct mxguard_bpf *small = open_skel();
+	struct mxguard_bpf *small = pkt_open_skel();
 	struct mxguard_bpf *keep = skel;
-	struct mxg_loader kl = ldr;
+	struct mxg_loader kl = pkt_ldr;
 	struct dnsmsg m;
 
 	if (!ASSERT_TRUE(small, "open"))
@@ -774,23 +647,8 @@ static void t_taint_map_full(void)
 	ASSERT_EQ(cnt(MXG_CNT_MAP_FULL), 1, "map full counted");
 	ASSERT_TRUE(host_tainted("198.18.0.1"), "earlier taints stay");
 	skel = keep;
-	ldr = kl;
+	pkt_ldr = kl;
 	mxguard_bpf__destroy(small);
-}
-
-/*
- * The connect programs load too: under lockdown (confidentiality) only
- * without their real_parent walk.  skb_current_task keeps its default, off,
- * which every kernel accepts.
- */
-static struct mxguard_bpf *open_skel(void)
-{
-	struct mxguard_bpf *obj = mxguard_bpf__open();
-
-	if (obj)
-		obj->rodata->walk_ancestry =
-			probe_lineage() == MXG_LINEAGE_ANCESTORS;
-	return obj;
 }
 
 static const char test_policy[] =
@@ -802,19 +660,7 @@ static const char test_policy[] =
 
 static int use_policy(struct mxguard_bpf *obj)
 {
-	struct mxg_settings set = { .ttl_min_s = 60, .ttl_max_s = 3600 };
-	struct mxg_policy p;
-	int err;
-
-	if (loader_use_skel(&ldr, obj, SEED, &set))
-		return -1;
-	policy_init(&p);
-	err = policy_load_buffer(&p, "test", test_policy,
-				 sizeof(test_policy) - 1);
-	if (!err)
-		err = loader_set_policy(&ldr, &p);
-	policy_free(&p);
-	return err ? -1 : 0;
+	return pkt_use_policy(obj, test_policy, MXG_MODE_ENFORCE);
 }
 
 /*
@@ -842,10 +688,10 @@ static void t_helper_probe(void)
 
 static int setup(void)
 {
-	skel = open_skel();
-	if (!skel || mxguard_bpf__load(skel))
+	if (pkt_setup(test_policy))
 		return -1;
-	return use_policy(skel);
+	skel = pkt_skel;
+	return 0;
 }
 
 static const struct {
@@ -895,7 +741,8 @@ int main(void)
 	}
 	for (i = 0; i < n; i++) {
 		before = test_failures();
-		clear_taints();
+		pkt_skel = skel;
+		pkt_clear_taints();
 		cases[i].fn();
 		if (test_failures() == before) {
 			printf("ok %d - %s\n", i + 1, cases[i].name);
