@@ -89,6 +89,9 @@ BPF_TEST_SRCS	:= $(addprefix tests/bpf/,runner.c harness.c client.c dnsd.c dnsms
 		     test_conncache.c test_reload.c test_sinks.c test_secondlook.c)
 PKT_TEST_SRCS	:= $(addprefix tests/bpf/,test_packets.c harness.c dnsmsg.c pktrun.c)
 BENCH		:= $(OUTPUT)/tests/bench
+# The differential fuzzer of the DNS datapath (tests/fuzz/dnsdiff.c).
+DNSDIFF		:= $(OUTPUT)/tests/dnsdiff
+DNSDIFF_SRCS	:= tests/fuzz/dnsdiff.c tests/bpf/pktrun.c
 GEN_BENCH	:= $(OUTPUT)/tests/gen_bench
 
 .DELETE_ON_ERROR:
@@ -166,6 +169,10 @@ $(BPF_TEST): $(BPF_TEST_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(DA
 $(PKT_TEST): $(PKT_TEST_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(PKT_TEST_SRCS) $(DAEMON_OBJS) $(LIB_OBJS) $(LIBS) -o $@
+
+$(DNSDIFF): $(DNSDIFF_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(DNSDIFF_SRCS) $(DAEMON_OBJS) $(LIB_OBJS) $(LIBS) -lresolv -o $@
 
 $(BENCH): tests/bench/bench.c $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,BENCH,$@)

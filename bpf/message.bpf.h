@@ -219,8 +219,13 @@ static __always_inline int judge_response(struct __sk_buff *skb,
 	__u32 proto = loc ? IPPROTO_UDP : IPPROTO_TCP;
 	int qend;
 
-	if (!(s->pkt[2] & 0x80))
-		return 1;			/* a query: not ours */
+	/*
+	 * The QR bit is not looked at: glibc's stub takes a message with its
+	 * query's ID and question as the answer whatever QR says (send_dg()
+	 * never tests it), so a "query" from port 53 is read like any answer.
+	 * Passing it unread let a lookalike zone's answer through with
+	 * nothing tainted (found by tests/fuzz/dnsdiff.c).
+	 */
 	qend = mxg_question(slot, 0);
 	if (qend < 0) {
 		count(qend == PARSE_TRUNCATED ? MXG_CNT_TRUNCATED :

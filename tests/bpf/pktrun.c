@@ -54,12 +54,31 @@ void pkt_set_mode(__u32 mode)
 	loader_use_skel(&pkt_ldr, pkt_skel, PKT_SEED, &set);
 }
 
-int pkt_setup(const char *policy)
+int pkt_setup_sized(const char *policy, __u32 taint_entries)
 {
 	pkt_skel = pkt_open_skel();
-	if (!pkt_skel || mxguard_bpf__load(pkt_skel))
+	if (!pkt_skel)
+		return -1;
+	if (taint_entries) {
+		bpf_map__set_max_entries(pkt_skel->maps.taint_host,
+					 taint_entries);
+		bpf_map__set_max_entries(pkt_skel->maps.taint_unit,
+					 taint_entries);
+		bpf_map__set_max_entries(pkt_skel->maps.taint_proc,
+					 taint_entries);
+		bpf_map__set_max_entries(pkt_skel->maps.taint_any,
+					 taint_entries);
+		bpf_map__set_max_entries(pkt_skel->maps.taint_names,
+					 taint_entries);
+	}
+	if (mxguard_bpf__load(pkt_skel))
 		return -1;
 	return pkt_use_policy(pkt_skel, policy, MXG_MODE_ENFORCE);
+}
+
+int pkt_setup(const char *policy)
+{
+	return pkt_setup_sized(policy, 0);
 }
 
 /* Ethernet + IPv4/IPv6 (+ extension headers) + UDP/TCP (+ prefix) + DNS. */

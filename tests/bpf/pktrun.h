@@ -33,6 +33,12 @@ struct pkt_shape {
 struct mxguard_bpf *pkt_open_skel(void);
 /* Open and load pkt_skel, and give it @policy (policy-file text). */
 int pkt_setup(const char *policy);
+/*
+ * The same with each taint map cut to @taint_entries (0: as built).  An
+ * empty hash map is walked bucket by bucket: small maps are what let a
+ * fuzzer read and empty them after every packet.
+ */
+int pkt_setup_sized(const char *policy, __u32 taint_entries);
 /* Settings and @policy into @obj (mode: MXG_MODE_*). */
 int pkt_use_policy(struct mxguard_bpf *obj, const char *policy, __u32 mode);
 void pkt_set_mode(__u32 mode);

@@ -575,6 +575,31 @@ static void t_pointers(void)
 		  "pointer into a label: held back");
 }
 
+/*
+ * Found by tests/fuzz/dnsdiff.c: a message from port 53 with QR clear was
+ * passed unread, though glibc's stub takes it as the answer (send_dg()
+ * never looks at QR).  The second is the fuzzer's minimised case: a
+ * lookalike question, four answers announced, none there.
+ */
+static void t_qr_clear(void)
+{
+	static const uint8_t cut[] = {
+		0xde, 0xae, 0x33, 0x80, 0x00, 0x01, 0x00, 0x04, 0x00, 0x00,
+		0x00, 0x00, 0x02, 0x4d, 0x6c, 0x00, 0x06, 0x00, 0x01, 0x00,
+	};
+	struct dnsmsg m;
+
+	response(&m, "army.ml", DNS_A);
+	dm_a(&m, DM_AN, NULL, 300, "192.0.2.52");
+	dm_finish(&m);
+	m.buf[2] &= ~0x80;
+	ASSERT_EQ(push(&m, m.len, 0, L4_UDP, 0), 1, "QR clear, read: passes");
+	ASSERT_TRUE(host_tainted("192.0.2.52"), "and its address tainted");
+	memcpy(m.buf, cut, sizeof(cut));
+	ASSERT_EQ(push(&m, sizeof(cut), 0, L4_UDP, 0), 0,
+		  "QR clear, malformed: held back");
+}
+
 /* Backward pointers that loop: the hop bound ends the walk. */
 static void t_backward_loop(void)
 {
@@ -723,6 +748,7 @@ static const struct {
 	{ "name_bounds", t_name_bounds },
 	{ "pointers", t_pointers },
 	{ "backward_loop", t_backward_loop },
+	{ "qr_clear", t_qr_clear },
 	{ "nested_guard", t_nested_guard },
 	{ "taint_map_full", t_taint_map_full },
 	{ "helper_probe", t_helper_probe },
