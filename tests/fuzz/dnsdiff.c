@@ -392,6 +392,7 @@ static void mutate(struct msg *m)
 struct seed {
 	uint8_t *b;
 	size_t len;
+	char *path;
 };
 static struct seed *seeds;
 static int nseeds;
@@ -423,6 +424,7 @@ static void load_corpus(const char *dir)
 			free(sd.b);
 			continue;
 		}
+		sd.path = strdup(de->d_name);
 		seeds = realloc(seeds, (nseeds + 1) * sizeof(*seeds));
 		seeds[nseeds++] = sd;
 	}
@@ -614,8 +616,13 @@ static void reference(const uint8_t *b, size_t len, const struct chain *ch,
 			/* A target that cannot be there is malformed. */
 			if (rdlen <= skip)
 				return;
-			k = ns_name_unpack(b, eom, ns_rr_rdata(rr) + skip, w,
-					   sizeof(w));
+			/*
+			 * As clients read it: dn_expand() up to the end of
+			 * the whole reply, not of the RDATA, so a target may
+			 * run on into bytes after the last record.
+			 */
+			k = ns_name_unpack(b, b + len, ns_rr_rdata(rr) + skip,
+					   w, sizeof(w));
 			if (k < 0)
 				return;
 			lower(w, wire_len(w));
@@ -1092,6 +1099,36 @@ static int report(const char *outdir, long long n, const struct pkt_shape *sh,
 	return 1;
 }
 
+/*
+ * -r DIR: judge every file of DIR (a corpus, or disagreements kept with
+ * -o) as IPv4 and as IPv6 over UDP, and say what each side made of it.
+ */
+static int replay_dir(const char *dir)
+{
+	struct pkt_shape sh = { 0 };
+	struct expect *e = malloc(sizeof(*e));
+	struct seen *s = malloc(sizeof(*s));
+	int i, v6, bad = 0;
+	enum outcome o;
+
+	load_corpus(dir);
+	for (i = 0; i < nseeds && e && s; i++) {
+		for (v6 = 0; v6 < 2; v6++) {
+			sh.v6 = v6;
+			o = judge(&sh, seeds[i].b, seeds[i].len, NULL, e, s);
+			printf("%s %d %s: %s%s%s (readable %d, question %d, "
+			       "watched %d, %d addresses, %d names)\n",
+			       seeds[i].path, v6 ? 6 : 4,
+			       o == O_DISAGREE ? "DISAGREE" : "ok",
+			       outcome_names[o], why[0] ? ": " : "", why,
+			       e->readable, e->question, e->watched,
+			       e->naddrs, e->nnames);
+			bad += o == O_DISAGREE;
+		}
+	}
+	return bad ? 1 : 0;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -1103,7 +1140,7 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
 	long long cases = 100000, n, failures = 0, max_fail = 5;
-	const char *corpus = NULL, *outdir = NULL;
+	const char *corpus = NULL, *outdir = NULL, *replay = NULL;
 	double limit = 0, t0;
 	struct pkt_shape sh;
 	struct expect *e = malloc(sizeof(*e));
@@ -1113,7 +1150,7 @@ int main(int argc, char **argv)
 	int opt, i, mutated;
 	enum outcome o;
 
-	while ((opt = getopt(argc, argv, "n:t:s:c:o:v")) != -1) {
+	while ((opt = getopt(argc, argv, "n:t:s:c:o:r:v")) != -1) {
 		switch (opt) {
 		case 'n': cases = atoll(optarg); break;
 		case 't': limit = atof(optarg); break;
@@ -1121,6 +1158,7 @@ int main(int argc, char **argv)
 		case 'c': corpus = optarg; break;
 		case 'o': outdir = optarg; break;
 		case 'v': verbose = 1; break;
+		case 'r': replay = optarg; break;
 		default:
 			fprintf(stderr, "usage: dnsdiff [-n CASES] [-t SECONDS] "
 				"[-s SEED] [-c CORPUS] [-o OUTDIR] [-v]\n");
@@ -1139,6 +1177,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pkt_clear_taints();
+	if (replay)
+		return replay_dir(replay);
 	printf("dnsdiff: %lld cases%s, seed %#llx, %d seeds from %s\n", cases,
 	       limit > 0 ? " (or the time limit)" : "",
 	       (unsigned long long)rng_state, nseeds, corpus ? corpus : "-");
