@@ -241,8 +241,19 @@ $(SAN_PKT_TEST): $(PKT_TEST_SRCS) $(wildcard tests/bpf/*.h) $(SAN_OBJS)
 	$(call msg,TEST-SAN,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Itests/bpf $(PKT_TEST_SRCS) $(SAN_OBJS) $(LIBS) -o $@
 
-check-bpf: $(SAN_BPF_TEST) $(SAN_PKT_TEST) $(SAN_PROGS)
+# The differential fuzzer of the DNS datapath, briefly (make fuzz: 1M).
+SAN_DNSDIFF	:= $(OUTPUT)/san/dnsdiff
+DNSDIFF_CORPUS	:= tests/fuzz/corpus/dns
+DNSDIFF_CHECK_CASES ?= 200000
+
+$(SAN_DNSDIFF): $(DNSDIFF_SRCS) $(wildcard tests/bpf/*.h) $(SAN_OBJS)
+	$(call msg,TEST-SAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Itests/bpf $(DNSDIFF_SRCS) $(SAN_OBJS) $(LIBS) -lresolv -o $@
+
+check-bpf: $(SAN_BPF_TEST) $(SAN_PKT_TEST) $(SAN_PROGS) $(SAN_DNSDIFF)
 	$(Q)$(SAN_ENV) tests/bpf/run.sh $(SAN_PKT_TEST)
+	$(Q)$(SAN_ENV) tests/bpf/run.sh $(SAN_DNSDIFF) -n $(DNSDIFF_CHECK_CASES) \
+		-t 120 -c $(DNSDIFF_CORPUS) -o $(OUTPUT)
 	$(Q)$(SAN_ENV) tests/bpf/run.sh $(SAN_BPF_TEST) $(OUTPUT)/san/mxguardd
 
 # The floor of any cgroup-BPF design, for bench's side-by-side figures.
@@ -279,11 +290,23 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) \
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 $(WARN) -std=gnu11 -D_GNU_SOURCE \
 		-fsanitize=fuzzer,address,undefined \
-		-Iinclude $(addprefix -I,$(USER_DIRS)) $< $(FUZZ_SRCS) $(LIBS) -o $@
+		-Iinclude $(addprefix -I,$(USER_DIRS)) $< $(FUZZ_SRCS) $(LIBS) \
+		$(FUZZ_LDFLAGS_$*) -o $@
+
+# fuzz_policy keeps the lookalikes of each protected name it met (see there).
+FUZZ_LDFLAGS_fuzz_policy := -Wl,--wrap=lookalike_generate
 
 # Each fuzzer runs for FUZZ_TIME seconds (bounded).  New inputs go to a
 # corpus under .output; tests/fuzz/corpus/NAME/ holds seeds, read only.
-fuzz: $(FUZZERS)
+# First the differential fuzzer of the DNS datapath (root): DNSDIFF_CASES
+# cases from the seeds in tests/fuzz/corpus/dns/, minimised disagreements
+# into .output/fuzz/.
+DNSDIFF_CASES	?= 1000000
+
+fuzz: $(FUZZERS) $(DNSDIFF)
+	$(Q)mkdir -p $(OUTPUT)/fuzz
+	$(Q)tests/bpf/run.sh $(DNSDIFF) -n $(DNSDIFF_CASES) -c $(DNSDIFF_CORPUS) \
+		-o $(OUTPUT)/fuzz
 	$(Q)set -e; for f in $(FUZZERS); do \
 		seeds=tests/fuzz/corpus/$${f##*/fuzz_}; \
 		test -d $$seeds || seeds=; \

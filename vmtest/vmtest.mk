@@ -16,7 +16,7 @@
 # helper as "unknown func", 6.12 as "cannot use helper"; about 45 s each.
 KERNELS		?= 5.10 6.1 6.12 5.10-lockdown 6.12-lockdown native
 VMTEST_FILTER	?= -reload_under_stream
-VMTEST_BINS	:= $(PROGS) $(UNIT_TESTS) $(BPF_TEST) $(PKT_TEST) \
+VMTEST_BINS	:= $(PROGS) $(UNIT_TESTS) $(BPF_TEST) $(PKT_TEST) $(DNSDIFF) \
 		   $(OUTPUT)/vmtest/verifier_stats
 
 .PHONY: verifier-stats

@@ -313,7 +313,24 @@ e2e_dns() {
 	disown	# cleanup's cgroup.kill ends it; no job notice
 	$E2E_PY wait "$T/nsd/nsd.log" --re 'nsd started' --timeout 20 ||
 		e2e_die "nsd did not start: $(tail -n 3 "$T/nsd/nsd.log")"
+	e2e_dns_capture
 	e2e_start unbound "$E2E_NS_MAIL" unbound -d -c "$T/unbound/unbound.conf"
+}
+
+# With MXG_E2E_DNS_PCAP=DIR, every DNS packet of the mail host (loopback:
+# the MTA and unbound; eth0: unbound and nsd) goes to DIR/<scenario>.pcap,
+# for the seed corpus of the differential fuzzer (tests/fuzz/pcap2corpus.py).
+# Packet-buffered, so the kill at cleanup loses nothing written.
+e2e_dns_capture() {
+	[ -n "${MXG_E2E_DNS_PCAP:-}" ] || return 0
+	mkdir -p "$MXG_E2E_DNS_PCAP"
+	"${IN_CG[@]}" "$E2E_CG_AUX" ip netns exec "$E2E_NS_MAIL" \
+		tcpdump -i any -n -U -s 0 -Z root -w \
+		"$MXG_E2E_DNS_PCAP/$E2E_ID.pcap" port 53 \
+		2>"$T/dns-capture.err" &
+	disown
+	$E2E_PY wait "$T/dns-capture.err" --re 'listening on' --timeout 10 ||
+		e2e_die "tcpdump (DNS capture) did not start"
 }
 
 e2e_sinks() {

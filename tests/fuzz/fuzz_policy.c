@@ -6,11 +6,14 @@
  * flagged; and a second load of the same bytes changes nothing.
  * Includes are refused, so an input cannot make the target read files.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
+#include "lookalike.h"
 #include "policy.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -64,4 +67,107 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	policy_free(&p);
 	return 0;
+}
+
+/*
+ * The expensive part of a load is the lookalikes of each protected name
+ * (hundreds of names, each made by the engine).  They depend on the name and
+ * the fuzzer mask alone, so they are made once per distinct pair and kept:
+ * lookalike_generate() is wrapped at link time (-Wl,--wrap), and a kept set
+ * is replayed through the caller's emit in the order it was made.  A
+ * generation that its emit stopped early is not kept.
+ */
+int __real_lookalike_generate(const __u8 *wire, __u32 len, __u32 mask,
+			      lookalike_emit_fn emit, void *ctx);
+int __wrap_lookalike_generate(const __u8 *wire, __u32 len, __u32 mask,
+			      lookalike_emit_fn emit, void *ctx);
+
+#define MEMO_SETS	64
+#define MEMO_NAMES	(1 << 18)
+
+struct memo_name {
+	__u8 wire[MXG_NAME_MAX];
+	__u32 len;
+	uint8_t fuzzer;
+};
+
+struct memo_set {
+	__u8 wire[MXG_NAME_MAX];
+	__u32 len, mask;
+	int ret;
+	size_t first, n;
+};
+
+static struct memo_set memo[MEMO_SETS];
+static size_t nmemo;
+static struct memo_name *memo_names;
+static size_t nmemo_names;
+
+struct recorder {
+	lookalike_emit_fn emit;
+	void *ctx;
+	int full;
+};
+
+static int record(void *ctx, uint8_t fuzzer, const __u8 *wire, __u32 len)
+{
+	struct recorder *r = ctx;
+	struct memo_name *m;
+
+	if (nmemo_names >= MEMO_NAMES || len > MXG_NAME_MAX) {
+		r->full = 1;
+	} else {
+		m = &memo_names[nmemo_names++];
+		memcpy(m->wire, wire, len);
+		m->len = len;
+		m->fuzzer = fuzzer;
+	}
+	return r->emit(r->ctx, fuzzer, wire, len);
+}
+
+int __wrap_lookalike_generate(const __u8 *wire, __u32 len, __u32 mask,
+			      lookalike_emit_fn emit, void *ctx)
+{
+	struct recorder r = { .emit = emit, .ctx = ctx };
+	struct memo_set *s;
+	size_t i, start;
+	int ret;
+
+	for (i = 0; i < nmemo; i++) {
+		s = &memo[i];
+		if (s->len != len || s->mask != mask ||
+		    memcmp(s->wire, wire, len))
+			continue;
+		for (start = s->first; start < s->first + s->n; start++) {
+			ret = emit(ctx, memo_names[start].fuzzer,
+				   memo_names[start].wire,
+				   memo_names[start].len);
+			if (ret)
+				return ret;
+		}
+		return s->ret;
+	}
+	if (!memo_names)
+		memo_names = malloc(MEMO_NAMES * sizeof(*memo_names));
+	if (!memo_names || len > MXG_NAME_MAX)
+		return __real_lookalike_generate(wire, len, mask, emit, ctx);
+	/* Full: start again (the sets are a cache, not a record). */
+	if (nmemo == MEMO_SETS || nmemo_names > MEMO_NAMES / 2) {
+		nmemo = 0;
+		nmemo_names = 0;
+	}
+	start = nmemo_names;
+	ret = __real_lookalike_generate(wire, len, mask, record, &r);
+	if (r.full || (ret && ret != -EINVAL)) {
+		nmemo_names = start;	/* stopped early: keep nothing */
+		return ret;
+	}
+	s = &memo[nmemo++];
+	memcpy(s->wire, wire, len);
+	s->len = len;
+	s->mask = mask;
+	s->ret = ret;
+	s->first = start;
+	s->n = nmemo_names - start;
+	return ret;
 }
