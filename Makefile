@@ -113,7 +113,7 @@ help:
 	@echo 'make check-logs alerts through real journald, rsyslog, syslog-ng, logrotate (root)'
 	@echo 'make demo       the .mil -> .ml story with a real Postfix, in under a minute'
 	@echo 'make bench      benchmarks: DNS parse cost, connect overhead, map memory'
-	@echo 'make fuzz       run the libFuzzer targets for FUZZ_TIME seconds each'
+	@echo 'make fuzz       dnsdiff (1M cases, root), then each libFuzzer target to FUZZ_RUNS (10M)'
 	@echo 'make fuzz-seeds rewrite the seed corpus of fuzz_render (tests/fuzz/corpus/render/)'
 	@echo 'make vmtest     run the BPF suite in a VM (KERNEL=bzImage or KERNELS="5.10 6.12-lockdown")'
 	@echo 'make install    binaries, man pages, unit, schema, /etc/mxguard (DESTDIR, PREFIX)'
@@ -279,7 +279,12 @@ bench: $(BENCH) $(GEN_BENCH) $(PROGS) $(NOOP_OBJ) $(LOADGEN)
 		$(LOADGEN) $(NOOP_OBJ) tests/e2e/e2e.py $(BENCH_RULES) \
 		$(BENCH_ROUNDS)
 
-FUZZ_TIME	?= 30
+# make fuzz: each libFuzzer target stops at FUZZ_RUNS executions or after
+# FUZZ_TIME seconds, whichever comes first (README "Fuzzing" has the rates).
+FUZZ_TIME	?= 900
+FUZZ_RUNS	?= 10000000
+# A name is at most 1025 bytes of text: longer inputs only cost time.
+FUZZ_OPTS_fuzz_name := -max_len=1100
 FUZZERS		:= $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 FUZZ_SRCS	:= $(LIB_SRCS) $(RENDER_SRCS)
@@ -310,8 +315,11 @@ fuzz: $(FUZZERS) $(DNSDIFF)
 	$(Q)set -e; for f in $(FUZZERS); do \
 		seeds=tests/fuzz/corpus/$${f##*/fuzz_}; \
 		test -d $$seeds || seeds=; \
-		mkdir -p $$f.corpus; echo "== $$f ($(FUZZ_TIME) s)"; \
-		$$f -max_total_time=$(FUZZ_TIME) -artifact_prefix=$$f- \
+		mkdir -p $$f.corpus; \
+		echo "== $$f ($(FUZZ_RUNS) runs, at most $(FUZZ_TIME) s)"; \
+		opts=; case $$f in */fuzz_name) opts="$(FUZZ_OPTS_fuzz_name)";; esac; \
+		$$f -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) \
+			-print_final_stats=1 $$opts -artifact_prefix=$$f- \
 			$$f.corpus $$seeds; done
 
 # The seeds of fuzz_render: one record of each kind (committed).
