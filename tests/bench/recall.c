@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Recall and false alarms of the lookalike engine, on data nobody on this
+ * project wrote (tests/data/README.md):
+ *
+ *   recall POLICY TYPOS LEGIT
+ *
+ * POLICY protects the providers (tests/data/providers.policy); TYPOS is
+ * "typo<TAB>intended<TAB>sources" per line (the held-out corpus); LEGIT is
+ * one real mail-provider domain per line.  Each name is judged three ways:
+ *
+ *   rules    a generated or written rule matches (what the kernel decides
+ *            on the DNS answer);
+ *   second   the daemon's second look (secondlook_match) flags it;
+ *   check    what `mxguardctl check` says: rules, then the second look.
+ *
+ * A typo counts as caught when flagged and attributed to its intended
+ * name; caught-elsewhere when flagged as the lookalike of another one.
+ * Every legitimate name flagged is a false alarm, and is listed.  The
+ * tool never tunes anything: it reads the files and prints.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "log.h"
+#include "name.h"
+#include "policy.h"
+#include "secondlook.h"
+
+enum { RULES, SECOND, CHECK, NWAYS };
+static const char *const way_name[NWAYS] = { "rules", "second", "check" };
+
+struct judged {
+	int flagged[NWAYS];
+	char imitates[NWAYS][MXG_NAME_TEXT_MAX];
+};
+
+static void judge(const struct mxg_policy *p,
+		  const struct mxg_secondlook_index *ix, const char *text,
+		  struct judged *j)
+{
+	struct mxg_secondlook_finding f;
+	const struct mxg_policy_rule *r;
+	__u8 wire[MXG_NAME_MAX];
+	const char *err;
+	__u32 len;
+	int m, w;
+
+	memset(j, 0, sizeof(*j));
+	if (mxg_name_parse(text, wire, &len, &err))
+		return;
+	m = policy_match(p, wire, len);
+	if (m >= 0 && p->rules[m].kind == MXG_RULE_LOOKALIKE) {
+		r = &p->rules[m];
+		j->flagged[RULES] = 1;
+		mxg_name_format(r->protected_wire, r->protected_len,
+				j->imitates[RULES], MXG_NAME_TEXT_MAX);
+	}
+	if (secondlook_match(p, ix, wire, len, &f, 1) == 1) {
+		j->flagged[SECOND] = 1;
+		mxg_name_format(f.protected_wire, f.protected_len,
+				j->imitates[SECOND], MXG_NAME_TEXT_MAX);
+	}
+	/* check: a rule decides first, as check_name does. */
+	w = j->flagged[RULES] ? RULES : SECOND;
+	j->flagged[CHECK] = j->flagged[w];
+	memcpy(j->imitates[CHECK], j->imitates[w], MXG_NAME_TEXT_MAX);
+}
+
+static char *chomp(char *s)
+{
+	s[strcspn(s, "\r\n")] = '\0';
+	return s;
+}
+
+int main(int argc, char **argv)
+{
+	int caught[NWAYS] = { 0 }, elsewhere[NWAYS] = { 0 };
+	int alarms[NWAYS] = { 0 }, ntypos = 0, nlegit = 0, w;
+	struct mxg_secondlook_index *ix;
+	char line[1024];
+	struct mxg_policy p;
+	struct judged j;
+	FILE *f;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: recall POLICY TYPOS LEGIT\n");
+		return 2;
+	}
+	log_init(NULL, 0);
+	policy_init(&p);
+	if (policy_load_path(&p, argv[1])) {
+		fprintf(stderr, "recall: %s: errors\n", argv[1]);
+		return 1;
+	}
+	ix = secondlook_index(&p, NULL);
+	if (!ix)
+		return 1;
+	printf("policy %s: %zu rules, %zu protected names\n", argv[1], p.n,
+	       p.nprotected);
+
+	f = fopen(argv[2], "re");
+	if (!f) {
+		perror(argv[2]);
+		return 1;
+	}
+	printf("\nmissed typos (check):\n");
+	while (fgets(line, sizeof(line), f)) {
+		char *typo = chomp(line), *intended, *tab;
+
+		if (!*typo || *typo == '#')
+			continue;
+		tab = strchr(typo, '\t');
+		if (!tab)
+			continue;
+		*tab = '\0';
+		intended = tab + 1;
+		tab = strchr(intended, '\t');
+		if (tab)
+			*tab = '\0';
+		ntypos++;
+		judge(&p, ix, typo, &j);
+		for (w = 0; w < NWAYS; w++) {
+			if (!j.flagged[w])
+				continue;
+			if (!strcmp(j.imitates[w], intended))
+				caught[w]++;
+			else
+				elsewhere[w]++;
+		}
+		if (!j.flagged[CHECK])
+			printf("  %-24s (%s)\n", typo, intended);
+		else if (strcmp(j.imitates[CHECK], intended))
+			printf("  %-24s flagged, but as %s, not %s\n", typo,
+			       j.imitates[CHECK], intended);
+	}
+	fclose(f);
+
+	f = fopen(argv[3], "re");
+	if (!f) {
+		perror(argv[3]);
+		return 1;
+	}
+	printf("\nfalse alarms (check):\n");
+	while (fgets(line, sizeof(line), f)) {
+		char *name = chomp(line);
+
+		if (!*name || *name == '#')
+			continue;
+		nlegit++;
+		judge(&p, ix, name, &j);
+		for (w = 0; w < NWAYS; w++)
+			alarms[w] += j.flagged[w];
+		if (j.flagged[CHECK])
+			printf("  %-24s as %s%s\n", name, j.imitates[CHECK],
+			       j.flagged[RULES] ? " (rule)" : "");
+	}
+	fclose(f);
+
+	printf("\n%-8s %22s %12s %20s\n", "", "typos caught", "elsewhere",
+	       "false alarms");
+	for (w = 0; w < NWAYS; w++)
+		printf("%-8s %8d/%-4d %6.1f%% %12d %10d/%-6d\n", way_name[w],
+		       caught[w], ntypos,
+		       ntypos ? 100.0 * caught[w] / ntypos : 0.0,
+		       elsewhere[w], alarms[w], nlegit);
+	secondlook_index_free(ix);
+	policy_free(&p);
+	return 0;
+}
