@@ -25,6 +25,7 @@
 
 #include "check.h"
 #include "log.h"
+#include "lookalike.h"
 #include "name.h"
 #include "policy.h"
 #include "secondlook.h"
@@ -34,6 +35,7 @@ static const char *const way_name[NWAYS] = { "rules", "second", "check" };
 
 struct judged {
 	int flagged[NWAYS];
+	const char *how;	/* the rule's fuzzer, or the similarity's */
 	char imitates[NWAYS][MXG_NAME_TEXT_MAX];
 };
 
@@ -55,6 +57,7 @@ static void judge(const struct mxg_policy *p,
 	if (m >= 0 && p->rules[m].kind == MXG_RULE_LOOKALIKE) {
 		r = &p->rules[m];
 		j->flagged[RULES] = 1;
+		j->how = lookalike_fuzzer_name(r->origin);
 		mxg_name_format(r->protected_wire, r->protected_len,
 				j->imitates[RULES], MXG_NAME_TEXT_MAX);
 	}
@@ -65,6 +68,8 @@ static void judge(const struct mxg_policy *p,
 	}
 	/* check: a rule decides first, as check_name does. */
 	w = j->flagged[RULES] ? RULES : SECOND;
+	if (w == SECOND && j->flagged[SECOND])
+		j->how = lookalike_fuzzer_name(f.method);
 	j->flagged[CHECK] = j->flagged[w];
 	memcpy(j->imitates[CHECK], j->imitates[w], MXG_NAME_TEXT_MAX);
 }
@@ -154,8 +159,9 @@ int main(int argc, char **argv)
 		for (w = 0; w < NWAYS; w++)
 			alarms[w] += j.flagged[w];
 		if (j.flagged[CHECK])
-			printf("  %-24s as %s%s\n", name, j.imitates[CHECK],
-			       j.flagged[RULES] ? " (rule)" : "");
+			printf("  %-24s as %s (%s%s)\n", name, j.imitates[CHECK],
+			       j.flagged[RULES] ? "rule " : "",
+			       j.how ? j.how : "rule");
 	}
 	fclose(f);
 

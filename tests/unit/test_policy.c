@@ -464,12 +464,19 @@ static void test_duplicate_protect(void **state)
 
 	(void)state;
 	policy_init(&p);
+	/* Two files may protect one name: merged, with a warning. */
 	assert_int_equal(load_text(&p, "protect gmail.com fuzz=omission\n"
-				       "protect GMAIL.COM. fuzz=plural\n"), 1);
-	assert_string_equal(warned, "test: t.policy:2: duplicate protect for "
-				    "'GMAIL.COM.' (first at t.policy:1)\n");
-	assert_int_equal(p.n, 0);
-	assert_int_equal(p.nprotects, 0);
+				       "protect GMAIL.COM. fuzz=plural "
+				       "action=block\n"), 0);
+	assert_string_equal(warned, "test: t.policy:2: protect 'GMAIL.COM.' "
+				    "again (first at t.policy:1): merged\n");
+	assert_int_equal(p.nprotects, 1);
+	assert_int_equal(p.protects[0].fuzzers,
+			 (1U << MXG_FUZZ_OMISSION) | (1U << MXG_FUZZ_PLURAL));
+	assert_int_equal(p.protects[0].action, MXG_ACTION_BLOCK);
+	assert_int_equal(p.protects[0].line, 1);
+	assert_true(match(&p, "gmai.com") >= 0);
+	assert_true(match(&p, "gmails.com") >= 0);
 	policy_free(&p);
 }
 

@@ -41,6 +41,7 @@ enum mxg_fuzzer {
 	MXG_FUZZ_TRANSPOSITION,
 	MXG_FUZZ_VARIOUS,
 	MXG_FUZZ_VOWEL_SWAP,
+	MXG_FUZZ_TLD_TYPO,	/* one label edit and a TLD neighbour */
 	MXG_FUZZ__COUNT,
 
 	/* Origins that are not fuzzers. */

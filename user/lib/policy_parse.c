@@ -295,9 +295,19 @@ static int parse_protect(struct parse_ctx *c, char **tok, int ntok)
 		return -1;
 	first = find_protect(c->p, wire, pr.len);
 	if (first) {
+		/*
+		 * Two files that both protect a name (a shared policy and a
+		 * local one) must not refuse the whole policy: the two
+		 * merge into one directive, with the fuzzers of both and
+		 * the stricter action, and the first keeps its place.
+		 */
 		old = &c->p->protects[first - 1];
-		return parse_error(c, "duplicate protect for '%s' (first at %s:%d)",
-				   tok[1], old->file, old->line);
+		pr_warn("%s:%d: protect '%s' again (first at %s:%d): merged\n",
+			c->file, c->line, tok[1], old->file, old->line);
+		c->p->protects[first - 1].fuzzers |= o.fuzzers;
+		if (o.action == MXG_ACTION_BLOCK)
+			c->p->protects[first - 1].action = MXG_ACTION_BLOCK;
+		return 0;
 	}
 	if (lookalike_generate(wire, pr.len, 0, NULL, NULL))
 		return parse_error(c, "protect: '%s' is not a host name",
