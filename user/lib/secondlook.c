@@ -11,6 +11,7 @@
 #include "lookalike.h"
 #include "secondlook.h"
 #include "secondlook_int.h"
+#include "similar.h"
 
 /* --- the protected side, once per policy --------------------------------- */
 
@@ -25,6 +26,7 @@ struct prot_side {
 	uint32_t *cp;		/* its registrable part, decoded */
 	uint32_t *skel;		/* its skeleton, or NULL */
 	int n, nskel;
+	int label, skel_label;	/* code points of the first label */
 	unsigned int limit;	/* edits in reach: by its first label */
 	__u8 action;
 };
@@ -45,6 +47,7 @@ struct prot_side {
 #define REACH_SLOTS_MIN	1024
 
 enum { RAW = 0, SKEL = 1 };
+#define KIND(which) ((which) == RAW ? SIMILAR_LABEL : SIMILAR_SKELETON)
 
 struct reach {
 	__u64 *key;		/* hash of a variant, never 0; 0: empty */
@@ -58,39 +61,50 @@ struct mxg_secondlook_index {
 	struct prot_side *e;
 	size_t n;
 	int skeleton;
+	unsigned int flags;	/* SIMILAR_F_* */
 	int linear;		/* a limit past REACH_MAX: no reach table */
 	struct reach reach;
 };
 
-/* FNV-1a of @s without positions @skip1 and @skip2, raw or skeleton. */
-static __u64 variant_hash(int which, const uint32_t *s, int n, int skip1,
-			  int skip2)
-{
-	__u64 h = 0xcbf29ce484222325ULL ^ (__u64)which;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (i == skip1 || i == skip2)
-			continue;
-		h = (h ^ s[i]) * 0x100000001b3ULL;
-	}
-	return h | 1;
-}
-
 typedef int (*variant_fn)(void *ctx, __u64 h);
 
-/* Every variant of @s with up to @k (<= 2) deletions. */
+/*
+ * Every variant of @s with up to @k (<= 2) deletions, hashed as
+ * similar_hash() does (the polynomial hash a BPF map could share).
+ */
 static int variants(int which, const uint32_t *s, int n, unsigned int k,
 		    variant_fn fn, void *ctx)
 {
-	int i, j, err = fn(ctx, variant_hash(which, s, n, -1, -1));
+	int i, j, err = fn(ctx, similar_hash(which, s, n, -1, -1));
 
 	for (i = 0; i < n && k >= 1 && !err; i++) {
-		err = fn(ctx, variant_hash(which, s, n, i, -1));
+		err = fn(ctx, similar_hash(which, s, n, i, -1));
 		for (j = i + 1; j < n && k >= 2 && !err; j++)
-			err = fn(ctx, variant_hash(which, s, n, i, j));
+			err = fn(ctx, similar_hash(which, s, n, i, j));
 	}
 	return err;
+}
+
+/* The first label of @s (up to its first dot). */
+static int first_label(const uint32_t *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n && s[i] != '.'; i++)
+		;
+	return i;
+}
+
+/* Label and suffix run together: the moved-dot key. */
+static __u64 dotless_hash(const uint32_t *s, int n)
+{
+	uint32_t buf[CP_MAX];
+	int i, m = 0;
+
+	for (i = 0; i < n && m < CP_MAX; i++)
+		if (s[i] != '.')
+			buf[m++] = s[i];
+	return similar_hash(SIMILAR_DOTLESS, buf, m, -1, -1);
 }
 
 static int reach_resize(struct reach *r, size_t nslots)
@@ -153,20 +167,30 @@ static void note_len(struct reach *r, int which, int n)
 		r->maxlen[which] = n;
 }
 
+/*
+ * A protected part files the deletion variants of its label, as far as
+ * the label reaches (similar_reach), raw and skeleton, and its label and
+ * suffix run together (moved dots): everything similar_judge() can
+ * accept shares one of these with the name it accepts.
+ */
 static int file_side(struct mxg_secondlook_index *ix, __u32 i)
 {
 	const struct prot_side *e = &ix->e[i];
 	struct filing f = { &ix->reach, i };
+	unsigned int k = similar_reach(e->label);
 	int err;
 
-	if (e->limit > ix->reach.depth)
-		ix->reach.depth = e->limit;
-	note_len(&ix->reach, RAW, e->n);
-	err = variants(RAW, e->cp, e->n, e->limit, file_variant, &f);
+	if (k > ix->reach.depth)
+		ix->reach.depth = k;
+	note_len(&ix->reach, RAW, e->label);
+	err = variants(KIND(RAW), e->cp, e->label, k, file_variant, &f);
+	if (!err)
+		err = file_variant(&f, dotless_hash(e->cp, e->n));
 	if (err || !e->skel)
 		return err;
-	note_len(&ix->reach, SKEL, e->nskel);
-	return variants(SKEL, e->skel, e->nskel, e->limit, file_variant, &f);
+	note_len(&ix->reach, SKEL, e->skel_label);
+	return variants(KIND(SKEL), e->skel, e->skel_label, k, file_variant,
+			&f);
 }
 
 static int reach_build(struct mxg_secondlook_index *ix)
@@ -209,7 +233,7 @@ static void mark_near(struct lookup *l, int which, const uint32_t *s, int n)
 	int k = (int)r->depth;
 
 	if (n >= r->minlen[which] - k && n <= r->maxlen[which] + k)
-		variants(which, s, n, r->depth, mark, l);
+		variants(KIND(which), s, n, r->depth, mark, l);
 }
 
 /* Mark the protected sides a name seen may be within reach of. */
@@ -222,9 +246,11 @@ static void candidates(const struct mxg_secondlook_index *ix,
 		memset(candidate, 1, ix->n);
 		return;
 	}
-	mark_near(&l, RAW, seen->cp, seen->n);
+	mark_near(&l, RAW, seen->cp, seen->label);
+	mark(&l, dotless_hash(seen->cp, seen->n));
 	if (seen->nskel >= 0)
-		mark_near(&l, SKEL, seen->skel, seen->nskel);
+		mark_near(&l, SKEL, seen->skel,
+			  first_label(seen->skel, seen->nskel));
 }
 
 /* Decoded and skeletonised copies of @s, owned by @e. */
@@ -241,6 +267,8 @@ static int side_keep(struct prot_side *e, const struct side *s)
 	e->nskel = s->nskel;
 	if (e->skel)
 		memcpy(e->skel, s->skel, sizeof(*e->skel) * nskel);
+	e->label = s->label;
+	e->skel_label = e->skel ? first_label(e->skel, e->nskel) : 0;
 	return 0;
 }
 
@@ -351,6 +379,7 @@ build(const struct mxg_policy *p, const struct mxg_secondlook_opts *o,
 		goto out;
 	}
 	ix->skeleton = o->skeleton;
+	ix->flags = o->similar_flags;
 	ix->linear = !reach;
 	protected_actions(p, action);
 	if (index_fill(ix, p, o, scratch, action) || reach_build(ix)) {
@@ -399,21 +428,27 @@ static int same_skel(const struct side *a, const struct prot_side *b)
 	       !memcmp(a->skel, b->skel, a->nskel * sizeof(a->skel[0]));
 }
 
-/* Edits are never fewer than the difference in length. */
-static int in_reach(int na, int nb, unsigned int limit)
+/* similar_judge() on @a and @b split at their first dots. */
+static unsigned int judge_parts(const uint32_t *a, int na, const uint32_t *b,
+				int nb, int tier, unsigned int flags)
 {
-	return (unsigned int)abs(na - nb) <= limit;
+	int la = first_label(a, na), lb = first_label(b, nb);
+	int sa = la < na ? la + 1 : na, sb = lb < nb ? lb + 1 : nb;
+
+	return similar_judge(a, la, a + sa, na - sa, b, lb, b + sb, nb - sb,
+			     tier, flags);
 }
 
 /*
- * One protected name against what was seen; 1 with *f filled.  The
- * distance is measured on the names and on their skeletons, and the
- * smaller counts; lengths alone rule most protected names out.
+ * One protected name against what was seen; 1 with *f filled.  Equal
+ * skeletons first; then similar_judge() by parts, on the names and on
+ * their skeletons (a homoglyph and a typo), the fewer edits counting.
  */
-static int compare(const struct prot_side *e, const struct side *mine,
+static int compare(const struct mxg_secondlook_index *ix,
+		   const struct prot_side *e, const struct side *mine,
 		   struct mxg_secondlook_finding *f)
 {
-	unsigned int best = e->limit + 1, d;
+	unsigned int best = 0, d;
 
 	if (same_cp(mine, e))
 		return 0;
@@ -423,17 +458,16 @@ static int compare(const struct prot_side *e, const struct side *mine,
 						  e->n);
 		goto found;
 	}
-	if (in_reach(mine->n, e->n, e->limit)) {
-		d = secondlook_distance(mine->cp, mine->n, e->cp, e->n);
-		best = d < best ? d : best;
+	best = judge_parts(mine->cp, mine->n, e->cp, e->n, -1, ix->flags);
+	/* By skeletons only when they start alike ("rn" is "m"'s). */
+	if (e->skel && mine->nskel > 0 && e->nskel > 0 &&
+	    mine->skel[0] == e->skel[0]) {
+		d = judge_parts(mine->skel, mine->nskel, e->skel, e->nskel,
+				e->label, ix->flags);
+		if (d && (!best || d < best))
+			best = d;
 	}
-	if (e->skel && mine->nskel >= 0 &&
-	    in_reach(mine->nskel, e->nskel, e->limit)) {
-		d = secondlook_distance(mine->skel, mine->nskel, e->skel,
-					e->nskel);
-		best = d < best ? d : best;
-	}
-	if (best > e->limit)
+	if (!best)
 		return 0;
 	f->method = MXG_ORIGIN_EDIT_DISTANCE;
 	f->distance = best;
@@ -516,7 +550,7 @@ int secondlook_match(const struct mxg_policy *p,
 		candidates(ix, seen, candidate);
 		/* In policy order, so ties fall as a full scan's would. */
 		for (i = 0; i < ix->n; i++)
-			if (candidate[i] && compare(&ix->e[i], seen, &f))
+			if (candidate[i] && compare(ix, &ix->e[i], seen, &f))
 				keep(out, &n, max, &f);
 	}
 	free(candidate);

@@ -45,6 +45,7 @@ struct mxg_secondlook_opts {
 	unsigned int short_max;	/* ... may be this many edits away */
 	unsigned int long_max;	/* a longer one this many */
 	int skeleton;		/* compare confusable skeletons */
+	unsigned int similar_flags;	/* SIMILAR_F_* (similar.h), 0 */
 };
 
 #define MXG_SECONDLOOK_SHORT_LEN	8
