@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "lookalike.h"
+#include "similar.h"
 #include "name.h"
 #include "policy_int.h"
 
@@ -448,6 +449,35 @@ static int hits_protected(const struct mxg_policy *p, const __u8 *wire,
 	return 0;
 }
 
+/* Distance of two names as text (Damerau-Levenshtein, bytes). */
+static unsigned int name_distance(const __u8 *a, __u32 alen, const __u8 *b,
+				  __u32 blen)
+{
+	char ta[MXG_NAME_TEXT_MAX], tb[MXG_NAME_TEXT_MAX];
+	uint32_t ca[MXG_NAME_TEXT_MAX], cb[MXG_NAME_TEXT_MAX];
+	int na, nb, i;
+
+	mxg_name_format(a, alen, ta, sizeof(ta));
+	mxg_name_format(b, blen, tb, sizeof(tb));
+	na = (int)strlen(ta);
+	nb = (int)strlen(tb);
+	for (i = 0; i < na; i++)
+		ca[i] = (unsigned char)ta[i];
+	for (i = 0; i < nb; i++)
+		cb[i] = (unsigned char)tb[i];
+	return similar_distance(ca, na, cb, nb);
+}
+
+/* Is @wire strictly nearer to protected @a than to @b? */
+static int nearer(const __u8 *wire, __u32 len, const __u8 *a, __u32 alen,
+		  const __u8 *b, __u32 blen)
+{
+	if (alen == blen && !memcmp(a, b, alen))
+		return 0;
+	return name_distance(wire, len, a, alen) <
+	       name_distance(wire, len, b, blen);
+}
+
 static int emit_generated(void *ctx, uint8_t fuzzer, const __u8 *wire,
 			  __u32 len)
 {
@@ -462,10 +492,22 @@ static int emit_generated(void *ctx, uint8_t fuzzer, const __u8 *wire,
 	long first, ret;
 	int m = policy_match(p, wire, len);
 
-	/* Hand-written rules win; the first generator of a name keeps it. */
-	if (m >= 0 && (!(p->rules[m].flags & MXG_RULE_F_GENERATED) ||
-		       same_suffix(&p->rules[m], wire, len)))
+	/* Hand-written rules win. */
+	if (m >= 0 && !(p->rules[m].flags & MXG_RULE_F_GENERATED))
 		return 0;
+	/*
+	 * Of two generators of a name, the nearer protected name keeps it
+	 * ("gmail.net" is gmail.com's, not gmail.co.uk's), else the first.
+	 */
+	if (m >= 0 && same_suffix(&p->rules[m], wire, len)) {
+		if (nearer(wire, len, x->pr->wire, x->pr->len,
+			   p->rules[m].protected_wire,
+			   p->rules[m].protected_len)) {
+			r.wire = p->rules[m].wire;
+			p->rules[m] = r;
+		}
+		return 0;
+	}
 	if (hits_protected(p, wire, len))
 		return 0;
 	r.wire = arena_copy(&p->generated, &p->generated_bytes, wire, len);

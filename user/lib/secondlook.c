@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -525,14 +526,67 @@ static void keep(struct mxg_secondlook_finding *out, size_t *n, size_t max,
 	out[i] = *f;
 }
 
+/* Compare the registrable part of @wire from @reg on; keep what is near. */
+static void match_part(const struct mxg_secondlook_index *ix,
+		       const __u8 *wire, __u32 len, __u32 reg,
+		       struct side *seen, unsigned char *candidate,
+		       struct mxg_secondlook_finding *out, size_t *n,
+		       size_t max, int dot_typed)
+{
+	struct mxg_secondlook_finding f;
+	size_t i;
+
+	if (sl_decode(wire, len, reg, seen))
+		return;
+	sl_skeleton_of(seen, ix->skeleton);
+	memset(candidate, 0, ix->n);
+	candidates(ix, seen, candidate);
+	/* In policy order, so ties fall as a full scan's would. */
+	for (i = 0; i < ix->n; i++) {
+		if (!candidate[i] || !compare(ix, &ix->e[i], seen, &f))
+			continue;
+		f.dot_typed = (__u8)dot_typed;
+		keep(out, n, max, &f);
+	}
+}
+
+/*
+ * A dot typed inside the label ("gm.ail.com", "gmail.co.com") moves the
+ * registrable part to the right.  When the part itself is near nothing,
+ * the label before it is joined back to it ("gmail" "co" -> "gmailco")
+ * and compared once more.
+ */
+static void match_joined(const struct mxg_secondlook_index *ix,
+			 const __u8 *wire, __u32 len, __u32 reg,
+			 struct side *seen, unsigned char *candidate,
+			 struct mxg_secondlook_finding *out, size_t *n,
+			 size_t max)
+{
+	__u8 joined[MXG_NAME_MAX];
+	__u32 prev, pos, k;
+
+	if (!reg)
+		return;
+	for (prev = 0, pos = 0; pos < reg; pos += 1 + wire[pos])
+		prev = pos;
+	k = (__u32)wire[prev] + wire[reg];
+	if (k > 63 || len - prev > sizeof(joined))
+		return;
+	joined[0] = (__u8)k;
+	memcpy(joined + 1, wire + prev + 1, wire[prev]);
+	memcpy(joined + 1 + wire[prev], wire + reg + 1,
+	       len - reg - 1);
+	match_part(ix, joined, len - prev - 1, 0, seen, candidate, out, n,
+		   max, 1);
+}
+
 int secondlook_match(const struct mxg_policy *p,
 		     const struct mxg_secondlook_index *ix, const __u8 *wire,
 		     __u32 len, struct mxg_secondlook_finding *out, size_t max)
 {
-	struct mxg_secondlook_finding f;
 	unsigned char *candidate;
 	struct side *seen;
-	size_t i, n = 0;
+	size_t n = 0;
 	__u32 reg, suf;
 
 	if (!len || !max || !ix || !ix->n || is_trusted(p, wire, len))
@@ -545,14 +599,10 @@ int secondlook_match(const struct mxg_policy *p,
 		return -ENOMEM;
 	}
 	sl_cut(wire, len, &reg, &suf);
-	if (!sl_decode(wire, len, reg, seen)) {
-		sl_skeleton_of(seen, ix->skeleton);
-		candidates(ix, seen, candidate);
-		/* In policy order, so ties fall as a full scan's would. */
-		for (i = 0; i < ix->n; i++)
-			if (candidate[i] && compare(ix, &ix->e[i], seen, &f))
-				keep(out, &n, max, &f);
-	}
+	match_part(ix, wire, len, reg, seen, candidate, out, &n, max, 0);
+	if (!n)
+		match_joined(ix, wire, len, reg, seen, candidate, out, &n,
+			     max);
 	free(candidate);
 	free(seen);
 	return (int)n;
@@ -574,5 +624,70 @@ int secondlook_check(const struct mxg_policy *p,
 		return -ENOMEM;
 	ret = secondlook_match(p, ix, wire, len, out, max);
 	secondlook_index_free(ix);
+	return ret;
+}
+
+/* --- explaining a finding ------------------------------------------------- */
+
+/* Registrable part of @wire, joined to the label before when @joined. */
+static int part_of(const __u8 *wire, __u32 len, int joined, struct side *s)
+{
+	__u8 buf[MXG_NAME_MAX];
+	__u32 reg, suf, prev, pos, k;
+
+	sl_cut(wire, len, &reg, &suf);
+	if (!joined || !reg)
+		return sl_decode(wire, len, reg, s);
+	for (prev = 0, pos = 0; pos < reg; pos += 1 + wire[pos])
+		prev = pos;
+	k = (__u32)wire[prev] + wire[reg];
+	if (k > 63)
+		return -1;
+	buf[0] = (__u8)k;
+	memcpy(buf + 1, wire + prev + 1, wire[prev]);
+	memcpy(buf + 1 + wire[prev], wire + reg + 1, len - reg - 1);
+	return sl_decode(buf, len - prev - 1, 0, s);
+}
+
+static int explain_parts(const struct side *a, const struct side *b,
+			 char *out, size_t size)
+{
+	int sa = a->label < a->n ? a->label + 1 : a->n;
+	int sb = b->label < b->n ? b->label + 1 : b->n;
+
+	return similar_explain(a->cp, a->label, a->cp + sa, a->n - sa,
+			       b->cp, b->label, b->cp + sb, b->n - sb, out,
+			       size);
+}
+
+int secondlook_explain(const __u8 *wire, __u32 len, const __u8 *pwire,
+		       __u32 plen, int dot_typed, char *out, size_t size)
+{
+	struct side *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	char head[64] = "";
+	int ret = -1;
+
+	if (!a || !b || part_of(wire, len, dot_typed, a) ||
+	    part_of(pwire, plen, 0, b))
+		goto out;
+	if (dot_typed)
+		snprintf(head, sizeof(head), "typed a dot inside the label; ");
+	ret = explain_parts(a, b, out + strlen(head), size - strlen(head));
+	if (ret && size > strlen(head)) {
+		/* Looks the same: say so rather than count edits. */
+		sl_skeleton_of(a, 1);
+		sl_skeleton_of(b, 1);
+		if (a->nskel >= 0 && a->nskel == b->nskel &&
+		    !memcmp(a->skel, b->skel, sizeof(*a->skel) * a->nskel)) {
+			snprintf(out + strlen(head), size - strlen(head),
+				 "looks the same (UTS #39 skeleton)");
+			ret = 0;
+		}
+	}
+	if (!ret)
+		memcpy(out, head, strlen(head));
+out:
+	free(a);
+	free(b);
 	return ret;
 }

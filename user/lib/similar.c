@@ -209,8 +209,12 @@ unsigned int similar_judge(const uint32_t *l, int nl, const uint32_t *s,
 /* One code point as UTF-8 text. */
 static const char *glyph(uint32_t c, char *buf)
 {
-	if (idn_utf8_encode(&c, 1, buf, 8) < 0)
-		snprintf(buf, 8, "?");
+	int n = idn_utf8_encode(&c, 1, buf, 24);
+
+	if (n < 0)
+		snprintf(buf, 24, "?");
+	else if (c >= 0x80)	/* "а" and "a" look alike: say which */
+		snprintf(buf + n, 24 - n, " U+%04X", c);
 	return buf;
 }
 
@@ -229,7 +233,7 @@ static const char *text_of(const uint32_t *s, int n, char *buf, size_t size)
 static int explain1(const uint32_t *l, int nl, const uint32_t *L, int nL,
 		    char *out, size_t size)
 {
-	char a[8], b[8], c[8];
+	char a[24], b[24], c[24];
 	int i = 0, j;
 
 	while (i < nl && i < nL && l[i] == L[i])
@@ -347,20 +351,7 @@ int similar_explain(const uint32_t *l, int nl, const uint32_t *s, int ns,
 
 	if (same(s, ns, S, nS))
 		return explain_label(l, nl, L, nL, out, size);
-	if (tld_neighbours(s, ns, S, nS)) {
-		text_of(S, nS, a, sizeof(a));
-		text_of(s, ns, b, sizeof(b));
-		if (same(l, nl, L, nL)) {
-			snprintf(out, size, "'%s' became '%s'", a, b);
-			return 0;
-		}
-		if (explain1(l, nl, L, nL, lab, sizeof(lab)))
-			return -1;
-		snprintf(out, size, "%s, and '%s' became '%s'", lab, a, b);
-		return 0;
-	}
-	if (moved_dot(l, nl, s, ns, L, nL, S, nS)) {
-		nx = 0;
+	if (nl + 1 + ns <= PART_MAX && moved_dot(l, nl, s, ns, L, nL, S, nS)) {
 		memcpy(x, l, sizeof(*l) * nl);
 		nx = nl;
 		x[nx++] = '.';
@@ -368,6 +359,17 @@ int similar_explain(const uint32_t *l, int nl, const uint32_t *s, int ns,
 		nx += ns;
 		snprintf(out, size, "moved the dot: '%s'",
 			 text_of(x, nx, a, sizeof(a)));
+		return 0;
+	}
+	/* A suffix swapped, with or without a label edit. */
+	text_of(S, nS, a, sizeof(a));
+	text_of(s, ns, b, sizeof(b));
+	if (same(l, nl, L, nL)) {
+		snprintf(out, size, "'%s' became '%s'", a, b);
+		return 0;
+	}
+	if (!explain_label(l, nl, L, nL, lab, sizeof(lab))) {
+		snprintf(out, size, "%s, and '%s' became '%s'", lab, a, b);
 		return 0;
 	}
 	return -1;
