@@ -189,18 +189,24 @@ static void test_replacement(void **state)
 {
 	(void)state;
 	generate("gmail.com", "replacement");
-	/* QWERTY neighbours of g and a. */
+	/* At the first position, keyboard neighbours only (QWERTY g). */
 	assert_true(produced("fmail.com"));
 	assert_true(produced("hmail.com"));
+	assert_false(produced("amail.com"));
+	assert_false(produced("xmail.com"));
+	/* Anywhere else any letter, digit or inner hyphen. */
 	assert_true(produced("gmqil.com"));
-	assert_true(produced("gmsil.com"));
-	/* Only AZERTY has "l" next to "m". */
-	assert_true(produced("glail.com"));
-	assert_false(produced("gxail.com"));
+	assert_true(produced("gxail.com"));
+	assert_true(produced("gm-il.com"));
+	assert_true(produced("gmai0.com"));
+	assert_false(produced("gmai-.com"));
+	/* 4 positions x 36 others, and g's neighbours on three keyboards. */
+	assert_int_equal(out.n, 4 * 36 - 1 + 7);
 	/* Only QWERTZ has "x" next to "y". */
 	generate("yahoo.com", "replacement");
 	assert_true(produced("xahoo.com"));
 	assert_true(produced("tahoo.com"));
+	assert_false(produced("vahoo.com"));
 }
 
 static void test_insertion(void **state)
@@ -210,8 +216,16 @@ static void test_insertion(void **state)
 	assert_true(produced("gfmail.com"));
 	assert_true(produced("fgmail.com"));
 	assert_true(produced("gmaikl.com"));
-	/* Nothing after the last character: that is addition. */
-	assert_false(produced("gmailk.com"));
+	/* Any character past the first: "gamail", "hotamail". */
+	assert_true(produced("gamail.com"));
+	assert_true(produced("gmailk.com"));
+	assert_true(produced("gm-ail.com"));
+	assert_false(produced("-gmail.com"));
+	assert_false(produced("gmail-.com"));
+	/* Before the first, only neighbours of it. */
+	assert_false(produced("agmail.com"));
+	generate("hotmail.com", "insertion");
+	assert_true(produced("hotamail.com"));
 }
 
 static void test_small_fuzzers(void **state)
@@ -229,8 +243,11 @@ static void test_small_fuzzers(void **state)
 	generate("gmail.com", "vowel-swap");
 	OUTPUTS("gmeil.com", "gmiil.com", "gmoil.com", "gmuil.com",
 		"gmael.com", "gmaal.com", "gmaol.com", "gmaul.com");
+	/* dnstwist's plural: an s inside the label, and at its end. */
 	generate("gmail.com", "plural");
-	OUTPUTS("gmails.com");
+	OUTPUTS("gmasil.com", "gmails.com");
+	generate("example.com", "plural");
+	OUTPUTS("exasmple.com", "examsple.com", "exampsle.com", "examples.com");
 	generate("box.com", "plural");
 	OUTPUTS("boxes.com");
 	generate("gmail.com", "addition");
@@ -244,8 +261,11 @@ static void test_small_fuzzers(void **state)
 static void test_various(void **state)
 {
 	(void)state;
+	/* The suffix run in, and the last dot typed a key early. */
 	generate("gmail.com", "various");
-	OUTPUTS("gmailcom.com");
+	OUTPUTS("gmailcom.com", "gmailc.om");
+	generate("comcast.net", "various");
+	assert_true(produced("comcastn.et"));
 	generate("example.de", "various");
 	OUTPUTS("examplede.de", "examplede.com", "example-de.com");
 	generate("example.co.uk", "various");
