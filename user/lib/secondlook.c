@@ -447,12 +447,18 @@ static unsigned int judge_parts(const uint32_t *a, int na, const uint32_t *b,
  */
 static int compare(const struct mxg_secondlook_index *ix,
 		   const struct prot_side *e, const struct side *mine,
-		   struct mxg_secondlook_finding *f)
+		   struct mxg_secondlook_finding *f, int joined)
 {
 	unsigned int best = 0, d;
 
-	if (same_cp(mine, e))
-		return 0;
+	if (same_cp(mine, e)) {
+		if (!joined)
+			return 0;
+		/* "hot.mail.com": the dot typed in is the one edit. */
+		f->method = MXG_ORIGIN_EDIT_DISTANCE;
+		f->distance = 1;
+		goto found;
+	}
 	if (same_skel(mine, e)) {
 		f->method = MXG_ORIGIN_SKELETON;
 		f->distance = secondlook_distance(mine->cp, mine->n, e->cp,
@@ -543,7 +549,7 @@ static void match_part(const struct mxg_secondlook_index *ix,
 	candidates(ix, seen, candidate);
 	/* In policy order, so ties fall as a full scan's would. */
 	for (i = 0; i < ix->n; i++) {
-		if (!candidate[i] || !compare(ix, &ix->e[i], seen, &f))
+		if (!candidate[i] || !compare(ix, &ix->e[i], seen, &f, dot_typed))
 			continue;
 		f.dot_typed = (__u8)dot_typed;
 		keep(out, n, max, &f);

@@ -194,6 +194,8 @@ unsigned int similar_judge(const uint32_t *l, int nl, const uint32_t *s,
 	if (same(s, ns, S, nS))
 		return same(l, nl, L, nL) ? 0 :
 		       label_edits(l, nl, L, nL, tier, flags);
+	if (moved_dot(l, nl, s, ns, L, nL, S, nS))
+		return 1;
 	if (tld_neighbours(s, ns, S, nS)) {
 		if (same(l, nl, L, nL))
 			return 1;
@@ -201,7 +203,7 @@ unsigned int similar_judge(const uint32_t *l, int nl, const uint32_t *s,
 		return d == 1 && ((flags & SIMILAR_F_ANY_FIRST) ||
 				  first_ok(l, nl, L, nL)) ? 2 : 0;
 	}
-	return moved_dot(l, nl, s, ns, L, nL, S, nS) ? 1 : 0;
+	return 0;
 }
 
 /* --- explanations --------------------------------------------------------- */
