@@ -335,7 +335,31 @@ static int homoglyph_second(struct gen *g, const uint32_t *s, int n, int from)
 	return 0;
 }
 
-/* One glyph that reads like another; then a second, strong one. */
+/* Each character in turn as each of its UTS #39 confusables. */
+static int homoglyph_confusables(struct gen *g)
+{
+	uint32_t buf[CAND_MAX];
+	const uint32_t *conf;
+	int i, j, n;
+
+	memcpy(buf, g->label, g->n * sizeof(*buf));
+	for (i = 0; i < g->n; i++) {
+		n = lk_confusables(g->label[i], &conf);
+		for (j = 0; j < n; j++) {
+			buf[i] = conf[j];
+			TRY(cand(g, buf, g->n));
+		}
+		buf[i] = g->label[i];
+	}
+	return 0;
+}
+
+/*
+ * One glyph that reads like another (the hand table: ASCII look-alikes
+ * such as "rn" for "m", and diacritics, which UTS #39 does not count as
+ * confusable); then a second, strong one; then every single-character
+ * confusable that ICU's UTS #39 data lists.
+ */
 static int fuzz_homoglyph(struct gen *g)
 {
 	uint32_t buf[CAND_MAX];
@@ -357,7 +381,7 @@ static int fuzz_homoglyph(struct gen *g)
 			TRY(homoglyph_second(g, buf, m, i + k->nto));
 		}
 	}
-	return 0;
+	return homoglyph_confusables(g);
 }
 
 static int fuzz_hyphenation(struct gen *g)
