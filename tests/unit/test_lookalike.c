@@ -462,6 +462,44 @@ static void test_protected_never_flagged(void **state)
 	policy_free(&p);
 }
 
+/*
+ * only=protected: a TLD's neighbours only for the names the policy
+ * protects under it, so "other.co" does not alert; the blanket form is
+ * still there, by hand.
+ */
+static void test_tld_neighbours_only_protected(void **state)
+{
+	const struct mxg_policy_rule *r;
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect com fuzz=tld-swap "
+				       "only=protected action=block\n"
+				       "protect partner.com fuzz=omission\n"
+				       "lookalike ml of mil\n"
+				       "lookalike army.mil of navy.mil\n"), 0);
+	r = rule_for(&p, "partner.co");
+	assert_non_null(r);
+	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
+	assert_int_equal(r->action, MXG_ACTION_BLOCK);
+	assert_wire(r->protected_wire, r->protected_len, "partner.com");
+	assert_non_null(rule_for(&p, "mx.partner.cm"));
+	assert_non_null(rule_for(&p, "partner.om"));
+	assert_int_equal(match(&p, "other.co"), -1);
+	assert_int_equal(match(&p, "partner.com"), -1);
+	/* The blanket form, by hand. */
+	assert_true(match(&p, "anything.ml") >= 0);
+	policy_free(&p);
+
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect gmail.com only=protected\n"),
+			 1);
+	assert_non_null(strstr(warned, "only=protected is for a protected "
+				       "TLD"));
+	policy_free(&p);
+}
+
 static void test_protected_under_explicit_rule(void **state)
 {
 	struct mxg_policy p;
@@ -504,7 +542,13 @@ static void test_most_specific_with_generated(void **state)
 	r = rule_for(&p, "army.ml");
 	assert_int_equal(r->origin, MXG_FUZZ_EXPLICIT);
 	assert_int_equal(r->action, MXG_ACTION_BLOCK);
-	assert_int_equal(rule_for(&p, "army.il")->origin, MXG_FUZZ_TLD_SWAP);
+	/* tld-neighbours.policy: only the neighbours of protected names. */
+	assert_int_equal(match(&p, "army.il"), -1);
+	assert_int_equal(match(&p, "partner.co"), -1);
+	assert_int_equal(match(&p, "example.eu"), -1);
+	r = rule_for(&p, "gmail.co");
+	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
+	assert_wire(r->protected_wire, r->protected_len, "gmail.com");
 	policy_free(&p);
 }
 
@@ -522,7 +566,13 @@ static void test_shipped_policies(void **state)
 	assert_int_equal(r->action, MXG_ACTION_BLOCK);
 	assert_int_equal(r->origin, MXG_FUZZ_EXPLICIT);
 	assert_int_equal(rule_for(&p, "gov.ml")->kind, MXG_RULE_ALLOW);
-	assert_int_equal(rule_for(&p, "army.il")->origin, MXG_FUZZ_TLD_SWAP);
+	/* tld-neighbours.policy: only the neighbours of protected names. */
+	assert_int_equal(match(&p, "army.il"), -1);
+	assert_int_equal(match(&p, "partner.co"), -1);
+	assert_int_equal(match(&p, "example.eu"), -1);
+	r = rule_for(&p, "gmail.co");
+	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
+	assert_wire(r->protected_wire, r->protected_len, "gmail.com");
 	r = rule_for(&p, "gmial.com");
 	assert_wire(r->protected_wire, r->protected_len, "gmail.com");
 	assert_int_equal(match(&p, "gmail.com"), -1);
@@ -553,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_explicit_wins_across_loads),
 		cmocka_unit_test(test_protected_never_flagged),
 		cmocka_unit_test(test_protected_under_explicit_rule),
+		cmocka_unit_test(test_tld_neighbours_only_protected),
 		cmocka_unit_test(test_most_specific_with_generated),
 		cmocka_unit_test(test_shipped_policies),
 	};

@@ -549,6 +549,57 @@ static int protect_clean(struct mxg_policy *p, const struct mxg_protect *pr,
 	return 0;
 }
 
+/*
+ * "protect com fuzz=tld-swap only=protected": for every protected name
+ * whose public suffix is the TLD ("partner.com"), the same labels under
+ * each table neighbour ("partner.co", "partner.cm", "partner.om"), as
+ * lookalikes of that name with the TLD line's action.  So a .co domain
+ * alerts only when the .com one is a name the policy protects, and a SOC
+ * is not told about every .co destination.  The blanket form stays for
+ * who wants it: "lookalike co of com", or a protect without only=.
+ */
+static int neighbours_of_protected(struct mxg_policy *p,
+				   const struct mxg_protect *tld)
+{
+	const char *near[16];
+	char tname[MXG_NAME_TEXT_MAX];
+	struct mxg_protect as;
+	struct expansion x = { .p = p, .pr = &as };
+	__u8 wire[MXG_NAME_MAX], suf[MXG_NAME_MAX];
+	const char *err;
+	__u32 slen;
+	size_t i, k;
+	int n, ret;
+
+	mxg_name_format(tld->wire, tld->len, tname, sizeof(tname));
+	n = lookalike_tld_neighbours(tname, near, 16);
+	for (i = 0; i < p->nprotected; i++) {
+		const struct mxg_protected_name *pn = &p->protected_names[i];
+		__u32 stem = pn->len - tld->len;
+
+		/* Under the TLD, and not a public suffix itself. */
+		if (pn->len <= tld->len ||
+		    memcmp(pn->wire + stem, tld->wire, tld->len) ||
+		    lookalike_is_public_suffix(pn->wire, pn->len))
+			continue;
+		as = *tld;
+		as.wire = pn->wire;
+		as.len = pn->len;
+		for (k = 0; k < (size_t)n && k < 16; k++) {
+			if (mxg_name_parse(near[k], suf, &slen, &err) ||
+			    stem + slen > MXG_NAME_MAX - 1)
+				continue;
+			memcpy(wire, pn->wire, stem);
+			memcpy(wire + stem, suf, slen);
+			ret = emit_generated(&x, MXG_FUZZ_TLD_SWAP, wire,
+					     stem + slen);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 static int expand(struct mxg_policy *p, int *errors)
 {
 	struct expansion x = { .p = p };
@@ -558,6 +609,12 @@ static int expand(struct mxg_policy *p, int *errors)
 
 	for (i = 0; i < p->nprotects; i++) {
 		x.pr = &p->protects[i];
+		if (x.pr->only_protected) {
+			ret = neighbours_of_protected(p, x.pr);
+			if (ret == -ENOMEM)
+				return ret;
+			continue;
+		}
 		ret = lookalike_generate(x.pr->wire, x.pr->len, x.pr->fuzzers,
 					 emit_generated, &x);
 		if (ret == -ENOMEM)
