@@ -30,6 +30,7 @@
 #include "name.h"
 #include "policy.h"
 #include "secondlook.h"
+#include "similar.h"
 
 enum { RULES, SECOND, CHECK, NWAYS };
 static const char *const way_name[NWAYS] = { "rules", "second", "check" };
@@ -144,8 +145,56 @@ static void homoglyphs(const struct mxg_policy *p)
 	       total ? 100.0 * covered / total : 0.0);
 }
 
+/* The rules of similar.h, varied: what each costs or buys. */
+static const struct {
+	unsigned int flags;
+	const char *what;
+} variant[] = {
+	{ SIMILAR_F_NO_MID, "check, 5-7 letters one edit" },
+	{ SIMILAR_F_ANY_FIRST, "check, any first letter" },
+	{ SIMILAR_F_ANY_FIRST | SIMILAR_F_NO_MID, "check, both" },
+};
+#define NVARIANTS (int)(sizeof(variant) / sizeof(variant[0]))
+
+static struct mxg_secondlook_index *vix[NVARIANTS];
+static int vcaught[NVARIANTS], valarms[NVARIANTS];
+
+static void judge_variants(const struct mxg_policy *p, const char *text,
+			   const char *intended)
+{
+	struct mxg_secondlook_finding f;
+	char prot[MXG_NAME_TEXT_MAX];
+	__u8 wire[MXG_NAME_MAX];
+	const char *err;
+	__u32 len;
+	int v, m;
+
+	if (mxg_name_parse(text, wire, &len, &err))
+		return;
+	m = policy_match(p, wire, len);
+	for (v = 0; v < NVARIANTS; v++) {
+		if (m >= 0 && p->rules[m].kind == MXG_RULE_LOOKALIKE) {
+			mxg_name_format(p->rules[m].protected_wire,
+					p->rules[m].protected_len, prot,
+					sizeof(prot));
+		} else if (m < 0 &&
+			   secondlook_match(p, vix[v], wire, len, &f, 1) == 1) {
+			mxg_name_format(f.protected_wire, f.protected_len,
+					prot, sizeof(prot));
+		} else {
+			continue;
+		}
+		if (!intended)
+			valarms[v]++;
+		else if (!strcmp(prot, intended))
+			vcaught[v]++;
+	}
+}
+
 int main(int argc, char **argv)
 {
+	struct mxg_secondlook_opts o;
+	int v;
 	int caught[NWAYS] = { 0 }, elsewhere[NWAYS] = { 0 };
 	int alarms[NWAYS] = { 0 }, ntypos = 0, nlegit = 0, w;
 	struct mxg_secondlook_index *ix;
@@ -167,6 +216,13 @@ int main(int argc, char **argv)
 	ix = secondlook_index(&p, NULL);
 	if (!ix)
 		return 1;
+	for (v = 0; v < NVARIANTS; v++) {
+		secondlook_defaults(&o);
+		o.similar_flags = variant[v].flags;
+		vix[v] = secondlook_index(&p, &o);
+		if (!vix[v])
+			return 1;
+	}
 	printf("policy %s: %zu rules, %zu protected names\n", argv[1], p.n,
 	       p.nprotected);
 
@@ -191,6 +247,7 @@ int main(int argc, char **argv)
 			*tab = '\0';
 		ntypos++;
 		judge(&p, ix, typo, &j);
+		judge_variants(&p, typo, intended);
 		for (w = 0; w < NWAYS; w++) {
 			if (!j.flagged[w])
 				continue;
@@ -220,6 +277,7 @@ int main(int argc, char **argv)
 			continue;
 		nlegit++;
 		judge(&p, ix, name, &j);
+		judge_variants(&p, name, NULL);
 		for (w = 0; w < NWAYS; w++)
 			alarms[w] += j.flagged[w];
 		if (j.flagged[CHECK])
@@ -236,6 +294,13 @@ int main(int argc, char **argv)
 		       caught[w], ntypos,
 		       ntypos ? 100.0 * caught[w] / ntypos : 0.0,
 		       elsewhere[w], alarms[w], nlegit);
+	for (v = 0; v < NVARIANTS; v++) {
+		printf("%-30s %4d/%-4d %6.1f%% %10d/%-6d\n", variant[v].what,
+		       vcaught[v], ntypos,
+		       ntypos ? 100.0 * vcaught[v] / ntypos : 0.0, valarms[v],
+		       nlegit);
+		secondlook_index_free(vix[v]);
+	}
 	homoglyphs(&p);
 	secondlook_index_free(ix);
 	policy_free(&p);
