@@ -202,9 +202,12 @@ static void stats_formats(void **state)
 	assert_string_equal(out + strlen(out) - 2, "}\n");
 	free(out);
 	out = run(&reader, "stats prometheus");
-	assert_non_null(strstr(out, "\nmxguard_alerts_written 11\n"));
+	assert_non_null(strstr(out, "\nmxguard_alerts_written_total 11\n"));
 	assert_non_null(strstr(out, "# TYPE mxguard_policy_rules gauge\n"));
-	assert_non_null(strstr(out, "# TYPE mxguard_reloads counter\n"));
+	assert_non_null(strstr(out, "\nmxguard_policy_rules 1\n"));
+	assert_non_null(strstr(out, "# TYPE mxguard_reloads_total counter\n"));
+	assert_non_null(strstr(out, "\nmxguard_build_info{version=\""
+			       MXG_VERSION "\"} 1\n"));
 	free(out);
 	expect(&reader, "stats", "ok\n{", NULL);
 	expect(&reader, "stats xml", "error stats format", NULL);
