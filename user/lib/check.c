@@ -36,12 +36,15 @@ static void why(struct ctl_reply *r, const __u8 *wire, __u32 len,
 		reply_printf(r, "why: %s\n", text);
 }
 
-static int by_similarity(const struct mxg_policy *p, const __u8 *wire,
-			 __u32 len, const char *shown, struct ctl_reply *r)
+static int by_similarity(const struct mxg_policy *p,
+			 const struct mxg_secondlook_index *ix,
+			 const __u8 *wire, __u32 len, const char *shown,
+			 struct ctl_reply *r)
 {
 	char prot[MXG_NAME_TEXT_MAX];
 	struct mxg_secondlook_finding f;
-	int n = secondlook_check(p, NULL, wire, len, &f, 1);
+	int n = ix ? secondlook_match(p, ix, wire, len, &f, 1) :
+		     secondlook_check(p, NULL, wire, len, &f, 1);
 
 	if (n < 0) {
 		reply_printf(r, "error out of memory\n");
@@ -68,6 +71,13 @@ static int by_similarity(const struct mxg_policy *p, const __u8 *wire,
 int check_name(const struct mxg_policy *p, const char *text,
 	       struct ctl_reply *r)
 {
+	return check_name_ix(p, NULL, text, r);
+}
+
+int check_name_ix(const struct mxg_policy *p,
+		  const struct mxg_secondlook_index *ix, const char *text,
+		  struct ctl_reply *r)
+{
 	char shown[MXG_NAME_TEXT_MAX], suffix[MXG_NAME_TEXT_MAX];
 	char prot[MXG_NAME_TEXT_MAX], ascii[MXG_NAME_TEXT_MAX];
 	const struct mxg_policy_rule *rule;
@@ -91,7 +101,7 @@ int check_name(const struct mxg_policy *p, const char *text,
 	mxg_name_format(wire, len, shown, sizeof(shown));
 	idx = policy_match(p, wire, len);
 	if (idx < 0)
-		return by_similarity(p, wire, len, shown, r);
+		return by_similarity(p, ix, wire, len, shown, r);
 	rule = &p->rules[idx];
 	mxg_name_format(rule->wire, rule->wire_len, suffix, sizeof(suffix));
 	if (rule->kind == MXG_RULE_ALLOW) {
