@@ -291,6 +291,39 @@ static void test_check(void **state)
 	policy_free(&p);
 }
 
+/* The daemon checks through the policy's index: the same replies. */
+static void test_check_indexed(void **state)
+{
+	static const char *const names[] = {
+		"gnial.com", "gmial.co", "gmailc.om", "gmaïl.com", "hot.mail.com",
+		"example.org", "gmail.com", "amail.com",
+	};
+	char plain[4096];
+	struct mxg_secondlook_index *ix;
+	struct mxg_policy p;
+	size_t i;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect gmail.com fuzz=omission\n"
+				       "protect hotmail.com fuzz=omission\n"),
+			 0);
+	ix = secondlook_index(&p, NULL);
+	assert_non_null(ix);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct ctl_reply r = { 0 };
+		int a = check(&p, names[i]), b;
+
+		snprintf(plain, sizeof(plain), "%s", reply_text);
+		b = check_name_ix(&p, ix, names[i], &r);
+		assert_int_equal(a, b);
+		assert_string_equal(plain, r.buf);
+		free(r.buf);
+	}
+	secondlook_index_free(ix);
+	policy_free(&p);
+}
+
 /*
  * False alarms on real mail-provider domains (tests/data/README.md):
  * rules and similarity together, with the recall corpus's 15 providers
@@ -366,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_deletion_hashes),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_check_indexed),
 		cmocka_unit_test(test_false_alarms),
 	};
 
