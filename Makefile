@@ -319,7 +319,11 @@ install: $(PROGS)
 	install -m 0644 user/dist/alert.schema.json $(DESTDIR)$(DATADIR)/mxguard/
 	sed 's|@SBINDIR@|$(SBINDIR)|' user/dist/mxguardd.service.in > \
 		$(DESTDIR)$(UNITDIR)/mxguardd.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/mxguardd.service
+	sed 's|@SBINDIR@|$(SBINDIR)|' user/dist/mxguard-metrics.service.in > \
+		$(DESTDIR)$(UNITDIR)/mxguard-metrics.service
+	install -m 0644 user/dist/mxguard-metrics.timer $(DESTDIR)$(UNITDIR)/
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mxguardd.service \
+		$(DESTDIR)$(UNITDIR)/mxguard-metrics.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/mxguard/mxguard.conf || \
 		install -m 0644 user/dist/mxguard.conf $(DESTDIR)$(SYSCONFDIR)/mxguard/
 	for p in policies/*.policy; do \
@@ -337,6 +341,8 @@ uninstall:
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardctl \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardd \
 		$(DESTDIR)$(UNITDIR)/mxguardd.service \
+		$(DESTDIR)$(UNITDIR)/mxguard-metrics.service \
+		$(DESTDIR)$(UNITDIR)/mxguard-metrics.timer \
 		$(DESTDIR)$(DATADIR)/mxguard/alert.schema.json
 	-rmdir $(DESTDIR)$(DATADIR)/mxguard
 

@@ -20,7 +20,8 @@ for f in opt/mxg/sbin/mxguardd opt/mxg/sbin/mxguardctl \
 	opt/mxg/share/man/man5/mxguard.conf.5 \
 	opt/mxg/lib/systemd/catalog/mxguard.catalog \
 	opt/mxg/share/bash-completion/completions/mxguardctl \
-	etc/logrotate.d/mxguard \
+	etc/logrotate.d/mxguard lib/systemd/system/mxguard-metrics.service \
+	lib/systemd/system/mxguard-metrics.timer \
 	opt/mxg/share/mxguard/alert.schema.json \
 	lib/systemd/system/mxguardd.service etc/mxguard/mxguard.conf \
 	etc/mxguard/policies.d/mil.policy; do

@@ -104,60 +104,48 @@ mount --bind "$T/catalog" /usr/lib/systemd/catalog || die "catalog bind"
 /lib/systemd/systemd-journald >"$T/journald.log" 2>&1 &
 PIDS+=($!)
 
-# --- rsyslog: one socket per form ----------------------------------------
-mkdir -p "$T/rsyslog"
+# --- rsyslog and syslog-ng, with the shipped snippets --------------------
+# user/contrib/{rsyslog,syslog-ng}/ as an admin installs them, their paths
+# moved into $T: what they parse is what the tests check.
+ship() {	# ship SRC DST: a contrib file with /var/log/mxguard, /run/mxguard
+	sed -e "s|/var/log/mxguard/|$T/|g" -e "s|/run/mxguard/|$T/|g" \
+		"$SRC/user/contrib/$1" >"$2"
+}
+mkdir -p "$T/rsyslog" "$T/rsyslog.d"
+ship rsyslog/mxguard.conf "$T/rsyslog.d/30-mxguard.conf"
+ship rsyslog/mxguard-rfc5424.conf "$T/rsyslog.d/30-mxguard-rfc5424.conf"
 cat >"$T/rsyslog.conf" <<RS
 global(workDirectory="$T/rsyslog")
 module(load="imuxsock" SysSock.Use="off")
-module(load="mmjsonparse")
-module(load="mmpstrucdata")
-template(name="cee" type="list") {
-	property(name="programname") constant(value=" ")
-	property(name="\$!all-json") constant(value="\n")
-}
-template(name="sd" type="list") {
-	property(name="app-name") constant(value=" ")
-	property(name="msgid") constant(value=" ")
-	property(name="\$!all-json") constant(value="\n")
-}
-ruleset(name="cee") {
-	action(type="mmjsonparse")
-	action(type="omfile" file="$T/rsyslog-cee.out" template="cee")
-}
-ruleset(name="sd") {
-	action(type="mmpstrucdata")
-	action(type="omfile" file="$T/rsyslog-5424.out" template="sd")
-}
-input(type="imuxsock" Socket="$T/rsyslog-cee.sock" Ruleset="cee")
-input(type="imuxsock" Socket="$T/rsyslog-5424.sock" Ruleset="sd"
-      UseSpecialParser="off" ParseHostname="on")
+# Stands in for /dev/log: the "@cee:" form goes through the default ruleset.
+input(type="imuxsock" Socket="$T/rsyslog-cee.sock")
+include(file="$T/rsyslog.d/*.conf")
 RS
+check "rsyslog accepts the shipped snippets (rsyslogd -N1)" \
+	rsyslogd -N1 -f "$T/rsyslog.conf"
 rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" >"$T/rsyslog.log" 2>&1 &
 PIDS+=($!)
 
-# --- syslog-ng, unpacked -------------------------------------------------
 SNG=$T/syslog-ng
 unpack_debs "$SNG" syslog-ng-core libivykis0 libnet1 libwrap0 ||
 	die "cannot unpack syslog-ng"
+ship syslog-ng/mxguard.conf "$T/syslog-ng-mxguard.conf"
 cat >"$T/syslog-ng.conf" <<SN
 @version: 3.38
 options { stats_freq(0); };
-source s_cee { unix-dgram("$T/sng-cee.sock"); };
-source s_sd { unix-dgram("$T/sng-5424.sock" flags(syslog-protocol)); };
-parser p_cee { json-parser(marker("@cee:") prefix(".cee.")); };
-destination d_cee { file("$T/sng-cee.out"
-	template("\$(format-json --scope dot-nv-pairs)\n")); };
-destination d_sd { file("$T/sng-5424.out"
-	template("\$(format-json --scope rfc5424 --scope sdata)\n")); };
-log { source(s_cee); parser(p_cee); destination(d_cee); };
-log { source(s_sd); destination(d_sd); };
+# Stands in for Debian's system source s_src (/dev/log).
+source s_src { unix-dgram("$T/sng-cee.sock"); };
+@include "$T/syslog-ng-mxguard.conf"
 SN
-LD_LIBRARY_PATH=$SNG/usr/lib/x86_64-linux-gnu:$SNG/usr/lib/syslog-ng \
-	"$SNG/usr/sbin/syslog-ng" -F --no-caps \
-	--module-path="$SNG/usr/lib/syslog-ng/3.38" \
-	--cfgfile="$T/syslog-ng.conf" --persist-file="$T/sng.persist" \
-	--pidfile="$T/sng.pid" --control="$T/sng.ctl" \
-	>"$T/syslog-ng.log" 2>&1 &
+sng() {
+	LD_LIBRARY_PATH=$SNG/usr/lib/x86_64-linux-gnu:$SNG/usr/lib/syslog-ng \
+		"$SNG/usr/sbin/syslog-ng" --no-caps \
+		--module-path="$SNG/usr/lib/syslog-ng/3.38" \
+		--cfgfile="$T/syslog-ng.conf" --persist-file="$T/sng.persist" \
+		--pidfile="$T/sng.pid" --control="$T/sng.ctl" "$@"
+}
+check "syslog-ng accepts the shipped snippet (--syntax-only)" sng --syntax-only
+sng -F >"$T/syslog-ng.log" 2>&1 &
 PIDS+=($!)
 
 wait_for() {	# wait_for SECONDS CMD...: until CMD succeeds (bounded)
@@ -169,7 +157,7 @@ wait_for() {	# wait_for SECONDS CMD...: until CMD succeeds (bounded)
 	done
 }
 for s in /run/systemd/journal/socket "$T/rsyslog-cee.sock" \
-	"$T/rsyslog-5424.sock" "$T/sng-cee.sock" "$T/sng-5424.sock"; do
+	"$T/syslog.sock" "$T/sng-cee.sock" "$T/syslog-ng.sock"; do
 	wait_for 10 test -S "$s" || die "no socket $s (see $T/*.log)"
 done
 
@@ -265,35 +253,35 @@ check "journald: journalctl -x explains it (catalog)" sh -c \
 	"journalctl --no-pager -x '$JQ' | grep -q 'mxguard saw a DNS question for a lookalike domain'"
 
 check "rsyslog @cee: mmjsonparse gives the fields" json_has \
-	"$T/rsyslog-cee.out" one.army.ml \
+	"$T/syslog.json" one.army.ml \
 	'j["event"]["action"] == "dns-lookalike-query" and j["mxguard"]["protected"] == "mil" and j["ecs"]["version"]'
-check "rsyslog @cee: program name mxguardd" has "$T/rsyslog-cee.out" \
-	"mxguardd {"
+check "rsyslog @cee: 0640 root:adm, as the snippet says" test \
+	"$(stat -c '%a %G' "$T/syslog.json")" = "640 adm"
 stop_daemon
 
 # --- 2: rsyslog, RFC 5424 ------------------------------------------------
-start_daemon "syslog = yes" "syslog_socket = $T/rsyslog-5424.sock" \
+start_daemon "syslog = yes" "syslog_socket = $T/syslog.sock" \
 	"syslog_format = rfc5424" "syslog_enterprise_id = 32473"
 query two
 check "rsyslog RFC 5424: mmpstrucdata gives the SD params" json_has \
-	"$T/rsyslog-5424.out" two.army.ml \
+	"$T/syslog-rfc5424.json" two.army.ml \
 	'j["rfc5424-sd"]["mxguard@32473"]["lookalike"] == "two.army.ml" and j["rfc5424-sd"]["mxguard@32473"]["protected"] == "mil"'
-check "rsyslog RFC 5424: APP-NAME and MSGID" has "$T/rsyslog-5424.out" \
-	"mxguardd dns-lookalike-query {"
+check "rsyslog RFC 5424: MSGID" has "$T/syslog-rfc5424.json" \
+	" dns-lookalike-query {"
 stop_daemon
 
 # --- 3, 4: syslog-ng, both forms -----------------------------------------
 start_daemon "syslog = yes" "syslog_socket = $T/sng-cee.sock"
 query three
 check "syslog-ng @cee: json-parser gives the fields" json_has \
-	"$T/sng-cee.out" three.army.ml \
+	"$T/syslog-ng.json" three.army.ml \
 	'j[".cee.event.action"] == "dns-lookalike-query" and j[".cee.mxguard.protected"] == "mil"'
 stop_daemon
-start_daemon "syslog = yes" "syslog_socket = $T/sng-5424.sock" \
+start_daemon "syslog = yes" "syslog_socket = $T/syslog-ng.sock" \
 	"syslog_format = rfc5424" "syslog_enterprise_id = 32473"
 query four
 check "syslog-ng RFC 5424: SDATA and MSGID" json_has \
-	"$T/sng-5424.out" four.army.ml \
+	"$T/syslog-ng-rfc5424.json" four.army.ml \
 	'j["SDATA"]["mxguard@32473"]["lookalike"] == "four.army.ml" and j["MSGID"] == "dns-lookalike-query" and j["PROGRAM"] == "mxguardd"'
 stop_daemon
 
