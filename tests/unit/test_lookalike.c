@@ -7,7 +7,9 @@
 #include <errno.h>
 
 #include "log.h"
+#include "idn.h"
 #include "lookalike.h"
+#include "secondlook.h"
 #include "policy_helpers.h"
 
 /* --- what one generation produced ----------------------------------------- */
@@ -159,6 +161,72 @@ static void test_homoglyph(void **state)
 	assert_true(produced("doud.com"));		/* cl -> d */
 	generate("dell.com", "homoglyph");
 	assert_true(produced("clell.com"));		/* d -> cl */
+}
+
+/*
+ * Every single-character confusable of UTS #39 (ICU), computed here from
+ * the skeletons on their own, that IDNA2008 encodes, is generated.
+ */
+static void test_homoglyph_uts39(void **state)
+{
+	static const char label[] = "paypal";
+	char skel[8][16], s[64], u[8], alabel[IDN_LABEL_BUF], name[96];
+	uint32_t cp[8], c, keep;
+	int n = (int)strlen(label), i, total = 0, missing = 0;
+
+	(void)state;
+	generate("paypal.com", "homoglyph");
+	for (i = 0; i < n; i++) {
+		char t[2] = { label[i], 0 };
+
+		cp[i] = (unsigned char)label[i];
+		assert_true(secondlook_skeleton(t, skel[i], 16) > 0);
+	}
+	/* One skeleton per code point of planes 0 and 1. */
+	for (c = 0x80; c <= 0x1ffff; c++) {
+		if ((c >= 0xd800 && c < 0xe000) ||
+		    idn_utf8_encode(&c, 1, u, sizeof(u)) < 0 ||
+		    secondlook_skeleton(u, s, sizeof(s)) < 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (strcmp(s, skel[i]))
+				continue;
+			keep = cp[i];
+			cp[i] = c;
+			if (idn_label_encode(cp, n, alabel) > 0) {
+				total++;
+				snprintf(name, sizeof(name), "%s.com", alabel);
+				if (!produced(name)) {
+					print_message("missing U+%04X: %s\n", c,
+						      name);
+					missing++;
+				}
+			}
+			cp[i] = keep;
+		}
+	}
+	/* Greek alpha, Cyrillic a and more for "a": dozens in all. */
+	assert_true(total > 20);
+	assert_int_equal(missing, 0);
+}
+
+/* One label edit under each TLD neighbour, never the label alone. */
+static void test_tld_typo(void **state)
+{
+	(void)state;
+	generate("gmail.com", "tld-typo");
+	assert_true(produced("gmial.co"));		/* swap */
+	assert_true(produced("gmai.cm"));		/* deletion */
+	assert_true(produced("gmaiql.om"));		/* insertion */
+	assert_true(produced("gmzil.co"));		/* replacement */
+	assert_true(produced("fmail.co"));		/* first: neighbour */
+	assert_false(produced("amail.co"));
+	assert_false(produced("gmail.co"));		/* that is tld-swap */
+	assert_false(produced("gmial.net"));		/* not a neighbour */
+	generate("example.org", "tld-typo");		/* .org has none */
+	assert_int_equal(out.n, 0);
+	generate("mil", "tld-typo");			/* nor a bare TLD */
+	assert_int_equal(out.n, 0);
 }
 
 static void test_cyrillic(void **state)
@@ -590,6 +658,8 @@ int main(void)
 		cmocka_unit_test(test_mil),
 		cmocka_unit_test(test_tld_swap),
 		cmocka_unit_test(test_homoglyph),
+		cmocka_unit_test(test_homoglyph_uts39),
+		cmocka_unit_test(test_tld_typo),
 		cmocka_unit_test(test_cyrillic),
 		cmocka_unit_test(test_bitsquatting),
 		cmocka_unit_test(test_replacement),
