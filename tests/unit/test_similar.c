@@ -288,6 +288,19 @@ static void test_check(void **state)
 	assert_int_equal(check(&p, "example.org"), CHECK_CLEAN);
 	assert_int_equal(check(&p, "gmail.com"), CHECK_CLEAN);
 	assert_int_equal(check(&p, "a..b"), CHECK_ERROR);
+	/* Every fuzzer's names are explained, not only single edits. */
+	assert_int_equal(check(&p, "gmailcom.com"), CHECK_LOOKALIKE);
+	assert_non_null(strstr(reply_text, "why: ran the suffix 'com' into "
+					   "the label\n"));
+	assert_int_equal(check(&p, "gm.ail.com"), CHECK_LOOKALIKE);
+	assert_non_null(strstr(reply_text,
+			       "why: typed a dot inside the label\n"));
+	assert_int_equal(check(&p, "xn--80ax3fyx1j.com"), CHECK_LOOKALIKE);
+	assert_non_null(strstr(reply_text, "why: replaced 5 letters with "
+					   "look-alikes from another script\n"));
+	assert_int_equal(check(&p, "gmailc.om"), CHECK_LOOKALIKE);
+	assert_non_null(strstr(reply_text,
+			       "why: moved the dot: 'gmailc.om'\n"));
 	policy_free(&p);
 }
 

@@ -32,7 +32,9 @@ static void why(struct ctl_reply *r, const __u8 *wire, __u32 len,
 	char text[320];
 
 	if (!secondlook_explain(wire, len, pw, plen, dot_typed, text,
-				sizeof(text)))
+				sizeof(text)) ||
+	    (!dot_typed && !secondlook_explain(wire, len, pw, plen, 1, text,
+					       sizeof(text))))
 		reply_printf(r, "why: %s\n", text);
 }
 
@@ -116,7 +118,8 @@ int check_name_ix(const struct mxg_policy *p,
 	reply_printf(r, "lookalike\nname: %s\nverdict: lookalike\n"
 		     "imitates: %s\nrule: lookalike %s of %s\nhow: %s\n",
 		     shown, prot, suffix, prot, fuzzer ? fuzzer : "rule");
-	why(r, wire, len, rule->protected_wire, rule->protected_len, 0);
+	why(r, wire, len, rule->protected_wire, rule->protected_len,
+	    rule->origin == MXG_FUZZ_SUBDOMAIN);
 	reply_printf(r, "action: %s\nat: %s:%d\n",
 		     mxg_action_name(rule->action), rule->file, rule->line);
 	return CHECK_LOOKALIKE;

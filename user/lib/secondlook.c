@@ -676,9 +676,33 @@ int secondlook_explain(const __u8 *wire, __u32 len, const __u8 *pwire,
 	if (!a || !b || part_of(wire, len, dot_typed, a) ||
 	    part_of(pwire, plen, 0, b))
 		goto out;
+	if (dot_typed && a->n == b->n &&
+	    !memcmp(a->cp, b->cp, sizeof(*a->cp) * a->n)) {
+		snprintf(out, size, "typed a dot inside the label");
+		ret = 0;
+		goto out;
+	}
 	if (dot_typed)
 		snprintf(head, sizeof(head), "typed a dot inside the label; ");
 	ret = explain_parts(a, b, out + strlen(head), size - strlen(head));
+	if (ret && a->label == b->label && size > strlen(head)) {
+		/* A whole-script homograph: every change a look-alike. */
+		int i, changed = 0, ascii = 0;
+
+		for (i = 0; i < a->label; i++) {
+			if (a->cp[i] == b->cp[i])
+				continue;
+			changed++;
+			ascii += a->cp[i] < 0x80;
+		}
+		if (changed && !ascii) {
+			snprintf(out + strlen(head), size - strlen(head),
+				 "replaced %d letter%s with look-alikes from "
+				 "another script", changed,
+				 changed == 1 ? "" : "s");
+			ret = 0;
+		}
+	}
 	if (ret && size > strlen(head)) {
 		/* Looks the same: say so rather than count edits. */
 		sl_skeleton_of(a, 1);

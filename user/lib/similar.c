@@ -351,8 +351,22 @@ int similar_explain(const uint32_t *l, int nl, const uint32_t *s, int ns,
 	uint32_t x[PART_MAX];
 	int nx;
 
-	if (same(s, ns, S, nS))
-		return explain_label(l, nl, L, nL, out, size);
+	if (same(s, ns, S, nS)) {
+		if (!explain_label(l, nl, L, nL, out, size))
+			return 0;
+		/* "gmailcom.com", "example-de.com": the suffix run in. */
+		nx = dotless(L, nL, S, nS, x);
+		if (nx > 0 && (same(l, nl, x, nx) ||
+			       (nl == nx + 1 && !memcmp(l, L, sizeof(*L) * nL) &&
+				l[nL] == '-' &&
+				same(l + nL + 1, nl - nL - 1, x + nL,
+				     nx - nL)))) {
+			snprintf(out, size, "ran the suffix '%s' into the label",
+				 text_of(S, nS, a, sizeof(a)));
+			return 0;
+		}
+		return -1;
+	}
 	if (nl + 1 + ns <= PART_MAX && moved_dot(l, nl, s, ns, L, nL, S, nS)) {
 		memcpy(x, l, sizeof(*l) * nl);
 		nx = nl;
