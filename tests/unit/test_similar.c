@@ -105,6 +105,35 @@ static void test_first_letter(void **state)
 	assert_int_equal(judge("xyprotonmail.com", "protonmail.com"), 2);
 }
 
+/* first=any on a protect line: rules and similarity both follow it. */
+static void test_first_any(void **state)
+{
+	struct mxg_secondlook_finding f;
+	struct mxg_policy p;
+	__u8 wire[MXG_NAME_MAX];
+	__u32 len;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect gmail.com fuzz=replacement "
+				       "first=any\n"
+				       "protect hotmail.com fuzz=omission\n"),
+			 0);
+	assert_true(match(&p, "amail.com") >= 0);
+	assert_true(match(&p, "xmail.com") >= 0);
+	assert_int_equal(match(&p, "-mail.com"), -1);
+	parse_or_fail("agmail.com", wire, &len);	/* no rule: similar */
+	assert_int_equal(secondlook_check(&p, NULL, wire, len, &f, 1), 1);
+	parse_or_fail("aotmail.com", wire, &len);	/* hotmail: keyboard */
+	assert_int_equal(secondlook_check(&p, NULL, wire, len, &f, 1), 0);
+	policy_free(&p);
+
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect gmail.com first=all\n"), 1);
+	assert_non_null(strstr(warned, "bad first 'all' (keyboard or any)"));
+	policy_free(&p);
+}
+
 /* Two edits: 8 characters or more; 5 to 7 when the first letter stays. */
 static void test_two_edits(void **state)
 {
@@ -405,6 +434,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_single_edits),
 		cmocka_unit_test(test_first_letter),
+		cmocka_unit_test(test_first_any),
 		cmocka_unit_test(test_two_edits),
 		cmocka_unit_test(test_tld_combinations),
 		cmocka_unit_test(test_dots),

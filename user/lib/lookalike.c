@@ -174,6 +174,7 @@ struct gen {
 	void *ctx;
 	uint8_t fuzzer;
 	int tld_mode;		/* fuzzing a public suffix itself */
+	int any_first;		/* MXG_GEN_ANY_FIRST */
 	const __u8 *wire;
 	__u32 len;
 	__u32 label_off;	/* the fuzzed label's length byte */
@@ -413,12 +414,12 @@ static void typed_at(const struct gen *g, int i, int n, char *out)
 	const char *src = ldh;
 	size_t k = 0;
 
-	if (i == 0) {
+	if (i == 0 && !g->any_first) {
 		lk_keyboard_neighbours(g->label[0], out);
 		return;
 	}
 	for (; *src; src++)
-		if (*src != '-' || i < n - 1)
+		if (*src != '-' || (i > 0 && i < n - 1))
 			out[k++] = *src;
 	out[k] = '\0';
 }
@@ -819,7 +820,8 @@ static int split(struct gen *g)
 int lookalike_generate(const __u8 *wire, __u32 len, __u32 mask,
 		       lookalike_emit_fn emit, void *ctx)
 {
-	struct gen g = { .emit = emit, .ctx = ctx, .wire = wire, .len = len };
+	struct gen g = { .emit = emit, .ctx = ctx, .wire = wire, .len = len,
+			 .any_first = !!(mask & MXG_GEN_ANY_FIRST) };
 	int id, ret;
 
 	if (!len || len > WIRE_MAX || !is_host_name(wire, len))

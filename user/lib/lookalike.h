@@ -53,6 +53,13 @@ enum mxg_fuzzer {
 #define MXG_FUZZ_ALL	(((1U << MXG_FUZZ__COUNT) - 1) & ~1U)
 
 /*
+ * Not a fuzzer: in the mask of lookalike_generate, any character may be
+ * typed at the first position too (protect ... first=any), where by
+ * default only its keyboard neighbours are.
+ */
+#define MXG_GEN_ANY_FIRST	(1U << 31)
+
+/*
  * "omission", "tld-swap", ..., "edit-distance", "skeleton", "protected";
  * NULL for MXG_FUZZ_EXPLICIT and for unknown ids.
  */

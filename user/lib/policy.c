@@ -615,7 +615,8 @@ static int expand(struct mxg_policy *p, int *errors)
 				return ret;
 			continue;
 		}
-		ret = lookalike_generate(x.pr->wire, x.pr->len, x.pr->fuzzers,
+		ret = lookalike_generate(x.pr->wire, x.pr->len, x.pr->fuzzers |
+					 (x.pr->any_first ? MXG_GEN_ANY_FIRST : 0),
 					 emit_generated, &x);
 		if (ret == -ENOMEM)
 			return ret;

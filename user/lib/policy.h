@@ -65,6 +65,8 @@ struct mxg_protect {
 	 * to the whole neighbour TLD; its other fuzzers are not run.
 	 */
 	__u8 only_protected;
+	/* first=any: the first character may be any, not only a neighbour. */
+	__u8 any_first;
 	const char *file;
 	int line;
 };

@@ -29,6 +29,7 @@ struct prot_side {
 	int n, nskel;
 	int label, skel_label;	/* code points of the first label */
 	unsigned int limit;	/* edits in reach: by its first label */
+	unsigned int flags;	/* SIMILAR_F_* of its protect line */
 	__u8 action;
 };
 
@@ -352,8 +353,12 @@ static int index_fill(struct mxg_secondlook_index *ix,
 		r = prot_side_of(o, pn->wire, pn->len, scratch, &ix->e[ix->n]);
 		if (r < 0)
 			return r;
-		if (r)
-			ix->e[ix->n++].action = action[i];
+		if (!r)
+			continue;
+		ix->e[ix->n].flags = pn->protect &&
+				     p->protects[pn->protect - 1].any_first ?
+				     SIMILAR_F_ANY_FIRST : 0;
+		ix->e[ix->n++].action = action[i];
 	}
 	return 0;
 }
@@ -465,12 +470,13 @@ static int compare(const struct mxg_secondlook_index *ix,
 						  e->n);
 		goto found;
 	}
-	best = judge_parts(mine->cp, mine->n, e->cp, e->n, -1, ix->flags);
+	best = judge_parts(mine->cp, mine->n, e->cp, e->n, -1,
+			   ix->flags | e->flags);
 	/* By skeletons only when they start alike ("rn" is "m"'s). */
 	if (e->skel && mine->nskel > 0 && e->nskel > 0 &&
 	    mine->skel[0] == e->skel[0]) {
 		d = judge_parts(mine->skel, mine->nskel, e->skel, e->nskel,
-				e->label, ix->flags);
+				e->label, ix->flags | e->flags);
 		if (d && (!best || d < best))
 			best = d;
 	}
