@@ -605,6 +605,7 @@ static int expand(struct mxg_policy *p, int *errors)
 	struct expansion x = { .p = p };
 	char name[MXG_NAME_TEXT_MAX];
 	size_t i;
+	__u32 mask;
 	int ret;
 
 	for (i = 0; i < p->nprotects; i++) {
@@ -615,8 +616,9 @@ static int expand(struct mxg_policy *p, int *errors)
 				return ret;
 			continue;
 		}
-		ret = lookalike_generate(x.pr->wire, x.pr->len, x.pr->fuzzers |
-					 (x.pr->any_first ? MXG_GEN_ANY_FIRST : 0),
+		mask = x.pr->fuzzers |
+		       (x.pr->any_first ? MXG_GEN_ANY_FIRST : 0);
+		ret = lookalike_generate(x.pr->wire, x.pr->len, mask,
 					 emit_generated, &x);
 		if (ret == -ENOMEM)
 			return ret;

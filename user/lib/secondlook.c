@@ -555,7 +555,8 @@ static void match_part(const struct mxg_secondlook_index *ix,
 	candidates(ix, seen, candidate);
 	/* In policy order, so ties fall as a full scan's would. */
 	for (i = 0; i < ix->n; i++) {
-		if (!candidate[i] || !compare(ix, &ix->e[i], seen, &f, dot_typed))
+		if (!candidate[i] ||
+		    !compare(ix, &ix->e[i], seen, &f, dot_typed))
 			continue;
 		f.dot_typed = (__u8)dot_typed;
 		keep(out, n, max, &f);

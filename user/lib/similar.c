@@ -105,10 +105,11 @@ static unsigned int label_edits(const uint32_t *l, int nl, const uint32_t *L,
 	if (abs(nl - nL) > 2)
 		return 0;
 	d = similar_distance(l, nl, L, nL);
-	if (d == 1)
-		return (flags & SIMILAR_F_ANY_FIRST) ||
-		       first_ok(l, nl, L, nL) || (mid && affixed(l, nl, L, nL)) ?
-		       1 : 0;
+	if (d == 1) {
+		if ((flags & SIMILAR_F_ANY_FIRST) || first_ok(l, nl, L, nL))
+			return 1;
+		return mid && affixed(l, nl, L, nL) ? 1 : 0;
+	}
 	if (d != 2)
 		return 0;
 	if (tier >= SIMILAR_LONG)
@@ -183,7 +184,8 @@ static int moved_dot(const uint32_t *l, int nl, const uint32_t *s, int ns,
 
 unsigned int similar_judge(const uint32_t *l, int nl, const uint32_t *s,
 			   int ns, const uint32_t *L, int nL,
-			   const uint32_t *S, int nS, int tier, unsigned int flags)
+			   const uint32_t *S, int nS, int tier,
+			   unsigned int flags)
 {
 	unsigned int d;
 
@@ -343,6 +345,14 @@ static int explain_label(const uint32_t *l, int nl, const uint32_t *L,
 	return explain2(l, nl, L, nL, out, size);
 }
 
+/* "example-de": @L, a hyphen, and the rest of @x (@L and the suffix). */
+static int run_in_hyphen(const uint32_t *l, int nl, const uint32_t *L,
+			 int nL, const uint32_t *x, int nx)
+{
+	return nl == nx + 1 && !memcmp(l, L, sizeof(*L) * nL) &&
+	       l[nL] == '-' && same(l + nL + 1, nl - nL - 1, x + nL, nx - nL);
+}
+
 int similar_explain(const uint32_t *l, int nl, const uint32_t *s, int ns,
 		    const uint32_t *L, int nL, const uint32_t *S, int nS,
 		    char *out, size_t size)
@@ -356,12 +366,10 @@ int similar_explain(const uint32_t *l, int nl, const uint32_t *s, int ns,
 			return 0;
 		/* "gmailcom.com", "example-de.com": the suffix run in. */
 		nx = dotless(L, nL, S, nS, x);
-		if (nx > 0 && (same(l, nl, x, nx) ||
-			       (nl == nx + 1 && !memcmp(l, L, sizeof(*L) * nL) &&
-				l[nL] == '-' &&
-				same(l + nL + 1, nl - nL - 1, x + nL,
-				     nx - nL)))) {
-			snprintf(out, size, "ran the suffix '%s' into the label",
+		if (nx > 0 && (same(l, nl, x, nx) || run_in_hyphen(l, nl, L,
+								  nL, x, nx))) {
+			snprintf(out, size,
+				 "ran the suffix '%s' into the label",
 				 text_of(S, nS, a, sizeof(a)));
 			return 0;
 		}

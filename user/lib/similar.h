@@ -42,15 +42,15 @@
 enum similar_kind {
 	SIMILAR_LABEL = 1,	/* the label, with deletions */
 	SIMILAR_DOTLESS = 2,	/* label and suffix run together, exact */
-	SIMILAR_SKELETON = 3,	/* UTS #39 skeleton of the registrable part */
+	SIMILAR_SKELETON = 3,	/* UTS #39 skeleton of the registrable label */
 };
 
 /*
  * Variations of the rules, for measuring what each costs (make recall):
  * the default is 0.
  */
-#define SIMILAR_F_ANY_FIRST	0x1	/* any edit of the first character */
-#define SIMILAR_F_NO_MID	0x2	/* 5..7 characters reach 1 edit */
+#define SIMILAR_F_ANY_FIRST	0x1	/* any first-character edit */
+#define SIMILAR_F_NO_MID	0x2	/* 5..7 characters: 1 edit */
 
 /* Edits a label of @n code points reaches: 1 or 2. */
 unsigned int similar_reach(int n);
@@ -73,7 +73,8 @@ __u64 similar_hash(enum similar_kind kind, const uint32_t *s, int n,
  */
 unsigned int similar_judge(const uint32_t *l, int nl, const uint32_t *s,
 			   int ns, const uint32_t *L, int nL,
-			   const uint32_t *S, int nS, int tier, unsigned int flags);
+			   const uint32_t *S, int nS, int tier,
+			   unsigned int flags);
 
 /*
  * What turned @L.@S into @l.@s, in words: "inserted 'a' after 'g'",
