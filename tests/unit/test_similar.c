@@ -196,9 +196,14 @@ static void test_dot_typed(void **state)
 	policy_init(&p);
 	assert_int_equal(load_text(&p, "protect hotmail.com fuzz=omission\n"),
 			 0);
-	parse_or_fail("hot.mail.com", wire, &len);
+	parse_or_fail("mx.hot.mail.com", wire, &len);
 	assert_int_equal(secondlook_check(&p, NULL, wire, len, &f, 1), 1);
 	assert_true(f.dot_typed);
+	/* A rule learnt from it covers hot.mail.com, never all of mail.com. */
+	assert_int_equal(secondlook_finding_offset(wire, len, &f), 3);
+	parse_or_fail("mx.gmial.com", wire, &len);
+	f.dot_typed = 0;
+	assert_int_equal(secondlook_finding_offset(wire, len, &f), 3);
 	parse_or_fail("hotmail.co.com", wire, &len);
 	assert_int_equal(secondlook_check(&p, NULL, wire, len, &f, 1), 1);
 	parse_or_fail("mx.hotmail.com", wire, &len);

@@ -728,3 +728,15 @@ out:
 	free(b);
 	return ret;
 }
+
+__u32 secondlook_finding_offset(const __u8 *wire, __u32 len,
+				const struct mxg_secondlook_finding *f)
+{
+	__u32 reg = secondlook_registrable_offset(wire, len), prev, pos;
+
+	if (!f->dot_typed || !reg)
+		return reg;
+	for (prev = 0, pos = 0; pos < reg; pos += 1 + wire[pos])
+		prev = pos;
+	return prev;
+}

@@ -117,6 +117,15 @@ __u32 secondlook_registrable_offset(const __u8 *wire, __u32 len);
 int secondlook_explain(const __u8 *wire, __u32 len, const __u8 *pwire,
 		       __u32 plen, int dot_typed, char *out, size_t size);
 
+/*
+ * Where the suffix a rule for finding @f on @wire starts: the registrable
+ * part ("gmai1.com" of "mx.gmai1.com"), or, when a dot was typed inside
+ * the label, the label before it too ("hot.mail.com", never all of
+ * mail.com, a name of its own).
+ */
+__u32 secondlook_finding_offset(const __u8 *wire, __u32 len,
+				const struct mxg_secondlook_finding *f);
+
 /* Damerau-Levenshtein distance of two code point strings. */
 unsigned int secondlook_distance(const uint32_t *a, int na,
 				 const uint32_t *b, int nb);
