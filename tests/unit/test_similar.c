@@ -47,7 +47,7 @@ static unsigned int judge_f(const char *seen, const char *prot,
 	split(prot, &b);
 	return similar_judge(a.cp, a.label, a.cp + a.suffix, a.n - a.suffix,
 			     b.cp, b.label, b.cp + b.suffix, b.n - b.suffix,
-			     -1, flags);
+			     -1, flags) & ~SIMILAR_WEAK;
 }
 
 static unsigned int judge(const char *seen, const char *prot)
@@ -298,7 +298,9 @@ static void test_check(void **state)
 	(void)state;
 	policy_init(&p);
 	assert_int_equal(load_text(&p, "protect gmail.co.uk\n"
-				       "protect gmail.com action=block\n"), 0);
+				       "protect gmail.com action=block\n"
+				       "protect protonmail.com fuzz=omission "
+				       "action=block\n"), 0);
 	/* A rule: its fuzzer, and the edit in words. */
 	assert_int_equal(check(&p, "gamail.com"), CHECK_LOOKALIKE);
 	assert_non_null(strstr(reply_text, "how: insertion\n"));
@@ -308,8 +310,15 @@ static void test_check(void **state)
 	assert_int_equal(check(&p, "gmail.net"), CHECK_LOOKALIKE);
 	assert_non_null(strstr(reply_text, "imitates: gmail.com\n"));
 	assert_non_null(strstr(reply_text, "why: 'com' became 'net'\n"));
-	/* No rule, but similar: two edits of a five-letter label. */
+	/*
+	 * No rule, but similar: two edits of a five-letter label, the rule
+	 * with the most false alarms, so it alerts though gmail.com blocks.
+	 */
 	assert_int_equal(check(&p, "gnial.com"), CHECK_LOOKALIKE);
+	assert_non_null(strstr(reply_text, "rule: none (similarity)\n"));
+	assert_non_null(strstr(reply_text, "action: alert\n"));
+	/* Two edits of a ten-letter label: the name's own block. */
+	assert_int_equal(check(&p, "protnmial.com"), CHECK_LOOKALIKE);
 	assert_non_null(strstr(reply_text, "rule: none (similarity)\n"));
 	assert_non_null(strstr(reply_text, "action: block\n"));
 	/* U-labels are checked as the A-labels they are. */

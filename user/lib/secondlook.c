@@ -454,7 +454,7 @@ static int compare(const struct mxg_secondlook_index *ix,
 		   const struct prot_side *e, const struct side *mine,
 		   struct mxg_secondlook_finding *f, int joined)
 {
-	unsigned int best = 0, d;
+	unsigned int best = 0, d, weak = 0;
 
 	if (same_cp(mine, e)) {
 		if (!joined)
@@ -472,13 +472,19 @@ static int compare(const struct mxg_secondlook_index *ix,
 	}
 	best = judge_parts(mine->cp, mine->n, e->cp, e->n, -1,
 			   ix->flags | e->flags);
+	weak = best & SIMILAR_WEAK;
+	best &= ~SIMILAR_WEAK;
 	/* By skeletons only when they start alike ("rn" is "m"'s). */
 	if (e->skel && mine->nskel > 0 && e->nskel > 0 &&
 	    mine->skel[0] == e->skel[0]) {
 		d = judge_parts(mine->skel, mine->nskel, e->skel, e->nskel,
 				e->label, ix->flags | e->flags);
-		if (d && (!best || d < best))
-			best = d;
+		if ((d & ~SIMILAR_WEAK) &&
+		    (!best || (d & ~SIMILAR_WEAK) < best ||
+		     ((d & ~SIMILAR_WEAK) == best && !(d & SIMILAR_WEAK)))) {
+			best = d & ~SIMILAR_WEAK;
+			weak = d & SIMILAR_WEAK;
+		}
 	}
 	if (!best)
 		return 0;
@@ -487,7 +493,8 @@ static int compare(const struct mxg_secondlook_index *ix,
 found:
 	f->protected_wire = e->wire;
 	f->protected_len = e->len;
-	f->action = e->action;
+	/* The weakest rule's findings alert, whatever the name's action. */
+	f->action = weak ? MXG_ACTION_ALERT : e->action;
 	return 1;
 }
 

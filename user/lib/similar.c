@@ -117,8 +117,8 @@ static unsigned int label_edits(const uint32_t *l, int nl, const uint32_t *L,
 	if (!mid)
 		return 0;
 	if (l[0] == L[0] && abs(nl - nL) <= 1)
-		return 2;
-	return affixed(l, nl, L, nL) ? 2 : 0;
+		return 2 | SIMILAR_WEAK;
+	return affixed(l, nl, L, nL) ? 2 | SIMILAR_WEAK : 0;
 }
 
 /* A suffix as ASCII text, or "" when it is not ASCII. */

@@ -52,6 +52,13 @@ enum similar_kind {
 #define SIMILAR_F_ANY_FIRST	0x1	/* any first-character edit */
 #define SIMILAR_F_NO_MID	0x2	/* 5..7 characters: 1 edit */
 
+/*
+ * Or'ed into what similar_judge returns when the two-edit rule for labels
+ * of 5 to 7 characters accepted: the rule with the most false alarms, so
+ * its findings alert and never block (secondlook.c).
+ */
+#define SIMILAR_WEAK		0x100
+
 /* Edits a label of @n code points reaches: 1 or 2. */
 unsigned int similar_reach(int n);
 
@@ -69,7 +76,8 @@ __u64 similar_hash(enum similar_kind kind, const uint32_t *s, int n,
  * '.') a lookalike of @L with @S, by the rules above?  @tier is the
  * length that sets the label's reach (the protected label's own, -1; for
  * skeletons, the raw label's, since "m" has the skeleton "rn").  Returns
- * the edits it takes (1 or 2; a moved dot is 1), or 0.
+ * the edits it takes (1 or 2; a moved dot is 1), or 0; with SIMILAR_WEAK
+ * set when only the 5-to-7 rule reaches.
  */
 unsigned int similar_judge(const uint32_t *l, int nl, const uint32_t *s,
 			   int ns, const uint32_t *L, int nL,
