@@ -191,8 +191,9 @@ int pkt_host_tainted(const char *ip)
 	} else {
 		inet_pton(AF_INET6, ip, k.addr);
 	}
-	return bpf_map_lookup_elem(bpf_map__fd(pkt_skel->maps.taint_host), &k,
-				   &t) == 0 && t.verdict == MXG_VERDICT_LOOKALIKE;
+	if (bpf_map_lookup_elem(bpf_map__fd(pkt_skel->maps.taint_host), &k, &t))
+		return 0;
+	return t.verdict == MXG_VERDICT_LOOKALIKE;
 }
 
 int pkt_name_known(const char *text)

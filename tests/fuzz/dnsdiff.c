@@ -18,7 +18,8 @@
  * A disagreement is minimised (bytes removed while it persists) and printed
  * as a C array for tests/bpf/test_packets.c; the run then fails.
  *
- *   dnsdiff [-n CASES] [-t SECONDS] [-s SEED] [-c CORPUS-DIR] [-o OUT-DIR] [-v]
+ *   dnsdiff [-n CASES] [-t SECONDS] [-s SEED] [-c CORPUS-DIR] [-o OUT-DIR]
+ *           [-r REPLAY-DIR] [-v]
  */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -58,7 +59,8 @@ static const struct {
 	{ "\005gmial\003com", 10, REF_ALERT },
 };
 
-#define MAX_MSG		3400	/* what one test run carries (a page less skb room), framed */
+/* What one test run carries, framed: a page less the skb's room. */
+#define MAX_MSG		3400
 #define MAX_SET		1024
 
 /* --- a small PRNG (xorshift64*), reproducible from -s ------------------- */
@@ -161,7 +163,7 @@ static void name(struct msg *m)
 	case 0: case 1: case 2:		/* pointer to the question */
 		u16(m, 0xc000 | 12);
 		return;
-	case 3:				/* pointer to any earlier label */
+	case 3:			/* pointer to any earlier label */
 		if (m->nnames) {
 			u16(m, 0xc000 | m->names[below(m->nnames)]);
 			return;
@@ -309,7 +311,7 @@ static void generate(struct msg *m, const uint8_t *q, size_t qlen)
 		mark(m, m->len);
 		put(m, q, qlen);
 	} else if (chance(10)) {
-		name(m);		/* a pointer here is a loop or forward */
+		name(m);	/* a pointer here: a loop or forward */
 	} else {
 		labels(m, pool[below(sizeof(pool) / sizeof(pool[0]))]);
 		u8(m, 0);
@@ -352,7 +354,7 @@ static void mutate(struct msg *m)
 			while (m->len < MAX_MSG && chance(80))
 				m->b[m->len++] = rnd();
 			break;
-		case 4:			/* a pointer: backward, self, forward */
+		case 4:		/* a pointer: backward, self, forward */
 			if (at + 1 < m->len) {
 				uint16_t t = chance(60) && m->nnames ?
 					m->names[below(m->nnames)] :
@@ -373,7 +375,7 @@ static void mutate(struct msg *m)
 		case 7:			/* a label length out of place */
 			m->b[at] = chance(50) ? 0x40 | below(64) : below(64);
 			break;
-		case 8:			/* a two-hop loop at a name start */
+		case 8:		/* a two-hop loop at a name start */
 			if (m->nnames >= 1) {
 				size_t a = m->names[below(m->nnames)];
 
@@ -446,7 +448,8 @@ struct expect {
 	int naddrs;
 	uint64_t names[MAX_SET];	/* hashes of tainted target names */
 	int nnames;
-	uint8_t tnames[8][NS_MAXCDNAME];	/* some targets, for a follow-up */
+	/* Some targets, for a follow-up lookup. */
+	uint8_t tnames[8][NS_MAXCDNAME];
 	int ntnames;
 };
 
@@ -850,7 +853,7 @@ static void clear_addrs(void)
 enum outcome {
 	O_PASS_AGREE,		/* watched, read, passed, same taints */
 	O_HELD_MALFORMED,	/* watched, reference refuses too: held */
-	O_PASS_ALERT,		/* watched, unreadable, alert rule: passed */
+	O_PASS_ALERT,		/* watched, unreadable, alert rule */
 	O_HELD_STRICT,		/* rule_strict_names */
 	O_HELD_TCP,		/* rule_tcp_unattributed */
 	O_PASS_OPAQUE,		/* rule_opaque_unowned */
@@ -880,7 +883,7 @@ static long long outcomes[O__MAX];
 static int verbose;
 static int alert_mode;
 static char why[512];
-static int why_line;		/* which check disagreed (minimising keeps it) */
+static int why_line;	/* which check disagreed (minimising keeps it) */
 
 #define DISAGREE(...) do {						\
 	snprintf(why, sizeof(why), __VA_ARGS__);			\
@@ -937,7 +940,8 @@ static int same_taints(const struct expect *e, const struct seen *s)
 		}
 	for (i = 0; i < s->nnames; i++)
 		if (!hash_in(e->names, e->nnames, s->names[i])) {
-			snprintf(why, sizeof(why), "a name tainted, not a target");
+			snprintf(why, sizeof(why),
+				 "a name tainted, not a target");
 			why_line = __LINE__;
 			return 0;
 		}
@@ -977,7 +981,8 @@ static enum outcome judge(const struct pkt_shape *sh, const uint8_t *b,
 		return alert_mode ? O_ALERT_MODE : O_HELD_TCP;
 	}
 	if (rule_no_question(b, len, e)) {
-		if (ret != 1 || s->naddrs || s->nnames > (ch ? ch->nnames : 0)) {
+		if (ret != 1 || s->naddrs ||
+		    s->nnames > (ch ? ch->nnames : 0)) {
 			DISAGREE("no judgeable question: held or tainted");
 		}
 		return O_PASS_NOQ;
@@ -1160,8 +1165,9 @@ int main(int argc, char **argv)
 		case 'v': verbose = 1; break;
 		case 'r': replay = optarg; break;
 		default:
-			fprintf(stderr, "usage: dnsdiff [-n CASES] [-t SECONDS] "
-				"[-s SEED] [-c CORPUS] [-o OUTDIR] [-v]\n");
+			fprintf(stderr, "usage: dnsdiff [-n CASES] [-t SECS] "
+				"[-s SEED] [-c CORPUS] [-o OUTDIR] [-r DIR] "
+				"[-v]\n");
 			return 2;
 		}
 	}

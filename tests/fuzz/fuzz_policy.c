@@ -26,7 +26,7 @@
 #include "lookalike.h"
 #include "policy.h"
 
-static int real_engine;		/* this input runs the lookalike engine */
+static int real_engine;		/* this input runs the engine */
 static size_t nmemo, nmemo_names;	/* kept sets, and their names */
 static size_t nkept, nkept_names;	/* the dictionary's: never dropped */
 
@@ -193,8 +193,8 @@ static int stand_in(const __u8 *wire, __u32 len, __u32 mask,
 		for (n = 1; n <= wire[i]; n++) {
 			__u8 c = wire[i + n];
 
-			if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			      c == '-' || c == '_'))
+			if (!((c >= 'a' && c <= 'z') ||
+			      (c >= '0' && c <= '9') || c == '-' || c == '_'))
 				return -EINVAL;
 		}
 		last = i;
