@@ -833,6 +833,75 @@ static void harvest(struct seen *s)
 	}
 }
 
+static char why[512];
+static int why_line;	/* which check disagreed (minimising keeps it) */
+
+#define DISAGREE(...) do {						\
+	snprintf(why, sizeof(why), __VA_ARGS__);			\
+	why_line = __LINE__;						\
+	return O_DISAGREE;						\
+} while (0)
+
+/*
+ * The dns-answer-held events of the last packet: an answer the datapath
+ * holds must say why, once, and the reason must be the rule's.
+ */
+static struct ring_buffer *events;
+static struct {
+	int n, held, reason;
+} hev;
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	const struct mxg_event *ev = data;
+
+	(void)ctx;
+	if (size >= sizeof(*ev) && ev->type == MXG_EV_DNS_HELD) {
+		hev.n++;
+		hev.held = ev->held;
+		hev.reason = ev->reason;
+	}
+	return 0;
+}
+
+static const char *const reason_names[] = {
+	"none", "malformed", "too-big", "records", "map-full", "tcp-stream",
+	"tcp-messages", "headers", "mismatch", "nested", "question",
+};
+
+static const char *reason_name(int r)
+{
+	return r >= 0 && r < (int)(sizeof(reason_names) /
+				   sizeof(reason_names[0])) ?
+	       reason_names[r] : "?";
+}
+
+/*
+ * Did the packet raise what its verdict needs?  A hold: one held event
+ * whose reason is among @want (mask of 1 << reason).  A pass of an
+ * unreadable watched answer (@incomplete): one event, not held.  Any other
+ * pass: none.  A reservation the ring refused (ringbuf_drops) excuses a
+ * missing event.  Returns 1 if so, else 0 with why[] set.
+ */
+static int explained(int ret, int incomplete, unsigned int want,
+		     long long drops_before)
+{
+	int need = ret == 0 || incomplete;
+
+	if (hev.n == need && (!need || hev.held == (ret == 0)) &&
+	    (ret != 0 || !need || (want & (1u << hev.reason))))
+		return 1;
+	if (hev.n < need && pkt_counter(MXG_CNT_RB_DROPS) > drops_before)
+		return 1;
+	snprintf(why, sizeof(why), "%d held events (held %d, reason %s) for "
+		 "a %s", hev.n, hev.held, reason_name(hev.reason),
+		 ret ? (incomplete ? "pass, incomplete" : "pass") : "hold");
+	why_line = __LINE__;
+	return 0;
+}
+
+#define R(x)	(1u << MXG_HOLD_##x)
+
 /* Keep the tainted names of a message, forget its addresses. */
 static void clear_addrs(void)
 {
@@ -882,14 +951,6 @@ static const char *const outcome_names[] = {
 static long long outcomes[O__MAX];
 static int verbose;
 static int alert_mode;
-static char why[512];
-static int why_line;	/* which check disagreed (minimising keeps it) */
-
-#define DISAGREE(...) do {						\
-	snprintf(why, sizeof(why), __VA_ARGS__);			\
-	why_line = __LINE__;						\
-	return O_DISAGREE;						\
-} while (0)
 
 static int addr_in(const struct addr16 *set, int n, const uint8_t *a)
 {
@@ -958,11 +1019,15 @@ static enum outcome judge(const struct pkt_shape *sh, const uint8_t *b,
 			  size_t len, const struct chain *ch,
 			  struct expect *e, struct seen *s)
 {
+	long long drops = events ? pkt_counter(MXG_CNT_RB_DROPS) : 0;
 	const char *strict;
 	int ret;
 
 	reference(b, len, ch, e);
+	hev.n = hev.held = hev.reason = 0;
 	ret = pkt_push(sh, b, len);
+	if (events)
+		ring_buffer__consume(events);
 	harvest(s);
 	why[0] = 0;
 	if (ret < 0) {
@@ -972,20 +1037,24 @@ static enum outcome judge(const struct pkt_shape *sh, const uint8_t *b,
 		if (ret != 1 || s->naddrs || s->nnames) {
 			DISAGREE("opaque: held or tainted");
 		}
-		return O_PASS_OPAQUE;
+		return explained(ret, 0, 0, drops) ? O_PASS_OPAQUE :
+						     O_DISAGREE;
 	}
 	if (rule_tcp_unattributed(sh)) {
 		if (ret != alert_mode) {
 			DISAGREE("TCP without state passed");
 		}
-		return alert_mode ? O_ALERT_MODE : O_HELD_TCP;
+		if (alert_mode)
+			return O_ALERT_MODE;
+		return explained(ret, 0, R(TCP_STREAM), drops) ? O_HELD_TCP :
+								 O_DISAGREE;
 	}
 	if (rule_no_question(b, len, e)) {
 		if (ret != 1 || s->naddrs ||
 		    s->nnames > (ch ? ch->nnames : 0)) {
 			DISAGREE("no judgeable question: held or tainted");
 		}
-		return O_PASS_NOQ;
+		return explained(ret, 0, 0, drops) ? O_PASS_NOQ : O_DISAGREE;
 	}
 	if (alert_mode) {
 		if (ret != 1) {
@@ -1003,14 +1072,15 @@ static enum outcome judge(const struct pkt_shape *sh, const uint8_t *b,
 		if (s->naddrs || s->nnames > (ch ? ch->nnames : 0)) {
 			DISAGREE("clean question tainted");
 		}
-		return O_CLEAN;
+		return explained(ret, 0, 0, drops) ? O_CLEAN : O_DISAGREE;
 	}
 	strict = rule_strict_names(b, len, 1);
 	if (e->readable && !strict && !rule_too_big(b, len)) {
 		if (ret != 1) {
 			DISAGREE("readable answer held");
 		}
-		return same_taints(e, s) ? O_PASS_AGREE : O_DISAGREE;
+		return same_taints(e, s) && explained(ret, 0, 0, drops) ?
+		       O_PASS_AGREE : O_DISAGREE;
 	}
 	/* Unreadable, by the reference or by a rule: held if block. */
 	if (ret != (e->action == REF_ALERT)) {
@@ -1020,10 +1090,16 @@ static enum outcome judge(const struct pkt_shape *sh, const uint8_t *b,
 			 e->action == REF_ALERT ? "alert rule" : "block rule");
 	}
 	if (e->action == REF_ALERT)
-		return O_PASS_ALERT;
+		return explained(ret, 1, 0, drops) ? O_PASS_ALERT : O_DISAGREE;
+	/* A name past MXG_NAME_STEPS is reported as too-big (truncated). */
 	if (rule_too_big(b, len))
-		return O_HELD_BIG;
-	return e->readable ? O_HELD_STRICT : O_HELD_MALFORMED;
+		return explained(ret, 0, R(RECORDS) | R(MALFORMED) |
+				 R(TOO_BIG), drops) ? O_HELD_BIG : O_DISAGREE;
+	if (e->readable)
+		return explained(ret, 0, R(MALFORMED), drops) ?
+		       O_HELD_STRICT : O_DISAGREE;
+	return explained(ret, 0, R(MALFORMED) | R(TOO_BIG) | R(RECORDS),
+			 drops) ? O_HELD_MALFORMED : O_DISAGREE;
 }
 
 /* A case's transport. */
@@ -1183,6 +1259,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pkt_clear_taints();
+	events = ring_buffer__new(bpf_map__fd(pkt_skel->maps.events), on_event,
+				  NULL, NULL);
+	if (!events) {
+		fprintf(stderr, "dnsdiff: ring buffer: %s\n", strerror(errno));
+		return 1;
+	}
 	if (replay)
 		return replay_dir(replay);
 	printf("# dnsdiff: %lld cases%s, seed %#llx, %d seeds from %s\n", cases,
