@@ -174,9 +174,10 @@ static void write_event_class(struct jw *w, const struct mxg_event *ev)
 	const char *outcome = "unknown", *type = "info", *cat = "network";
 
 	if (ev->type == MXG_EV_CONNECT) {
-		outcome = ev->outcome == MXG_OUTCOME_BLOCKED ? "failure" :
+		/* Held by the responder is a refusal too. */
+		outcome = ev->outcome != MXG_OUTCOME_ALERTED ? "failure" :
 							       "success";
-		type = ev->outcome == MXG_OUTCOME_BLOCKED ? "denied" :
+		type = ev->outcome != MXG_OUTCOME_ALERTED ? "denied" :
 							    "allowed";
 	} else if (ev->type == MXG_EV_DESTROYED) {
 		outcome = "success";

@@ -75,6 +75,8 @@ static const char *const counter_names[] = {
 	[MXG_CNT_NAMES_NEW] = "names_new",
 	[MXG_CNT_PENDING_LOST] = "pending_queries_lost",
 	[MXG_CNT_QUERY_DROPS] = "mx_query_drops",
+	[MXG_CNT_REDIRECTS] = "responder_redirects",
+	[MXG_CNT_NO_RESPONDER] = "responder_absent",
 };
 
 /* A gap in the middle is test_names.c's to find. */
@@ -138,6 +140,8 @@ const char *mxg_event_action(const struct mxg_event *ev)
 		return user;
 	switch ((enum mxg_event_type)ev->type) {
 	case MXG_EV_CONNECT:
+		if (ev->outcome == MXG_OUTCOME_REDIRECTED)
+			return "held";
 		return ev->outcome == MXG_OUTCOME_BLOCKED ? "blocked" :
 							    "alerted";
 	case MXG_EV_DNS_LOOKALIKE:

@@ -170,10 +170,38 @@ static int skb_current_task_usable(void)
 	return 1;
 }
 
+/*
+ * The responder redirect (bpf/redirect.bpf.h): bpf_sk_lookup_tcp() came to
+ * cgroup/connect in Linux 5.2, bpf_get_socket_cookie() in 5.0, so every
+ * kernel with the ring buffer (5.8) has both; the probe is for kernels
+ * that backport the ring buffer, or configure the helpers away.  Without
+ * them every block is EPERM, as before the responder.
+ */
+static int redirect_usable(void)
+{
+	static const enum bpf_func_id need[] = {
+		BPF_FUNC_sk_lookup_tcp, BPF_FUNC_sk_release,
+		BPF_FUNC_get_socket_cookie,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (!probe_helper_usable(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+				   BPF_CGROUP_INET4_CONNECT, need[i])) {
+			pr_warn("kernel lacks bpf_sk_lookup_tcp() or "
+				"bpf_get_socket_cookie() in cgroup/connect: "
+				"blocks on port 25 get EPERM, not the SMTP "
+				"responder\n");
+			return 0;
+		}
+	return 1;
+}
+
 enum mxg_lineage probe_datapath(struct mxguard_bpf *skel)
 {
 	enum mxg_lineage lineage = probe_lineage();
 
+	skel->rodata->redirect_usable = redirect_usable();
 	skel->rodata->walk_ancestry = lineage == MXG_LINEAGE_ANCESTORS;
 	skel->rodata->skb_current_task = skb_current_task_usable();
 	return lineage;
