@@ -56,6 +56,7 @@ KERN_SRCS	:= user/loader.c user/policymap.c user/taints.c user/probe.c \
 		   user/enrich.c user/cgpath.c user/output.c user/sockdiag.c \
 		   user/procsock.c user/conncache.c user/caps.c \
 		   user/daemon.c user/commands.c user/control.c user/learn.c \
+		   user/responder.c user/held.c \
 		   $(CTL_SRCS)
 CORE_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
 CTL_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CTL_SRCS))

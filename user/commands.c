@@ -5,6 +5,8 @@
 
 #include "check.h"
 #include "commands.h"
+#include "held.h"
+#include "responder.h"
 #include "learn.h"
 #include "log.h"
 #include "name.h"
@@ -68,6 +70,32 @@ static int gather_second_look(struct daemon *d, struct stat_item *s, int n)
 	return n;
 }
 
+/* The SMTP responder's sessions and what it answered (responder.h). */
+static int gather_responder(struct daemon *d, struct stat_item *s, int n)
+{
+	const struct resp_counts *c = resp_counts();
+
+	(void)d;
+	s[n++] = (struct stat_item){ "responder_sessions", c->sessions,
+		"SMTP sessions the responder accepted" };
+	s[n++] = (struct stat_item){ "responder_refusals", c->refused,
+		"lookalike recipients answered 450 by the responder" };
+	s[n++] = (struct stat_item){ "responder_deferrals", c->deferred,
+		"other recipients answered 451 by the responder" };
+	s[n++] = (struct stat_item){ "responder_busy", c->busy,
+		"sessions turned away at the responder's cap (421)" };
+	s[n++] = (struct stat_item){ "responder_timeouts", c->timeouts,
+		"responder sessions closed at their deadline" };
+	s[n++] = (struct stat_item){ "responder_errors", c->errors,
+		"responder sessions ended on errors" };
+	s[n++] = (struct stat_item){ "responder_unknown_origin",
+		c->unknown_origin,
+		"responder sessions with no redirect record (not redirected?)" };
+	s[n++] = (struct stat_item){ "held_untracked", held_untracked(),
+		"refusals past the held table's cap of domains" };
+	return n;
+}
+
 static int gather(struct daemon *d, struct stat_item *s, int max)
 {
 	struct mxg_evictions ev;
@@ -115,6 +143,7 @@ static int gather(struct daemon *d, struct stat_item *s, int max)
 	s[n++] = (struct stat_item){ "suspects_added", d->suspects_added,
 		"second-look findings added to the live policy" };
 	n = gather_second_look(d, s, n);
+	n = gather_responder(d, s, n);
 	s[n++] = (struct stat_item){ "records_swept", d->swept,
 		"expired lookalike records removed by the daemon" };
 	s[n++] = (struct stat_item){ "reloads", d->reloads, "policy reloads" };
@@ -127,7 +156,7 @@ static int gather(struct daemon *d, struct stat_item *s, int max)
 
 static void stats(struct daemon *d, const char *fmt, struct ctl_reply *r)
 {
-	struct stat_item s[MXG_CNT__MAX + 32];
+	struct stat_item s[MXG_CNT__MAX + 48];
 	int n = gather(d, s, MXG_CNT__MAX), i;
 	int prom = fmt && !strcmp(fmt, "prometheus");
 
@@ -220,6 +249,12 @@ static void cmd_learned(struct daemon *d, const char *arg,
 	learn_list(d, r);
 }
 
+static void cmd_held(struct daemon *d, const char *arg, struct ctl_reply *r)
+{
+	(void)arg;
+	held_list(&d->policy[0], r);
+}
+
 /* Forgetting a finding lets mail through to that domain again: root's. */
 static void cmd_forget(struct daemon *d, const char *arg, struct ctl_reply *r)
 {
@@ -248,6 +283,7 @@ static const struct command {
 	{ "unload", CTL_MAY_ADMIN, cmd_unload },
 	{ "learned", CTL_MAY_READ, cmd_learned },
 	{ "forget", CTL_MAY_ADMIN, cmd_forget },
+	{ "held", CTL_MAY_READ, cmd_held },
 };
 
 void commands_dispatch(struct daemon *d, const struct ctl_peer *peer,
@@ -272,5 +308,5 @@ void commands_dispatch(struct daemon *d, const struct ctl_peer *peer,
 	}
 	reply_printf(r, "error unknown command '%s' (status, stats "
 		     "[json|prometheus], check NAME, list, learned, reload, "
-		     "unload, forget NAME)\n", cmd);
+		     "unload, forget NAME, held)\n", cmd);
 }

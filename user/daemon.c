@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +26,11 @@
 #include "commands.h"
 #include "control.h"
 #include "daemon.h"
+#include "held.h"
 #include "learn.h"
 #include "log.h"
 #include "reconcile.h"
+#include "responder.h"
 
 int daemon_load_policy(const struct mxg_conf *conf, struct mxg_policy *p)
 {
@@ -358,6 +361,95 @@ static int add_fd(int ep, int fd, __u32 tag)
 
 enum { TAG_RB = 1, TAG_SIG, TAG_QRB };
 
+static const struct mxg_policy *resp_policy(void *ctx)
+{
+	return &((struct daemon *)ctx)->policy[0];
+}
+
+/* Best effort: the comm of a process that may be gone already. */
+static void comm_of(__u32 tgid, __u8 comm[16])
+{
+	char path[48], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
+	f = tgid ? fopen(path, "re") : NULL;
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	buf[15] = '\0';
+	memcpy(comm, buf, 16);
+}
+
+/*
+ * A refusal is an alert: the recipient, the reason and the suggestion, on
+ * every sink, with the process and the address the connect was meant for
+ * when the redirect record names them.
+ */
+static void on_refused(void *ctx, const struct resp_refusal *r)
+{
+	struct daemon *d = ctx;
+	struct mxg_event ev = { .type = MXG_EV_RCPT_HELD,
+				.mode = d->conf->mode,
+				.action = MXG_ACTION_BLOCK,
+				.outcome = MXG_OUTCOME_REDIRECTED };
+	struct alert_extra x = { .rcpt = r->rcpt, .reason = r->v->reason,
+				 .suggest = r->v->suggest };
+	__u32 len;
+	const char *err;
+
+	if (r->orig) {
+		ev.tgid = ev.pid = ev.resolver_tgid = r->orig->tgid;
+		ev.cgroup_id = r->orig->cgroup_id;
+		ev.rule_id = r->orig->rule_id;
+		ev.protected_hash = r->orig->protected_hash;
+		memcpy(ev.addr, r->orig->addr, 16);
+		ev.dport = r->orig->port;
+		ev.family = r->orig->family;
+		comm_of(ev.tgid, ev.comm);
+	}
+	/* The rule the recipient matched now, which is what was said. */
+	if (r->v->rule)
+		ev.rule_id = (__u32)(r->v->rule - d->policy[0].rules) |
+			     (ev.rule_id & ~0xffffffu);
+	if (mxg_name_parse(r->v->domain, ev.origin, &len, &err) == 0)
+		memcpy(ev.name, ev.origin, sizeof(ev.name));
+	mxg_name_parse(r->v->imitates, ev.protected_name, &len, &err);
+	held_note(r, time(NULL));
+	output_alert(&d->out, &ev, &d->policy[0], &x);
+}
+
+/*
+ * The responder listens where the MTA lives (responder_netns).  If it
+ * cannot, the daemon goes on and every block is EPERM, as before.
+ */
+static void start_responder(struct daemon *d)
+{
+	const struct mxg_conf *c = d->conf;
+	struct resp_hooks hooks = { .policy = resp_policy,
+				    .refused = on_refused, .ctx = d };
+
+	if (c->responder_port &&
+	    !resp_open(c->responder_netns, c->responder_port,
+		       loader_redirects_fd(&d->loader),
+		       c->responder_timeout_s) &&
+	    !resp_attach(d->epfd, &hooks)) {
+		d->responder_port = c->responder_port;
+		pr_info("responder: port-25 blocks are told in SMTP on "
+			"loopback:%u%s%s\n", c->responder_port,
+			c->responder_netns && *c->responder_netns ? " in " : "",
+			c->responder_netns ? c->responder_netns : "");
+	} else if (c->responder_port) {
+		resp_close();
+		pr_warn("responder: not running; port-25 blocks get EPERM\n");
+	}
+	loader_set_responder(&d->loader, d->responder_port,
+			     MXG_RESPONDER_MARK);
+}
+
 static int setup_fds(struct daemon *d)
 {
 	sigset_t set;
@@ -448,8 +540,11 @@ static void loop(struct daemon *d)
 				on_signal(d);
 			else if (ctl_owns(evs[i].data.u32))
 				ctl_event(evs[i].data.u32, evs[i].events);
+			else if (resp_owns(evs[i].data.u32))
+				resp_event(evs[i].data.u32, evs[i].events);
 		}
 		ctl_expire();
+		resp_expire();
 		/* Queries only once the verdicts that came with them are out. */
 		if (queries) {
 			ring_buffer__consume(d->rb);
@@ -524,6 +619,7 @@ static int start(struct daemon *d)
 		log_warn("event loop setup");
 		return EXIT_FAIL;
 	}
+	start_responder(d);
 	return EXIT_OK;
 }
 
@@ -534,6 +630,7 @@ static void stop(struct daemon *d)
 	if (d->rb)
 		ring_buffer__free(d->rb);
 	ctl_close();
+	resp_close();
 	if (d->qrb)
 		ring_buffer__free(d->qrb);
 	if (d->epfd > 0)

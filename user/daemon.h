@@ -47,6 +47,7 @@ struct daemon {
 	unsigned long long suspects, suspects_added;
 	struct learn learn;			/* the second look */
 	int stopping, unload;
+	__u16 responder_port;			/* 0: not running */
 };
 
 /* Load @conf's policy; 0, or the number of errors (nothing kept). */

@@ -14,6 +14,7 @@ enum mxg_user_event {
 	MXG_EV_DESTROYED = 100,		/* an open connection was destroyed */
 	MXG_EV_SUSPECT = 101,		/* second look: a likely lookalike */
 	MXG_EV_LOST = 102,		/* the ring buffer dropped events */
+	MXG_EV_RCPT_HELD = 103,		/* the responder refused a recipient */
 };
 
 struct alert_extra {
@@ -22,6 +23,8 @@ struct alert_extra {
 	const char *method;		/* MXG_EV_SUSPECT: how it was found */
 	unsigned int distance;
 	int added_to_policy;		/* MXG_EV_SUSPECT in block mode */
+	/* MXG_EV_RCPT_HELD: printable ASCII, as the responder said it */
+	const char *rcpt, *reason, *suggest;
 };
 
 /*

@@ -29,14 +29,17 @@ static void usage(FILE *f)
 "                [--pin-dir DIR] [--foreground] [--json FILE] [--syslog]\n"
 "                [--syslog-socket PATH] [--human] [--control PATH]\n"
 "                [--repeat-window S] [--learned-file PATH]\n"
-"                [--learned-lifetime S] [-n] [-v]\n"
+"                [--learned-lifetime S] [--responder-port PORT]\n"
+"                [--responder-netns PATH] [--responder-timeout S]\n"
+"                [-n] [-v]\n"
 "       mxguardd --unload [--pin-dir DIR]\n"
 "See mxguardd(8).\n");
 }
 
 enum { OPT_PORTS = 256, OPT_TTL_MIN, OPT_TTL_MAX, OPT_PIN_DIR, OPT_UNLOAD,
        OPT_JSON, OPT_SYSLOG, OPT_SYSLOG_SOCKET, OPT_HUMAN, OPT_CONTROL,
-       OPT_REPEAT, OPT_LEARNED_FILE, OPT_LEARNED_LIFETIME };
+       OPT_REPEAT, OPT_LEARNED_FILE, OPT_LEARNED_LIFETIME, OPT_RESP_PORT,
+       OPT_RESP_NETNS, OPT_RESP_TIMEOUT };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'f' },
@@ -57,6 +60,9 @@ static const struct option longopts[] = {
 	{ "repeat-window", required_argument, NULL, OPT_REPEAT },
 	{ "learned-file", required_argument, NULL, OPT_LEARNED_FILE },
 	{ "learned-lifetime", required_argument, NULL, OPT_LEARNED_LIFETIME },
+	{ "responder-port", required_argument, NULL, OPT_RESP_PORT },
+	{ "responder-netns", required_argument, NULL, OPT_RESP_NETNS },
+	{ "responder-timeout", required_argument, NULL, OPT_RESP_TIMEOUT },
 	{ "unload", no_argument, NULL, OPT_UNLOAD },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -80,6 +86,9 @@ static const char *key_of(int c)
 	case OPT_REPEAT: return "repeat_window";
 	case OPT_LEARNED_FILE: return "learned_file";
 	case OPT_LEARNED_LIFETIME: return "learned_lifetime";
+	case OPT_RESP_PORT: return "responder_port";
+	case OPT_RESP_NETNS: return "responder_netns";
+	case OPT_RESP_TIMEOUT: return "responder_timeout";
 	}
 	return NULL;
 }
