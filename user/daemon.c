@@ -366,6 +366,24 @@ static const struct mxg_policy *resp_policy(void *ctx)
 	return &((struct daemon *)ctx)->policy[0];
 }
 
+/* Best effort: the uid of a process that may be gone already. */
+static __u32 uid_of(__u32 tgid)
+{
+	char path[48], line[128];
+	unsigned int uid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", tgid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %u", &uid) == 1)
+			break;
+	fclose(f);
+	return uid;
+}
+
 /* Best effort: the comm of a process that may be gone already. */
 static void comm_of(__u32 tgid, __u8 comm[16])
 {
@@ -398,9 +416,13 @@ static void on_refused(void *ctx, const struct resp_refusal *r)
 				.outcome = MXG_OUTCOME_REDIRECTED };
 	struct alert_extra x = { .rcpt = r->rcpt, .reason = r->v->reason,
 				 .suggest = r->v->suggest };
+	struct timespec now;
 	__u32 len;
 	const char *err;
 
+	/* The datapath's clock (bpf_ktime_get_ns), as the renderers expect. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ev.ts_ns = now.tv_sec * 1000000000ULL + now.tv_nsec;
 	if (r->orig) {
 		ev.tgid = ev.pid = ev.resolver_tgid = r->orig->tgid;
 		ev.cgroup_id = r->orig->cgroup_id;
@@ -410,6 +432,7 @@ static void on_refused(void *ctx, const struct resp_refusal *r)
 		ev.dport = r->orig->port;
 		ev.family = r->orig->family;
 		comm_of(ev.tgid, ev.comm);
+		ev.uid = uid_of(ev.tgid);
 	}
 	/* The rule the recipient matched now, which is what was said. */
 	if (r->v->rule)
