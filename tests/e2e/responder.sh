@@ -3,7 +3,8 @@
 #
 # End-to-end: the kernel block told in SMTP (issue 10).  The world of
 # lib.sh, with mxguardd's SMTP responder listening in the mail host's
-# network namespace (--responder-netns), and a real Postfix.  For it: zero
+# network namespace (--responder-netns), a real Postfix and a real Exim
+# (unpacked, exim.sh).  For each: zero
 # packets to the lookalike's address, the 450 reason in the MTA's queue
 # listing and log, the domain on a shared MX delivered at once, the good
 # domain delivered, kill -9 of mxguardd mid-batch losing nothing, and
@@ -18,7 +19,7 @@ MXGUARDCTL=$(dirname "$MXGUARDD")/mxguardctl
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/lib.sh"
 
-TOTAL=4 PASSED=0 FAILED=0 NUM=0
+TOTAL=8 PASSED=0 FAILED=0 NUM=0
 summary() {
 	FAILED=$((TOTAL - PASSED))
 	echo "$PASSED passed, $FAILED failed"
@@ -26,6 +27,7 @@ summary() {
 E2E_ON_EXIT=summary
 
 . "$(dirname "$0")/checks.sh"
+. "$(dirname "$0")/exim.sh"
 
 RESPONDER_PORT=11025
 policy_all() { echo --policy "$POLICY_MIL"; }
@@ -166,7 +168,7 @@ p3_kill9_mid_batch() {
 }
 
 p4_release() {
-	scenario_begin "Postfix: rule removed, reload, postqueue -f delivers the held mail"
+	scenario_begin "rule removed, reload: postqueue -f and exim -qff deliver the held mail"
 	local held
 	# The held table is the daemon's memory since it started (p3
 	# restarted it): the MTA's next run fills it again.
@@ -190,8 +192,129 @@ p4_release() {
 		--count "$held" --timeout 30 >/dev/null ||
 		fail "not every held message was sent"
 	expect "messages left in the queue" "$(queue | $E2E_PY select - --count)" 0
+	exim_run
+	expect "messages left in Exim's queue" "$(EX -bpc)" 0
+	expect "x1's message at the army.ml sink" "$(sink event=message id=x1 \
+		"local~=^($MX_ML4|$MX_ML6)\$")" 1
 	expect "p1's message at the army.ml sink" "$(sink event=message id=p1 \
 		"local~=^($MX_ML4|$MX_ML6)\$")" 1
+	scenario_end
+}
+
+# --- Exim ------------------------------------------------------------------
+
+# exim_told MID RE: the message's msglog and Exim's mainlog carry RE.
+exim_told() {
+	{ exim_msglog "$1"; grep " $1 " "$EXIM_LOG/mainlog"; } | grep -cE "$2"
+}
+
+x1_exim_told() {
+	scenario_begin "Exim: officer@army.ml held per recipient, reason in exim -bp's msglog, no packet out"
+	local mid
+	cap_start x1
+	exim_submit x1 officer@army.ml || fail "exim submit"
+	mid=$(exim_mid x1)
+	exim_run
+	cap_stop || fail "capture"
+	expect "still queued" "$(exim_queued "$mid")" 1
+	expect "exim -bp lists it" "$(exim_queue | grep -c "$mid")" 1
+	expect_ge "the reason in its msglog and mainlog" \
+		"$(exim_told "$mid" "$(reason_re officer army.ml)")" 2
+	expect "captured packets to the army.ml MX" \
+		"$(cap_count "host $MX_ML4 or host $MX_ML6")" 0
+	expect "sink connections to the army.ml MX" "$(SKIP=$SINK0 sink \
+		event=connect "local~=^($MX_ML4|$MX_ML6)\$")" 0
+	# A per-recipient deferral: no host is marked as down.
+	expect "host-level retry records" "$(ip netns exec "$E2E_NS_MAIL" \
+		env LD_LIBRARY_PATH="$EXIM_LIB" "${EXIM_BIN%exim4}exim_dumpdb" \
+		"$EXIM_SPOOL" retry 2>/dev/null | grep -c '^ *T:')" 0
+	wait_alerts 1 event.action=recipient-held
+	expect_ge "recipient-held alerts from exim" "$(alerts \
+		event.action=recipient-held \
+		mxguard.recipient.address=officer@army.ml)" 1
+	scenario_end
+}
+
+x2_exim_shared_mx() {
+	scenario_begin "Exim: shared MX, contractor.com delivered in the same run as navy.ml is held"
+	local bad good
+	exim_submit x2-bad officer@navy.ml || fail "exim submit"
+	exim_submit x2-good buyer@contractor.com || fail "exim submit"
+	bad=$(exim_mid x2-bad) good=$(exim_mid x2-good)
+	exim_run
+	expect "navy.ml still queued" "$(exim_queued "$bad")" 1
+	expect "contractor.com delivered" "$(exim_queued "$good")" 0
+	expect "contractor.com at the shared MX" "$(SKIP=$SINK0 sink \
+		event=message id=x2-good local=$MX_SHARED4)" 1
+	expect_ge "navy.ml told" \
+		"$(exim_told "$bad" "$(reason_re officer navy.ml)")" 1
+	expect "retry time not reached" "$(grep -c 'retry time not reached' \
+		"$EXIM_LOG/mainlog")" 0
+	# Again, now that navy.ml has a deferral on record for the address.
+	exim_submit x2-good2 buyer2@contractor.com || fail "exim submit"
+	good=$(exim_mid x2-good2)
+	exim_run
+	expect "contractor.com delivered after" "$(exim_queued "$good")" 0
+	expect "navy.ml recipients at the shared MX" "$(SKIP=$SINK0 sink \
+		event=message 'rcpt~=navy\.ml')" 0
+	scenario_end
+}
+
+x3_exim_kill9() {
+	scenario_begin "Exim: kill -9 of mxguardd mid-run of 20 loses nothing"
+	local i mid held=0 sent=0 runner
+	cap_start x3
+	for i in $(seq 1 20); do
+		if [ $((i % 2)) -eq 1 ]; then
+			exim_submit "x3-$i" "officer$i@army.ml"
+		else
+			exim_submit "x3-$i" "buyer$i@contractor.com"
+		fi
+	done
+	exim_run &
+	runner=$!
+	$E2E_PY wait "$EXIM_LOG/mainlog" --re ' (=>|==) ' --count 3 \
+		--timeout 30 >/dev/null || fail "no delivery started"
+	kill -KILL "$MXGUARDD_PID"
+	$E2E_PY wait-exit "$MXGUARDD_PID" --timeout 10 || fail "still alive"
+	MXGUARDD_PID=
+	wait "$runner"
+	cap_stop || fail "capture"
+	for i in $(seq 1 20); do
+		mid=$(exim_mid "x3-$i")
+		if [ $((i % 2)) -eq 1 ]; then
+			held=$((held + $(exim_queued "$mid")))
+		else
+			sent=$((sent + 1 - $(exim_queued "$mid")))
+		fi
+	done
+	expect "lookalike messages still queued" "$held" 10
+	expect "genuine messages delivered" "$sent" 10
+	expect "captured packets to the army.ml MX" \
+		"$(cap_count "host $MX_ML4 or host $MX_ML6")" 0
+	start_with_responder
+	scenario_end
+}
+
+# One message, both recipients on one MX address: Exim routes both, then
+# sends them over one connection, which the kernel has to judge as one.
+x4_exim_one_message() {
+	scenario_begin "Exim: one message to navy.ml and contractor.com, neither lost, navy.ml told"
+	local mid
+	exim_submit x4 officer@navy.ml buyer@contractor.com || fail "submit"
+	mid=$(exim_mid x4)
+	exim_run
+	expect_ge "navy.ml told" \
+		"$(exim_told "$mid" "$(reason_re officer navy.ml)")" 1
+	expect "the message is kept for both" "$(exim_queued "$mid")" 1
+	expect "navy.ml recipients at the shared MX" "$(SKIP=$SINK0 sink \
+		event=message 'rcpt~=navy\.ml')" 0
+	expect "host-level retry records" "$(ip netns exec "$E2E_NS_MAIL" \
+		env LD_LIBRARY_PATH="$EXIM_LIB" "${EXIM_BIN%exim4}exim_dumpdb" \
+		"$EXIM_SPOOL" retry 2>/dev/null | grep -c '^ *T:')" 0
+	echo "#   contractor.com in the same message: $(grep " $mid " \
+		"$EXIM_LOG/mainlog" | grep -E 'buyer@contractor' | tail -n 1 |
+		cut -c 21-)"
 	scenario_end
 }
 
@@ -206,6 +329,7 @@ e2e_net
 e2e_dns
 e2e_sinks
 e2e_postfix
+e2e_exim
 cp "$SRC/policies/mil.policy" "$POLICY_MIL"
 : >"$T/alerts.jsonl"
 start_with_responder
@@ -216,6 +340,10 @@ echo "1..$TOTAL"
 p1_told_in_smtp
 p2_shared_mx
 p3_kill9_mid_batch
+x1_exim_told
+x2_exim_shared_mx
+x3_exim_kill9
+x4_exim_one_message
 p4_release
 
 [ "$PASSED" -eq "$TOTAL" ]
