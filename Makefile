@@ -22,10 +22,15 @@ SERVICE_PKG	:= libcap
 LIBS		:= $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/null)
 LIBS_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/null)
 
+# Where user-space headers live (the layout is described below).
+USER_DIRS	:= user/lib user/mxguardd user/mxguardd/alert user/mxguardd/kernel \
+		   user/mxguardctl
+
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -g -O2
 ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
-		   -I$(OUTPUT) -Iinclude -Iuser $(LIBS_CFLAGS)
+		   -I$(OUTPUT) -Iinclude $(addprefix -I,$(USER_DIRS)) \
+		   $(LIBS_CFLAGS)
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
 		   -I$(OUTPUT) -Iinclude
 
@@ -41,26 +46,29 @@ BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_HDRS	:= $(wildcard bpf/*.bpf.h) $(wildcard include/mxguard/*.h)
 SKELS		:= $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 
-# Modules of the daemon that need no skeleton (also used by unit tests).
-CORE_SRCS	:= user/log.c user/name.c user/policy.c user/policy_parse.c user/json.c \
-		   user/idn.c user/lookalike.c user/lookalike_tables.c user/secondlook.c \
-		   user/secondlook_measure.c \
-		   user/ratelimit.c user/remap.c user/resolvers.c user/escape.c \
-		   user/secrecy.c user/names_abi.c user/event.c user/rfc5424.c \
-		   user/config.c user/learned.c user/verdict.c
-# Modules shared by both programs (no skeleton needed).
-CTL_SRCS	:= user/ctlproto.c user/check.c
-# Modules that drive the kernel side, and the service around it.
-KERN_SRCS	:= user/loader.c user/policymap.c user/taints.c user/probe.c \
-		   user/protected.c user/reconcile.c user/cgroup.c \
-		   user/enrich.c user/cgpath.c user/output.c user/sockdiag.c \
-		   user/procsock.c user/conncache.c user/caps.c \
-		   user/daemon.c user/commands.c user/control.c user/learn.c \
-		   user/responder.c user/held.c \
-		   $(CTL_SRCS)
-CORE_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
-CTL_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CTL_SRCS))
-KERN_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(KERN_SRCS))
+# The tree is the architecture (README "Source layout"):
+#   user/lib/               libmxguard: names, policy, lookalike engine, second
+#                           look, JSON, logging, escaping; both programs use it
+#   user/mxguardd/          the daemon: main, event loop, control socket
+#   user/mxguardd/alert/    the alert pipeline, one stage per file: event
+#                           (decode, render), enrich, learn, rfc5424, output
+#   user/mxguardd/kernel/   the datapath from user space: load, maps, taints
+#   user/mxguardctl/        the control client
+#   user/dist/              unit, configuration, alert schema
+USER_HDRS	:= $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h))
+LIB_SRCS	:= $(wildcard user/lib/*.c)
+DAEMON_SRCS	:= $(filter-out user/mxguardd/mxguardd.c, \
+		     $(foreach d,user/mxguardd user/mxguardd/alert \
+			user/mxguardd/kernel,$(wildcard $(d)/*.c)))
+# Pure modules: no kernel, no daemon state.  Unit tests and fuzzers link
+# these (the renderers, the command table, the resolver check, the remap).
+RENDER_SRCS	:= user/mxguardd/alert/event.c user/mxguardd/alert/rfc5424.c
+UNIT_SRCS	:= $(LIB_SRCS) $(RENDER_SRCS) user/mxguardd/commands.c \
+		   user/mxguardd/resolvers.c user/mxguardd/kernel/remap.c
+objs		= $(patsubst user/%.c,$(1)/user/%.o,$(2))
+LIB_OBJS	:= $(call objs,$(OUTPUT),$(LIB_SRCS))
+DAEMON_OBJS	:= $(call objs,$(OUTPUT),$(DAEMON_SRCS))
+UNIT_OBJS	:= $(call objs,$(OUTPUT),$(UNIT_SRCS))
 
 PROGS		:= $(OUTPUT)/mxguardd $(OUTPUT)/mxguardctl
 UNIT_TESTS	:= $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -107,7 +115,7 @@ help:
 deps:
 	$(Q)./.ci/deps.sh
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/vmlinux.h: | $(OUTPUT)
@@ -126,37 +134,38 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/mxguard/*.h) $(SKELS) | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) $(wildcard include/mxguard/*.h) $(SKELS)
+	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/mxguardd: $(OUTPUT)/user/mxguardd.o $(CORE_OBJS) $(KERN_OBJS)
+$(OUTPUT)/mxguardd: $(OUTPUT)/user/mxguardd/mxguardd.o $(DAEMON_OBJS) $(LIB_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
 
-$(OUTPUT)/mxguardctl: $(OUTPUT)/user/mxguardctl.o $(CORE_OBJS) $(CTL_OBJS)
+$(OUTPUT)/mxguardctl: $(OUTPUT)/user/mxguardctl/mxguardctl.o $(LIB_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
 
 # --- tests ---------------------------------------------------------------
 
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(CORE_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(UNIT_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -lcmocka -o $@
 
-$(BPF_TEST): $(BPF_TEST_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
+$(BPF_TEST): $(BPF_TEST_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(BPF_TEST_SRCS) $(CORE_OBJS) $(KERN_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(BPF_TEST_SRCS) $(DAEMON_OBJS) $(LIB_OBJS) $(LIBS) -o $@
 
-$(PKT_TEST): $(PKT_TEST_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
+$(PKT_TEST): $(PKT_TEST_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(PKT_TEST_SRCS) $(CORE_OBJS) $(KERN_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(PKT_TEST_SRCS) $(DAEMON_OBJS) $(LIB_OBJS) $(LIBS) -o $@
 
-$(BENCH): tests/bench/bench.c $(CORE_OBJS) $(KERN_OBJS) | $(OUTPUT)/tests
+$(BENCH): tests/bench/bench.c $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -lm -o $@
 
-$(GEN_BENCH): tests/bench/gen_bench.c $(CORE_OBJS) | $(OUTPUT)/tests
+$(GEN_BENCH): tests/bench/gen_bench.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
 
@@ -166,11 +175,11 @@ check: check-host vmtest
 
 check-host: check-unit check-install check-bpf check-e2e
 
-# Built from the sources, not the objects: every module under the sanitizers.
-$(OUTPUT)/san/test_%: tests/unit/test_%.c $(CORE_SRCS) $(wildcard user/*.h) | $(OUTPUT)
+# Every module under the sanitizers: objects built once, as for the daemon.
+$(OUTPUT)/san/test_%: tests/unit/test_%.c $(call objs,$(OUTPUT)/san,$(UNIT_SRCS))
 	$(Q)mkdir -p $(OUTPUT)/san
 	$(call msg,TEST-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) $< $(CORE_SRCS) $(LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) $^ $(LIBS) -lcmocka -o $@
 
 # Then a bounded run of the renderer fuzzer from its seeds, into a fresh
 # scratch corpus (the seed directory is never written).
@@ -191,23 +200,23 @@ check-unit: $(UNIT_TESTS) $(SAN_TESTS) $(OUTPUT)/fuzz/fuzz_render
 # On the host, the BPF suites and the daemon they drive run under ASan and
 # UBSan (the VM matrix runs the plain build).  Leak checks stay with the
 # unit tests: a daemon killed by a test leaves its heap behind by design.
-SAN_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/san/user/%.o,$(CORE_SRCS) $(KERN_SRCS))
+SAN_OBJS	:= $(call objs,$(OUTPUT)/san,$(DAEMON_SRCS) $(LIB_SRCS))
 SAN_PROGS	:= $(OUTPUT)/san/mxguardd $(OUTPUT)/san/mxguardctl
 SAN_BPF_TEST	:= $(OUTPUT)/san/bpf_test
 SAN_PKT_TEST	:= $(OUTPUT)/san/bpf_packets
 SAN_ENV		:= ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 		   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-$(OUTPUT)/san/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/mxguard/*.h) $(SKELS)
+$(OUTPUT)/san/user/%.o: user/%.c $(USER_HDRS) $(wildcard include/mxguard/*.h) $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -c $< -o $@
 
-$(OUTPUT)/san/mxguardd: $(OUTPUT)/san/user/mxguardd.o $(SAN_OBJS)
+$(OUTPUT)/san/mxguardd: $(OUTPUT)/san/user/mxguardd/mxguardd.o $(SAN_OBJS)
 	$(call msg,BIN-SAN,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $^ $(LIBS) -o $@
 
-$(OUTPUT)/san/mxguardctl: $(OUTPUT)/san/user/mxguardctl.o $(patsubst user/%.c,$(OUTPUT)/san/user/%.o,$(CORE_SRCS) $(CTL_SRCS))
+$(OUTPUT)/san/mxguardctl: $(OUTPUT)/san/user/mxguardctl/mxguardctl.o $(call objs,$(OUTPUT)/san,$(LIB_SRCS))
 	$(call msg,BIN-SAN,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $^ $(LIBS) -o $@
 
@@ -229,13 +238,15 @@ bench: $(BENCH) $(GEN_BENCH) $(PROGS)
 FUZZ_TIME	?= 30
 FUZZERS		:= $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) \
-		$(wildcard user/*.h tests/fuzz/*.h include/mxguard/*.h)
+FUZZ_SRCS	:= $(LIB_SRCS) $(RENDER_SRCS)
+
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) \
+		$(USER_HDRS) $(wildcard tests/fuzz/*.h include/mxguard/*.h)
 	$(Q)mkdir -p $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 $(WARN) -std=gnu11 -D_GNU_SOURCE \
 		-fsanitize=fuzzer,address,undefined \
-		-Iinclude -Iuser $< $(CORE_SRCS) $(LIBS) -o $@
+		-Iinclude $(addprefix -I,$(USER_DIRS)) $< $(FUZZ_SRCS) $(LIBS) -o $@
 
 # Each fuzzer runs for FUZZ_TIME seconds (bounded).  New inputs go to a
 # corpus under .output; tests/fuzz/corpus/NAME/ holds seeds, read only.
@@ -250,11 +261,11 @@ fuzz: $(FUZZERS)
 # The seeds of fuzz_render: one record of each kind (committed).
 FUZZ_SEEDS	:= $(OUTPUT)/fuzz/gen_render_seeds
 
-$(FUZZ_SEEDS): tests/fuzz/gen_render_seeds.c user/name.c tests/fuzz/fuzz_render.h \
-		$(wildcard user/*.h include/mxguard/*.h)
+$(FUZZ_SEEDS): tests/fuzz/gen_render_seeds.c user/lib/name.c tests/fuzz/fuzz_render.h \
+		$(USER_HDRS) $(wildcard include/mxguard/*.h)
 	$(Q)mkdir -p $(@D)
 	$(call msg,GEN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) tests/fuzz/gen_render_seeds.c user/name.c -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) tests/fuzz/gen_render_seeds.c user/lib/name.c -o $@
 
 fuzz-seeds: $(FUZZ_SEEDS)
 	$(Q)mkdir -p tests/fuzz/corpus/render
@@ -272,14 +283,14 @@ install: $(PROGS)
 		$(DESTDIR)$(DATADIR)/mxguard \
 		$(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
-	install -m 0644 user/mxguardd.8 user/mxguardctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 user/mxguard.policy.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 user/alert.schema.json $(DESTDIR)$(DATADIR)/mxguard/
-	sed 's|@SBINDIR@|$(SBINDIR)|' user/mxguardd.service.in > \
+	install -m 0644 user/mxguardd/mxguardd.8 user/mxguardctl/mxguardctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 policies/mxguard.policy.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 user/dist/alert.schema.json $(DESTDIR)$(DATADIR)/mxguard/
+	sed 's|@SBINDIR@|$(SBINDIR)|' user/dist/mxguardd.service.in > \
 		$(DESTDIR)$(UNITDIR)/mxguardd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/mxguardd.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/mxguard/mxguard.conf || \
-		install -m 0644 user/mxguard.conf $(DESTDIR)$(SYSCONFDIR)/mxguard/
+		install -m 0644 user/dist/mxguard.conf $(DESTDIR)$(SYSCONFDIR)/mxguard/
 	for p in policies/*.policy; do \
 		t=$(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d/$${p##*/}; \
 		test -e $$t || install -m 0644 $$p $$t; done

@@ -8,7 +8,8 @@
  * log (150 MB for mxguard), which takes minutes under TCG.  Log level 4
  * (BPF_LOG_STATS) asks the kernel for the statistics line alone.
  *
- * The daemon sets the rodata switches from its helper probes (user/loader.c).
+ * The daemon sets the rodata switches from its helper probes
+ * (user/mxguardd/kernel/loader.c).
  * This tool tries the richest variant first and falls back one switch at a
  * time, so it counts what the kernel accepts; vmtest's load check (the real
  * daemon) is what tells whether the probes chose right.

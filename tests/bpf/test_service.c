@@ -326,7 +326,7 @@ static int t_outputs_and_schema(struct tctx *t)
 	ASSERT_HAS(msg, "] blocked smtp[");
 	daemon_stop(t, SIGTERM);	/* flush and close the JSON file */
 	rc = run_cmd(out, OUT_SZ, "tests/bpf/validate_alerts.py "
-		     "user/alert.schema.json %s", json);
+		     "user/dist/alert.schema.json %s", json);
 	ASSERT_EQ(rc, 0, "alerts valid against the schema");
 	if (rc)
 		fprintf(stderr, "%s", out);

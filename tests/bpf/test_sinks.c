@@ -255,7 +255,7 @@ static int t_hostile_comm(struct tctx *t)
 
 	daemon_stop(t, SIGTERM);
 	rc = run_cmd(out, OUT_SZ, "tests/bpf/validate_alerts.py "
-		     "user/alert.schema.json %s", json);
+		     "user/dist/alert.schema.json %s", json);
 	ASSERT_EQ(rc, 0, "alerts valid against the schema");
 	if (rc)
 		fprintf(stderr, "%s", out);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Validate mxguard alert lines against user/alert.schema.json.
+"""Validate mxguard alert lines against user/dist/alert.schema.json.
 
 usage: validate_alerts.py SCHEMA FILE   (exit 0: every line valid)
 Debian's python3-jsonschema; formats (ipv4/ipv6) are checked too.

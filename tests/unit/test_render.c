@@ -33,6 +33,9 @@ static const struct alert_env env = {
 	.exe = "/usr/lib/postfix/sbin/smtp",
 	.cgroup = "/system.slice/postfix.service",
 	.unit = "postfix.service",
+	.event_id = "5f1e2d3c4b5a6-9",
+	.host_name = "mail.example",
+	.host_id = "0123456789abcdef0123456789abcdef",
 };
 
 static const struct rfc5424_origin origin = {
@@ -117,16 +120,25 @@ static const char golden_text[] =
 
 static const char golden_json[] =
 	"{\"@timestamp\":\"2026-01-02T03:04:05.000006Z\","
+	"\"ecs\":{\"version\":\"8.11.0\"},"
 	"\"message\":\"blocked smtp[4242] -> 192.0.2.25:25 army.ml via "
 	"mx.mali-mail.net imitates mil (rule ml at " POLICY_FILE ":1)\","
 	"\"event\":{\"kind\":\"alert\",\"module\":\"mxguard\","
-	"\"category\":[\"network\"],\"type\":[\"connection\",\"denied\"],"
+	"\"dataset\":\"mxguard.alerts\",\"id\":\"5f1e2d3c4b5a6-9\","
+	"\"severity\":73,"
+	"\"category\":[\"intrusion_detection\",\"network\"],"
+	"\"type\":[\"connection\",\"denied\"],"
 	"\"action\":\"blocked\",\"outcome\":\"failure\"},"
-	"\"process\":{\"pid\":4242,\"thread_id\":4243,\"name\":\"smtp\","
-	"\"executable\":\"/usr/lib/postfix/sbin/smtp\"},"
+	"\"host\":{\"name\":\"mail.example\",\"hostname\":\"mail.example\","
+	"\"id\":\"0123456789abcdef0123456789abcdef\"},"
+	"\"rule\":{\"id\":\"" POLICY_FILE ":1\","
+	"\"name\":\"lookalike ml of mil\",\"ruleset\":\"" POLICY_FILE "\","
+	"\"category\":\"rule\",\"description\":\"ml imitates mil\"},"
+	"\"process\":{\"pid\":4242,\"thread\":{\"id\":4243},"
+	"\"name\":\"smtp\",\"executable\":\"/usr/lib/postfix/sbin/smtp\"},"
 	"\"user\":{\"id\":\"108\"},"
-	"\"destination\":{\"ip\":\"192.0.2.25\",\"port\":25},"
-	"\"dns\":{\"question\":{\"name\":\"army.ml\"}},"
+	"\"destination\":{\"ip\":\"192.0.2.25\",\"port\":25,"
+	"\"domain\":\"mx.mali-mail.net\"},"
 	"\"mxguard\":{\"lookalike\":\"army.ml\",\"protected\":\"mil\","
 	"\"resolved_name\":\"mx.mali-mail.net\","
 	"\"path\":[\"army.ml\",\"mx.mali-mail.net\",\"192.0.2.25\"],"

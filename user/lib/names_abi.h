@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The one name of each value of the ABI's enums (include/mxguard/abi.h)
- * and of the daemon's own event types (event.h): what alerts, logs,
+ * and of the daemon's own event types (enum mxg_user_event, below): what alerts, logs,
  * metrics, mxguardctl and the configuration call them.  Every module
  * that prints or parses one of these values goes through here.
  *
@@ -16,6 +16,14 @@
 #include <linux/types.h>
 
 #include "mxguard/abi.h"
+
+/* Events made in user space share struct mxg_event's layout. */
+enum mxg_user_event {
+	MXG_EV_DESTROYED = 100,		/* an open connection was destroyed */
+	MXG_EV_SUSPECT = 101,		/* second look: a likely lookalike */
+	MXG_EV_LOST = 102,		/* the ring buffer dropped events */
+	MXG_EV_RCPT_HELD = 103,		/* the SMTP responder held a recipient */
+};
 
 /*
  * How many values each enum has: abi.h gives only the counters a __MAX.

@@ -7,15 +7,8 @@
 
 #include "mxguard/abi.h"
 #include "json.h"
+#include "names_abi.h"
 #include "policy.h"
-
-/* Events made in user space share struct mxg_event's layout. */
-enum mxg_user_event {
-	MXG_EV_DESTROYED = 100,		/* an open connection was destroyed */
-	MXG_EV_SUSPECT = 101,		/* second look: a likely lookalike */
-	MXG_EV_LOST = 102,		/* the ring buffer dropped events */
-	MXG_EV_RCPT_HELD = 103,		/* the responder refused a recipient */
-};
 
 struct alert_extra {
 	unsigned long long repeats;	/* >0: summary of suppressed repeats */
@@ -37,7 +30,13 @@ struct alert_env {
 	const char *exe;		/* process.executable, or NULL */
 	const char *cgroup;		/* under the cgroup2 root, or NULL */
 	const char *unit;		/* its systemd unit, or NULL */
+	const char *event_id;		/* event.id: unique per host */
+	const char *host_name;		/* host.name, or NULL */
+	const char *host_id;		/* host.id: /etc/machine-id, or NULL */
 };
+
+/* The ECS release whose field set the JSON form follows. */
+#define MXG_ECS_VERSION		"8.11.0"
 
 /* Write the JSON form of @ev into @w (reset first). */
 void event_to_json(struct jw *w, const struct mxg_event *ev,

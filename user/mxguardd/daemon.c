@@ -29,6 +29,7 @@
 #include "held.h"
 #include "learn.h"
 #include "log.h"
+#include "names_abi.h"
 #include "reconcile.h"
 #include "responder.h"
 
@@ -345,11 +346,120 @@ static void on_signal(struct daemon *d)
 	}
 }
 
+/* What the control commands may ask of the daemon (commands.h). */
+static int op_counters(void *owner, __u64 cnt[MXG_CNT__MAX],
+		       struct mxg_evictions *ev)
+{
+	struct daemon *d = owner;
+
+	if (loader_counters(&d->loader, cnt))
+		return -EIO;
+	loader_evictions(&d->loader, cnt, ev);
+	return 0;
+}
+
+static void op_each_taint(void *owner,
+			  void (*fn)(void *ctx, const struct mxg_taint_view *v),
+			  void *ctx)
+{
+	struct daemon *d = owner;
+
+	loader_for_each_taint(&d->loader, fn, ctx);
+}
+
+static void op_reload(void *owner, struct ctl_reply *r)
+{
+	daemon_reload(owner, r);
+}
+
+static void op_unload(void *owner)
+{
+	struct daemon *d = owner;
+
+	d->unload = d->stopping = 1;
+}
+
+static void op_learned(void *owner, struct ctl_reply *r)
+{
+	learn_list(owner, r);
+}
+
+static void op_forget(void *owner, const char *name, struct ctl_reply *r)
+{
+	learn_forget(owner, name, r);
+}
+
+static void op_held(void *owner, struct ctl_reply *r)
+{
+	struct daemon *d = owner;
+
+	held_list(&d->policy[0], r);
+}
+
+static const struct cmd_ops daemon_ops = {
+	.counters = op_counters,
+	.each_taint = op_each_taint,
+	.reload = op_reload,
+	.unload = op_unload,
+	.learned = op_learned,
+	.forget = op_forget,
+	.held = op_held,
+};
+
+/* The commands' view of the daemon, as it is now. */
+static void fill_view(const struct daemon *d, struct cmd_view *v)
+{
+	const struct learn *l = &d->learn;
+	const struct resp_counts *rc = resp_counts();
+
+	*v = (struct cmd_view){
+		.conf = d->conf,
+		.policy = &d->policy[0],
+		.generation = d->gen[0],
+		.cgroup = d->cgroup,
+		.lineage = probe_lineage_text(d->loader.lineage),
+		.adopted = d->loader.adopted,
+		.started = d->started,
+		.n = {
+			.alerts_written = d->out.written,
+			.alerts_failed = d->out.failed,
+			.alerts_rate_limited = d->rl.suppressed,
+			.conn_matched = d->conncache.matched,
+			.conn_out_of_scope = d->conncache.out_of_scope,
+			.conn_destroyed = d->conncache.destroyed,
+			.conn_destroy_failed = d->conncache.failed,
+			.conn_scans_incomplete = d->conncache.incomplete,
+			.suspects = d->suspects,
+			.suspects_added = d->suspects_added,
+			.sl_received = l->received,
+			.sl_checked = l->checked,
+			.sl_dropped = l->dropped,
+			.learned_evicted = l->evicted,
+			.learned_expired = l->expired,
+			.learned_forgotten = l->forgotten,
+			.swept = d->swept,
+			.reloads = d->reloads,
+			.reload_failures = d->reload_failures,
+			.resp_sessions = rc->sessions,
+			.resp_refused = rc->refused,
+			.resp_deferred = rc->deferred,
+			.resp_busy = rc->busy,
+			.resp_timeouts = rc->timeouts,
+			.resp_errors = rc->errors,
+			.resp_unknown_origin = rc->unknown_origin,
+			.held_untracked = held_untracked(),
+		},
+	};
+}
+
 /* A request from the control socket (control.c checked who sent it). */
 static void on_request(void *ctx, const struct ctl_peer *peer,
 		       const char *line, struct ctl_reply *r)
 {
-	commands_dispatch(ctx, peer, line, r);
+	struct cmd_env env = { .ops = &daemon_ops, .owner = ctx };
+
+	fill_view(ctx, &env.view);
+	commands_dispatch(&env, peer, line, r);
 }
 
 static int add_fd(int ep, int fd, __u32 tag)
@@ -689,11 +799,8 @@ int daemon_run(struct mxg_conf *conf)
 		pr_info("%s %s: %zu rules, mode %s, scope %s, pins in %s\n",
 			d.loader.adopted ? "adopted enforcement on" :
 					   "attached to",
-			d.cgroup, d.policy[0].n,
-			conf->mode == MXG_MODE_ALERT ? "alert" : "block",
-			conf->scope == MXG_SCOPE_PROCESS ? "process" :
-			conf->scope == MXG_SCOPE_UNIT ? "unit" : "host",
-			conf->pin_dir);
+			d.cgroup, d.policy[0].n, mxg_mode_name(conf->mode),
+			mxg_scope_name(conf->scope), conf->pin_dir);
 		notify("READY=1");
 		loop(&d);
 		notify("STOPPING=1");

@@ -3,7 +3,7 @@
 #ifndef MXGUARD_CHECK_H
 #define MXGUARD_CHECK_H
 
-#include "control.h"
+#include "ctlproto.h"
 #include "policy.h"
 
 enum check_verdict { CHECK_CLEAN = 0, CHECK_LOOKALIKE = 1, CHECK_ERROR = 2 };

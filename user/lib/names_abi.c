@@ -2,7 +2,6 @@
 /* Names of the ABI's enum values, each defined once (names_abi.h). */
 #include <string.h>
 
-#include "event.h"
 #include "names_abi.h"
 
 #define UNKNOWN "unknown"
