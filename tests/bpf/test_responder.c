@@ -231,8 +231,26 @@ static int rcpt_data_never_2xx(const char *r)
 	return 1;
 }
 
+/* @lines (JSON, one a line) against user/dist/alert.schema.json. */
+static int schema_valid(struct tctx *t, const char *lines)
+{
+	char path[300];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s.alerts.json", t->policy_path);
+	if (write_text(path, lines))
+		return 0;
+	rc = run_cmd(out, OUT_SZ, "tests/bpf/validate_alerts.py "
+		     "user/dist/alert.schema.json %s", path);
+	unlink(path);
+	if (rc)
+		fprintf(stderr, "%s", out);
+	return rc == 0;
+}
+
 static int t_redirect4(struct tctx *t)
 {
+	static char lines[2 * 16384 + 4];
 	struct seen *s = shared_seen();
 	struct target g = { "army.ml", DNS_A, VIA_UDP, "192.0.2.26", 25,
 			    "officer@army.ml", s, 0, 0 };
@@ -251,7 +269,13 @@ static int t_redirect4(struct tctx *t)
 	ASSERT_TRUE(rcpt_data_never_2xx(s->replies), "no 2xx to RCPT/DATA");
 	ev = next_event(t, "held", WAIT_MS);
 	ASSERT_HAS(ev, "\"ip\":\"192.0.2.26\"");
+	if (ev)
+		snprintf(lines, sizeof(lines), "%s\n", ev);
 	ev = next_event(t, "recipient-held", WAIT_MS);
+	if (ev)
+		snprintf(lines + strlen(lines), sizeof(lines) - strlen(lines),
+			 "%s\n", ev);
+	ASSERT_TRUE(schema_valid(t, lines), "both alerts valid (schema)");
 	ASSERT_HAS(ev, "\"address\":\"officer@army.ml\"");
 	ASSERT_HAS(ev, "\"suggestion\":\"officer@army.mil\"");
 	ASSERT_HAS(ev, "\"ip\":\"192.0.2.26\"");
