@@ -17,7 +17,8 @@ DESTDIR		?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-LIBS_PKG	:= libbpf libelf zlib libnl-3.0 libnl-idiag-3.0 libpsl libidn2 icu-uc icu-i18n
+LIBS_PKG	:= libbpf libelf zlib libnl-3.0 libnl-idiag-3.0 libpsl libidn2 icu-uc icu-i18n \
+		   libsystemd
 SERVICE_PKG	:= libcap
 LIBS		:= $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/null)
 LIBS_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/null)
@@ -26,9 +27,13 @@ LIBS_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/
 USER_DIRS	:= user/lib user/mxguardd user/mxguardd/alert user/mxguardd/kernel \
 		   user/mxguardctl
 
+# The release; `mxguardd --version`, mxguard_build_info and the package.
+VERSION		?= 0.9.0
+
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -g -O2
 ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
+		   -DMXG_VERSION='"$(VERSION)"' \
 		   -I$(OUTPUT) -Iinclude $(addprefix -I,$(USER_DIRS)) \
 		   $(LIBS_CFLAGS)
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
@@ -62,7 +67,8 @@ DAEMON_SRCS	:= $(filter-out user/mxguardd/mxguardd.c, \
 			user/mxguardd/kernel,$(wildcard $(d)/*.c)))
 # Pure modules: no kernel, no daemon state.  Unit tests and fuzzers link
 # these (the renderers, the command table, the resolver check, the remap).
-RENDER_SRCS	:= user/mxguardd/alert/event.c user/mxguardd/alert/rfc5424.c
+RENDER_SRCS	:= user/mxguardd/alert/event.c user/mxguardd/alert/rfc5424.c \
+		   user/mxguardd/alert/journal.c
 UNIT_SRCS	:= $(LIB_SRCS) $(RENDER_SRCS) user/mxguardd/commands.c \
 		   user/mxguardd/resolvers.c user/mxguardd/kernel/remap.c
 objs		= $(patsubst user/%.c,$(1)/user/%.o,$(2))
@@ -102,6 +108,7 @@ help:
 	@echo 'make check-bpf  BPF tests only (root)'
 	@echo 'make check-e2e  end to end: real Postfix, unbound, nsd in namespaces (root)'
 	@echo 'make check-install  make install/uninstall into a throwaway DESTDIR'
+	@echo 'make check-logs alerts through real journald, rsyslog, syslog-ng, logrotate (root)'
 	@echo 'make demo       the .mil -> .ml story with a real Postfix, in under a minute'
 	@echo 'make bench      benchmarks: DNS parse cost, connect overhead, map memory'
 	@echo 'make fuzz       run the libFuzzer targets for FUZZ_TIME seconds each'
@@ -173,7 +180,7 @@ $(GEN_BENCH): tests/bench/gen_bench.c $(LIB_OBJS) | $(OUTPUT)/tests
 # matrix (vmtest/vmtest.mk).  check-host is the quick loop while working.
 check: check-host vmtest
 
-check-host: check-unit check-install check-bpf check-e2e
+check-host: check-unit check-install check-bpf check-e2e check-logs
 
 # Every module under the sanitizers: objects built once, as for the daemon.
 $(OUTPUT)/san/test_%: tests/unit/test_%.c $(call objs,$(OUTPUT)/san,$(UNIT_SRCS))
@@ -272,6 +279,7 @@ fuzz-seeds: $(FUZZ_SEEDS)
 	$(Q)$(FUZZ_SEEDS) tests/fuzz/corpus/render
 
 include tests/e2e/e2e.mk
+include tests/logs/logs.mk
 include vmtest/vmtest.mk
 
 # --- install -------------------------------------------------------------
@@ -284,11 +292,27 @@ install: $(PROGS)
 		$(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 user/mxguardd/mxguardd.8 user/mxguardctl/mxguardctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 policies/mxguard.policy.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 policies/mxguard.policy.5 user/dist/mxguard.conf.5 \
+		$(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/catalog \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -m 0644 user/dist/mxguard.catalog \
+		$(DESTDIR)$(PREFIX)/lib/systemd/catalog/
+	install -m 0644 user/dist/mxguard.bash-completion \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardctl
+	ln -sf mxguardctl $(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardd
+	test -e $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mxguard || \
+		install -m 0644 user/dist/mxguard.logrotate \
+			$(DESTDIR)$(SYSCONFDIR)/logrotate.d/mxguard
 	install -m 0644 user/dist/alert.schema.json $(DESTDIR)$(DATADIR)/mxguard/
 	sed 's|@SBINDIR@|$(SBINDIR)|' user/dist/mxguardd.service.in > \
 		$(DESTDIR)$(UNITDIR)/mxguardd.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/mxguardd.service
+	sed 's|@SBINDIR@|$(SBINDIR)|' user/dist/mxguard-metrics.service.in > \
+		$(DESTDIR)$(UNITDIR)/mxguard-metrics.service
+	install -m 0644 user/dist/mxguard-metrics.timer $(DESTDIR)$(UNITDIR)/
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mxguardd.service \
+		$(DESTDIR)$(UNITDIR)/mxguard-metrics.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/mxguard/mxguard.conf || \
 		install -m 0644 user/dist/mxguard.conf $(DESTDIR)$(SYSCONFDIR)/mxguard/
 	for p in policies/*.policy; do \
@@ -301,7 +325,13 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/mxguardd.8 \
 		$(DESTDIR)$(MANDIR)/man8/mxguardctl.8 \
 		$(DESTDIR)$(MANDIR)/man5/mxguard.policy.5 \
+		$(DESTDIR)$(MANDIR)/man5/mxguard.conf.5 \
+		$(DESTDIR)$(PREFIX)/lib/systemd/catalog/mxguard.catalog \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardctl \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardd \
 		$(DESTDIR)$(UNITDIR)/mxguardd.service \
+		$(DESTDIR)$(UNITDIR)/mxguard-metrics.service \
+		$(DESTDIR)$(UNITDIR)/mxguard-metrics.timer \
 		$(DESTDIR)$(DATADIR)/mxguard/alert.schema.json
 	-rmdir $(DESTDIR)$(DATADIR)/mxguard
 

@@ -159,8 +159,7 @@ static int t_seed_alert_mode(struct tctx *t)
 		       "connect in alert mode"))
 		return -1;
 	ev = next_event(t, "alerted", WAIT_MS);
-	ASSERT_HAS(ev, "\"destination\":{\"ip\":\"192.0.2.25\",\"port\":25,"
-		   "\"domain\":\"mx.mali-mail.net\"}");
+	ASSERT_HAS(ev, "\"destination\":{\"ip\":\"192.0.2.25\",\"port\":25,");
 	ASSERT_HAS(ev, "\"outcome\":\"success\"");
 	ASSERT_HAS(ev, "\"mode\":\"alert\"");
 	ASSERT_HAS(ev, "\"action\":\"block\"");

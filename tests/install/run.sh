@@ -17,6 +17,11 @@ make -s install DESTDIR="$dest" PREFIX=/opt/mxg >/dev/null || bad "make install"
 for f in opt/mxg/sbin/mxguardd opt/mxg/sbin/mxguardctl \
 	opt/mxg/share/man/man8/mxguardd.8 opt/mxg/share/man/man8/mxguardctl.8 \
 	opt/mxg/share/man/man5/mxguard.policy.5 \
+	opt/mxg/share/man/man5/mxguard.conf.5 \
+	opt/mxg/lib/systemd/catalog/mxguard.catalog \
+	opt/mxg/share/bash-completion/completions/mxguardctl \
+	etc/logrotate.d/mxguard lib/systemd/system/mxguard-metrics.service \
+	lib/systemd/system/mxguard-metrics.timer \
 	opt/mxg/share/mxguard/alert.schema.json \
 	lib/systemd/system/mxguardd.service etc/mxguard/mxguard.conf \
 	etc/mxguard/policies.d/mil.policy; do
@@ -36,6 +41,12 @@ check "shipped config and policies pass mxguardd -n" \
 	"'$dest/opt/mxg/sbin/mxguardd' -n -f '$dest/conf' 2>/dev/null"
 check "man pages render" \
 	"man -l '$dest/opt/mxg/share/man/man8/mxguardd.8' >/dev/null 2>&1"
+check "mxguard.conf(5) renders" \
+	"man -l '$dest/opt/mxg/share/man/man5/mxguard.conf.5' >/dev/null 2>&1"
+check "logrotate reads the shipped file" \
+	"logrotate -d -s '$dest/logrotate.state' '$dest/etc/logrotate.d/mxguard' >/dev/null 2>&1"
+check "bash completion loads" \
+	"bash -c '. \"$dest/opt/mxg/share/bash-completion/completions/mxguardctl\" && complete -p mxguardctl mxguardd' >/dev/null"
 echo "# local edit" >> "$dest/etc/mxguard/mxguard.conf"
 make -s install DESTDIR="$dest" PREFIX=/opt/mxg >/dev/null
 check "reinstall keeps a local edit" \
