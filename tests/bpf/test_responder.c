@@ -7,6 +7,7 @@
  * `mxguardctl held` and its release, and the responder under hostile input.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -436,6 +437,69 @@ static int open_direct(struct seen *s)
 	return fd;
 }
 
+/* Send @n RCPTs for lookalikes in one write; 0 once all are answered. */
+static int rcpt_burst(int fd, int n)
+{
+	static char buf[64 * 1024];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	long long end = now_ms() + 2 * WAIT_MS;
+	int i, len = 0, replies = 0;
+	ssize_t got;
+
+	len += snprintf(buf, sizeof(buf), "MAIL FROM:<a@b>\r\n");
+	for (i = 0; i < n; i++)
+		len += snprintf(buf + len, sizeof(buf) - len,
+				"RCPT TO:<u%d@army.ml>\r\n", i);
+	if (send_all(fd, buf, len))
+		return -1;
+	/* Lines, not texts: a reply may straddle two reads.  MAIL's is 250. */
+	while (replies < n + 1 && now_ms() < end) {
+		if (poll(&p, 1, (int)(end - now_ms())) != 1)
+			return -1;
+		got = recv(fd, buf, sizeof(buf), 0);
+		if (got <= 0)
+			return -1;
+		for (i = 0; i < got; i++)
+			replies += buf[i] == '\n';
+	}
+	return replies == n + 1 ? 0 : -1;
+}
+
+/*
+ * 1000 refusals from five pipelined sessions (1003 with the three before):
+ * every RCPT answered, every
+ * one counted, the alerts over the budget (200 a second) counted and not
+ * written, and the daemon still answering.
+ */
+static int t_rcpt_flood(struct tctx *t)
+{
+	struct seen *s = shared_seen();
+	int i, fd, ok = 0;
+
+	/*
+	 * The harness reads the daemon's alerts only when asked: room for
+	 * the 200 a second the budget lets out, or the daemon would wait on
+	 * the pipe (as on any sink that stops reading).
+	 */
+	if (!ASSERT_TRUE(fcntl(t->daemon_out, F_SETPIPE_SZ, 1 << 20) > 0,
+			 "pipe size"))
+		return -1;
+	for (i = 0; i < 5; i++) {
+		memset(s, 0, sizeof(*s));
+		fd = open_direct(s);
+		if (fd < 0)
+			continue;
+		ok += !rcpt_burst(fd, 200);
+		close(fd);
+	}
+	ASSERT_EQ(ok, 5, "every RCPT of the bursts answered 450");
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "stats --json"), 0, "stats");
+	ASSERT_HAS(out, "\"responder_refusals\":1003");
+	ASSERT_TRUE(!strstr(out, "\"responder_alerts_suppressed\":0,"),
+		    "alerts over the budget counted");
+	return 0;
+}
+
 static int t_hostile(struct tctx *t)
 {
 	static const char pipelined[] =
@@ -523,7 +587,7 @@ static int t_hostile(struct tctx *t)
 	ASSERT_EQ(fd >= 0, 1, "serves after");
 	if (fd >= 0)
 		close(fd);
-	return 0;
+	return t_rcpt_flood(t);
 }
 
 #define RESP_ARGS "--responder-port", RPORT

@@ -109,6 +109,8 @@ static const struct {
 	  "responder sessions with no redirect record (not redirected)"),
 	S("held_untracked", held_untracked,
 	  "responder refusals past the held table's cap of domains"),
+	S("responder_alerts_suppressed", resp_alerts_suppressed,
+	  "recipient-held alerts over 200 a second: counted, not written"),
 #undef S
 };
 

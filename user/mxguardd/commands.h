@@ -35,6 +35,7 @@ struct cmd_counts {
 	unsigned long long resp_sessions, resp_refused, resp_deferred;
 	unsigned long long resp_busy, resp_timeouts, resp_errors;
 	unsigned long long resp_unknown_origin, held_untracked;
+	unsigned long long resp_alerts_suppressed;
 };
 
 struct cmd_view {

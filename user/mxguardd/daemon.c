@@ -451,6 +451,7 @@ static void fill_view(const struct daemon *d, struct cmd_view *v)
 			.resp_errors = rc->errors,
 			.resp_unknown_origin = rc->unknown_origin,
 			.held_untracked = held_untracked(),
+			.resp_alerts_suppressed = d->rcpt_alerts_suppressed,
 		},
 	};
 }
@@ -515,6 +516,8 @@ static void comm_of(__u32 tgid, __u8 comm[16])
 	memcpy(comm, buf, 16);
 }
 
+#define RCPT_ALERTS_PER_S	200
+
 /*
  * A refusal is an alert: the recipient, the reason and the suggestion, on
  * every sink, with the process and the address the connect was meant for
@@ -555,6 +558,20 @@ static void on_refused(void *ctx, const struct resp_refusal *r)
 		memcpy(ev.name, ev.origin, sizeof(ev.name));
 	mxg_name_parse(r->v->imitates, ev.protected_name, &len, &err);
 	held_note(r, time(NULL));
+	/*
+	 * A local client can send RCPTs as fast as it likes: past a budget
+	 * per second, refusals are counted (and kept in the held table), not
+	 * written, so the sinks stay readable.  A redirected MTA sends one
+	 * per held recipient per retry, far below it.
+	 */
+	if (now.tv_sec != d->rcpt_alert_s) {
+		d->rcpt_alert_s = now.tv_sec;
+		d->rcpt_alerts = 0;
+	}
+	if (++d->rcpt_alerts > RCPT_ALERTS_PER_S) {
+		d->rcpt_alerts_suppressed++;
+		return;
+	}
 	output_alert(&d->out, &ev, &d->policy[0], &x);
 }
 

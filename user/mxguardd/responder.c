@@ -23,8 +23,9 @@
  *  - Lines are bytes.  Past RESP_LINE_MAX a line is discarded to its LF
  *    and answered 500; NULs and 8-bit bytes stay data, and a recipient
  *    echoed back is cut to printable ASCII.
- *  - Bounds: RESP_BATCH lines per wake-up, replies stop being produced
- *    when the output buffer nears full (the client must read), an idle
+ *  - Bounds: at most RESP_LINE_MAX bytes of input served per wake-up,
+ *    replies stop being produced when the output buffer nears full (the
+ *    client must read; EPOLLOUT resumes the lines already read), an idle
  *    deadline, a session deadline, RESP_RCPT_MAX recipients, and
  *    MXG_RESPONDER_SESSIONS_MAX sessions (the next gets 421 at once).
  */
@@ -57,7 +58,6 @@
 #define RESP_LINE_MAX	1024	/* RFC 5321 wants 512 for commands */
 #define RESP_OUT_MAX	8192
 #define RESP_REPLY_MAX	512	/* RFC 5321 4.5.3.1.5: reply line */
-#define RESP_BATCH	32	/* lines per wake-up */
 #define RESP_RCPT_MAX	200
 #define RESP_ERRORS_MAX	16
 #define RESP_SESSION_S	300	/* whole session, however active */
@@ -522,9 +522,8 @@ static void serve_lines(struct sess *c)
 {
 	size_t off = 0, len;
 	char *lf;
-	int lines = 0;
 
-	while (!c->closing && lines < RESP_BATCH &&
+	while (!c->closing &&
 	       c->outlen + RESP_REPLY_MAX * 2 <= sizeof(c->out)) {
 		lf = memchr(c->in + off, '\n', c->inlen - off);
 		if (!lf)
@@ -541,7 +540,6 @@ static void serve_lines(struct sess *c)
 			on_line(c, c->in + off, len);
 		}
 		off = lf - c->in + 1;
-		lines++;
 	}
 	memmove(c->in, c->in + off, c->inlen - off);
 	c->inlen -= off;
@@ -550,6 +548,28 @@ static void serve_lines(struct sess *c)
 		c->overlong = 1;
 		c->inlen = 0;
 	}
+}
+
+/*
+ * Serve the lines already read, flushing as replies pile up, until none
+ * is left or the client has to read first (EPOLLOUT).  Each turn takes at
+ * least one line out of the RESP_LINE_MAX-byte buffer, so it ends; and
+ * lines read but not served would otherwise wait for an EPOLLIN that the
+ * client, having sent them all, never causes.
+ */
+static void pump(struct sess *c)
+{
+	size_t before;
+
+	do {
+		before = c->inlen;
+		serve_lines(c);
+		if (flush(c)) {
+			drop(c);
+			return;
+		}
+	} while (!(c->events & EPOLLOUT) && !c->closing &&
+		 c->inlen < before && memchr(c->in, '\n', c->inlen));
 }
 
 static void on_readable(struct sess *c)
@@ -569,9 +589,7 @@ static void on_readable(struct sess *c)
 			c->idle_deadline = mono_ms() + resp.timeout_s * 1000LL;
 		}
 	}
-	serve_lines(c);
-	if (flush(c))
-		drop(c);
+	pump(c);
 }
 
 void resp_event(__u32 tag, __u32 events)
@@ -590,14 +608,11 @@ void resp_event(__u32 tag, __u32 events)
 		return;
 	}
 	if (c->events & EPOLLOUT) {
-		/* Flushed: serve what arrived meanwhile, then read on. */
+		/* Flushed: serve the lines read meanwhile, then read on. */
 		if (flush(c))
 			drop(c);
-		else if (!(c->events & EPOLLOUT)) {
-			serve_lines(c);
-			if (flush(c))
-				drop(c);
-		}
+		else if (!(c->events & EPOLLOUT))
+			pump(c);
 		return;
 	}
 	on_readable(c);
