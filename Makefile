@@ -239,8 +239,28 @@ check-bpf: $(SAN_BPF_TEST) $(SAN_PKT_TEST) $(SAN_PROGS)
 	$(Q)$(SAN_ENV) tests/bpf/run.sh $(SAN_PKT_TEST)
 	$(Q)$(SAN_ENV) tests/bpf/run.sh $(SAN_BPF_TEST) $(OUTPUT)/san/mxguardd
 
-bench: $(BENCH) $(GEN_BENCH) $(PROGS)
+# The floor of any cgroup-BPF design, for bench's side-by-side figures.
+NOOP_OBJ	:= $(OUTPUT)/bench/noop.bpf.o
+LOADGEN		:= $(OUTPUT)/bench/loadgen
+
+$(NOOP_OBJ): tests/bench/noop.bpf.c $(OUTPUT)/vmlinux.h
+	$(Q)mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(LOADGEN): tests/bench/loadgen.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
+
+BENCH_RULES	?= 1000000
+BENCH_ROUNDS	?= 6
+
+bench: $(BENCH) $(GEN_BENCH) $(PROGS) $(NOOP_OBJ) $(LOADGEN)
 	$(Q)tests/bench/run.sh $(BENCH) $(GEN_BENCH)
+	$(Q)unshare -n python3 tests/bench/floor.py $(OUTPUT)/mxguardd \
+		$(LOADGEN) $(NOOP_OBJ) tests/e2e/e2e.py $(BENCH_RULES) \
+		$(BENCH_ROUNDS)
 
 FUZZ_TIME	?= 30
 FUZZERS		:= $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -278,6 +298,7 @@ fuzz-seeds: $(FUZZ_SEEDS)
 	$(Q)mkdir -p tests/fuzz/corpus/render
 	$(Q)$(FUZZ_SEEDS) tests/fuzz/corpus/render
 
+include user/contrib/contrib.mk
 include tests/e2e/e2e.mk
 include tests/logs/logs.mk
 include vmtest/vmtest.mk

@@ -2,9 +2,13 @@
 # Exim unpacked from Debian's packages): owned by tests/e2e/.
 # Both need root, and the packages of .ci/packages/e2e.list (make deps).
 # The timeouts are a last resort: every wait inside is bounded already.
+# submit.sh: the MTA integrations at submission (user/contrib/), with
+# Postfix, and Exim and OpenSMTPD unpacked from their Debian packages.
 .PHONY: check-e2e demo
-check-e2e: $(PROGS)
+check-e2e: $(PROGS) $(CONTRIB_PROGS)
 	$(Q)timeout 600 bash tests/e2e/run.sh $(OUTPUT)/mxguardd
+	$(Q)timeout 300 bash tests/e2e/submit.sh $(OUTPUT)/mxguardd \
+		$(MILTER) $(SMTPD_FILTER)
 	$(Q)timeout 600 bash tests/e2e/responder.sh $(OUTPUT)/mxguardd
 
 demo: $(PROGS)

@@ -24,7 +24,14 @@ for f in opt/mxg/sbin/mxguardd opt/mxg/sbin/mxguardctl \
 	lib/systemd/system/mxguard-metrics.timer \
 	opt/mxg/share/mxguard/alert.schema.json \
 	lib/systemd/system/mxguardd.service etc/mxguard/mxguard.conf \
-	etc/mxguard/policies.d/mil.policy; do
+	etc/mxguard/policies.d/mil.policy \
+	opt/mxg/sbin/mxguard-milter opt/mxg/libexec/mxguard/mxguard-smtpd-filter \
+	opt/mxg/share/man/man8/mxguard-milter.8 \
+	lib/systemd/system/mxguard-milter.service \
+	opt/mxg/share/mxguard/contrib/main.cf.snippet \
+	opt/mxg/share/mxguard/contrib/mxguard-rcpt.acl \
+	opt/mxg/share/mxguard/contrib/mxguard-not-smtp.acl \
+	opt/mxg/share/mxguard/contrib/smtpd.conf.snippet; do
 	check "installed $f" "[ -e '$dest/$f' ]"
 done
 check "unit runs the PREFIX binary" \
@@ -37,6 +44,14 @@ if command -v systemd-analyze >/dev/null; then
 fi
 sed "s|/etc/mxguard/policies.d|$dest/etc/mxguard/policies.d|" \
 	"$dest/etc/mxguard/mxguard.conf" > "$dest/conf"
+check "milter unit runs the PREFIX binary" \
+	"grep -q '^ExecStart=/opt/mxg/sbin/mxguard-milter -s ' '$dest/lib/systemd/system/mxguard-milter.service'"
+if command -v systemd-analyze >/dev/null; then
+	sed "s|/opt/mxg/sbin/mxguard-milter|$dest/opt/mxg/sbin/mxguard-milter|" \
+		"$dest/lib/systemd/system/mxguard-milter.service" > "$dest/mxguard-milter.service"
+	check "systemd-analyze verify (milter)" \
+		"! systemd-analyze verify '$dest/mxguard-milter.service' 2>&1 | grep -v 'man \| failed with code 16\|postfix.service\|mxguardd.service' | grep -q ."
+fi
 check "shipped config and policies pass mxguardd -n" \
 	"'$dest/opt/mxg/sbin/mxguardd' -n -f '$dest/conf' 2>/dev/null"
 check "man pages render" \
@@ -53,6 +68,8 @@ check "reinstall keeps a local edit" \
 	"grep -q '# local edit' '$dest/etc/mxguard/mxguard.conf'"
 make -s uninstall DESTDIR="$dest" PREFIX=/opt/mxg >/dev/null
 check "uninstall removes the binaries" "[ ! -e '$dest/opt/mxg/sbin/mxguardd' ]"
+check "uninstall removes the milter" \
+	"[ ! -e '$dest/opt/mxg/sbin/mxguard-milter' ] && [ ! -e '$dest/lib/systemd/system/mxguard-milter.service' ] && [ ! -e '$dest/opt/mxg/share/mxguard/contrib' ]"
 check "uninstall removes the unit" \
 	"[ ! -e '$dest/lib/systemd/system/mxguardd.service' ]"
 check "uninstall keeps the configuration" \

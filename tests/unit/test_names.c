@@ -112,6 +112,7 @@ static void test_event_actions(void **state)
 		{ MXG_EV_LOST, 0, 0, "events-lost" },
 		{ MXG_EV_CONNECT, MXG_OUTCOME_REDIRECTED, 0, "held" },
 		{ MXG_EV_RCPT_HELD, 0, 0, "recipient-held" },
+		{ MXG_EV_SUBMISSION, 0, 0, "submission-lookalike" },
 	};
 	size_t i, j;
 	__u32 t;

@@ -129,6 +129,8 @@ static const char *user_event_action(__u32 type)
 		return "events-lost";
 	case MXG_EV_RCPT_HELD:
 		return "recipient-held";
+	case MXG_EV_SUBMISSION:
+		return "submission-lookalike";
 	}
 	return NULL;
 }

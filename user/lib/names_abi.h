@@ -22,7 +22,9 @@ enum mxg_user_event {
 	MXG_EV_DESTROYED = 100,		/* an open connection was destroyed */
 	MXG_EV_SUSPECT = 101,		/* second look: a likely lookalike */
 	MXG_EV_LOST = 102,		/* the ring buffer dropped events */
-	MXG_EV_RCPT_HELD = 103,		/* the SMTP responder held a recipient */
+	/* An MTA asked about a lookalike recipient at submission (query.h) */
+	MXG_EV_SUBMISSION = 103,
+	MXG_EV_RCPT_HELD = 104,		/* the SMTP responder held a recipient */
 };
 
 /*

@@ -51,9 +51,10 @@
 #include "log.h"
 #include "responder.h"
 
-#define TAG_L4		0x1000u
-#define TAG_L6		0x1001u
-#define TAG_SESS(i)	(0x1002u + (i))
+/* epoll tags: apart from the control socket's (0x100) and the query socket's (0x1000) */
+#define TAG_L4		0x2000u
+#define TAG_L6		0x2001u
+#define TAG_SESS(i)	(0x2002u + (i))
 
 #define RESP_LINE_MAX	1024	/* RFC 5321 wants 512 for commands */
 #define RESP_OUT_MAX	8192
