@@ -91,10 +91,11 @@ BPF_TEST_SRCS	:= $(addprefix tests/bpf/,runner.c harness.c client.c dnsd.c dnsms
 PKT_TEST_SRCS	:= $(addprefix tests/bpf/,test_packets.c harness.c dnsmsg.c)
 BENCH		:= $(OUTPUT)/tests/bench
 GEN_BENCH	:= $(OUTPUT)/tests/gen_bench
+RECALL		:= $(OUTPUT)/tests/recall
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps check check-host check-unit check-bpf check-install bench vmtest \
+.PHONY: all deps check check-host check-unit check-bpf check-install bench recall vmtest \
 	demo install uninstall clean help fuzz fuzz-seeds
 
 all: $(PROGS)
@@ -111,6 +112,7 @@ help:
 	@echo 'make check-logs alerts through real journald, rsyslog, syslog-ng, logrotate (root)'
 	@echo 'make demo       the .mil -> .ml story with a real Postfix, in under a minute'
 	@echo 'make bench      benchmarks: DNS parse cost, connect overhead, map memory'
+	@echo 'make recall     lookalike recall and false alarms on the held-out corpus'
 	@echo 'make fuzz       run the libFuzzer targets for FUZZ_TIME seconds each'
 	@echo 'make fuzz-seeds rewrite the seed corpus of fuzz_render (tests/fuzz/corpus/render/)'
 	@echo 'make vmtest     run the BPF suite in a VM (KERNEL=bzImage or KERNELS="5.10 6.12-lockdown")'
@@ -175,6 +177,16 @@ $(BENCH): tests/bench/bench.c $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 $(GEN_BENCH): tests/bench/gen_bench.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+
+$(RECALL): tests/bench/recall.c $(LIB_OBJS) | $(OUTPUT)/tests
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+
+# Recall and false alarms on the held-out corpus (tests/data/README.md).
+# A measurement, not a test: nothing is tuned against it.
+recall: $(RECALL)
+	$(Q)$(RECALL) tests/data/providers.policy tests/data/typos-heldout.tsv \
+		tests/data/mail-providers.txt
 
 # Everything: the host suites, then the BPF suites in VMs on the kernel
 # matrix (vmtest/vmtest.mk).  check-host is the quick loop while working.

@@ -225,7 +225,7 @@ static void cmd_check(const struct cmd_env *e, const char *arg,
 		reply_printf(r, "error usage: check NAME\n");
 		return;
 	}
-	check_name(e->view.policy, arg, r);
+	check_name_ix(e->view.policy, e->view.secondlook, arg, r);
 }
 
 static void cmd_list(const struct cmd_env *e, const char *arg,

@@ -38,9 +38,13 @@ struct cmd_counts {
 	unsigned long long resp_alerts_suppressed;
 };
 
+struct mxg_secondlook_index;
+
 struct cmd_view {
 	const struct mxg_conf *conf;
 	const struct mxg_policy *policy;	/* in force */
+	/* Its second-look index, or NULL (check builds one then). */
+	const struct mxg_secondlook_index *secondlook;
 	__u32 generation;
 	const char *cgroup;
 	const char *lineage;			/* probe_lineage_text() */

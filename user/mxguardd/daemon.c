@@ -419,6 +419,7 @@ static void fill_view(const struct daemon *d, struct cmd_view *v)
 	*v = (struct cmd_view){
 		.conf = d->conf,
 		.policy = &d->policy[0],
+		.secondlook = l->ix,
 		.generation = d->gen[0],
 		.cgroup = d->cgroup,
 		.lineage = probe_lineage_text(d->loader.lineage),

@@ -38,6 +38,7 @@ struct mxg_loader {
 	char pin_dir[512];
 	__u64 seed;
 	int adopted;			/* links were pinned already */
+	int no_batch;			/* no batch map updates (before 5.6) */
 	size_t policy_entries;
 	__u32 generation;		/* of the policy in the kernel */
 	int policy_fd;			/* the inner map in force, or -1 */
