@@ -113,6 +113,15 @@ enum mxg_counter {
 };
 
 /*
+ * The counters map has room for more counters than there are: a release
+ * that adds one keeps the pinned map's shape, so an upgrade adopts the
+ * pins (and the enforcement in them) with no gap instead of needing
+ * `mxguardd --unload`.  Raise it only with a note in README's upgrade text.
+ */
+#define MXG_CNT_SLOTS		128
+_Static_assert(MXG_CNT__MAX <= MXG_CNT_SLOTS, "raise MXG_CNT_SLOTS");
+
+/*
  * Lookalike taints live in plain hash maps: a live taint is never evicted.
  * A full map refuses the write, and the answer is then held back (fail
  * closed).  Clean records and readable names live in LRU maps, which evict
