@@ -11,5 +11,5 @@ check-e2e: $(PROGS) $(CONTRIB_PROGS)
 		$(MILTER) $(SMTPD_FILTER)
 	$(Q)timeout 600 bash tests/e2e/responder.sh $(OUTPUT)/mxguardd
 
-demo: $(PROGS)
-	$(Q)timeout 120 bash tests/e2e/demo.sh $(OUTPUT)/mxguardd
+demo: $(PROGS) $(CONTRIB_PROGS)
+	$(Q)timeout 120 bash tests/e2e/demo.sh $(OUTPUT)/mxguardd $(MILTER)
