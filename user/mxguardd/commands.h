@@ -31,6 +31,11 @@ struct cmd_counts {
 	unsigned long long sl_received, sl_checked, sl_dropped;
 	unsigned long long learned_evicted, learned_expired, learned_forgotten;
 	unsigned long long swept, reloads, reload_failures;
+	/* the SMTP responder (responder.h) and its held table (held.h) */
+	unsigned long long resp_sessions, resp_refused, resp_deferred;
+	unsigned long long resp_busy, resp_timeouts, resp_errors;
+	unsigned long long resp_unknown_origin, held_untracked;
+	unsigned long long resp_alerts_suppressed;
 };
 
 struct mxg_secondlook_index;
@@ -60,6 +65,8 @@ struct cmd_ops {
 	void (*unload)(void *owner);
 	void (*learned)(void *owner, struct ctl_reply *r);
 	void (*forget)(void *owner, const char *name, struct ctl_reply *r);
+	/* What the responder held, per lookalike domain (held.h). */
+	void (*held)(void *owner, struct ctl_reply *r);
 };
 
 struct cmd_env {

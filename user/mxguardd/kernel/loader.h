@@ -160,4 +160,8 @@ void loader_evictions(const struct mxg_loader *l,
 /* One line with every counter, for logs. */
 void loader_log_counters(const struct mxg_loader *l);
 
+/* Tell the connect programs where the SMTP responder listens (0: none). */
+int loader_set_responder(struct mxg_loader *l, __u16 port, __u32 mark);
+int loader_redirects_fd(struct mxg_loader *l);
+
 #endif
