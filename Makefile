@@ -12,7 +12,12 @@ SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 DATADIR		?= $(PREFIX)/share
 SYSCONFDIR	?= /etc
-UNITDIR		?= /lib/systemd/system
+# Where systemd looks for units: its own pkg-config answer (not $(PREFIX):
+# a unit under /usr/local is never read), else Debian 12's.
+UNITDIR		?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir \
+			systemd 2>/dev/null),/lib/systemd/system)
+SYSUSERSDIR	?= $(or $(shell $(PKG_CONFIG) --variable=sysusersdir \
+			systemd 2>/dev/null),/usr/lib/sysusers.d)
 DESTDIR		?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -26,9 +31,19 @@ LIBS_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/
 USER_DIRS	:= user/lib user/mxguardd user/mxguardd/alert user/mxguardd/kernel \
 		   user/mxguardctl
 
-WARN		:= -Wall -Wextra -Werror
+# Warnings fail development and CI builds (WERROR=1, the default); a
+# distribution build passes WERROR=0 (debian/rules), so that a newer
+# compiler's new warning does not fail a release build.
+WERROR		?= 1
+WARN		:= -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+# CPPFLAGS, CFLAGS and LDFLAGS come from the environment or the command
+# line (dpkg-buildflags: _FORTIFY_SOURCE, stack protector, relro, now) and
+# reach every compile and every link of user space.  The BPF objects take
+# none of them: host hardening flags mean nothing to -target bpf.
+CPPFLAGS	?=
 CFLAGS		?= -g -O2
-ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
+LDFLAGS		?=
+ALL_CFLAGS	:= $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
 		   -I$(OUTPUT) -Iinclude $(addprefix -I,$(USER_DIRS)) \
 		   $(LIBS_CFLAGS)
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
@@ -87,7 +102,7 @@ GEN_BENCH	:= $(OUTPUT)/tests/gen_bench
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps check check-host check-unit check-bpf check-install bench vmtest \
+.PHONY: all deps vmlinux-h check check-host check-unit check-bpf check-install bench vmtest \
 	demo install uninstall clean help fuzz fuzz-seeds
 
 all: $(PROGS)
@@ -117,9 +132,22 @@ deps:
 $(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+# The kernel's types for the BPF programs come from the tree, not from the
+# build host: bpf/vmlinux/<arch>/vmlinux.h, generated from Debian 12's
+# cloud kernel (6.1).  CO-RE relocates every field access at load time, so
+# one header serves every kernel of the matrix (5.10 to 6.12), and a build
+# needs neither /sys nor the network (Debian's build daemons have neither).
+# `make vmlinux-h` regenerates it (bpf/vmlinux/gen.sh; VMLINUX_BTF= a BTF
+# file or a bzImage, default the cached bookworm kernel).
+VMLINUX_H	?= bpf/vmlinux/$(ARCH)/vmlinux.h
+
+$(OUTPUT)/vmlinux.h: $(VMLINUX_H) | $(OUTPUT)
 	$(call msg,GEN,$@)
-	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+	$(Q)test -r $< || { echo "no $<: make vmlinux-h VMLINUX_BTF=/sys/kernel/btf/vmlinux" >&2; exit 1; }
+	$(Q)cp $< $@
+
+vmlinux-h:
+	$(Q)bpf/vmlinux/gen.sh $(VMLINUX_H) $(VMLINUX_BTF)
 
 $(OUTPUT)/%.tmp.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(OUTPUT)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
@@ -140,33 +168,33 @@ $(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) $(wildcard include/mxguard/*.h) $(SKEL
 
 $(OUTPUT)/mxguardd: $(OUTPUT)/user/mxguardd/mxguardd.o $(DAEMON_OBJS) $(LIB_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(OUTPUT)/mxguardctl: $(OUTPUT)/user/mxguardctl/mxguardctl.o $(LIB_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # --- tests ---------------------------------------------------------------
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(UNIT_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -lcmocka -o $@
 
 $(BPF_TEST): $(BPF_TEST_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(BPF_TEST_SRCS) $(DAEMON_OBJS) $(LIB_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(LDFLAGS) $(BPF_TEST_SRCS) $(DAEMON_OBJS) $(LIB_OBJS) $(LIBS) -o $@
 
 $(PKT_TEST): $(PKT_TEST_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(PKT_TEST_SRCS) $(DAEMON_OBJS) $(LIB_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(LDFLAGS) $(PKT_TEST_SRCS) $(DAEMON_OBJS) $(LIB_OBJS) $(LIBS) -o $@
 
 $(BENCH): tests/bench/bench.c $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,BENCH,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -lm -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -lm -o $@
 
 $(GEN_BENCH): tests/bench/gen_bench.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,BENCH,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # Everything: the host suites, then the BPF suites in VMs on the kernel
 # matrix (vmtest/vmtest.mk).  check-host is the quick loop while working.
@@ -178,7 +206,7 @@ check-host: check-unit check-install check-bpf check-e2e
 $(OUTPUT)/san/test_%: tests/unit/test_%.c $(call objs,$(OUTPUT)/san,$(UNIT_SRCS))
 	$(Q)mkdir -p $(OUTPUT)/san
 	$(call msg,TEST-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) $^ $(LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) $(LDFLAGS) $^ $(LIBS) -lcmocka -o $@
 
 # Then a bounded run of the renderer fuzzer from its seeds, into a fresh
 # scratch corpus (the seed directory is never written).
@@ -213,19 +241,19 @@ $(OUTPUT)/san/user/%.o: user/%.c $(USER_HDRS) $(wildcard include/mxguard/*.h) $(
 
 $(OUTPUT)/san/mxguardd: $(OUTPUT)/san/user/mxguardd/mxguardd.o $(SAN_OBJS)
 	$(call msg,BIN-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(OUTPUT)/san/mxguardctl: $(OUTPUT)/san/user/mxguardctl/mxguardctl.o $(call objs,$(OUTPUT)/san,$(LIB_SRCS))
 	$(call msg,BIN-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(SAN_BPF_TEST): $(BPF_TEST_SRCS) $(wildcard tests/bpf/*.h) $(SAN_OBJS)
 	$(call msg,TEST-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Itests/bpf $(BPF_TEST_SRCS) $(SAN_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Itests/bpf $(LDFLAGS) $(BPF_TEST_SRCS) $(SAN_OBJS) $(LIBS) -o $@
 
 $(SAN_PKT_TEST): $(PKT_TEST_SRCS) $(wildcard tests/bpf/*.h) $(SAN_OBJS)
 	$(call msg,TEST-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Itests/bpf $(PKT_TEST_SRCS) $(SAN_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Itests/bpf $(LDFLAGS) $(PKT_TEST_SRCS) $(SAN_OBJS) $(LIBS) -o $@
 
 check-bpf: $(SAN_BPF_TEST) $(SAN_PKT_TEST) $(SAN_PROGS)
 	$(Q)$(SAN_ENV) tests/bpf/run.sh $(SAN_PKT_TEST)
@@ -264,7 +292,7 @@ $(FUZZ_SEEDS): tests/fuzz/gen_render_seeds.c user/lib/name.c tests/fuzz/fuzz_ren
 		$(USER_HDRS) $(wildcard include/mxguard/*.h)
 	$(Q)mkdir -p $(@D)
 	$(call msg,GEN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) tests/fuzz/gen_render_seeds.c user/lib/name.c -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) tests/fuzz/gen_render_seeds.c user/lib/name.c -o $@
 
 fuzz-seeds: $(FUZZ_SEEDS)
 	$(Q)mkdir -p tests/fuzz/corpus/render

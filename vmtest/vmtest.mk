@@ -26,7 +26,7 @@ $(OUTPUT)/vmtest:
 
 $(OUTPUT)/vmtest/verifier_stats: vmtest/verifier_stats.c $(SKELS) | $(OUTPUT)/vmtest
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIBS) -o $@
 
 vmtest: $(VMTEST_BINS)
 	$(Q)VMTEST_FILTER="$(VMTEST_FILTER)" vmtest/run.sh $(if $(KERNEL),$(KERNEL),$(KERNELS))
