@@ -303,34 +303,66 @@ include vmtest/vmtest.mk
 
 # --- install -------------------------------------------------------------
 
-# Config and policies are never overwritten: a local edit survives.
-install: $(PROGS)
+# The layout is the Debian package's (debian/): what `make install` puts
+# in place is what the .deb installs, PREFIX aside.  Shipped policies go
+# to $(POLICYDIR), which an upgrade may replace; /etc/mxguard holds only
+# the administrator's files: mxguard.conf and policies.d/vendor.policy,
+# which includes the shipped ones.  Those two are never overwritten, so a
+# local edit survives.
+POLICYDIR	:= $(DATADIR)/mxguard/policies
+MAN8		:= user/mxguardd/mxguardd.8 user/mxguardctl/mxguardctl.8
+MAN5		:= policies/mxguard.policy.5
+ETC_FILES	:= $(OUTPUT)/dist/mxguard.conf $(OUTPUT)/dist/vendor.policy
+
+$(OUTPUT)/dist/mxguardd.service: user/dist/mxguardd.service.in
+	$(Q)mkdir -p $(@D)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
+
+$(OUTPUT)/dist/vendor.policy: user/dist/vendor.policy.in
+	$(Q)mkdir -p $(@D)
+	$(Q)sed 's|@POLICYDIR@|$(POLICYDIR)|g' $< > $@
+
+$(OUTPUT)/dist/mxguard.conf: user/dist/mxguard.conf
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
+
+# The generated files depend on PREFIX: regenerate them on every install.
+.PHONY: dist-files
+dist-files:
+	$(Q)rm -f $(OUTPUT)/dist/mxguardd.service $(OUTPUT)/dist/vendor.policy
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/dist/mxguardd.service \
+		$(OUTPUT)/dist/vendor.policy $(OUTPUT)/dist/mxguard.conf
+
+install: $(PROGS) dist-files
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(DATADIR)/mxguard \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(POLICYDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
-	install -m 0644 user/mxguardd/mxguardd.8 user/mxguardctl/mxguardctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 policies/mxguard.policy.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 user/dist/alert.schema.json $(DESTDIR)$(DATADIR)/mxguard/
-	sed 's|@SBINDIR@|$(SBINDIR)|' user/dist/mxguardd.service.in > \
-		$(DESTDIR)$(UNITDIR)/mxguardd.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/mxguardd.service
+	install -m 0644 policies/*.policy $(DESTDIR)$(POLICYDIR)/
+	install -m 0644 $(OUTPUT)/dist/mxguardd.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 user/dist/mxguard.sysusers \
+		$(DESTDIR)$(SYSUSERSDIR)/mxguard.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/mxguard/mxguard.conf || \
-		install -m 0644 user/dist/mxguard.conf $(DESTDIR)$(SYSCONFDIR)/mxguard/
-	for p in policies/*.policy; do \
-		t=$(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d/$${p##*/}; \
-		test -e $$t || install -m 0644 $$p $$t; done
+		install -m 0644 $(OUTPUT)/dist/mxguard.conf $(DESTDIR)$(SYSCONFDIR)/mxguard/
+	test -e $(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d/vendor.policy || \
+		install -m 0644 $(OUTPUT)/dist/vendor.policy \
+			$(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d/
 
-# Configuration and policies stay: they are the administrator's.
+# Configuration stays: it is the administrator's.  Enforcement stays too
+# (run `mxguardd --unload` first to remove it; the package's prerm does).
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mxguardd $(DESTDIR)$(SBINDIR)/mxguardctl \
-		$(DESTDIR)$(MANDIR)/man8/mxguardd.8 \
-		$(DESTDIR)$(MANDIR)/man8/mxguardctl.8 \
-		$(DESTDIR)$(MANDIR)/man5/mxguard.policy.5 \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
 		$(DESTDIR)$(UNITDIR)/mxguardd.service \
-		$(DESTDIR)$(DATADIR)/mxguard/alert.schema.json
-	-rmdir $(DESTDIR)$(DATADIR)/mxguard
+		$(DESTDIR)$(SYSUSERSDIR)/mxguard.conf \
+		$(DESTDIR)$(DATADIR)/mxguard/alert.schema.json \
+		$(addprefix $(DESTDIR)$(POLICYDIR)/,$(notdir $(wildcard policies/*.policy)))
+	-rmdir $(DESTDIR)$(POLICYDIR) $(DESTDIR)$(DATADIR)/mxguard
 
 check-install: $(PROGS)
 	$(Q)tests/install/run.sh
