@@ -102,7 +102,7 @@ GEN_BENCH	:= $(OUTPUT)/tests/gen_bench
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps vmlinux-h check check-host check-unit check-bpf check-install bench vmtest \
+.PHONY: all deps deb vmlinux-h check check-host check-unit check-bpf check-install bench vmtest \
 	demo install uninstall clean help fuzz fuzz-seeds
 
 all: $(PROGS)
@@ -115,13 +115,16 @@ help:
 	@echo 'make check-unit unit tests only (cmocka, no root)'
 	@echo 'make check-bpf  BPF tests only (root)'
 	@echo 'make check-e2e  end to end: real Postfix, unbound, nsd in namespaces (root)'
-	@echo 'make check-install  make install/uninstall into a throwaway DESTDIR'
+	@echo 'make check-install  make install/uninstall into a throwaway DESTDIR, and the .deb'
 	@echo 'make demo       the .mil -> .ml story with a real Postfix, in under a minute'
 	@echo 'make bench      benchmarks: DNS parse cost, connect overhead, map memory'
 	@echo 'make fuzz       run the libFuzzer targets for FUZZ_TIME seconds each'
 	@echo 'make fuzz-seeds rewrite the seed corpus of fuzz_render (tests/fuzz/corpus/render/)'
 	@echo 'make vmtest     run the BPF suite in a VM (KERNEL=bzImage or KERNELS="5.10 6.12-lockdown")'
-	@echo 'make install    binaries, man pages, unit, schema, /etc/mxguard (DESTDIR, PREFIX)'
+	@echo 'make deb        the Debian package, into $(OUTPUT)/deb/ (what make install installs)'
+	@echo 'make vmtest-system  boot Debian 12 (systemd, Postfix) in QEMU, install the .deb, test it'
+	@echo 'make check-minbase  README commands in a fresh Debian 12 minbase chroot (root)'
+	@echo 'make install    binaries, man pages, unit, schema, policies, /etc/mxguard (DESTDIR, PREFIX)'
 	@echo 'make uninstall  remove them again (configuration and policies stay)'
 	@echo 'make clean      remove $(OUTPUT)/'
 	@echo 'V=1             show full commands'
@@ -364,8 +367,15 @@ uninstall:
 		$(addprefix $(DESTDIR)$(POLICYDIR)/,$(notdir $(wildcard policies/*.policy)))
 	-rmdir $(DESTDIR)$(POLICYDIR) $(DESTDIR)$(DATADIR)/mxguard
 
+# make install into a DESTDIR, then the Debian package built from a clean
+# copy of the tree and checked (lintian, hardening, same files as install).
 check-install: $(PROGS)
 	$(Q)tests/install/run.sh
+	$(Q)tests/install/deb.sh
+
+# The .deb alone, into $(OUTPUT)/deb/ (dpkg-buildpackage -us -uc -b).
+deb:
+	$(Q)tests/install/deb.sh -b
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
