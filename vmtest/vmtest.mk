@@ -33,3 +33,11 @@ vmtest: $(VMTEST_BINS)
 
 verifier-stats: $(OUTPUT)/vmtest/verifier_stats
 	$(Q)$<
+
+# The booted-system test: Debian 12 with systemd and Postfix under QEMU
+# (TCG), the .deb installed, used and purged (vmtest/system.sh).  The disk
+# image is built once with debootstrap and cached (vmtest/rootfs.sh).
+.PHONY: vmtest-system
+vmtest-system:
+	$(Q)tests/install/deb.sh -b
+	$(Q)vmtest/system.sh $(OUTPUT)/deb/mxguard.deb
