@@ -19,7 +19,11 @@ t=$1 res=$2
 tap=$res/system.tap
 n=0 failed=0
 : > "$tap"
-say() { echo "$*" | tee -a "$tap"; }
+# Each line also to the console, for whoever watches console.log.
+say() {
+	echo "$*" | tee -a "$tap"
+	echo "mxgtest: $*" > /dev/console 2>/dev/null
+}
 ok() { n=$((n + 1)); say "ok $n - $1"; }
 bad() { n=$((n + 1)); failed=$((failed + 1)); say "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
