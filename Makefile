@@ -380,3 +380,10 @@ deb:
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
+
+# README's two commands on a fresh Debian 12 minbase chroot (debootstrap,
+# cached; tests/install/minbase.sh).  MINBASE_CHECK=check for README's full
+# second command (the VM matrix too); the default runs check-host.
+.PHONY: check-minbase
+check-minbase:
+	$(Q)tests/install/minbase.sh
