@@ -119,6 +119,9 @@ build_system() {
 	printf '127.0.0.1 localhost\n127.0.1.1 mxguard-guest mailhost.test\n' > "$root/etc/hosts"
 	echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" > "$root/etc/fstab"
 	chroot "$root" passwd -d root > /dev/null
+	# The test configures and starts its own DNS; Postfix stays as Debian
+	# installs it (enabled).
+	chroot "$root" systemctl disable -q nsd.service unbound.service
 	# The boot hook: run /run.sh from the disk labelled MXGTEST, its output
 	# on the second serial port, then power off.
 	install -m 0755 "$here/system/hook.sh" "$root/usr/local/sbin/mxguard-systest"

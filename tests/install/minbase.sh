@@ -78,11 +78,18 @@ mkdir "$cg"
 (
 	echo $BASHPID > "$cg/cgroup.procs"
 	exec unshare -m -C --propagation private bash -c '
+		set -e
 		root=$1 cg2=$2 check=$3
 		mount -t proc proc "$root/proc"
 		mount --rbind /sys "$root/sys"
-		mount -t cgroup2 cgroup2 "$root$cg2"
-		mount -t bpf bpf "$root/sys/fs/bpf"
+		# The cgroup2 mount of this cgroup namespace (its root is the
+		# child cgroup) over the host'"'"'s, and a bpffs of its own.
+		umount -l "$root$cg2"
+		mount -t cgroup2 mxguard-minbase "$root$cg2"
+		[ "$(cat /proc/self/cgroup | grep "^0::")" = "0::/" ]
+		umount -l "$root/sys/fs/bpf" 2>/dev/null || true
+		mount -t bpf mxguard-minbase "$root/sys/fs/bpf"
+		set +e
 		mount --rbind /dev "$root/dev"
 		mount -t tmpfs tmpfs "$root/run"
 		mount -t tmpfs tmpfs "$root/tmp"

@@ -20,6 +20,6 @@ fi
 journalctl -b --no-pager -o short-precise > "$res/journal.txt" 2>&1
 dmesg > "$res/dmesg.txt" 2>&1
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
-tar -C "$res" -cf - . > /dev/ttyS1
+tar -C "$res" -cf - . | cat > /dev/ttyS1
 sync
 systemctl --no-block poweroff
