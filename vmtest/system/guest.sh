@@ -122,7 +122,7 @@ journal_has() {
 
 section "install the package"
 deb=$(ls "$t"/mxguard_*.deb | head -n1)
-apt-get install -y --no-download "$deb" > "$res/apt-install.log" 2>&1
+apt-get install -y "$deb" > "$res/apt-install.log" 2>&1
 check "apt install ./$(basename "$deb") (no network)" "dpkg-query -W -f='\${Status}' mxguard | grep -q 'ok installed'"
 check "the unit is enabled" "[ \"\$(systemctl is-enabled mxguardd.service)\" = enabled ]"
 check "the unit is running" "wait_for 30 'systemctl is-active -q mxguardd.service'"
