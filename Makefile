@@ -22,7 +22,8 @@ DESTDIR		?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-LIBS_PKG	:= libbpf libelf zlib libnl-3.0 libnl-idiag-3.0 libpsl libidn2 icu-uc icu-i18n
+LIBS_PKG	:= libbpf libelf zlib libnl-3.0 libnl-idiag-3.0 libpsl libidn2 icu-uc icu-i18n \
+		   libsystemd
 SERVICE_PKG	:= libcap
 LIBS		:= $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/null)
 LIBS_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/null)
@@ -30,6 +31,10 @@ LIBS_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/
 # Where user-space headers live (the layout is described below).
 USER_DIRS	:= user/lib user/mxguardd user/mxguardd/alert user/mxguardd/kernel \
 		   user/mxguardctl
+
+# The release; `mxguardd --version`, mxguard_build_info and the package
+# (debian/rules passes the changelog's version).
+VERSION		?= 0.9.0
 
 # Warnings fail development and CI builds (WERROR=1, the default); a
 # distribution build passes WERROR=0 (debian/rules), so that a newer
@@ -44,6 +49,7 @@ CPPFLAGS	?=
 CFLAGS		?= -g -O2
 LDFLAGS		?=
 ALL_CFLAGS	:= $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
+		   -DMXG_VERSION='"$(VERSION)"' \
 		   -I$(OUTPUT) -Iinclude $(addprefix -I,$(USER_DIRS)) \
 		   $(LIBS_CFLAGS)
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
@@ -77,7 +83,8 @@ DAEMON_SRCS	:= $(filter-out user/mxguardd/mxguardd.c, \
 			user/mxguardd/kernel,$(wildcard $(d)/*.c)))
 # Pure modules: no kernel, no daemon state.  Unit tests and fuzzers link
 # these (the renderers, the command table, the resolver check, the remap).
-RENDER_SRCS	:= user/mxguardd/alert/event.c user/mxguardd/alert/rfc5424.c
+RENDER_SRCS	:= user/mxguardd/alert/event.c user/mxguardd/alert/rfc5424.c \
+		   user/mxguardd/alert/journal.c
 UNIT_SRCS	:= $(LIB_SRCS) $(RENDER_SRCS) user/mxguardd/commands.c \
 		   user/mxguardd/resolvers.c user/mxguardd/kernel/remap.c
 objs		= $(patsubst user/%.c,$(1)/user/%.o,$(2))
@@ -116,6 +123,7 @@ help:
 	@echo 'make check-bpf  BPF tests only (root)'
 	@echo 'make check-e2e  end to end: real Postfix, unbound, nsd in namespaces (root)'
 	@echo 'make check-install  make install/uninstall into a throwaway DESTDIR, and the .deb'
+	@echo 'make check-logs alerts through real journald, rsyslog, syslog-ng, logrotate (root)'
 	@echo 'make demo       the .mil -> .ml story with a real Postfix, in under a minute'
 	@echo 'make bench      benchmarks: DNS parse cost, connect overhead, map memory'
 	@echo 'make fuzz       run the libFuzzer targets for FUZZ_TIME seconds each'
@@ -203,7 +211,7 @@ $(GEN_BENCH): tests/bench/gen_bench.c $(LIB_OBJS) | $(OUTPUT)/tests
 # matrix (vmtest/vmtest.mk).  check-host is the quick loop while working.
 check: check-host vmtest
 
-check-host: check-unit check-install check-bpf check-e2e
+check-host: check-unit check-install check-bpf check-e2e check-logs
 
 # Every module under the sanitizers: objects built once, as for the daemon.
 $(OUTPUT)/san/test_%: tests/unit/test_%.c $(call objs,$(OUTPUT)/san,$(UNIT_SRCS))
@@ -262,8 +270,28 @@ check-bpf: $(SAN_BPF_TEST) $(SAN_PKT_TEST) $(SAN_PROGS)
 	$(Q)$(SAN_ENV) tests/bpf/run.sh $(SAN_PKT_TEST)
 	$(Q)$(SAN_ENV) tests/bpf/run.sh $(SAN_BPF_TEST) $(OUTPUT)/san/mxguardd
 
-bench: $(BENCH) $(GEN_BENCH) $(PROGS)
+# The floor of any cgroup-BPF design, for bench's side-by-side figures.
+NOOP_OBJ	:= $(OUTPUT)/bench/noop.bpf.o
+LOADGEN		:= $(OUTPUT)/bench/loadgen
+
+$(NOOP_OBJ): tests/bench/noop.bpf.c $(OUTPUT)/vmlinux.h
+	$(Q)mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(LOADGEN): tests/bench/loadgen.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
+
+BENCH_RULES	?= 1000000
+BENCH_ROUNDS	?= 6
+
+bench: $(BENCH) $(GEN_BENCH) $(PROGS) $(NOOP_OBJ) $(LOADGEN)
 	$(Q)tests/bench/run.sh $(BENCH) $(GEN_BENCH)
+	$(Q)unshare -n python3 tests/bench/floor.py $(OUTPUT)/mxguardd \
+		$(LOADGEN) $(NOOP_OBJ) tests/e2e/e2e.py $(BENCH_RULES) \
+		$(BENCH_ROUNDS)
 
 FUZZ_TIME	?= 30
 FUZZERS		:= $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -302,6 +330,7 @@ fuzz-seeds: $(FUZZ_SEEDS)
 	$(Q)$(FUZZ_SEEDS) tests/fuzz/corpus/render
 
 include tests/e2e/e2e.mk
+include tests/logs/logs.mk
 include vmtest/vmtest.mk
 
 # --- install -------------------------------------------------------------
@@ -314,10 +343,15 @@ include vmtest/vmtest.mk
 # local edit survives.
 POLICYDIR	:= $(DATADIR)/mxguard/policies
 MAN8		:= user/mxguardd/mxguardd.8 user/mxguardctl/mxguardctl.8
-MAN5		:= policies/mxguard.policy.5
+MAN5		:= policies/mxguard.policy.5 user/dist/mxguard.conf.5
+CATALOGDIR	:= $(PREFIX)/lib/systemd/catalog
 ETC_FILES	:= $(OUTPUT)/dist/mxguard.conf $(OUTPUT)/dist/vendor.policy
 
 $(OUTPUT)/dist/mxguardd.service: user/dist/mxguardd.service.in
+	$(Q)mkdir -p $(@D)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
+
+$(OUTPUT)/dist/mxguard-metrics.service: user/dist/mxguard-metrics.service.in
 	$(Q)mkdir -p $(@D)
 	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
 
@@ -332,8 +366,10 @@ $(OUTPUT)/dist/mxguard.conf: user/dist/mxguard.conf
 # The generated files depend on PREFIX: regenerate them on every install.
 .PHONY: dist-files
 dist-files:
-	$(Q)rm -f $(OUTPUT)/dist/mxguardd.service $(OUTPUT)/dist/vendor.policy
+	$(Q)rm -f $(OUTPUT)/dist/mxguardd.service \
+		$(OUTPUT)/dist/mxguard-metrics.service $(OUTPUT)/dist/vendor.policy
 	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/dist/mxguardd.service \
+		$(OUTPUT)/dist/mxguard-metrics.service \
 		$(OUTPUT)/dist/vendor.policy $(OUTPUT)/dist/mxguard.conf
 
 install: $(PROGS) dist-files
@@ -346,9 +382,21 @@ install: $(PROGS) dist-files
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 user/dist/alert.schema.json $(DESTDIR)$(DATADIR)/mxguard/
 	install -m 0644 policies/*.policy $(DESTDIR)$(POLICYDIR)/
-	install -m 0644 $(OUTPUT)/dist/mxguardd.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 $(OUTPUT)/dist/mxguardd.service \
+		$(OUTPUT)/dist/mxguard-metrics.service \
+		user/dist/mxguard-metrics.timer $(DESTDIR)$(UNITDIR)/
 	install -m 0644 user/dist/mxguard.sysusers \
 		$(DESTDIR)$(SYSUSERSDIR)/mxguard.conf
+	install -d $(DESTDIR)$(CATALOGDIR) \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -m 0644 user/dist/mxguard.catalog $(DESTDIR)$(CATALOGDIR)/
+	install -m 0644 user/dist/mxguard.bash-completion \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardctl
+	ln -sf mxguardctl $(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardd
+	test -e $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mxguard || \
+		install -m 0644 user/dist/mxguard.logrotate \
+			$(DESTDIR)$(SYSCONFDIR)/logrotate.d/mxguard
 	test -e $(DESTDIR)$(SYSCONFDIR)/mxguard/mxguard.conf || \
 		install -m 0644 $(OUTPUT)/dist/mxguard.conf $(DESTDIR)$(SYSCONFDIR)/mxguard/
 	test -e $(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d/vendor.policy || \
@@ -361,7 +409,12 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mxguardd $(DESTDIR)$(SBINDIR)/mxguardctl \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+		$(DESTDIR)$(CATALOGDIR)/mxguard.catalog \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardctl \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardd \
 		$(DESTDIR)$(UNITDIR)/mxguardd.service \
+		$(DESTDIR)$(UNITDIR)/mxguard-metrics.service \
+		$(DESTDIR)$(UNITDIR)/mxguard-metrics.timer \
 		$(DESTDIR)$(SYSUSERSDIR)/mxguard.conf \
 		$(DESTDIR)$(DATADIR)/mxguard/alert.schema.json \
 		$(addprefix $(DESTDIR)$(POLICYDIR)/,$(notdir $(wildcard policies/*.policy)))

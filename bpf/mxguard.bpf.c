@@ -32,6 +32,7 @@
 #define IPPROTO_UDP	17
 #define DNS_PORT	53
 #define SOCK_STREAM	1
+#define SOCK_DGRAM	2
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -210,13 +211,45 @@ static __always_inline int dns_message(struct __sk_buff *skb,
 	return udp_answer(skb, cfg, loc, s);
 }
 
+/*
+ * Most packets of a watched cgroup are the bulk of SMTP sessions, and the
+ * socket says they are not DNS without a look at the packet:
+ *  - a TCP socket carries DNS only if its peer's port is 53: a DNS stream
+ *    is this host's connection to a server;
+ *  - a connected UDP socket receives only from its peer, so at ingress
+ *    one connected to another port gets no answer from port 53.
+ * What the socket cannot vouch for is parsed as before: no full socket, a
+ * raw or other socket, unconnected UDP, and UDP at egress (sendto() may aim
+ * a connected socket anywhere).  bpf_sock.dst_port is read as the 4 bytes
+ * every kernel accepts (5.10's field is a __u32; later ones a __be16 and
+ * padding); the port is its low 16 bits, in network order either way.
+ */
+static __always_inline int surely_not_dns(struct __sk_buff *skb, __u32 slot)
+{
+	struct bpf_sock *sk = skb_fullsock(skb);
+	__u16 port;
+
+	if (!sk)
+		return 0;
+	port = (__u16)*(volatile __u32 *)&sk->dst_port;
+	if (sk->protocol == IPPROTO_TCP && sk->type == SOCK_STREAM)
+		return port != bpf_htons(DNS_PORT);
+	if (sk->protocol == IPPROTO_UDP && sk->type == SOCK_DGRAM &&
+	    slot == SLOT_INGRESS)
+		return port && port != bpf_htons(DNS_PORT);
+	return 0;
+}
+
 static __always_inline int dns_packet(struct __sk_buff *skb, __u32 slot)
 {
-	struct mxg_config *cfg = get_config();
+	struct mxg_config *cfg;
 	struct mxg_scratch *s;
 	struct dns_loc loc = {};
 	int ret, verdict;
 
+	if (surely_not_dns(skb, slot))
+		return 1;
+	cfg = get_config();
 	if (!cfg)
 		return 1;
 	ret = dns_locate(skb, slot == SLOT_EGRESS, &loc);

@@ -131,7 +131,15 @@ static int t_seed_block(struct tctx *t)
 	ASSERT_HAS(ev, "\"protected\":\"mil\"");
 	ev = next_event(t, "blocked", WAIT_MS);
 	ASSERT_HAS(ev, "\"outcome\":\"failure\"");
-	ASSERT_HAS(ev, "\"destination\":{\"ip\":\"192.0.2.25\",\"port\":25}");
+	ASSERT_HAS(ev, "\"destination\":{\"ip\":\"192.0.2.25\",\"port\":25,"
+		   "\"domain\":\"mx.mali-mail.net\"}");
+	/* ECS: an IDS alert, the rule that matched, no dns.* on a connect */
+	ASSERT_HAS(ev, "\"ecs\":{\"version\":\"8.11.0\"}");
+	ASSERT_HAS(ev, "\"category\":[\"intrusion_detection\",\"network\"]");
+	ASSERT_HAS(ev, "\"severity\":73");
+	ASSERT_HAS(ev, "\"name\":\"lookalike ml of mil\"");
+	ASSERT_HAS(ev, "\"thread\":{\"id\":");
+	ASSERT_TRUE(!strstr(ev, "\"dns\":"), "no dns.* on a connect");
 	ASSERT_HAS(ev, "\"lookalike\":\"army.ml\"");
 	ASSERT_HAS(ev, "\"protected\":\"mil\"");
 	ASSERT_HAS(ev, "\"resolved_name\":\"mx.mali-mail.net\"");
@@ -151,7 +159,7 @@ static int t_seed_alert_mode(struct tctx *t)
 		       "connect in alert mode"))
 		return -1;
 	ev = next_event(t, "alerted", WAIT_MS);
-	ASSERT_HAS(ev, "\"destination\":{\"ip\":\"192.0.2.25\",\"port\":25}");
+	ASSERT_HAS(ev, "\"destination\":{\"ip\":\"192.0.2.25\",\"port\":25,");
 	ASSERT_HAS(ev, "\"outcome\":\"success\"");
 	ASSERT_HAS(ev, "\"mode\":\"alert\"");
 	ASSERT_HAS(ev, "\"action\":\"block\"");

@@ -58,7 +58,23 @@ static int t_ctl_commands(struct tctx *t)
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "stats --json"), 0, "stats exit");
 	ASSERT_HAS(out, "\"blocks\":1");
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "stats --prometheus"), 0, "prom exit");
-	ASSERT_HAS(out, "# TYPE mxguard_blocks counter\nmxguard_blocks 1\n");
+	ASSERT_HAS(out, "# TYPE mxguard_blocks_total counter\n"
+		   "mxguard_blocks_total 1\n");
+	ASSERT_HAS(out, "mxguard_build_info{version=\"" MXG_VERSION "\"} 1\n");
+	/* node_exporter's textfile collector: replaced whole, by rename. */
+	{
+		static char prom[OUT_SZ];
+		char path[128], cmd[256];
+
+		snprintf(path, sizeof(path), "/tmp/mxguard-test-%d.prom",
+			 getpid());
+		snprintf(cmd, sizeof(cmd), "stats --textfile %s", path);
+		ASSERT_EQ(ctl(t, out, OUT_SZ, cmd), 0, "textfile exit");
+		ASSERT_EQ(read_text(path, prom, sizeof(prom)), 0, "textfile");
+		ASSERT_HAS(prom, "mxguard_blocks_total 1\n");
+		ASSERT_TRUE(strncmp(prom, "ok", 2), "no reply status in it");
+		unlink(path);
+	}
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "check Army.ML"), 1, "check lookalike");
 	ASSERT_HAS(out, "imitates: mil");
 	ASSERT_HAS(out, "rule: lookalike ml of mil");
@@ -302,7 +318,10 @@ static int t_outputs_and_schema(struct tctx *t)
 		return -1;
 	daemon_stop(t, SIGTERM);
 	{
+		/* 32473: RFC 5612's documentation number, for tests only. */
 		const char *args[] = { "--syslog", "--syslog-socket", path,
+				       "--syslog-format", "rfc5424",
+				       "--syslog-enterprise-id", "32473",
 				       "--json", json, NULL };
 
 		if (!ASSERT_EQ(daemon_start(t, args), 0, "daemon with outputs"))

@@ -183,6 +183,9 @@ static int syslog_listen(const char *path)
 	return fd;
 }
 
+/* The default syslog form is "@cee: JSON"; this marks the refusal's. */
+#define BLOCKED_CEE	"\"action\":\"blocked\",\"outcome\""
+
 /* The datagram of the refusal; the query and taint records come first. */
 static int syslog_blocked(int fd, char *msg, size_t sz)
 {
@@ -190,11 +193,11 @@ static int syslog_blocked(int fd, char *msg, size_t sz)
 	ssize_t n;
 
 	msg[0] = '\0';
-	while (!strstr(msg, " blocked [") && poll(&p, 1, WAIT_MS) == 1) {
+	while (!strstr(msg, BLOCKED_CEE) && poll(&p, 1, WAIT_MS) == 1) {
 		n = recv(fd, msg, sz - 1, 0);
 		msg[n > 0 ? n : 0] = '\0';
 	}
-	return strstr(msg, " blocked [") ? (int)strlen(msg) : -1;
+	return strstr(msg, BLOCKED_CEE) ? (int)strlen(msg) : -1;
 }
 
 static int no_raw_bytes(const char *s, size_t n, const char *what)
@@ -235,9 +238,12 @@ static int t_hostile_comm(struct tctx *t)
 	n = syslog_blocked(fd, msg, sizeof(msg));
 	if (ASSERT_TRUE(n > 0, "syslog datagram of the refusal")) {
 		no_raw_bytes(msg, n, "syslog datagram");
-		ASSERT_HAS(msg, " pid=\"");
-		ASSERT_HAS(msg, " comm=\"a\\\\x0ab\\\\xff\\]\\\"x\" ");
-		ASSERT_HAS(msg, "] blocked a\\x0ab\\xff]\"x[");
+		ASSERT_HAS(msg, "<28>");
+		ASSERT_HAS(msg, " mxguardd[");
+		ASSERT_HAS(msg, "]: @cee: {\"@timestamp\":");
+		ASSERT_HAS(msg, "\"name\":\"a\\nb\\u00ff]\\\"x\"");
+		ASSERT_HAS(msg, "\"message\":\"blocked a\\\\x0ab\\\\xff]\\\"x[");
+		ASSERT_TRUE(msg[n - 1] == '}', "the whole JSON object");
 	}
 
 	human = line_of(err_line(&e, "blocked a", WAIT_MS));

@@ -163,7 +163,9 @@ s2_lookalike_blocked() {
 		event.kind=alert event.action=blocked event.outcome=failure \
 		mxguard.lookalike=army.ml mxguard.protected=mil \
 		mxguard.resolved_name=mx.mali-mail.net mxguard.action=block \
-		dns.question.name=army.ml destination.port=25 \
+		destination.port=25 destination.domain=mx.mali-mail.net \
+		ecs.version=8.11.0 event.severity=73 \
+		"rule.name=lookalike ml of mil" \
 		process.name=smtp process.pid="$pid" \
 		process.executable=/usr/lib/postfix/sbin/smtp \
 		"destination.ip~=^($MX_ML4|$MX_ML6)\$")" 2

@@ -25,6 +25,7 @@
 #include "escape.h"
 #include "event.h"
 #include "fuzz_render.h"
+#include "journal.h"
 #include "json.h"
 #include "log.h"
 #include "policy.h"
@@ -205,6 +206,27 @@ static void render_syslog(const struct mxg_event *ev,
 	free(full);
 }
 
+/* The journal record and the "@cee:" line: whole fields, one line each. */
+static void render_journal_cee(const struct mxg_event *ev,
+			       const struct mxg_policy *p,
+			       const struct alert_extra *x,
+			       const struct rfc5424_origin *o,
+			       const char *json)
+{
+	static struct journal_rec r;
+	static char line[1 << 16];
+	int i, n;
+
+	n = journal_fields(&r, ev, p, x, json);
+	for (i = 0; i < n; i++)
+		if (!memchr(r.iov[i].iov_base, '=', r.iov[i].iov_len) ||
+		    memchr(r.iov[i].iov_base, '\n', r.iov[i].iov_len))
+			abort();
+	if (syslog_cee_format(line, sizeof(line), o, ev, json) !=
+	    strlen(line) || memchr(line, '\n', strlen(line)))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rfc5424_origin o = { .timestamp = NOW };
@@ -236,9 +258,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	env.unit = str[3];
 	o.hostname = str[4];
 	o.pid = (int)ev.pid;
+	o.enterprise_id = t.flags & RENDER_NO_POLICY ? 0 : 32473;
 
 	event_to_json(&jw, &ev, p, px, &env);
 	check_json(jw_cstr(&jw));
+	render_journal_cee(&ev, p, px, &o, jw_cstr(&jw));
 	render_text(&ev, p, px, t.text_size % (HUMAN_LINE + 1));
 	render_syslog(&ev, p, px, &o, t.syslog_size % (SYSLOG_LINE + 1));
 	for (i = 0; i < RENDER_STRINGS; i++)

@@ -21,6 +21,11 @@ make -s install DESTDIR="$dest" PREFIX=/opt/mxg >/dev/null || bad "make install"
 for f in opt/mxg/sbin/mxguardd opt/mxg/sbin/mxguardctl \
 	opt/mxg/share/man/man8/mxguardd.8 opt/mxg/share/man/man8/mxguardctl.8 \
 	opt/mxg/share/man/man5/mxguard.policy.5 \
+	opt/mxg/share/man/man5/mxguard.conf.5 \
+	opt/mxg/lib/systemd/catalog/mxguard.catalog \
+	opt/mxg/share/bash-completion/completions/mxguardctl \
+	etc/logrotate.d/mxguard "${unitdir#/}/mxguard-metrics.service" \
+	"${unitdir#/}/mxguard-metrics.timer" \
 	opt/mxg/share/mxguard/alert.schema.json \
 	opt/mxg/share/mxguard/policies/mil.policy \
 	opt/mxg/share/mxguard/policies/freemail.policy \
@@ -54,13 +59,17 @@ sed -i "s|^include /opt/mxg|include $dest/opt/mxg|" \
 check "shipped config and policies pass mxguardd -n" \
 	"'$dest/opt/mxg/sbin/mxguardd' -n -f '$dest/conf' 2>/dev/null"
 if command -v man >/dev/null; then
-	for m in man8/mxguardd.8 man8/mxguardctl.8 man5/mxguard.policy.5; do
+	for m in man8/mxguardd.8 man8/mxguardctl.8 man5/mxguard.policy.5 man5/mxguard.conf.5; do
 		check "man page $m renders" \
 			"[ -n \"\$(MANWIDTH=80 man -l '$dest/opt/mxg/share/man/$m' 2>/dev/null)\" ]"
 	done
 else
 	bad "man pages render: man missing (make deps)"
 fi
+check "logrotate reads the shipped file" \
+	"logrotate -d -s '$dest/logrotate.state' '$dest/etc/logrotate.d/mxguard' >/dev/null 2>&1"
+check "bash completion loads" \
+	"bash -c '. \"$dest/opt/mxg/share/bash-completion/completions/mxguardctl\" && complete -p mxguardctl mxguardd' >/dev/null"
 echo "# local edit" >> "$dest/etc/mxguard/mxguard.conf"
 make -s install DESTDIR="$dest" PREFIX=/opt/mxg >/dev/null
 check "reinstall keeps a local edit" \

@@ -18,6 +18,7 @@
 #include "event.h"
 #include "name.h"
 #include "policy.h"
+#include "journal.h"
 #include "rfc5424.h"
 
 #define POLICY_FILE	"/etc/mxguard/policies.d/mil.policy"
@@ -33,12 +34,16 @@ static const struct alert_env env = {
 	.exe = "/usr/lib/postfix/sbin/smtp",
 	.cgroup = "/system.slice/postfix.service",
 	.unit = "postfix.service",
+	.event_id = "5f1e2d3c4b5a6-9",
+	.host_name = "mail.example",
+	.host_id = "0123456789abcdef0123456789abcdef",
 };
 
 static const struct rfc5424_origin origin = {
 	.timestamp = "2026-01-02T03:04:05.000007Z",
 	.hostname = "mail.example",
 	.pid = 42,
+	.enterprise_id = 32473,		/* RFC 5612: documentation only */
 };
 
 /* Into a zeroed field, as the datapath leaves them. */
@@ -117,16 +122,25 @@ static const char golden_text[] =
 
 static const char golden_json[] =
 	"{\"@timestamp\":\"2026-01-02T03:04:05.000006Z\","
+	"\"ecs\":{\"version\":\"8.11.0\"},"
 	"\"message\":\"blocked smtp[4242] -> 192.0.2.25:25 army.ml via "
 	"mx.mali-mail.net imitates mil (rule ml at " POLICY_FILE ":1)\","
 	"\"event\":{\"kind\":\"alert\",\"module\":\"mxguard\","
-	"\"category\":[\"network\"],\"type\":[\"connection\",\"denied\"],"
+	"\"dataset\":\"mxguard.alerts\",\"id\":\"5f1e2d3c4b5a6-9\","
+	"\"severity\":73,"
+	"\"category\":[\"intrusion_detection\",\"network\"],"
+	"\"type\":[\"connection\",\"denied\"],"
 	"\"action\":\"blocked\",\"outcome\":\"failure\"},"
-	"\"process\":{\"pid\":4242,\"thread_id\":4243,\"name\":\"smtp\","
-	"\"executable\":\"/usr/lib/postfix/sbin/smtp\"},"
+	"\"host\":{\"name\":\"mail.example\",\"hostname\":\"mail.example\","
+	"\"id\":\"0123456789abcdef0123456789abcdef\"},"
+	"\"rule\":{\"id\":\"" POLICY_FILE ":1\","
+	"\"name\":\"lookalike ml of mil\",\"ruleset\":\"" POLICY_FILE "\","
+	"\"category\":\"rule\",\"description\":\"ml imitates mil\"},"
+	"\"process\":{\"pid\":4242,\"thread\":{\"id\":4243},"
+	"\"name\":\"smtp\",\"executable\":\"/usr/lib/postfix/sbin/smtp\"},"
 	"\"user\":{\"id\":\"108\"},"
-	"\"destination\":{\"ip\":\"192.0.2.25\",\"port\":25},"
-	"\"dns\":{\"question\":{\"name\":\"army.ml\"}},"
+	"\"destination\":{\"ip\":\"192.0.2.25\",\"port\":25,"
+	"\"domain\":\"mx.mali-mail.net\"},"
 	"\"mxguard\":{\"lookalike\":\"army.ml\",\"protected\":\"mil\","
 	"\"resolved_name\":\"mx.mali-mail.net\","
 	"\"path\":[\"army.ml\",\"mx.mali-mail.net\",\"192.0.2.25\"],"
@@ -407,6 +421,145 @@ static void test_text_escape(void **state)
 	assert_int_equal(text_escape(NULL, 0, "abc"), 0);
 }
 
+
+/* Without an enterprise number there is no SD-ID to claim: "-". */
+static void test_syslog_no_enterprise(void **state)
+{
+	struct rfc5424_origin o = origin;
+	struct mxg_policy p;
+	struct mxg_event ev;
+	char line[4096];
+
+	(void)state;
+	o.enterprise_id = 0;
+	load_policy(&p, POLICY_FILE);
+	blocked_event(&ev, "smtp");
+	char want[4096];
+
+	rfc5424_format(line, sizeof(line), &o, &ev, &p, NULL);
+	snprintf(want, sizeof(want), "<28>1 2026-01-02T03:04:05.000007Z "
+		 "mail.example mxguardd 42 blocked - %s", golden_text);
+	assert_string_equal(line, want);
+	policy_free(&p);
+}
+
+/* The local-syslogd form: BSD header, the CEE cookie, the JSON whole. */
+static void test_golden_cee(void **state)
+{
+	struct rfc5424_origin o = origin;
+	struct mxg_policy p;
+	struct mxg_event ev;
+	char line[8192];
+	struct jw w;
+	size_t n;
+
+	(void)state;
+	o.timestamp = "Jan  2 03:04:05";
+	load_policy(&p, POLICY_FILE);
+	blocked_event(&ev, "smtp");
+	jw_init(&w);
+	event_to_json(&w, &ev, &p, NULL, &env);
+	char want[8192];
+
+	n = syslog_cee_format(line, sizeof(line), &o, &ev, jw_cstr(&w));
+	snprintf(want, sizeof(want), "<28>Jan  2 03:04:05 mxguardd[42]: "
+		 "@cee: %s", golden_json);
+	assert_string_equal(line, want);
+	assert_int_equal(n, strlen(line));
+	/* Too short for the object: the header alone, never half of it. */
+	n = syslog_cee_format(line, 100, &o, &ev, jw_cstr(&w));
+	assert_string_equal(line, "<28>Jan  2 03:04:05 mxguardd[42]: @cee: ");
+	jw_free(&w);
+	policy_free(&p);
+}
+
+static const char *field_of(const struct journal_rec *r, const char *key)
+{
+	static char v[JOURNAL_BUF];
+	size_t k = strlen(key);
+	int i;
+
+	for (i = 0; i < r->n; i++) {
+		const char *f = r->iov[i].iov_base;
+
+		if (r->iov[i].iov_len > k && !strncmp(f, key, k) &&
+		    f[k] == '=') {
+			memcpy(v, f + k + 1, r->iov[i].iov_len - k - 1);
+			v[r->iov[i].iov_len - k - 1] = '\0';
+			return v;
+		}
+	}
+	return NULL;
+}
+
+static void expect_field(const struct journal_rec *r, const char *key,
+			 const char *want)
+{
+	const char *got = field_of(r, key);
+
+	if (!got || strcmp(got, want))
+		fail_msg("%s: got '%s', want '%s'", key, got ? got : "(none)",
+			 want);
+}
+
+static void test_golden_journal(void **state)
+{
+	static struct journal_rec r;
+	struct mxg_policy p;
+	struct mxg_event ev;
+
+	(void)state;
+	load_policy(&p, HOSTILE_FILE);
+	blocked_event(&ev, HOSTILE_COMM);
+	journal_fields(&r, &ev, &p, NULL, "{\"x\":1}");
+	expect_field(&r, "MESSAGE_ID", "85ef3b708d0142e4b334589fe2530f0f");
+	expect_field(&r, "PRIORITY", "4");
+	expect_field(&r, "SYSLOG_IDENTIFIER", "mxguardd");
+	expect_field(&r, "MXGUARD_EVENT_ACTION", "blocked");
+	expect_field(&r, "MXGUARD_LOOKALIKE", "army.ml");
+	expect_field(&r, "MXGUARD_PROTECTED", "mil");
+	expect_field(&r, "MXGUARD_RESOLVED_NAME", "mx.mali-mail.net");
+	expect_field(&r, "MXGUARD_ADDRESS", "192.0.2.25");
+	expect_field(&r, "MXGUARD_PORT", "25");
+	expect_field(&r, "MXGUARD_PROCESS_PID", "4242");
+	/* A hostile comm and file name arrive printable, as on the line. */
+	expect_field(&r, "MXGUARD_PROCESS_NAME", "a\\x0ab\\xff]\"x");
+	expect_field(&r, "MXGUARD_RULE", "/tmp/p]\"\\\\\\x0a.policy:1");
+	expect_field(&r, "MXGUARD_MODE", "block");
+	expect_field(&r, "MXGUARD_JSON", "{\"x\":1}");
+	assert_non_null(strstr(field_of(&r, "MESSAGE"), "blocked a\\x0ab"));
+	for (int i = 0; i < r.n; i++)
+		assert_null(memchr(r.iov[i].iov_base, '\n', r.iov[i].iov_len));
+	policy_free(&p);
+}
+
+/* Every MESSAGE_ID has its catalog entry, and no entry is a stray. */
+static void test_catalog(void **state)
+{
+	static char cat[1 << 16];
+	char want[64];
+	const char *a;
+	int i, entries = 0;
+	size_t n;
+	FILE *f;
+
+	(void)state;
+	f = fopen("user/dist/mxguard.catalog", "r");
+	assert_non_null(f);
+	n = fread(cat, 1, sizeof(cat) - 1, f);
+	cat[n] = '\0';
+	fclose(f);
+	for (i = 0; (a = journal_action_at(i)); i++) {
+		snprintf(want, sizeof(want), "\n-- %s\n",
+			 journal_message_id(a));
+		if (!strstr(cat, want))
+			fail_msg("no catalog entry for %s (%s)", a, want + 4);
+	}
+	for (a = cat; (a = strstr(a, "\n-- ")); a++)
+		entries++;
+	assert_int_equal(entries, i);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +576,10 @@ int main(void)
 		cmocka_unit_test(test_text_sizes),
 		cmocka_unit_test(test_text_sizes_utf8),
 		cmocka_unit_test(test_text_escape),
+		cmocka_unit_test(test_syslog_no_enterprise),
+		cmocka_unit_test(test_golden_cee),
+		cmocka_unit_test(test_golden_journal),
+		cmocka_unit_test(test_catalog),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,12 +26,25 @@ void conf_defaults(struct mxg_conf *c)
 	c->ttl_max_s = MXG_TTL_MAX_DEFAULT;
 	c->pin_dir = strdup(MXG_PIN_DIR_DEFAULT);
 	c->syslog_socket = strdup("/dev/log");
+	c->journal = -1;
 	c->control_socket = strdup(MXG_CONTROL_DEFAULT);
 	c->repeat_window_s = 60;
 	c->second_look = 1;
 	c->destroy_cached = 1;
 	c->learned_file = strdup(MXG_LEARNED_FILE_DEFAULT);
 	c->learned_lifetime_s = MXG_LEARNED_LIFETIME_DEFAULT;
+}
+
+int conf_check(const struct mxg_conf *c, const char **err)
+{
+	if (c->syslog && c->syslog_format == MXG_SYSLOG_RFC5424 &&
+	    !c->syslog_enterprise_id) {
+		*err = "syslog_format = rfc5424 needs syslog_enterprise_id, "
+		       "your organisation's IANA private enterprise number "
+		       "(or use syslog_format = cee)";
+		return -1;
+	}
+	return 0;
 }
 
 void conf_free(struct mxg_conf *c)
@@ -164,6 +177,33 @@ int conf_set(struct mxg_conf *c, const char *key, const char *v,
 		return set_str(&c->json_file, v);
 	if (!strcmp(key, "syslog_socket"))
 		return set_str(&c->syslog_socket, v);
+	if (!strcmp(key, "syslog_format")) {
+		*err = "syslog_format is cee or rfc5424";
+		if (!strcmp(v, "cee"))
+			c->syslog_format = MXG_SYSLOG_CEE;
+		else if (!strcmp(v, "rfc5424"))
+			c->syslog_format = MXG_SYSLOG_RFC5424;
+		else
+			return -1;
+		return 0;
+	}
+	if (!strcmp(key, "syslog_enterprise_id")) {
+		*err = "syslog_enterprise_id is your IANA private enterprise "
+		       "number (1 to 4294967295)";
+		if (parse_u64(v, 0xffffffffULL, &n) || !n)
+			return -1;
+		c->syslog_enterprise_id = n;
+		return 0;
+	}
+	if (!strcmp(key, "journal")) {
+		*err = "journal is yes, no or auto";
+		if (!strcmp(v, "auto")) {
+			c->journal = -1;
+			return 0;
+		}
+		i = parse_bool(v);
+		return i < 0 ? -1 : (c->journal = i, 0);
+	}
 	if (!strcmp(key, "control_socket"))
 		return set_str(&c->control_socket, v);
 	if (!strcmp(key, "control_group"))

@@ -15,6 +15,13 @@
 #define MXG_POLICY_DIR_DEFAULT	"/etc/mxguard/policies.d"
 #define MXG_CONF_POLICIES_MAX	64
 
+/*
+ * cee: the BSD header and "@cee: JSON", what a local syslogd and journald
+ * parse (the default); rfc5424: a header and structured data, for a
+ * collector configured to parse RFC 5424 (needs syslog_enterprise_id).
+ */
+enum mxg_syslog_format { MXG_SYSLOG_CEE = 0, MXG_SYSLOG_RFC5424 = 1 };
+
 struct mxg_conf {
 	char *policies[MXG_CONF_POLICIES_MAX];
 	int npolicies;
@@ -27,8 +34,11 @@ struct mxg_conf {
 	__u64 ttl_min_s, ttl_max_s;
 	/* outputs */
 	char *json_file;		/* "-" is stdout; NULL: none */
-	int syslog;			/* RFC 5424 alerts */
+	int journal;			/* -1: when started by systemd */
+	int syslog;			/* to syslog_socket */
 	char *syslog_socket;		/* default /dev/log */
+	int syslog_format;		/* enum mxg_syslog_format */
+	__u32 syslog_enterprise_id;	/* RFC 5424 SD-ID mxguard@N; 0: unset */
 	int human;			/* one line per alert on stderr */
 	/* control */
 	char *control_socket;
@@ -43,6 +53,11 @@ struct mxg_conf {
 };
 
 void conf_defaults(struct mxg_conf *c);
+/*
+ * What no single key can check: rfc5424 without an enterprise number.
+ * 0, or -1 with *err set.
+ */
+int conf_check(const struct mxg_conf *c, const char **err);
 void conf_free(struct mxg_conf *c);
 /*
  * Read @path into @c (keys present in the file replace the defaults).

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "config.h"
@@ -21,10 +22,12 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: mxguardctl [-s SOCKET] status\n"
 "       mxguardctl [-s SOCKET] stats [--json|--prometheus]\n"
+"       mxguardctl [-s SOCKET] stats --textfile FILE\n"
 "       mxguardctl [-s SOCKET] check NAME\n"
 "       mxguardctl check --policy PATH [--policy PATH ...] NAME\n"
 "       mxguardctl [-s SOCKET] list | reload | unload\n"
 "       mxguardctl [-s SOCKET] learned | forget NAME\n"
+"       mxguardctl --version\n"
 "See mxguardctl(8).\n");
 }
 
@@ -93,6 +96,44 @@ static int local_check(char **policies, int n, const char *name)
 	return rc;
 }
 
+/*
+ * node_exporter's textfile collector reads every *.prom file in its
+ * directory at each scrape, so the file is replaced whole: written beside
+ * it under a name the collector skips, synced, then renamed over it.
+ */
+static int write_textfile(const char *path, const struct ctl_reply *r)
+{
+	const char *first = r->buf ? r->buf : "", *body = strchr(first, '\n');
+	char tmp[4096];
+	size_t len;
+	FILE *f;
+	int ok;
+
+	if (strncmp(first, "ok\n", 3) || !body)
+		return print_reply(r);
+	body++;
+	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >=
+	    (int)sizeof(tmp)) {
+		fprintf(stderr, "mxguardctl: %s: name too long\n", path);
+		return CHECK_ERROR;
+	}
+	f = fopen(tmp, "wex");
+	if (!f) {
+		fprintf(stderr, "mxguardctl: %s: %s\n", tmp, strerror(errno));
+		return CHECK_ERROR;
+	}
+	len = r->len - (size_t)(body - r->buf);
+	ok = fwrite(body, 1, len, f) == len && !fflush(f) &&
+	     !fsync(fileno(f));
+	ok = !fclose(f) && ok;
+	if (!ok || rename(tmp, path)) {
+		fprintf(stderr, "mxguardctl: %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return CHECK_ERROR;
+	}
+	return CHECK_CLEAN;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -100,9 +141,12 @@ int main(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "prometheus", no_argument, NULL, 'P' },
+		{ "textfile", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
+	const char *textfile = NULL;
 	const char *sock = MXG_CONTROL_DEFAULT, *fmt = "json";
 	char *policies[MXG_CONF_POLICIES_MAX], req[CTL_LINE_MAX];
 	struct ctl_reply r = { 0 };
@@ -119,7 +163,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j': fmt = "json"; break;
 		case 'P': fmt = "prometheus"; break;
+		case 't': textfile = optarg; fmt = "prometheus"; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("mxguardctl %s\n", MXG_VERSION); return 0;
 		default: usage(stderr); return CHECK_ERROR;
 		}
 	}
@@ -156,7 +202,8 @@ int main(int argc, char **argv)
 			sock, strerror(-err));
 		return CHECK_ERROR;
 	}
-	rc = print_reply(&r);
+	rc = textfile && !strncmp(argv[optind], "stats", 5) ?
+		     write_textfile(textfile, &r) : print_reply(&r);
 	free(r.buf);
 	return rc;
 }

@@ -148,14 +148,23 @@ static void stats(const struct cmd_env *e, const char *fmt,
 		return;
 	}
 	reply_printf(r, "ok\n%s", prom ? "" : "{");
+	/* Prometheus: counters end in _total; the build is an info gauge. */
+	if (prom)
+		reply_printf(r, "# HELP mxguard_build_info the running mxguardd"
+			     "\n# TYPE mxguard_build_info gauge\n"
+			     "mxguard_build_info{version=\"%s\"} 1\n",
+			     MXG_VERSION);
 	for (i = 0; i < n; i++) {
+		int gauge = !strcmp(s[i].name, "policy_rules");
+
 		if (prom)
-			reply_printf(r, "# HELP mxguard_%s %s\n# TYPE mxguard_%s "
-				     "%s\nmxguard_%s %llu\n", s[i].name,
+			reply_printf(r, "# HELP mxguard_%s%s %s\n# TYPE "
+				     "mxguard_%s%s %s\nmxguard_%s%s %llu\n",
+				     s[i].name, gauge ? "" : "_total",
 				     s[i].help, s[i].name,
-				     strcmp(s[i].name, "policy_rules") ?
-				     "counter" : "gauge", s[i].name,
-				     s[i].value);
+				     gauge ? "" : "_total",
+				     gauge ? "gauge" : "counter", s[i].name,
+				     gauge ? "" : "_total", s[i].value);
 		else
 			reply_printf(r, "%s\"%s\":%llu", i ? "," : "",
 				     s[i].name, s[i].value);

@@ -338,6 +338,9 @@ static void on_signal(struct daemon *d)
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
 			daemon_reload(d, NULL);
+		else if (si.ssi_signo == SIGUSR1)
+			/* logrotate's postrotate: the logs, not the policy. */
+			output_reopen(&d->out);
 		else
 			d->stopping = 1;
 	}
@@ -457,6 +460,7 @@ static int setup_fds(struct daemon *d)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
@@ -580,6 +584,7 @@ static void adopt_taints(struct daemon *d)
 
 static int start(struct daemon *d)
 {
+	struct output_conf oc;
 	struct mxg_settings s = {
 		.pin_dir = d->conf->pin_dir,
 		.cgroup = d->cgroup,
@@ -608,8 +613,15 @@ static int start(struct daemon *d)
 	d->gen[0] = d->loader.generation;
 	adopt_taints(d);
 	lost_baseline(d);
-	if (output_open(&d->out, d->conf->json_file, d->conf->syslog,
-			d->conf->syslog_socket, d->conf->human) ||
+	oc = (struct output_conf){
+		.json_path = d->conf->json_file,
+		.journal = d->conf->journal > 0,
+		.syslog_path = d->conf->syslog ? d->conf->syslog_socket : NULL,
+		.syslog_format = d->conf->syslog_format,
+		.enterprise_id = d->conf->syslog_enterprise_id,
+		.human = d->conf->human,
+	};
+	if (output_open(&d->out, &oc) ||
 	    rl_init(&d->rl, d->conf->repeat_window_s, 4096,
 		    sizeof(struct mxg_event)))
 		return EXIT_FAIL;

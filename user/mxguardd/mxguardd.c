@@ -27,16 +27,20 @@ static void usage(FILE *f)
 "                [--mode alert|block] [--scope process|unit|host]\n"
 "                [--ports 25,465,587] [--ttl-min S] [--ttl-max S]\n"
 "                [--pin-dir DIR] [--foreground] [--json FILE] [--syslog]\n"
-"                [--syslog-socket PATH] [--human] [--control PATH]\n"
+"                [--syslog-socket PATH] [--syslog-format cee|rfc5424]\n"
+"                [--syslog-enterprise-id N] [--journal] [--human]\n"
+"                [--control PATH]\n"
 "                [--repeat-window S] [--learned-file PATH]\n"
-"                [--learned-lifetime S] [-n] [-v]\n"
+"                [--learned-lifetime S] [-n|--check-config] [-v]\n"
 "       mxguardd --unload [--pin-dir DIR]\n"
+"       mxguardd --version\n"
 "See mxguardd(8).\n");
 }
 
 enum { OPT_PORTS = 256, OPT_TTL_MIN, OPT_TTL_MAX, OPT_PIN_DIR, OPT_UNLOAD,
        OPT_JSON, OPT_SYSLOG, OPT_SYSLOG_SOCKET, OPT_HUMAN, OPT_CONTROL,
-       OPT_REPEAT, OPT_LEARNED_FILE, OPT_LEARNED_LIFETIME };
+       OPT_REPEAT, OPT_LEARNED_FILE, OPT_LEARNED_LIFETIME, OPT_JOURNAL,
+       OPT_SYSLOG_FORMAT, OPT_SYSLOG_PEN, OPT_VERSION };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'f' },
@@ -52,13 +56,18 @@ static const struct option longopts[] = {
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "syslog-socket", required_argument, NULL, OPT_SYSLOG_SOCKET },
+	{ "syslog-format", required_argument, NULL, OPT_SYSLOG_FORMAT },
+	{ "syslog-enterprise-id", required_argument, NULL, OPT_SYSLOG_PEN },
+	{ "journal", no_argument, NULL, OPT_JOURNAL },
 	{ "human", no_argument, NULL, OPT_HUMAN },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "repeat-window", required_argument, NULL, OPT_REPEAT },
 	{ "learned-file", required_argument, NULL, OPT_LEARNED_FILE },
 	{ "learned-lifetime", required_argument, NULL, OPT_LEARNED_LIFETIME },
 	{ "unload", no_argument, NULL, OPT_UNLOAD },
+	{ "check-config", no_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -76,6 +85,8 @@ static const char *key_of(int c)
 	case OPT_PIN_DIR: return "pin_dir";
 	case OPT_JSON: return "json_file";
 	case OPT_SYSLOG_SOCKET: return "syslog_socket";
+	case OPT_SYSLOG_FORMAT: return "syslog_format";
+	case OPT_SYSLOG_PEN: return "syslog_enterprise_id";
 	case OPT_CONTROL: return "control_socket";
 	case OPT_REPEAT: return "repeat_window";
 	case OPT_LEARNED_FILE: return "learned_file";
@@ -111,6 +122,9 @@ static int apply(struct mxg_conf *conf, struct cli *cli, int argc,
 			else if (c == 'h') {
 				usage(stdout);
 				exit(EXIT_OK);
+			} else if (c == OPT_VERSION) {
+				printf("mxguardd %s\n", MXG_VERSION);
+				exit(EXIT_OK);
 			}
 			continue;
 		}
@@ -122,6 +136,8 @@ static int apply(struct mxg_conf *conf, struct cli *cli, int argc,
 		case OPT_UNLOAD: cli->unload = 1; break;
 		case OPT_SYSLOG: conf->syslog = 1; cli->have_output = 1; break;
 		case OPT_HUMAN: conf->human = 1; cli->have_output = 1; break;
+		case OPT_JOURNAL: conf->journal = 1; cli->have_output = 1; break;
+		case OPT_VERSION: break;
 		case 'p':
 			/* Command-line policies replace the file's. */
 			if (!cli->npolicies++)
@@ -149,9 +165,18 @@ bad:
 	return -1;
 }
 
+/* systemd sets INVOCATION_ID for each service it runs (v232+). */
+static int started_by_systemd(void)
+{
+	return getenv("INVOCATION_ID") &&
+	       !access("/run/systemd/journal/socket", W_OK);
+}
+
 static int configure(struct mxg_conf *conf, struct cli *cli, int argc,
 		     char **argv)
 {
+	const char *err;
+
 	if (apply(conf, cli, argc, argv, 0))
 		return -1;
 	log_init("mxguardd", LOG_LVL_INFO + cli->verbosity);
@@ -168,8 +193,19 @@ static int configure(struct mxg_conf *conf, struct cli *cli, int argc,
 	/* --foreground is the issue-2 contract: JSON lines on stdout. */
 	if (cli->foreground && !conf->json_file)
 		conf->json_file = strdup("-");
-	if (!conf->json_file && !conf->syslog && !conf->human)
+	/*
+	 * The journal is the log under systemd (native fields, journal.h);
+	 * elsewhere, with no output named, the local syslogd ("@cee:").
+	 */
+	if (conf->journal < 0)
+		conf->journal = !cli->have_output && started_by_systemd();
+	if (!conf->json_file && !conf->syslog && !conf->human &&
+	    !conf->journal)
 		conf->syslog = 1;
+	if (conf_check(conf, &err)) {
+		pr_warn("%s\n", err);
+		return -1;
+	}
 	if (!conf->npolicies && !cli->unload &&
 	    conf_set(conf, "policy", MXG_POLICY_DIR_DEFAULT, &(const char *){0}))
 		return -1;

@@ -60,12 +60,54 @@ static const char *executable(__u32 tgid)
 	return NULL;
 }
 
+/*
+ * host.* is read once: the name and /etc/machine-id do not change under a
+ * running daemon (a rename shows after a restart).  machine-id is what
+ * journald and Elastic Agent report as host.id, so records correlate.
+ */
+static struct {
+	int done;
+	char name[256];
+	char id[64];
+	unsigned long long start_us;	/* makes event.id unique per host */
+	unsigned long long seq;
+} host;
+
+static void host_init(void)
+{
+	struct timespec ts;
+	FILE *f;
+	size_t n;
+
+	host.done = 1;
+	if (gethostname(host.name, sizeof(host.name) - 1))
+		host.name[0] = '\0';
+	f = fopen("/etc/machine-id", "re");
+	if (f) {
+		if (fgets(host.id, sizeof(host.id), f)) {
+			n = strspn(host.id, "0123456789abcdef");
+			host.id[n == 32 ? n : 0] = '\0';
+		}
+		fclose(f);
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	host.start_us = (unsigned long long)ts.tv_sec * 1000000ULL +
+			ts.tv_nsec / 1000;
+}
+
 void event_enrich(const struct mxg_event *ev, struct alert_env *env)
 {
-	static char unit[256];
+	static char unit[256], id[48];
 
+	if (!host.done)
+		host_init();
 	memset(env, 0, sizeof(*env));
 	format_time(ev->ts_ns, env->ts, sizeof(env->ts));
+	/* The daemon's start and a count: no two alerts of a host share it. */
+	snprintf(id, sizeof(id), "%llx-%llu", host.start_us, ++host.seq);
+	env->event_id = id;
+	env->host_name = host.name[0] ? host.name : NULL;
+	env->host_id = host.id[0] ? host.id : NULL;
 	/* Lost-event notes are about the ring buffer, not a process. */
 	if (ev->type == MXG_EV_LOST)
 		return;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Alert fields follow the Elastic Common Schema where a field exists
- * (@timestamp, message, event.*, process.*, user.id, destination.*,
- * dns.question.name) so SIEMs map them without work; the rest lives under
- * "mxguard".  user/alert.schema.json describes every field.
+ * Alert fields follow the Elastic Common Schema (MXG_ECS_VERSION) where a
+ * field exists (@timestamp, ecs.version, message, event.*, host.*, rule.*,
+ * process.*, user.id, destination.*, server.*, dns.question.name) so SIEMs
+ * map them without work; the rest lives under "mxguard".
+ * user/dist/alert.schema.json describes every field.
  *
  * Rendering is pure: what needs I/O (the clock, /proc, cgroup paths) comes
  * in as struct alert_env, filled by enrich.c, so each renderer has golden
@@ -169,9 +170,40 @@ void event_to_text(char *out, size_t sz, const struct mxg_event *ev,
 		alert_text(&b, ev, &n, x);
 }
 
-static void write_event_class(struct jw *w, const struct mxg_event *ev)
+/*
+ * ECS event.severity, on the scale Elastic's detection rules use (low 21,
+ * medium 47, high 73): a refusal or an answer held back is high, a
+ * lookalike let through (alert mode or an alert rule) medium, lost
+ * verdicts medium, context low.
+ */
+static unsigned int severity(const struct mxg_event *ev)
 {
-	const char *outcome = "unknown", *type = "info", *cat = "network";
+	switch (ev->type) {
+	case MXG_EV_CONNECT:
+		return ev->outcome == MXG_OUTCOME_BLOCKED ? 73 : 47;
+	case MXG_EV_DNS_HELD:
+		return ev->held ? 73 : 47;
+	case MXG_EV_DNS_LOOKALIKE:
+	case MXG_EV_SUSPECT:
+	case MXG_EV_DESTROYED:
+	case MXG_EV_LOST:
+		return 47;
+	default:
+		return 21;
+	}
+}
+
+static int is_alert(const struct mxg_event *ev)
+{
+	/* Taints and unexplained connects are context; lost events a fault. */
+	return ev->type != MXG_EV_TAINT && ev->type != MXG_EV_LOST &&
+	       ev->type != MXG_EV_UNEXPLAINED;
+}
+
+static void write_event_class(struct jw *w, const struct mxg_event *ev,
+			      const struct alert_env *env)
+{
+	const char *outcome = "unknown", *type = "info";
 
 	if (ev->type == MXG_EV_CONNECT) {
 		outcome = ev->outcome == MXG_OUTCOME_BLOCKED ? "failure" :
@@ -182,29 +214,74 @@ static void write_event_class(struct jw *w, const struct mxg_event *ev)
 		outcome = "success";
 		type = "end";
 	} else if (ev->type == MXG_EV_LOST) {
-		cat = "host";
-		type = "error";
+		/* The sensor's own fault: verdicts it could not report. */
+		outcome = "failure";
 	} else if (ev->type == MXG_EV_DNS_HELD) {
 		outcome = ev->held ? "failure" : "success";
 		type = ev->held ? "denied" : "allowed";
 	}
 	jw_obj_open(w, "event");
-	/* Taints and lost-event notes are context, not alerts. */
-	jw_str(w, "kind", ev->type == MXG_EV_TAINT || ev->type == MXG_EV_LOST ||
-			  ev->type == MXG_EV_UNEXPLAINED ? "event" : "alert");
+	jw_str(w, "kind", is_alert(ev) ? "alert" : "event");
 	jw_str(w, "module", "mxguard");
+	jw_str(w, "dataset", "mxguard.alerts");
+	if (env->event_id)
+		jw_str(w, "id", env->event_id);
+	jw_u64(w, "severity", severity(ev));
 	jw_arr_open(w, "category");
-	jw_str(w, NULL, cat);
+	if (is_alert(ev) || ev->type == MXG_EV_LOST)
+		jw_str(w, NULL, "intrusion_detection");
+	if (ev->type != MXG_EV_LOST)
+		jw_str(w, NULL, "network");
 	jw_arr_close(w);
 	jw_arr_open(w, "type");
-	jw_str(w, NULL, ev->type == MXG_EV_CONNECT ||
-			ev->type == MXG_EV_DESTROYED ||
-			ev->type == MXG_EV_UNEXPLAINED ? "connection" :
-			ev->type == MXG_EV_LOST ? "info" : "protocol");
+	if (ev->type != MXG_EV_LOST)
+		jw_str(w, NULL, ev->type == MXG_EV_CONNECT ||
+				ev->type == MXG_EV_DESTROYED ||
+				ev->type == MXG_EV_UNEXPLAINED ? "connection" :
+								 "protocol");
 	jw_str(w, NULL, type);
 	jw_arr_close(w);
 	jw_str(w, "action", mxg_event_action(ev));
 	jw_str(w, "outcome", outcome);
+	jw_obj_close(w);
+}
+
+/* ECS rule.*: the policy line that matched. */
+static void write_rule(struct jw *w, const struct names *n)
+{
+	const char *fuzzer = lookalike_fuzzer_name(n->rule->origin);
+	char id[4200], name[2 * MXG_NAME_TEXT_MAX + 32];
+	char desc[2 * MXG_NAME_TEXT_MAX + 16];
+
+	snprintf(id, sizeof(id), "%s:%d", n->rule->file, n->rule->line);
+	if (fuzzer)
+		snprintf(name, sizeof(name), "protect %s (%s)", n->protected,
+			 fuzzer);
+	else
+		snprintf(name, sizeof(name), "lookalike %s of %s", n->suffix,
+			 n->protected);
+	snprintf(desc, sizeof(desc), "%s imitates %s", n->suffix,
+		 n->protected);
+	jw_obj_open(w, "rule");
+	jw_str(w, "id", id);
+	jw_str(w, "name", name);
+	jw_str(w, "ruleset", n->rule->file);
+	jw_str(w, "category", fuzzer ? fuzzer : "rule");
+	jw_str(w, "description", desc);
+	jw_obj_close(w);
+}
+
+static void write_host(struct jw *w, const struct alert_env *env)
+{
+	if (!env->host_name && !env->host_id)
+		return;
+	jw_obj_open(w, "host");
+	if (env->host_name) {
+		jw_str(w, "name", env->host_name);
+		jw_str(w, "hostname", env->host_name);
+	}
+	if (env->host_id)
+		jw_str(w, "id", env->host_id);
 	jw_obj_close(w);
 }
 
@@ -215,7 +292,9 @@ static void write_process(struct jw *w, const struct mxg_event *ev,
 
 	jw_obj_open(w, "process");
 	jw_u64(w, "pid", ev->tgid);
-	jw_u64(w, "thread_id", ev->pid);
+	jw_obj_open(w, "thread");
+	jw_u64(w, "id", ev->pid);
+	jw_obj_close(w);
 	jw_str(w, "name", n->comm);
 	if (env->exe)
 		jw_str(w, "executable", env->exe);
@@ -304,19 +383,28 @@ void event_to_json(struct jw *w, const struct mxg_event *ev,
 	jw_reset(w);
 	jw_obj_open(w, NULL);
 	jw_str(w, "@timestamp", env->ts);
+	jw_obj_open(w, "ecs");
+	jw_str(w, "version", MXG_ECS_VERSION);
+	jw_obj_close(w);
 	jw_str(w, "message", msg);
-	write_event_class(w, ev);
+	write_event_class(w, ev, env);
+	write_host(w, env);
 	if (ev->type == MXG_EV_LOST) {
 		write_mxguard(w, ev, &n, x, env);
 		jw_obj_close(w);
 		return;
 	}
+	if (n.rule && n.rule->kind != MXG_RULE_ALLOW)
+		write_rule(w, &n);
 	write_process(w, ev, &n, env);
 	if (has_destination(ev)) {
 		jw_obj_open(w, "destination");
 		jw_str(w, "ip", n.addr);
 		if (ev->dport)
 			jw_u64(w, "port", ev->dport);
+		/* The server the name resolved to (an MX host, usually). */
+		if (n.name[0] && strcmp(n.name, "."))
+			jw_str(w, "domain", n.name);
 		jw_obj_close(w);
 	}
 	if (ev->type == MXG_EV_DNS_HELD) {
@@ -327,13 +415,15 @@ void event_to_json(struct jw *w, const struct mxg_event *ev,
 			jw_u64(w, "port", ev->dport);
 		jw_obj_close(w);
 	}
-	jw_obj_open(w, "dns");
-	jw_obj_open(w, "question");
-	jw_str(w, "name", ev->type == MXG_EV_TAINT ||
-			  ev->type == MXG_EV_SUSPECT ||
-			  ev->type == MXG_EV_DNS_HELD ? n.name : n.origin);
-	jw_obj_close(w);
-	jw_obj_close(w);
+	/* dns.* only where a DNS message was seen: not for a connect. */
+	if (ev->type == MXG_EV_TAINT || ev->type == MXG_EV_SUSPECT ||
+	    ev->type == MXG_EV_DNS_HELD || ev->type == MXG_EV_DNS_LOOKALIKE) {
+		jw_obj_open(w, "dns");
+		jw_obj_open(w, "question");
+		jw_str(w, "name", ev->type == MXG_EV_DNS_LOOKALIKE ? n.origin : n.name);
+		jw_obj_close(w);
+		jw_obj_close(w);
+	}
 	write_mxguard(w, ev, &n, x, env);
 	jw_obj_close(w);
 }

@@ -28,7 +28,13 @@ struct alert_env {
 	const char *exe;		/* process.executable, or NULL */
 	const char *cgroup;		/* under the cgroup2 root, or NULL */
 	const char *unit;		/* its systemd unit, or NULL */
+	const char *event_id;		/* event.id: unique per host */
+	const char *host_name;		/* host.name, or NULL */
+	const char *host_id;		/* host.id: /etc/machine-id, or NULL */
 };
+
+/* The ECS release whose field set the JSON form follows. */
+#define MXG_ECS_VERSION		"8.11.0"
 
 /* Write the JSON form of @ev into @w (reset first). */
 void event_to_json(struct jw *w, const struct mxg_event *ev,

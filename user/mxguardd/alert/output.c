@@ -5,12 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <grp.h>
+#include <systemd/sd-journal.h>
+
+#include "config.h"
 #include "enrich.h"
+#include "journal.h"
 #include "log.h"
 #include "output.h"
 #include "rfc5424.h"
@@ -48,6 +54,25 @@ static void json_close(struct output *o)
 	o->json_fd = -1;
 }
 
+/*
+ * A new file is 0640 root:adm, as Debian's other logs: the SOC's readers
+ * are in adm, and nobody else reads what it says about local mail.
+ */
+static void json_mode(int fd)
+{
+	struct group *adm = getgrnam("adm");
+	struct stat st;
+
+	if (fstat(fd, &st) || st.st_size)
+		return;		/* an existing file keeps what it was given */
+	/* The unit's UMask=0077 took the group's read bit at open. */
+	if ((st.st_mode & 07777) != 0640 && fchmod(fd, 0640))
+		pr_warn("json: cannot chmod 0640: %s\n", strerror(errno));
+	if (adm && st.st_gid != adm->gr_gid && fchown(fd, -1, adm->gr_gid))
+		pr_warn("json: cannot give the file to group adm (logrotate's "
+			"'create 0640 root adm' does): %s\n", strerror(errno));
+}
+
 static int json_open(struct output *o)
 {
 	if (json_to_stdout(o)) {
@@ -60,6 +85,7 @@ static int json_open(struct output *o)
 		sink_failed(&o->json_state, "json", o->json_path, "open");
 		return -1;
 	}
+	json_mode(o->json_fd);
 	return 0;
 }
 
@@ -150,18 +176,39 @@ static int syslog_send(const struct output *o, const char *line, size_t n)
 	       0 : -1;
 }
 
+/* BSD timestamp, local time, as syslog(3) writes it: "Dec  1 11:50:00". */
+static void bsd_time(char *out, size_t sz)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(out, sz, "%b %e %H:%M:%S", &tm);
+}
+
 static int syslog_alert(struct output *o, const struct mxg_event *ev,
 			const struct mxg_policy *policy,
-			const struct alert_extra *x)
+			const struct alert_extra *x,
+			const struct alert_env *env)
 {
 	struct rfc5424_origin origin = { .hostname = o->hostname,
-					 .pid = getpid() };
-	char ts[64], line[4096];
+					 .pid = getpid(),
+					 .enterprise_id = o->enterprise_id };
+	static char line[16384];
+	char ts[64];
 	size_t n;
 
-	syslog_time(ts, sizeof(ts));
-	origin.timestamp = ts;
-	n = rfc5424_format(line, sizeof(line), &origin, ev, policy, x);
+	if (o->syslog_format == MXG_SYSLOG_RFC5424) {
+		syslog_time(ts, sizeof(ts));
+		origin.timestamp = ts;
+		n = rfc5424_format(line, sizeof(line), &origin, ev, policy, x);
+	} else {
+		bsd_time(ts, sizeof(ts));
+		origin.timestamp = ts;
+		event_to_json(&o->jw, ev, policy, x, env);
+		n = syslog_cee_format(line, sizeof(line), &origin, ev,
+				      jw_cstr(&o->jw));
+	}
 	if (!syslog_send(o, line, n)) {
 		sink_ok(&o->syslog_state, "syslog", o->syslog_path);
 		return 0;
@@ -176,6 +223,31 @@ static int syslog_alert(struct output *o, const struct mxg_event *ev,
 	return -1;
 }
 
+/*
+ * sd_journal_sendv() opens its socket on first use and reports -errno;
+ * journald restarting makes it fail until the socket is back.
+ */
+static int journal_alert(struct output *o, const struct mxg_event *ev,
+			 const struct mxg_policy *policy,
+			 const struct alert_extra *x,
+			 const struct alert_env *env)
+{
+	static struct journal_rec rec;
+	int err;
+
+	event_to_json(&o->jw, ev, policy, x, env);
+	journal_fields(&rec, ev, policy, x, jw_cstr(&o->jw));
+	err = sd_journal_sendv(rec.iov, rec.n);
+	if (err < 0) {
+		errno = -err;
+		sink_failed(&o->journal_state, "journal", "journald",
+			    "send to");
+		return -1;
+	}
+	sink_ok(&o->journal_state, "journal", "journald");
+	return 0;
+}
+
 /* Failures go to stderr too: this one is counted, never logged. */
 static int human_alert(const struct mxg_event *ev,
 		       const struct mxg_policy *policy,
@@ -187,23 +259,25 @@ static int human_alert(const struct mxg_event *ev,
 	return write_line(STDERR_FILENO, line, strlen(line));
 }
 
-int output_open(struct output *o, const char *json_path, int use_syslog,
-		const char *syslog_path, int human)
+int output_open(struct output *o, const struct output_conf *c)
 {
 	struct sockaddr_un sa;
 
 	memset(o, 0, sizeof(*o));
 	o->json_fd = o->syslog_fd = -1;
-	o->human = human;
+	o->human = c->human;
+	o->journal = c->journal;
+	o->syslog_format = c->syslog_format;
+	o->enterprise_id = c->enterprise_id;
 	jw_init(&o->jw);
 	gethostname(o->hostname, sizeof(o->hostname) - 1);
-	if (json_path) {
-		o->json_path = strdup(json_path);
+	if (c->json_path) {
+		o->json_path = strdup(c->json_path);
 		if (!o->json_path || json_open(o))
 			return -1;
 	}
-	if (use_syslog) {
-		o->syslog_path = strdup(syslog_path ? syslog_path : "/dev/log");
+	if (c->syslog_path) {
+		o->syslog_path = strdup(c->syslog_path);
 		if (!o->syslog_path ||
 		    strlen(o->syslog_path) >= sizeof(sa.sun_path))
 			return -1;
@@ -255,7 +329,9 @@ void output_alert(struct output *o, const struct mxg_event *ev,
 	event_enrich(ev, &env);
 	if (o->json_path && json_alert(o, ev, policy, x, &env))
 		failed |= missed(&o->json_state);
-	if (o->syslog_path && syslog_alert(o, ev, policy, x))
+	if (o->journal && journal_alert(o, ev, policy, x, &env))
+		failed |= missed(&o->journal_state);
+	if (o->syslog_path && syslog_alert(o, ev, policy, x, &env))
 		failed |= missed(&o->syslog_state);
 	if (o->human && human_alert(ev, policy, x))
 		failed = 1;

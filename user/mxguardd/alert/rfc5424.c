@@ -13,11 +13,13 @@
 #include "rfc5424.h"
 
 /*
- * SD-ID of our structured data: "name@PEN".  32473 is the private
- * enterprise number RFC 5612 reserves for documentation; sites that need
- * their own can change it here.
+ * The SD-ID of our structured data is "mxguard@PEN" (RFC 5424 7.2.2):
+ * PEN is the site's IANA private enterprise number, syslog_enterprise_id.
+ * There is no default: 32473 is RFC 5612's number for documentation, and
+ * a production message must not claim it (the tests use it).  Without a
+ * number there is no RFC 5424 output (config.c refuses it); the "@cee:"
+ * form carries the same fields with no SD-ID at all.
  */
-#define SD_ID "mxguard@32473"
 
 /*
  * PARAM-VALUE escaping (RFC 5424 6.3.3): '"', '\' and ']'.  @text is
@@ -90,13 +92,14 @@ static void header(struct tbuf *b, const struct rfc5424_origin *o,
 	tb_printf(b, " mxguardd %d %s", o->pid, mxg_event_action(ev));
 }
 
-static void structured_data(struct tbuf *b, const struct mxg_event *ev,
+static void structured_data(struct tbuf *b, const struct rfc5424_origin *o,
+			    const struct mxg_event *ev,
 			    const struct mxg_policy *policy)
 {
 	const struct mxg_policy_rule *r = event_rule(ev, policy);
 	char v[MXG_NAME_TEXT_MAX], comm[17];
 
-	tb_puts(b, " [" SD_ID);
+	tb_printf(b, " [mxguard@%lu", o->enterprise_id);
 	sd_param(b, "action", mxg_event_action(ev));
 	mxg_name_format(ev->origin, sizeof(ev->origin), v, sizeof(v));
 	sd_param(b, "lookalike", v);
@@ -128,11 +131,39 @@ size_t rfc5424_format(char *buf, size_t sz, const struct rfc5424_origin *o,
 
 	tb_init(&b, buf, sz);
 	header(&b, o, ev);
-	structured_data(&b, ev, policy);
+	if (o->enterprise_id)
+		structured_data(&b, o, ev, policy);
+	else
+		tb_puts(&b, " -");
 	tb_put(&b, " ", 1);
 	if (b.full)
 		return b.len;
 	/* MSG gets the rest: a long one loses its last pieces, not all. */
 	event_to_text(buf + b.len, sz - b.len, ev, policy, x);
 	return b.len + strlen(buf + b.len);
+}
+
+/*
+ * BSD form, as glibc's syslog(3) writes to /dev/log: every local syslogd
+ * and journald parse its header.  "@cee:" is the CEE cookie that rsyslog's
+ * mmjsonparse (and syslog-ng's json-parser) look for before the JSON.
+ */
+size_t syslog_cee_format(char *buf, size_t sz, const struct rfc5424_origin *o,
+			 const struct mxg_event *ev, const char *json)
+{
+	int pri = 3 * 8 + (ev->type == MXG_EV_CONNECT ? 4 : 5);
+	struct tbuf b;
+
+	tb_init(&b, buf, sz);
+	tb_printf(&b, "<%d>%s mxguardd[%d]: @cee: ", pri, o->timestamp,
+		  o->pid);
+	if (b.full)
+		return b.len;
+	/* A cut JSON object is no JSON: all of it, or nothing after the tag. */
+	if (strlen(json) >= sz - b.len) {
+		buf[b.len] = '\0';
+		return b.len;
+	}
+	tb_puts(&b, json);
+	return b.len;
 }

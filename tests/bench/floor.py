@@ -1,0 +1,305 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""make bench, part 2: mxguard against the no-op floor, side by side.
+
+Three sibling cgroups under one parent of ours:
+  none   nothing attached;
+  noop   cgroup_skb/egress, cgroup_skb/ingress and cgroup/connect4 programs
+         that return 1 (tests/bench/noop.bpf.c): the floor of any design;
+  mxg    the real mxguardd, block mode, a policy of RULES entries.
+A fourth, aux, holds the servers (a TCP sink, a :25 listener, unbound), so
+only the client side of each flow is charged.
+
+Per program run the kernel's own figure is used: bpf_stats
+(kernel.bpf_stats_enabled), run_time_ns / run_cnt of each attached
+program, deltas around each load.  Per operation, wall time in the loads
+themselves.  ROUNDS rounds alternate the order of the cgroups; the table
+shows medians.  Nothing here asserts: benchmarks measure, tests assert.
+
+Run as root inside a private network namespace (tests/bench/run.sh does):
+every socket is on its loopback.
+
+usage: floor.py MXGUARDD LOADGEN NOOP_OBJ E2E_PY [RULES [ROUNDS]]
+"""
+import atexit
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import socket
+import time
+
+MXGUARDD, LOADGEN, NOOP, E2E = sys.argv[1:5]
+RULES = int(sys.argv[5]) if len(sys.argv) > 5 else 1000000
+ROUNDS = int(sys.argv[6]) if len(sys.argv) > 6 else 6
+BULK_MB = 128
+CONNECTS = 3000
+DNSPERF_S = 3
+
+TMP = tempfile.mkdtemp(prefix="mxguard-bench.")
+os.chmod(TMP, 0o755)
+CGROOT = next(l.split()[4] for l in open("/proc/self/mountinfo")
+              if " - cgroup2 " in l)
+BASE = os.path.join(CGROOT, f"mxguard-bench-{os.getpid()}")
+CG = {n: os.path.join(BASE, n) for n in ("none", "noop", "mxg", "aux")}
+PIN = f"/sys/fs/bpf/mxguard-bench-{os.getpid()}"
+NOOP_PIN = f"/sys/fs/bpf/mxguard-bench-noop-{os.getpid()}"
+STATS = "/proc/sys/kernel/bpf_stats_enabled"
+procs = []
+daemon = [None]
+saved_stats = open(STATS).read().strip()
+
+
+def sh(*cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True,
+                          **kw).stdout
+
+
+def cleanup():
+    for p in procs:
+        p.kill()
+    stop_daemon()
+    if os.path.isdir(PIN):
+        subprocess.run([MXGUARDD, "--unload", "--pin-dir", PIN],
+                       capture_output=True)
+    for name in ("noop_egress", "noop_ingress", "noop_connect4"):
+        path = os.path.join(NOOP_PIN, name)
+        if os.path.exists(path):
+            os.unlink(path)
+    if os.path.isdir(NOOP_PIN):
+        os.rmdir(NOOP_PIN)
+    for cg in CG.values():
+        if os.path.isdir(cg):
+            for pid in open(os.path.join(cg, "cgroup.procs")).read().split():
+                if int(pid) != os.getpid():
+                    try:
+                        os.kill(int(pid), signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+    # Leave aux before removing it.
+    with open(os.path.join(CGROOT, "cgroup.procs"), "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(0.1)
+    for cg in CG.values():
+        if os.path.isdir(cg):
+            os.rmdir(cg)
+    if os.path.isdir(BASE):
+        os.rmdir(BASE)
+    with open(STATS, "w") as f:
+        f.write(saved_stats)
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+def in_cg(cg, cmd):
+    """argv that runs cmd as a member of cgroup cg."""
+    return ["sh", "-c", 'echo $$ >"$0/cgroup.procs" && exec "$@"', cg] + cmd
+
+
+def stop_daemon():
+    if daemon[0]:
+        try:
+            os.kill(daemon[0], signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        subprocess.run([sys.executable, E2E, "wait-exit", str(daemon[0]),
+                        "--timeout", "20"], capture_output=True)
+        daemon[0] = None
+
+
+def start_daemon():
+    """Start mxguardd on CG['mxg']; seconds from exec to READY=1, RSS."""
+    t0 = time.monotonic()
+    out = sh(*in_cg(CG["aux"], [sys.executable, E2E, "notify-run",
+                                "--timeout", "120", "--err",
+                                f"{TMP}/mxguardd.err", "--",
+                                MXGUARDD, "-f", f"{TMP}/mxguard.conf",
+                                "--cgroup", CG["mxg"]]))
+    ready = time.monotonic() - t0
+    daemon[0] = int(out.split()[0])
+    rss = next(int(l.split()[1]) for l in
+               open(f"/proc/{daemon[0]}/status") if l.startswith("VmRSS"))
+    return ready, rss / 1024.0
+
+
+def attached(cg):
+    """{attach_type: prog id} of the programs on cgroup cg."""
+    names = {"cgroup_inet_egress": "egress", "cgroup_inet_ingress": "ingress",
+             "cgroup_inet4_connect": "connect4"}
+    out = json.loads(sh("bpftool", "-j", "cgroup", "show", cg) or "[]")
+    return {names.get(p["attach_type"], p["attach_type"]): p["id"]
+            for p in out}
+
+
+def prog_stats(pid):
+    j = json.loads(sh("bpftool", "-j", "prog", "show", "id", str(pid)))
+    return j.get("run_time_ns", 0), j.get("run_cnt", 0)
+
+
+def measure(cg, hooks, run):
+    """Run load; ns per run of each hook's program, and load's own figure."""
+    progs = attached(cg) if hooks else {}
+    before = {h: prog_stats(progs[h]) for h in hooks if h in progs}
+    figure = run(cg)
+    per_run = {}
+    for h, (t0, c0) in before.items():
+        t1, c1 = prog_stats(progs[h])
+        per_run[h] = (t1 - t0) / (c1 - c0) if c1 > c0 else float("nan")
+    return per_run, figure
+
+
+def bulk(cg):
+    return float(sh(*in_cg(cg, [LOADGEN, "bulk", "2525", str(BULK_MB)])))
+
+
+def connects(cg):
+    return float(sh(*in_cg(cg, [LOADGEN, "connect", "25", str(CONNECTS)])))
+
+
+def dnsperf(cg):
+    out = sh(*in_cg(cg, ["dnsperf", "-s", "127.0.0.1", "-d",
+                         f"{TMP}/queries", "-l", str(DNSPERF_S), "-c", "1",
+                         "-T", "1", "-q", "64"]))
+    for line in out.splitlines():
+        if "Queries per second:" in line:
+            return float(line.split(":")[1])
+    raise RuntimeError("dnsperf: no rate in its output:\n" + out)
+
+
+def setup():
+    for cg in (BASE, *CG.values()):
+        os.mkdir(cg)
+    with open(os.path.join(CG["aux"], "cgroup.procs"), "w") as f:
+        f.write(str(os.getpid()))
+    with open(STATS, "w") as f:
+        f.write("1")
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    for port in (2525, 25):
+        p = subprocess.Popen(in_cg(CG["aux"], [LOADGEN, "serve", str(port),
+                                               "10000000"]),
+                             stdout=subprocess.PIPE, text=True)
+        procs.append(p)
+        if p.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"loadgen serve {port} did not start")
+    # unbound answers the queries from local data, in aux.
+    with open(f"{TMP}/queries", "w") as q, \
+            open(f"{TMP}/unbound.conf", "w") as u:
+        u.write("server:\n  interface: 127.0.0.1\n  port: 53\n"
+                "  do-daemonize: no\n  chroot: \"\"\n  username: \"\"\n"
+                f"  directory: \"{TMP}\"\n  pidfile: \"\"\n"
+                "  use-syslog: no\n  num-threads: 1\n"
+                "  access-control: 127.0.0.0/8 allow\n"
+                "  local-zone: \"bench.test.\" static\n")
+        for i in range(1000):
+            u.write(f"  local-data: \"h{i}.bench.test. 3600 IN A "
+                    f"192.0.2.{i % 250 + 1}\"\n")
+            q.write(f"h{i}.bench.test A\n")
+    procs.append(subprocess.Popen(in_cg(CG["aux"], [
+        "unbound", "-d", "-c", f"{TMP}/unbound.conf"]),
+        stdout=subprocess.DEVNULL, stderr=open(f"{TMP}/unbound.log", "w")))
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", 53), 0.1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    # The floor: no-op programs on noop.
+    sh("bpftool", "prog", "loadall", NOOP, NOOP_PIN)
+    for hook, name in (("egress", "noop_egress"), ("ingress", "noop_ingress"),
+                       ("connect4", "noop_connect4")):
+        sh("bpftool", "cgroup", "attach", CG["noop"], hook, "pinned",
+           os.path.join(NOOP_PIN, name))
+    # mxguardd with RULES entries, as bench.c makes them.
+    with open(f"{TMP}/bench.policy", "w") as f:
+        f.write("lookalike ml of mil action=block\nallow gov.ml\n")
+        f.writelines(f"lookalike x{i}.example of example.com\n"
+                     for i in range(2, RULES))
+    with open(f"{TMP}/mxguard.conf", "w") as f:
+        f.write(f"policy = {TMP}/bench.policy\npin_dir = {PIN}\n"
+                f"mode = block\ncontrol_socket = {TMP}/control.sock\n"
+                f"json_file = {TMP}/alerts.json\n"
+                f"learned_file = {TMP}/learned\n")
+    os.chmod(f"{TMP}/bench.policy", 0o644)
+    os.chmod(f"{TMP}/mxguard.conf", 0o644)
+
+
+def med(xs):
+    xs = [x for x in xs if x == x]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def main():
+    atexit.register(cleanup)
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+    setup()
+    loads = []
+    for i in range(3):
+        loads.append(start_daemon())
+        if i < 2:
+            stop_daemon()
+            sh(MXGUARDD, "--unload", "--pin-dir", PIN)
+    r = {k: [] for k in ("skb_noop", "skb_mxg", "in_noop", "in_mxg",
+                         "eg_noop", "eg_mxg", "c4_noop", "c4_mxg",
+                         "qps_none", "qps_noop", "qps_mxg", "conn_none",
+                         "conn_noop", "conn_mxg", "bulk_none", "bulk_noop",
+                         "bulk_mxg")}
+    for rnd in range(ROUNDS):
+        order = ["none", "noop", "mxg"]
+        if rnd % 2:
+            order.reverse()
+        for cg in order:
+            hooks = [] if cg == "none" else ["egress", "ingress"]
+            per, mb = measure(CG[cg], hooks, bulk)
+            r[f"bulk_{cg}"].append(mb)
+            if hooks:
+                r[f"skb_{cg}"].append((per["egress"] + per["ingress"]) / 2)
+            per, qps = measure(CG[cg], hooks, dnsperf)
+            r[f"qps_{cg}"].append(qps)
+            if hooks:
+                r[f"in_{cg}"].append(per["ingress"])
+                r[f"eg_{cg}"].append(per["egress"])
+            per, op = measure(CG[cg], ["connect4"] if hooks else [],
+                              connects)
+            r[f"conn_{cg}"].append(op)
+            if hooks:
+                r[f"c4_{cg}"].append(per["connect4"])
+    m = {k: med(v) for k, v in r.items()}
+    ready = med([l[0] for l in loads])
+    rss = med([l[1] for l in loads])
+    print(f"\nmxguard against the no-op floor: {ROUNDS} alternating rounds, "
+          f"medians; per run from bpf_stats; policy of {RULES} entries\n")
+    print(f"{'what':50} {'no-op floor':>12} {'mxguard':>12}  goal")
+    rows = [
+        ("non-DNS packet (bulk TCP, MSS 1400), ns per skb run",
+         f"{m['skb_noop']:.0f}", f"{m['skb_mxg']:.0f}", "<= floor + 10"),
+        ("DNS response (ingress) under dnsperf, ns per run",
+         f"{m['in_noop']:.0f}", f"{m['in_mxg']:.0f}", "<= 400"),
+        ("DNS query (egress), ns per run",
+         f"{m['eg_noop']:.0f}", f"{m['eg_mxg']:.0f}", "<= 200"),
+        ("connect4, destination tainted nowhere, ns per run",
+         f"{m['c4_noop']:.0f}", f"{m['c4_mxg']:.0f}", "<= 150"),
+        ("dnsperf queries/s, ratio to no programs",
+         f"{m['qps_noop'] / m['qps_none']:.3f}",
+         f"{m['qps_mxg'] / m['qps_none']:.3f}", ">= 0.92"),
+        ("loopback connect()+close() per op, ratio",
+         f"{m['conn_noop'] / m['conn_none']:.3f}",
+         f"{m['conn_mxg'] / m['conn_none']:.3f}", "<= 1.03"),
+        ("bulk TCP time per MB, ratio",
+         f"{m['bulk_noop'] / m['bulk_none']:.3f}",
+         f"{m['bulk_mxg'] / m['bulk_none']:.3f}", ""),
+        (f"{RULES}-entry policy, exec to attached, s", "-", f"{ready:.2f}",
+         "<= 1.0"),
+        ("daemon RSS with that policy, MiB", "-", f"{rss:.1f}", "<= 48"),
+    ]
+    for row in rows:
+        print(f"{row[0]:50} {row[1]:>12} {row[2]:>12}  {row[3]}")
+    print(f"\n(no programs: {m['qps_none']:.0f} queries/s, "
+          f"{m['conn_none']:.0f} ns per connect, "
+          f"{m['bulk_none']:.0f} ns per MB)")
+
+
+if __name__ == "__main__":
+    main()
