@@ -126,6 +126,13 @@ apt-get install -y "$deb" > "$res/apt-install.log" 2>&1
 check "apt install ./$(basename "$deb") (no network)" "dpkg-query -W -f='\${Status}' mxguard | grep -q 'ok installed'"
 check "the unit is enabled" "[ \"\$(systemctl is-enabled mxguardd.service)\" = enabled ]"
 check "the unit is running" "wait_for 30 'systemctl is-active -q mxguardd.service'"
+if ! systemctl is-active -q mxguardd.service; then
+	# Nothing after this can pass: say why, on the console too, and stop.
+	journalctl -b -u mxguardd.service --no-pager -o short-precise 2>&1 |
+		tail -n 30 | while IFS= read -r l; do note "$l"; done
+	say "Bail out! mxguardd.service is not running after the install"
+	exit 1
+fi
 check "the control group exists (sysusers)" "getent group mxguard > /dev/null"
 check "it is ordered before postfix@-.service" \
 	"systemctl show -p Before --value mxguardd.service | tr ' ' '\n' | grep -qx 'postfix@-.service'"
@@ -171,11 +178,24 @@ check "the queue says why" \
 journalctl -u mxguardd.service -o json --since "$since" --no-pager > "$res/journal-block.json" 2>&1
 check "the block is in the journal (unit mxguardd.service)" \
 	"grep -F army.ml '$res/journal-block.json' | grep -q blocked"
-if strings /usr/sbin/mxguardd | grep -q '^MXGUARD_'; then
-	check "the journal entry carries MXGUARD_* fields and a MESSAGE_ID" \
-		"grep -F army.ml '$res/journal-block.json' | grep '\"MESSAGE_ID\"' | grep -q '\"MXGUARD_'"
+if grep -aq MXGUARD_EVENT_ACTION /usr/sbin/mxguardd; then
+	python3 - "$res/journal-block.json" > "$res/journal-check.txt" 2>&1 <<-'PY'
+	import json, sys
+	for line in open(sys.argv[1]):
+	    e = json.loads(line)
+	    if (e.get('MXGUARD_LOOKALIKE') == 'army.ml' and
+	            e.get('MXGUARD_EVENT_ACTION') == 'blocked'):
+	        assert e.get('MESSAGE_ID'), e
+	        assert e.get('MXGUARD_PROTECTED') == 'mil', e
+	        print('journal:', {k: v for k, v in e.items() if k.startswith('MXGUARD_')})
+	        sys.exit(0)
+	print('no journal entry with MXGUARD_LOOKALIKE=army.ml, MXGUARD_EVENT_ACTION=blocked')
+	sys.exit(1)
+	PY
+	jrc=$?
+	check "the journal entry has its fields (MESSAGE_ID, MXGUARD_LOOKALIKE, _EVENT_ACTION, _PROTECTED)" "[ $jrc -eq 0 ]"
 else
-	note "this build writes no journald native fields yet: MESSAGE only"
+	note "this build writes no journald native fields: MESSAGE only"
 fi
 json=/var/log/mxguard/alerts.json
 check "the block is in the JSON file" "wait_for 10 'grep -qF army.ml $json'"
