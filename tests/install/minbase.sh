@@ -80,6 +80,9 @@ mkdir "$cg"
 	exec unshare -m -C --propagation private bash -c '
 		set -e
 		root=$1 cg2=$2 check=$3
+		# The root a mount point, as on a real system (the suites
+		# make "/" private in namespaces of their own).
+		mount --bind "$root" "$root"
 		mount -t proc proc "$root/proc"
 		mount --rbind /sys "$root/sys"
 		# The cgroup2 mount of this cgroup namespace (its root is the
