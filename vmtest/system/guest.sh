@@ -96,17 +96,18 @@ rm -f /etc/unbound/unbound.conf.d/root-auto-trust-anchor-file.conf
 systemctl restart nsd unbound
 check "nsd and unbound serve the test zones" \
 	"wait_for 20 'getent ahostsv4 mx.army.ml | grep -q 192.0.2.25'"
-python3 "$t/sink.py" "$sink" 192.0.2.25 192.0.2.26 > "$res/sink.log" 2>&1 &
-wait_for 10 "grep -q ready '$res/sink.log'" || bad "sink.py started"
-
 # Postfix as Debian installs it, told only to send for itself: no local
 # listener but loopback, IPv4, quick retries.
 postconf -e inet_interfaces=loopback-only inet_protocols=ipv4 \
 	mydestination=mailhost.test,localhost myhostname=mailhost.test \
 	relayhost= minimal_backoff_time=10s maximal_backoff_time=20s \
 	queue_run_delay=10s smtp_connect_timeout=5s
+# Before the sinks bind: Debian's default listens on every address.
 systemctl restart postfix
 check "postfix@-.service runs" "wait_for 20 'systemctl is-active -q postfix@-.service'"
+
+python3 "$t/sink.py" "$sink" 192.0.2.25 192.0.2.26 > "$res/sink.log" 2>&1 &
+check "the remote MX servers listen (sink.py)" "wait_for 10 \"grep -q ready '$res/sink.log'\""
 
 # Send a message; its Subject tags it.
 mail_to() {
@@ -138,7 +139,7 @@ check "it is ordered before postfix@-.service" \
 	"systemctl show -p Before --value mxguardd.service | tr ' ' '\n' | grep -qx 'postfix@-.service'"
 check "it starts in alert mode" "mxguardctl status | grep -qx 'mode: alert'"
 check "the shipped policies are live through vendor.policy" \
-	"mxguardctl check army.ml | grep -q 'mil.policy'"
+	"{ mxguardctl check army.ml || true; } | grep -q '^at: /usr/share/mxguard/policies/mil.policy:'"
 check "programs attached to the cgroup2 root" \
 	"bpftool cgroup tree 2>/dev/null | grep -q mxg_connect4"
 check "man pages installed" "[ -e /usr/share/man/man8/mxguardd.8.gz ]"

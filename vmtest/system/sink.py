@@ -63,17 +63,22 @@ def serve(conn, local):
         conn.close()
 
 
-def listen(addr):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, 25))
-    s.listen(16)
+def listen(s):
     for _ in range(200):
         c, _ = s.accept()
-        threading.Thread(target=serve, args=(c, addr), daemon=True).start()
+        threading.Thread(target=serve, args=(c, s.getsockname()[0]),
+                         daemon=True).start()
 
 
-threads = [threading.Thread(target=listen, args=(a,), daemon=True) for a in addrs]
+# Every socket bound before "ready": a bind that fails fails the start.
+socks = []
+for a in addrs:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((a, 25))
+    s.listen(16)
+    socks.append(s)
+threads = [threading.Thread(target=listen, args=(s,), daemon=True) for s in socks]
 for t in threads:
     t.start()
 print('ready', flush=True)
