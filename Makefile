@@ -329,6 +329,7 @@ fuzz-seeds: $(FUZZ_SEEDS)
 	$(Q)mkdir -p tests/fuzz/corpus/render
 	$(Q)$(FUZZ_SEEDS) tests/fuzz/corpus/render
 
+include user/contrib/contrib.mk
 include tests/e2e/e2e.mk
 include tests/logs/logs.mk
 include vmtest/vmtest.mk

@@ -120,6 +120,24 @@ static __always_inline void unexplained(struct mxg_config *cfg,
 		     MXG_EV_UNEXPLAINED, MXG_OUTCOME_ALERTED);
 }
 
+/*
+ * One lookup says most connects need no walk: no lookalike answer carried
+ * the address, anywhere (maps.bpf.h: taint_any).  Until the daemon has
+ * rebuilt taint_any after a start (fastpath_armed), nothing is assumed.
+ */
+static __always_inline int tainted_nowhere(const __u8 *addr, __u64 now)
+{
+	struct mxg_host_key k;
+	__u32 zero = 0, *armed = bpf_map_lookup_elem(&fastpath_armed, &zero);
+	__u64 *until;
+
+	if (!armed || !*armed)
+		return 0;
+	__builtin_memcpy(k.addr, addr, 16);
+	until = bpf_map_lookup_elem(&taint_any, &k);
+	return !until || *until <= now;
+}
+
 static __always_inline int judge(const __u8 *addr, __u16 port, __u8 family)
 {
 	struct mxg_config *cfg = get_config();
@@ -132,11 +150,16 @@ static __always_inline int judge(const __u8 *addr, __u16 port, __u8 family)
 	if (!cfg || !bpf_map_lookup_elem(&ports, &port))
 		return 1;
 	count(MXG_CNT_CONNECTS);
+	uk.cgroup_id = bpf_get_current_cgroup_id();
+	__builtin_memcpy(uk.addr, addr, 16);
+	if (tainted_nowhere(addr, now)) {
+		if (!unit_saw(&uk, now))
+			unexplained(cfg, addr, port, family, now);
+		return 1;
+	}
 	t = lineage_record(addr, now);
 	if (t && t->verdict != MXG_VERDICT_LOOKALIKE)
 		return 1;
-	uk.cgroup_id = bpf_get_current_cgroup_id();
-	__builtin_memcpy(uk.addr, addr, 16);
 	if (!t) {
 		t = taint_live(&taint_unit, &uk, now);
 		scope = MXG_SCOPE_UNIT;

@@ -84,6 +84,33 @@ struct {
 	__type(value, struct mxg_taint);
 } taint_host SEC(".maps");
 
+/*
+ * Addresses some lookalike answer carried, at any level, with a bound on
+ * when the last such record can expire (the answer's time + ttl_max +
+ * MXG_ANY_SLACK_NS, never lowered).  A connect to an address not here is
+ * judged without walking the lineage.  Written before the level records,
+ * so a full map holds the answer back first; removed only once expired
+ * (the daemon's sweeper), so a purge or an eviction elsewhere can only
+ * make the fast path slower, never wrong.  Connects use it only while
+ * fastpath_armed says so: the daemon clears that before it attaches and
+ * sets it once it has rebuilt taint_any from the taint maps (pins left by
+ * a daemon that kept no taint_any, or one that ran old programs on them).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MXG_TAINT_ENTRIES);
+	__type(key, struct mxg_host_key);
+	__type(value, __u64);
+} taint_any SEC(".maps");
+
+/* 1 while taint_any is known complete (above); an array: no hashing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} fastpath_armed SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MXG_TNAME_ENTRIES);

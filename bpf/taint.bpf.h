@@ -159,6 +159,29 @@ static __always_inline int put_taint(void *map, void *key,
 	return fresh;
 }
 
+/*
+ * Before any level's record: taint_any learns that the address is tainted
+ * somewhere, until at least when the record can expire (maps.bpf.h).
+ * Only ever raised.  0, or PARSE_FULL.
+ */
+static __always_inline int note_tainted(struct mxg_scratch *s,
+					struct mxg_config *cfg)
+{
+	__u64 until = s->now + cfg->ttl_max_ns + MXG_ANY_SLACK_NS;
+	__u64 *v = bpf_map_lookup_elem(&taint_any, &s->hk);
+
+	if (v) {
+		if (*v < until)
+			*v = until;
+		return 0;
+	}
+	if (bpf_map_update_elem(&taint_any, &s->hk, &until, BPF_ANY)) {
+		count(MXG_CNT_MAP_FULL);
+		return PARSE_FULL;
+	}
+	return 0;
+}
+
 /* A clean answer in this process: record it, and settle the process's taint. */
 static __always_inline void record_clean(struct mxg_scratch *s)
 {
@@ -236,6 +259,9 @@ static __always_inline int record_addr(struct mxg_scratch *s,
 	scope = cfg->scope == MXG_SCOPE_HOST ? MXG_SCOPE_HOST :
 		(cfg->scope == MXG_SCOPE_UNIT || s->tainted != 1 ||
 		 !s->owner.tgid) ? MXG_SCOPE_UNIT : MXG_SCOPE_PROCESS;
+	ret = note_tainted(s, cfg);
+	if (ret < 0)
+		return ret;
 	if (s->tainted == 1 && s->owner.tgid) {
 		ret = put_taint(&taint_proc, &s->pk, t, s->now);
 		if (ret < 0)

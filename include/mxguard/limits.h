@@ -47,6 +47,12 @@
 
 /* Default map sizes; the daemon may override them before load. */
 #define MXG_TAINT_ENTRIES	65536	/* lookalike records, per level */
+/*
+ * taint_any's bound on a record's expiry is the answer's time + ttl_max +
+ * this: writers on two CPUs race only by the time between their clocks.
+ * The daemon's rebuild at start adds twice as much.
+ */
+#define MXG_ANY_SLACK_NS	1000000000ULL
 #define MXG_CLEAN_ENTRIES	65536	/* clean records (LRU) */
 #define MXG_TNAME_ENTRIES	16384
 #define MXG_OWNER_ENTRIES	65536

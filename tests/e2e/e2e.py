@@ -265,9 +265,13 @@ def smtp_session(conn, local, peer, rec):
                 body.append(l[1:] if l.startswith(b"..") else l)
             text = b"".join(body).decode(errors="replace")
             tag = re.search(r"^X-E2E-Id: *(\S+)", text, re.M | re.I)
+            # What mxguard's submission integrations add (issue 10).
+            marks = re.findall(r"^X-Mxguard-Lookalike: *(.*?)\r?$", text,
+                               re.M | re.I)
             rec.write(event="message", local=local[0], port=local[1],
                       peer=peer[0], mail_from=mail_from, rcpt=rcpts,
-                      id=tag.group(1) if tag else None, size=len(text))
+                      id=tag.group(1) if tag else None, size=len(text),
+                      mxguard_header=" | ".join(marks))
             reply("250 2.0.0 Ok: queued")
         elif cmd == "RSET":
             mail_from, rcpts = None, []

@@ -32,7 +32,14 @@ for f in opt/mxg/sbin/mxguardd opt/mxg/sbin/mxguardctl \
 	opt/mxg/share/mxguard/policies/tld-neighbours.policy \
 	opt/mxg/share/mxguard/policies/example-org.policy \
 	"${unitdir#/}/mxguardd.service" usr/lib/sysusers.d/mxguard.conf \
-	etc/mxguard/mxguard.conf etc/mxguard/policies.d/vendor.policy; do
+	etc/mxguard/mxguard.conf etc/mxguard/policies.d/vendor.policy \
+	opt/mxg/sbin/mxguard-milter opt/mxg/libexec/mxguard/mxguard-smtpd-filter \
+	opt/mxg/share/man/man8/mxguard-milter.8 \
+	"${unitdir#/}/mxguard-milter.service" \
+	opt/mxg/share/mxguard/contrib/main.cf.snippet \
+	opt/mxg/share/mxguard/contrib/mxguard-rcpt.acl \
+	opt/mxg/share/mxguard/contrib/mxguard-not-smtp.acl \
+	opt/mxg/share/mxguard/contrib/smtpd.conf.snippet; do
 	check "installed $f" "[ -e '$dest/$f' ]"
 done
 check "unit runs the PREFIX binary" \
@@ -56,6 +63,16 @@ sed "s|/etc/mxguard/policies.d|$dest/etc/mxguard/policies.d|" \
 	"$dest/etc/mxguard/mxguard.conf" > "$dest/conf"
 sed -i "s|^include /opt/mxg|include $dest/opt/mxg|" \
 	"$dest/etc/mxguard/policies.d/vendor.policy"
+check "milter unit runs the PREFIX binary" \
+	"grep -q '^ExecStart=/opt/mxg/sbin/mxguard-milter -s ' '$dest/${unitdir#/}/mxguard-milter.service'"
+if command -v systemd-analyze >/dev/null; then
+	sed "s|/opt/mxg/sbin/mxguard-milter|$dest/opt/mxg/sbin/mxguard-milter|" \
+		"$dest/${unitdir#/}/mxguard-milter.service" > "$dest/mxguard-milter.service"
+	check "systemd-analyze verify (milter)" \
+		"! systemd-analyze verify '$dest/mxguard-milter.service' 2>&1 | grep -v 'man \| failed with code 16\|postfix.service\|mxguardd.service' | grep -q ."
+else
+	bad "systemd-analyze verify (milter): systemd-analyze missing (make deps)"
+fi
 check "shipped config and policies pass mxguardd -n" \
 	"'$dest/opt/mxg/sbin/mxguardd' -n -f '$dest/conf' 2>/dev/null"
 if command -v man >/dev/null; then
@@ -76,6 +93,8 @@ check "reinstall keeps a local edit" \
 	"grep -q '# local edit' '$dest/etc/mxguard/mxguard.conf'"
 make -s uninstall DESTDIR="$dest" PREFIX=/opt/mxg >/dev/null
 check "uninstall removes the binaries" "[ ! -e '$dest/opt/mxg/sbin/mxguardd' ]"
+check "uninstall removes the milter" \
+	"[ ! -e '$dest/opt/mxg/sbin/mxguard-milter' ] && [ ! -e '$dest/${unitdir#/}/mxguard-milter.service' ] && [ ! -e '$dest/opt/mxg/share/mxguard/contrib' ]"
 check "uninstall removes the unit" \
 	"[ ! -e '$dest/${unitdir#/}/mxguardd.service' ]"
 check "uninstall removes the shipped policies" \

@@ -110,6 +110,7 @@ static void test_event_actions(void **state)
 		{ MXG_EV_DESTROYED, 0, 0, "connection-destroyed" },
 		{ MXG_EV_SUSPECT, 0, 0, "lookalike-suspected" },
 		{ MXG_EV_LOST, 0, 0, "events-lost" },
+		{ MXG_EV_SUBMISSION, 0, 0, "submission-lookalike" },
 	};
 	size_t i, j;
 	__u32 t;

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "learned.h"
+#include "qproto.h"
 #include "log.h"
 #include "names_abi.h"
 #include "secrecy.h"
@@ -59,6 +60,8 @@ void conf_free(struct mxg_conf *c)
 	free(c->syslog_socket);
 	free(c->control_socket);
 	free(c->control_group);
+	free(c->query_socket);
+	free(c->query_group);
 	free(c->learned_file);
 	memset(c, 0, sizeof(*c));
 }
@@ -208,6 +211,10 @@ int conf_set(struct mxg_conf *c, const char *key, const char *v,
 		return set_str(&c->control_socket, v);
 	if (!strcmp(key, "control_group"))
 		return set_str(&c->control_group, v);
+	if (!strcmp(key, "query_socket"))
+		return set_str(&c->query_socket, v);
+	if (!strcmp(key, "query_group"))
+		return set_str(&c->query_group, v);
 	if (!strcmp(key, "repeat_window")) {
 		*err = "repeat_window is seconds (0 disables)";
 		if (parse_u64(v, 86400, &n))

@@ -43,6 +43,12 @@ struct mxg_conf {
 	/* control */
 	char *control_socket;
 	char *control_group;		/* group allowed besides root */
+	/*
+	 * Query socket for the MTA integrations (qproto.h).  NULL: beside
+	 * the control socket, as query.sock; "" disables.
+	 */
+	char *query_socket;
+	char *query_group;		/* NULL: anyone may ask */
 	/* alert hygiene */
 	__u32 repeat_window_s;		/* 0 disables the rate limit */
 	int second_look;		/* check observed MX names */

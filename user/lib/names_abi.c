@@ -125,6 +125,8 @@ static const char *user_event_action(__u32 type)
 		return "lookalike-suspected";
 	case MXG_EV_LOST:
 		return "events-lost";
+	case MXG_EV_SUBMISSION:
+		return "submission-lookalike";
 	}
 	return NULL;
 }

@@ -22,6 +22,8 @@ enum mxg_user_event {
 	MXG_EV_DESTROYED = 100,		/* an open connection was destroyed */
 	MXG_EV_SUSPECT = 101,		/* second look: a likely lookalike */
 	MXG_EV_LOST = 102,		/* the ring buffer dropped events */
+	/* An MTA asked about a lookalike recipient at submission (query.h) */
+	MXG_EV_SUBMISSION = 103,
 };
 
 /*

@@ -66,6 +66,7 @@ int mxg_rcpt_judge(const struct mxg_policy *p, const char *rcpt,
 	char local[65], dom[MXG_NAME_TEXT_MAX], suffix[MXG_NAME_TEXT_MAX];
 	__u8 wire[MXG_NAME_MAX], alt[MXG_NAME_MAX];
 	const struct mxg_policy_rule *r;
+	const char *base;
 	__u32 len, head;
 	int idx;
 
@@ -87,8 +88,14 @@ int mxg_rcpt_judge(const struct mxg_policy *p, const char *rcpt,
 	mxg_name_format(r->protected_wire, r->protected_len, v->imitates,
 			sizeof(v->imitates));
 	mxg_name_format(r->wire, r->wire_len, suffix, sizeof(suffix));
+	/*
+	 * The file's base name only: the reason travels to senders (a 550,
+	 * a 450 in a delay notice) and to recipients (a header), and the
+	 * host's paths are none of theirs.  Alerts keep the full path.
+	 */
+	base = strrchr(r->file, '/');
 	snprintf(v->reason, sizeof(v->reason), "%s imitates %s (%s:%d)",
-		 v->domain, v->imitates, r->file, r->line);
+		 v->domain, v->imitates, base ? base + 1 : r->file, r->line);
 	/*
 	 * The labels in front of the matched suffix, then the protected
 	 * name: wire names (no root byte) end in the suffix, so the head is

@@ -20,8 +20,8 @@
 #define SO_PEERGROUPS 59	/* Linux 4.13 */
 #endif
 
-/* epoll tags: the listener, then one per client slot. */
-#define TAG_LISTEN	0x100u
+/* epoll tags: the listener, then one per client slot, from a base. */
+#define TAG_LISTEN	(s->o.tag_base)
 #define TAG_CLIENT(i)	(TAG_LISTEN + 1 + (i))
 
 struct client {
@@ -36,7 +36,8 @@ struct client {
 	long long deadline_ms;
 };
 
-static struct {
+struct ctl_server {
+	struct ctl_opts o;
 	int lfd, epfd, lock_fd;
 	int accept_paused;		/* out of descriptors */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -45,8 +46,14 @@ static struct {
 	ctl_dispatch_fn *dispatch;
 	void *ctx;
 	size_t pending;			/* reply bytes not yet sent */
-	struct client clients[CTL_CLIENTS_MAX];
-} ctl = { .lfd = -1, .epfd = -1, .lock_fd = -1, .gid = (gid_t)-1 };
+	/* Refusals: one log line a second, with a count of the rest. */
+	unsigned long long refused, refused_quiet;
+	long long refused_logged_ms;
+	struct client *clients;		/* o.clients_max of them */
+};
+
+/* The control socket: the wrappers at the end of the file serve it. */
+static struct ctl_server control;
 
 static long long mono_ms(void)
 {
@@ -60,7 +67,7 @@ static long long mono_ms(void)
 
 static int make_parent(const char *path)
 {
-	char dir[sizeof(ctl.path)];
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -80,7 +87,7 @@ static int make_parent(const char *path)
  */
 static int parent_is_safe(const char *path)
 {
-	char dir[sizeof(ctl.path)];
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *slash;
 	struct stat st;
 
@@ -201,7 +208,7 @@ static int clear_path(const char *path)
  * sent through a symlink; the group is set on the node itself, never
  * following a link.
  */
-static int bind_socket(const char *path)
+static int bind_socket(struct ctl_server *s, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	mode_t old;
@@ -211,19 +218,20 @@ static int bind_socket(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	old = umask(ctl.gid != (gid_t)-1 ? 0117 : 0177);
+	/* Open: anyone may connect (the query socket, without a group). */
+	old = umask(s->gid != (gid_t)-1 ? 0117 : s->o.open ? 0111 : 0177);
 	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (err) {
-		log_warn("control socket %s", path);
+		log_warn("%s socket %s", s->o.name, path);
 		close(fd);
 		return -1;
 	}
 	/* Root is not in control_group: this takes CAP_CHOWN (start only). */
-	if ((ctl.gid != (gid_t)-1 &&
-	     fchownat(AT_FDCWD, path, 0, ctl.gid, AT_SYMLINK_NOFOLLOW)) ||
+	if ((s->gid != (gid_t)-1 &&
+	     fchownat(AT_FDCWD, path, 0, s->gid, AT_SYMLINK_NOFOLLOW)) ||
 	    listen(fd, 64)) {
-		log_warn("control socket %s", path);
+		log_warn("%s socket %s", s->o.name, path);
 		unlink(path);
 		close(fd);
 		return -1;
@@ -231,37 +239,54 @@ static int bind_socket(const char *path)
 	return fd;
 }
 
-static gid_t group_gid(const char *group)
+static gid_t group_gid(const struct ctl_opts *o, const char *group)
 {
 	struct group *g = group ? getgrnam(group) : NULL;
 
 	if (group && !g)
-		pr_warn("control_group %s does not exist; root only\n", group);
+		pr_warn("%s_group %s does not exist; root only\n", o->name,
+			group);
 	return g ? g->gr_gid : (gid_t)-1;
 }
 
-int ctl_listen(const char *path, const char *group)
+struct ctl_server *ctl_server_listen(const char *path, const char *group,
+				     const struct ctl_opts *o)
 {
-	if (strlen(path) >= sizeof(ctl.path)) {
-		pr_warn("control socket %s: path too long\n", path);
-		return -1;
+	struct ctl_server *s;
+
+	if (strlen(path) >= sizeof(s->path)) {
+		pr_warn("%s socket %s: path too long\n", o->name, path);
+		return NULL;
 	}
-	snprintf(ctl.path, sizeof(ctl.path), "%s", path);
-	snprintf(ctl.lock_path, sizeof(ctl.lock_path), "%s.lock", path);
-	ctl.gid = group_gid(group);
-	if (make_parent(path)) {
-		log_warn("control socket directory for %s", path);
-		return -1;
+	s = o == &control.o ? &control : calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	if (s != &control)
+		s->o = *o;
+	s->lfd = s->epfd = s->lock_fd = -1;
+	s->clients = calloc(o->clients_max, sizeof(*s->clients));
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	snprintf(s->lock_path, sizeof(s->lock_path), "%s.lock", path);
+	s->gid = group_gid(o, group);
+	if (!s->clients || make_parent(path)) {
+		log_warn("%s socket directory for %s", o->name, path);
+		goto fail;
 	}
 	if (!parent_is_safe(path))
-		return -1;
-	ctl.lock_fd = take_lock(ctl.lock_path);
-	if (ctl.lock_fd < 0)
-		return -1;
+		goto fail;
+	if (o->lock) {
+		s->lock_fd = take_lock(s->lock_path);
+		if (s->lock_fd < 0)
+			goto fail;
+	}
 	if (clear_path(path))
-		return -1;
-	ctl.lfd = bind_socket(path);
-	return ctl.lfd;
+		goto fail;
+	s->lfd = bind_socket(s, path);
+	if (s->lfd >= 0)
+		return s;
+fail:
+	ctl_server_close(s);
+	return NULL;
 }
 
 /* --- peers -------------------------------------------------------------- */
@@ -298,7 +323,7 @@ static int peer_has_group(int fd, gid_t gid)
 	return found;
 }
 
-static int peer_of(int fd, struct ctl_peer *p)
+static int peer_of(struct ctl_server *s, int fd, struct ctl_peer *p)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -311,115 +336,132 @@ static int peer_of(int fd, struct ctl_peer *p)
 	p->may = 0;
 	if (cred.uid == 0)
 		p->may = CTL_MAY_READ | CTL_MAY_ADMIN;
-	else if (ctl.gid != (gid_t)-1 &&
-		 (cred.gid == ctl.gid || peer_has_group(fd, ctl.gid)))
+	else if (s->o.open && s->gid == (gid_t)-1)
+		p->may = CTL_MAY_READ;
+	else if (s->gid != (gid_t)-1 &&
+		 (cred.gid == s->gid || peer_has_group(fd, s->gid)))
 		p->may = CTL_MAY_READ;
 	return 0;
 }
 
 /* --- clients ------------------------------------------------------------ */
 
-static int watch(struct client *c, int op, __u32 events)
+static int watch(struct ctl_server *s, struct client *c, int op,
+		 __u32 events)
 {
 	struct epoll_event e = {
 		.events = events,
-		.data.u32 = TAG_CLIENT(c - ctl.clients),
+		.data.u32 = TAG_CLIENT(c - s->clients),
 	};
 
-	return epoll_ctl(ctl.epfd, op, c->fd, &e);
+	return epoll_ctl(s->epfd, op, c->fd, &e);
 }
 
-static void set_accepting(int on)
+static void set_accepting(struct ctl_server *s, int on)
 {
 	struct epoll_event e = { .events = EPOLLIN, .data.u32 = TAG_LISTEN };
 
-	if (ctl.accept_paused == !on)
+	if (s->accept_paused == !on)
 		return;
-	ctl.accept_paused = !on;
-	epoll_ctl(ctl.epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, ctl.lfd, &e);
+	s->accept_paused = !on;
+	epoll_ctl(s->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s->lfd, &e);
 }
 
-static void drop(struct client *c)
+static void drop(struct ctl_server *s, struct client *c)
 {
-	epoll_ctl(ctl.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	if (c->replying)
-		ctl.pending -= c->out.len - c->sent;
+		s->pending -= c->out.len - c->sent;
 	reply_free(&c->out);
 	memset(c, 0, sizeof(*c));
-	set_accepting(1);
+	set_accepting(s, 1);
 }
 
 /* Best effort, and never a signal: the peer may be gone already. */
-static void refuse(int fd, const struct ctl_peer *p, const char *why)
+static void refuse(struct ctl_server *s, int fd, const struct ctl_peer *p,
+		   const char *why)
 {
 	char msg[128];
 	int n = snprintf(msg, sizeof(msg), "error %s\n", why);
 
 	if (send(fd, msg, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		pr_debug("control: refusal not delivered: %s\n",
+		pr_debug("%s: refusal not delivered: %s\n", s->o.name,
 			 strerror(errno));
-	pr_info("control: refused uid %u (pid %d): %s\n", p->uid, p->pid, why);
+	/*
+	 * Anyone may connect to the query socket: a flood of refusals must
+	 * not become a flood of log lines.
+	 */
+	s->refused++;
+	if (mono_ms() - s->refused_logged_ms >= 1000) {
+		pr_info("%s: refused uid %u (pid %d): %s\n", s->o.name,
+			p->uid, p->pid, why);
+		s->refused_logged_ms = mono_ms();
+		s->refused_quiet = 0;
+	} else {
+		s->refused_quiet++;
+	}
 	close(fd);
 }
 
-static int connections_of(uid_t uid)
+static int connections_of(struct ctl_server *s, uid_t uid)
 {
 	int i, n = 0;
 
-	for (i = 0; i < CTL_CLIENTS_MAX; i++)
-		n += ctl.clients[i].in_use && ctl.clients[i].peer.uid == uid;
+	for (i = 0; i < s->o.clients_max; i++)
+		n += s->clients[i].in_use && s->clients[i].peer.uid == uid;
 	return n;
 }
 
-static struct client *free_slot(void)
+static struct client *free_slot(struct ctl_server *s)
 {
 	int i;
 
-	for (i = 0; i < CTL_CLIENTS_MAX; i++)
-		if (!ctl.clients[i].in_use)
-			return &ctl.clients[i];
+	for (i = 0; i < s->o.clients_max; i++)
+		if (!s->clients[i].in_use)
+			return &s->clients[i];
 	return NULL;
 }
 
-static void on_readable(struct client *c);
+static void on_readable(struct ctl_server *s, struct client *c);
 
 /* Why @peer may not have a connection now, or NULL. */
-static const char *refusal(const struct ctl_peer *peer)
+static const char *refusal(struct ctl_server *s,
+			   const struct ctl_peer *peer)
 {
 	if (!(peer->may & CTL_MAY_READ))
 		return "permission denied";
-	if (connections_of(peer->uid) >= CTL_PER_UID_MAX)
+	if (connections_of(s, peer->uid) >= s->o.per_uid_max)
 		return "too many connections from this uid";
-	if (!free_slot())
+	if (!free_slot(s))
 		return "busy: too many connections";
 	return NULL;
 }
 
-static void admit(int fd)
+static void admit(struct ctl_server *s, int fd)
 {
 	struct ctl_peer peer;
 	struct client *c;
 	const char *why;
 
-	if (peer_of(fd, &peer)) {
-		log_warn("control: SO_PEERCRED");
+	if (peer_of(s, fd, &peer)) {
+		log_warn("%s: SO_PEERCRED", s->o.name);
 		close(fd);
 		return;
 	}
-	why = refusal(&peer);
+	why = refusal(s, &peer);
 	if (why) {
-		refuse(fd, &peer, why);
+		refuse(s, fd, &peer, why);
 		return;
 	}
-	c = free_slot();
+	c = free_slot(s);
 	c->in_use = 1;
 	c->fd = fd;
 	c->peer = peer;
-	c->deadline_ms = mono_ms() + CTL_REQUEST_MS;
-	if (watch(c, EPOLL_CTL_ADD, EPOLLIN)) {
-		log_warn("control: epoll");
-		drop(c);
+	c->deadline_ms = mono_ms() + s->o.request_ms;
+	if (watch(s, c, EPOLL_CTL_ADD, EPOLLIN)) {
+		log_warn("%s: epoll", s->o.name);
+		drop(s, c);
 		return;
 	}
 	/*
@@ -427,34 +469,34 @@ static void admit(int fd)
 	 * socket's buffer: served at once, a burst of quick clients never
 	 * meets the caps, which are for connections that linger.
 	 */
-	on_readable(c);
+	on_readable(s, c);
 }
 
-static void on_accept(void)
+static void on_accept(struct ctl_server *s)
 {
 	int i, fd;
 
 	/* A burst at most: the ring buffer must not wait on a flood. */
 	for (i = 0; i < 8; i++) {
-		fd = accept4(ctl.lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			admit(fd);
+			admit(s, fd);
 			continue;
 		}
 		/* Out of descriptors: stop listening until a client goes. */
 		if (errno == EMFILE || errno == ENFILE) {
-			log_warn("control: accept");
-			set_accepting(0);
+			log_warn("%s: accept", s->o.name);
+			set_accepting(s, 0);
 		} else if (errno != EAGAIN && errno != EINTR &&
 			   errno != ECONNABORTED) {
-			log_warn("control: accept");
+			log_warn("%s: accept", s->o.name);
 		}
 		return;
 	}
 }
 
 /* Send what the socket takes; 1 when all is sent, 0 for more, -1 gone. */
-static int flush(struct client *c)
+static int flush(struct ctl_server *s, struct client *c)
 {
 	ssize_t n;
 
@@ -466,35 +508,35 @@ static int flush(struct client *c)
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -1;
 		c->sent += n;
-		ctl.pending -= n;
+		s->pending -= n;
 	}
 	return 1;
 }
 
 /* Send the reply now, and the rest when the socket takes it. */
-static void start_reply(struct client *c)
+static void start_reply(struct ctl_server *s, struct client *c)
 {
 	reply_seal(&c->out);
-	if (ctl.pending + c->out.len > CTL_PENDING_MAX) {
+	if (s->pending + c->out.len > CTL_PENDING_MAX) {
 		reply_free(&c->out);
 		reply_printf(&c->out, "error busy: %u MiB of replies wait to "
 			     "be read; try again\n", CTL_PENDING_MAX >> 20);
 	}
-	ctl.pending += c->out.len;
+	s->pending += c->out.len;
 	c->replying = 1;
-	c->deadline_ms = mono_ms() + CTL_REPLY_MS;
-	switch (flush(c)) {
+	c->deadline_ms = mono_ms() + s->o.reply_ms;
+	switch (flush(s, c)) {
 	case 0:
-		if (!watch(c, EPOLL_CTL_MOD, EPOLLOUT))
+		if (!watch(s, c, EPOLL_CTL_MOD, EPOLLOUT))
 			break;
-		log_warn("control: epoll");
+		log_warn("%s: epoll", s->o.name);
 		/* fall through */
 	default:
-		drop(c);
+		drop(s, c);
 	}
 }
 
-static void on_readable(struct client *c)
+static void on_readable(struct ctl_server *s, struct client *c)
 {
 	size_t room = sizeof(c->line) - 1 - c->len;
 	ssize_t n = recv(c->fd, c->line + c->len, room, MSG_DONTWAIT);
@@ -502,7 +544,7 @@ static void on_readable(struct client *c)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n < 0 || (n == 0 && !c->len)) {
-		drop(c);		/* gone without a request */
+		drop(s, c);		/* gone without a request */
 		return;
 	}
 	c->len += n;
@@ -510,83 +552,143 @@ static void on_readable(struct client *c)
 	/* A line, or all the peer will send (it shut down its side). */
 	if (memchr(c->line, '\n', c->len) || n == 0) {
 		c->line[strcspn(c->line, "\r\n")] = '\0';
-		ctl.dispatch(ctl.ctx, &c->peer, c->line, &c->out);
+		s->dispatch(s->ctx, &c->peer, c->line, &c->out);
 	} else if (c->len == sizeof(c->line) - 1) {
 		reply_printf(&c->out, "error request longer than %d bytes\n",
 			     CTL_LINE_MAX - 1);
 	} else {
 		return;			/* more to come, before the deadline */
 	}
-	start_reply(c);
+	start_reply(s, c);
 }
 
-int ctl_attach(int epfd, ctl_dispatch_fn *fn, void *ctx)
+int ctl_server_attach(struct ctl_server *s, int epfd, ctl_dispatch_fn *fn,
+		      void *ctx)
 {
 	struct epoll_event e = { .events = EPOLLIN, .data.u32 = TAG_LISTEN };
 
-	ctl.epfd = epfd;
-	ctl.dispatch = fn;
-	ctl.ctx = ctx;
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, ctl.lfd, &e);
+	s->epfd = epfd;
+	s->dispatch = fn;
+	s->ctx = ctx;
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, s->lfd, &e);
 }
 
-int ctl_owns(__u32 tag)
+int ctl_server_owns(const struct ctl_server *s, __u32 tag)
 {
-	return tag >= TAG_LISTEN && tag <= TAG_CLIENT(CTL_CLIENTS_MAX - 1);
+	return s && tag >= TAG_LISTEN &&
+	       tag <= TAG_CLIENT(s->o.clients_max - 1);
 }
 
-void ctl_event(__u32 tag, __u32 events)
+void ctl_server_event(struct ctl_server *s, __u32 tag, __u32 events)
 {
 	struct client *c;
 
 	if (tag == TAG_LISTEN) {
-		on_accept();
+		on_accept(s);
 		return;
 	}
-	c = &ctl.clients[tag - TAG_CLIENT(0)];
+	c = &s->clients[tag - TAG_CLIENT(0)];
 	if (!c->in_use)
 		return;
 	if (!c->replying)
-		on_readable(c);
-	else if (flush(c))	/* done, or the peer went away */
-		drop(c);
+		on_readable(s, c);
+	else if (flush(s, c))	/* done, or the peer went away */
+		drop(s, c);
 	(void)events;		/* errors and hangups show as failed I/O */
 }
 
-void ctl_expire(void)
+void ctl_server_expire(struct ctl_server *s)
 {
 	long long now = mono_ms();
 	struct client *c;
 	int i;
 
-	for (i = 0; i < CTL_CLIENTS_MAX; i++) {
-		c = &ctl.clients[i];
+	if (s && s->refused_quiet && now - s->refused_logged_ms >= 1000) {
+		pr_info("%s: %llu more connections refused (%llu in all)\n",
+			s->o.name, s->refused_quiet, s->refused);
+		s->refused_quiet = 0;
+		s->refused_logged_ms = now;
+	}
+	for (i = 0; s && i < s->o.clients_max; i++) {
+		c = &s->clients[i];
 		if (!c->in_use || now < c->deadline_ms)
 			continue;
-		pr_info("control: uid %u (pid %d) %s; closed\n", c->peer.uid,
-			c->peer.pid, c->replying ?
+		pr_info("%s: uid %u (pid %d) %s; closed\n", s->o.name,
+			c->peer.uid, c->peer.pid, c->replying ?
 			"did not read its reply in time" :
 			"sent no complete request in time");
-		drop(c);
+		drop(s, c);
 	}
+}
+
+void ctl_server_close(struct ctl_server *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; s->clients && i < s->o.clients_max; i++)
+		if (s->clients[i].in_use)
+			drop(s, &s->clients[i]);
+	free(s->clients);
+	s->clients = NULL;
+	if (s->lfd >= 0) {
+		close(s->lfd);
+		/* Ours: the lock kept every other daemon off the path. */
+		unlink(s->path);
+		s->lfd = -1;
+	}
+	if (s->lock_fd >= 0) {
+		unlink(s->lock_path);	/* while holding it: see take_lock */
+		close(s->lock_fd);
+		s->lock_fd = -1;
+	}
+	if (s != &control)
+		free(s);
+}
+
+/* --- the control socket ------------------------------------------------- */
+
+static struct ctl_server control = {
+	.o = {
+		.name = "control",
+		.tag_base = 0x100,
+		.clients_max = CTL_CLIENTS_MAX,
+		.per_uid_max = CTL_PER_UID_MAX,
+		.request_ms = CTL_REQUEST_MS,
+		.reply_ms = CTL_REPLY_MS,
+		.lock = 1,
+	},
+	.lfd = -1, .epfd = -1, .lock_fd = -1, .gid = (gid_t)-1,
+};
+
+int ctl_listen(const char *path, const char *group)
+{
+	return ctl_server_listen(path, group, &control.o) ? control.lfd : -1;
+}
+
+int ctl_attach(int epfd, ctl_dispatch_fn *fn, void *ctx)
+{
+	return ctl_server_attach(&control, epfd, fn, ctx);
+}
+
+int ctl_owns(__u32 tag)
+{
+	return control.clients && ctl_server_owns(&control, tag);
+}
+
+void ctl_event(__u32 tag, __u32 events)
+{
+	ctl_server_event(&control, tag, events);
+}
+
+void ctl_expire(void)
+{
+	if (control.clients)
+		ctl_server_expire(&control);
 }
 
 void ctl_close(void)
 {
-	int i;
-
-	for (i = 0; i < CTL_CLIENTS_MAX; i++)
-		if (ctl.clients[i].in_use)
-			drop(&ctl.clients[i]);
-	if (ctl.lfd >= 0) {
-		close(ctl.lfd);
-		/* Ours: the lock kept every other daemon off the path. */
-		unlink(ctl.path);
-		ctl.lfd = -1;
-	}
-	if (ctl.lock_fd >= 0) {
-		unlink(ctl.lock_path);	/* while holding it: see take_lock */
-		close(ctl.lock_fd);
-		ctl.lock_fd = -1;
-	}
+	ctl_server_close(&control);
 }

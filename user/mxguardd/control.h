@@ -40,6 +40,34 @@ typedef void ctl_dispatch_fn(void *ctx, const struct ctl_peer *peer,
 			     const char *line, struct ctl_reply *r);
 
 /*
+ * A server of this kind: the control socket is one (the ctl_* calls below
+ * serve it), the query socket for the MTA integrations another (query.h).
+ * Each has its own epoll tags, from @tag_base up to @tag_base +
+ * @clients_max, and its own caps and deadlines.
+ */
+struct ctl_opts {
+	const char *name;	/* in log lines: "control", "query" */
+	__u32 tag_base;
+	int clients_max, per_uid_max;
+	int request_ms, reply_ms;
+	/* Without a group, anyone may connect and read (mode 0666). */
+	int open;
+	int lock;		/* take @path.lock (the daemon's own lock) */
+};
+
+struct ctl_server;
+
+struct ctl_server *ctl_server_listen(const char *path, const char *group,
+				     const struct ctl_opts *o);
+int ctl_server_attach(struct ctl_server *s, int epfd, ctl_dispatch_fn *fn,
+		      void *ctx);
+int ctl_server_owns(const struct ctl_server *s, __u32 tag);
+void ctl_server_event(struct ctl_server *s, __u32 tag, __u32 events);
+void ctl_server_expire(struct ctl_server *s);
+/* Close every client, remove the socket (and lock); frees @s. */
+void ctl_server_close(struct ctl_server *s);
+
+/*
  * Claim @path for this daemon and listen on it: take the lock beside it
  * (@path.lock), refuse if a daemon answers there ("already running") or if
  * something that is not a socket is in the way, remove a stale socket,

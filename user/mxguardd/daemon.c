@@ -28,6 +28,7 @@
 #include "learn.h"
 #include "log.h"
 #include "names_abi.h"
+#include "query.h"
 #include "reconcile.h"
 
 int daemon_load_policy(const struct mxg_conf *conf, struct mxg_policy *p)
@@ -480,6 +481,8 @@ static int setup_fds(struct daemon *d)
 	/* Its clients join this loop: none may hold up the ring buffer. */
 	if (d->ctl_fd >= 0 && ctl_attach(d->epfd, on_request, d))
 		return -1;
+	if (query_start(d, d->epfd))
+		return -1;
 	return 0;
 }
 
@@ -545,8 +548,11 @@ static void loop(struct daemon *d)
 				on_signal(d);
 			else if (ctl_owns(evs[i].data.u32))
 				ctl_event(evs[i].data.u32, evs[i].events);
+			else if (query_owns(evs[i].data.u32))
+				query_event(evs[i].data.u32, evs[i].events);
 		}
 		ctl_expire();
+		query_expire();
 		/* Queries only once the verdicts that came with them are out. */
 		if (queries) {
 			ring_buffer__consume(d->rb);
@@ -567,6 +573,20 @@ static void loop(struct daemon *d)
  * Pinned maps may hold a previous daemon's taints, stamped by generations
  * whose tables went with it: the first load judges them by their names.
  */
+/* taint_any, rebuilt from the taint maps before connects may trust it. */
+static void arm_fastpath(struct daemon *d)
+{
+	long n = 0;
+	int err = loader_arm_fastpath(&d->loader,
+				      d->conf->ttl_max_s * 1000000000ULL, &n);
+
+	if (err)
+		pr_warn("taint_any: %s after %ld records: connects keep the full "
+			"lineage walk\n", strerror(-err), n);
+	else if (n)
+		pr_info("taint_any: %ld live records covered\n", n);
+}
+
 static void adopt_taints(struct daemon *d)
 {
 	struct mxg_reconciled rc;
@@ -607,11 +627,13 @@ static int start(struct daemon *d)
 	if (loader_start(&d->loader, &s))
 		return EXIT_FAIL;
 	d->loaded = 1;
-	if (loader_set_policy(&d->loader, &d->policy[0]) ||
+	if (loader_disarm_fastpath(&d->loader) ||
+	    loader_set_policy(&d->loader, &d->policy[0]) ||
 	    loader_attach(&d->loader, d->cgroup))
 		return EXIT_FAIL;
 	d->gen[0] = d->loader.generation;
 	adopt_taints(d);
+	arm_fastpath(d);
 	lost_baseline(d);
 	oc = (struct output_conf){
 		.json_path = d->conf->json_file,
@@ -639,6 +661,7 @@ static void stop(struct daemon *d)
 	if (d->rb)
 		ring_buffer__free(d->rb);
 	ctl_close();
+	query_stop();
 	if (d->qrb)
 		ring_buffer__free(d->qrb);
 	if (d->epfd > 0)

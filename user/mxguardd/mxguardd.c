@@ -29,7 +29,7 @@ static void usage(FILE *f)
 "                [--pin-dir DIR] [--foreground] [--json FILE] [--syslog]\n"
 "                [--syslog-socket PATH] [--syslog-format cee|rfc5424]\n"
 "                [--syslog-enterprise-id N] [--journal] [--human]\n"
-"                [--control PATH]\n"
+"                [--control PATH] [--query PATH]\n"
 "                [--repeat-window S] [--learned-file PATH]\n"
 "                [--learned-lifetime S] [-n|--check-config] [-v]\n"
 "       mxguardd --unload [--pin-dir DIR]\n"
@@ -40,7 +40,7 @@ static void usage(FILE *f)
 enum { OPT_PORTS = 256, OPT_TTL_MIN, OPT_TTL_MAX, OPT_PIN_DIR, OPT_UNLOAD,
        OPT_JSON, OPT_SYSLOG, OPT_SYSLOG_SOCKET, OPT_HUMAN, OPT_CONTROL,
        OPT_REPEAT, OPT_LEARNED_FILE, OPT_LEARNED_LIFETIME, OPT_JOURNAL,
-       OPT_SYSLOG_FORMAT, OPT_SYSLOG_PEN, OPT_VERSION };
+       OPT_SYSLOG_FORMAT, OPT_SYSLOG_PEN, OPT_VERSION, OPT_QUERY };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'f' },
@@ -61,6 +61,7 @@ static const struct option longopts[] = {
 	{ "journal", no_argument, NULL, OPT_JOURNAL },
 	{ "human", no_argument, NULL, OPT_HUMAN },
 	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "query", required_argument, NULL, OPT_QUERY },
 	{ "repeat-window", required_argument, NULL, OPT_REPEAT },
 	{ "learned-file", required_argument, NULL, OPT_LEARNED_FILE },
 	{ "learned-lifetime", required_argument, NULL, OPT_LEARNED_LIFETIME },
@@ -88,6 +89,7 @@ static const char *key_of(int c)
 	case OPT_SYSLOG_FORMAT: return "syslog_format";
 	case OPT_SYSLOG_PEN: return "syslog_enterprise_id";
 	case OPT_CONTROL: return "control_socket";
+	case OPT_QUERY: return "query_socket";
 	case OPT_REPEAT: return "repeat_window";
 	case OPT_LEARNED_FILE: return "learned_file";
 	case OPT_LEARNED_LIFETIME: return "learned_lifetime";

@@ -183,6 +183,10 @@ static unsigned int severity(const struct mxg_event *ev)
 		return ev->outcome == MXG_OUTCOME_BLOCKED ? 73 : 47;
 	case MXG_EV_DNS_HELD:
 		return ev->held ? 73 : 47;
+	case MXG_EV_SUBMISSION:
+		/* A recipient the integrations refuse, or only mark. */
+		return ev->action == MXG_ACTION_BLOCK &&
+		       ev->mode == MXG_MODE_ENFORCE ? 73 : 47;
 	case MXG_EV_DNS_LOOKALIKE:
 	case MXG_EV_SUSPECT:
 	case MXG_EV_DESTROYED:

@@ -135,6 +135,17 @@ int loader_for_each_taint(const struct mxg_loader *l,
  * evict, so a full one would hold answers back).  Returns how many.
  */
 long loader_sweep(const struct mxg_loader *l);
+/*
+ * The connect fast path (taint_any, bpf/maps.bpf.h).  Before attaching:
+ * disarm, so the programs walk the lineage for every connect.  After:
+ * fill taint_any from the taint maps (pins of a daemon that kept none, or
+ * ran programs that did not), then arm.  On an error it stays disarmed and
+ * every connect walks, as before.  0 or -errno; *addresses: how many
+ * records the rebuild covered.
+ */
+int loader_disarm_fastpath(const struct mxg_loader *l);
+int loader_arm_fastpath(const struct mxg_loader *l, __u64 ttl_max_ns,
+			long *addresses);
 /* Sum of the per-CPU counters, indexed by enum mxg_counter (names_abi.h). */
 int loader_counters(const struct mxg_loader *l, __u64 out[MXG_CNT__MAX]);
 /* Records lost to LRU eviction (derived; see abi.h). */

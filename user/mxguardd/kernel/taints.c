@@ -176,6 +176,8 @@ long loader_sweep(const struct mxg_loader *l)
 		{ l->skel->maps.taint_unit, sizeof(struct mxg_unit_key) },
 		{ l->skel->maps.taint_host, sizeof(struct mxg_host_key) },
 		{ l->skel->maps.taint_names, sizeof(struct mxg_tname_key) },
+		/* Its values are expiries too. */
+		{ l->skel->maps.taint_any, sizeof(struct mxg_host_key) },
 	};
 	struct timespec ts;
 	long n = 0;
@@ -204,4 +206,69 @@ void loader_log_counters(const struct mxg_loader *l)
 	loader_evictions(l, cnt, &ev);
 	pr_info("counters: %sclean_evictions=%lld name_evictions=%lld\n", line,
 		ev.clean, ev.names);
+}
+
+/* Raise taint_any's bound for @addr to @until (never lower it). */
+static int any_raise(int fd, const __u8 addr[16], __u64 until)
+{
+	struct mxg_host_key k;
+	__u64 v;
+
+	memcpy(k.addr, addr, 16);
+	if (!bpf_map_lookup_elem(fd, &k, &v) && v >= until)
+		return 0;
+	return bpf_map_update_elem(fd, &k, &until, BPF_ANY) ? -errno : 0;
+}
+
+struct arm_ctx {
+	int fd, err;
+	__u64 floor;
+	long n;
+};
+
+static void arm_one(void *ctx, const struct mxg_taint_view *v)
+{
+	struct arm_ctx *a = ctx;
+	__u64 until = v->t->expires_ns > a->floor ? v->t->expires_ns : a->floor;
+	int err = any_raise(a->fd, v->addr, until);
+
+	if (err && !a->err)
+		a->err = err;
+	a->n += !err;
+}
+
+static int set_armed(const struct mxg_loader *l, __u32 on)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(l->skel->maps.fastpath_armed),
+				   &zero, &on, BPF_ANY) ? -errno : 0;
+}
+
+int loader_disarm_fastpath(const struct mxg_loader *l)
+{
+	return set_armed(l, 0);
+}
+
+int loader_arm_fastpath(const struct mxg_loader *l, __u64 ttl_max_ns,
+			long *addresses)
+{
+	struct arm_ctx a = { .fd = bpf_map__fd(l->skel->maps.taint_any) };
+	struct timespec ts;
+
+	/*
+	 * Past any record's expiry: a record expires at most ttl_max after
+	 * it was written, so now + ttl_max bounds every record there is, and
+	 * the programs racing with this walk write their own bound, which
+	 * the double slack here covers.  Records of a daemon that ran with a
+	 * longer ttl_max keep their own, longer expiry.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	a.floor = ts.tv_sec * 1000000000ULL + ts.tv_nsec + ttl_max_ns +
+		  2 * MXG_ANY_SLACK_NS;
+	loader_for_each_taint(l, arm_one, &a);
+	*addresses = a.n;
+	if (a.err)
+		return a.err;	/* not armed: connects keep the full walk */
+	return set_armed(l, 1);
 }
