@@ -246,6 +246,29 @@ check "connects were attempted while it restarted" \
 check "the restarted daemon adopted the pins (still block mode)" \
 	"mxguardctl status | grep -qx 'mode: block'"
 
+section "upgrade: no gap"
+# dpkg -i of the package over itself is an upgrade to dpkg: prerm upgrade
+# (no stop), the new files, postinst configure OLD-VERSION (a restart).
+rm -f "$stop"
+python3 "$t/probe.py" mx.army.ml "$stop" 120 > "$res/probe-upgrade.log" 2>&1 &
+probe=$!
+wait_for 20 "grep -q EPERM '$res/probe-upgrade.log'" || bad "the probe's first connect is refused (upgrade)"
+dpkg -i "$deb" > "$res/dpkg-upgrade.log" 2>&1
+up=$?
+wait_for 30 'systemctl is-active -q mxguardd.service'
+sleep 2
+touch "$stop"
+wait "$probe"
+note "upgrade probe: $(grep -vc '^resolved' "$res/probe-upgrade.log") attempts," \
+	"$(grep -v '^resolved' "$res/probe-upgrade.log" | grep -vc ' EPERM$') not refused"
+check "dpkg -i over the installed package (an upgrade)" "[ $up -eq 0 ]"
+check "the upgrade restarted the daemon" \
+	"journalctl -u mxguardd.service -o cat --no-pager | grep -q 'adopted enforcement'"
+check "every connect across the upgrade is refused (EPERM)" \
+	"! grep -v '^resolved' '$res/probe-upgrade.log' | grep -qv ' EPERM\$'"
+check "still block mode after the upgrade (the conffile kept)" \
+	"mxguardctl status | grep -qx 'mode: block'"
+
 section "logrotate"
 if [ -e /etc/logrotate.d/mxguard ]; then
 	lines=$(wc -l < "$json")
