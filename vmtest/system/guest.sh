@@ -253,6 +253,8 @@ rm -f "$stop"
 python3 "$t/probe.py" mx.army.ml "$stop" 120 > "$res/probe-upgrade.log" 2>&1 &
 probe=$!
 wait_for 20 "grep -q EPERM '$res/probe-upgrade.log'" || bad "the probe's first connect is refused (upgrade)"
+adopted() { journalctl -u mxguardd.service -o cat --no-pager | grep -c 'adopted enforcement'; }
+before=$(adopted)
 dpkg -i "$deb" > "$res/dpkg-upgrade.log" 2>&1
 up=$?
 wait_for 30 'systemctl is-active -q mxguardd.service'
@@ -262,8 +264,8 @@ wait "$probe"
 note "upgrade probe: $(grep -vc '^resolved' "$res/probe-upgrade.log") attempts," \
 	"$(grep -v '^resolved' "$res/probe-upgrade.log" | grep -vc ' EPERM$') not refused"
 check "dpkg -i over the installed package (an upgrade)" "[ $up -eq 0 ]"
-check "the upgrade restarted the daemon" \
-	"journalctl -u mxguardd.service -o cat --no-pager | grep -q 'adopted enforcement'"
+check "the upgrade restarted the daemon, which adopted the pins" \
+	"wait_for 10 '[ \$(adopted) -gt $before ]'"
 check "every connect across the upgrade is refused (EPERM)" \
 	"! grep -v '^resolved' '$res/probe-upgrade.log' | grep -qv ' EPERM\$'"
 check "still block mode after the upgrade (the conffile kept)" \
