@@ -209,7 +209,7 @@ $(GEN_BENCH): tests/bench/gen_bench.c $(LIB_OBJS) | $(OUTPUT)/tests
 
 # Everything: the host suites, then the BPF suites in VMs on the kernel
 # matrix (vmtest/vmtest.mk), then the package on a booted Debian 12
-# (vmtest-system, about 5 minutes).  check-host is the quick loop while
+# (vmtest-system, 5 to 8 minutes).  check-host is the quick loop while
 # working.  check-minbase (about 11 minutes) is not in it: with it, CI would
 # pass its 45-minute budget on the 2-core machine.
 check: check-host vmtest vmtest-system
