@@ -138,14 +138,15 @@ static __always_inline int tainted_nowhere(const __u8 *addr, __u64 now)
 	return !until || *until <= now;
 }
 
-static __always_inline int judge(const __u8 *addr, __u16 port, __u8 family)
+static __always_inline int judge(struct bpf_sock_addr *ctx, const __u8 *addr,
+				 __u16 port, __u8 family)
 {
 	struct mxg_config *cfg = get_config();
 	struct mxg_unit_key uk = {};
 	struct mxg_host_key hk = {};
 	struct mxg_taint *t;
 	__u64 now = bpf_ktime_get_ns();
-	__u8 scope = MXG_SCOPE_PROCESS, block;
+	__u8 scope = MXG_SCOPE_PROCESS, block, outcome;
 
 	if (!cfg || !bpf_map_lookup_elem(&ports, &port))
 		return 1;
@@ -184,9 +185,12 @@ static __always_inline int judge(const __u8 *addr, __u16 port, __u8 family)
 		cfg->mode == MXG_MODE_ENFORCE &&
 		!(scope == MXG_SCOPE_UNIT && cfg->scope == MXG_SCOPE_PROCESS);
 	count(block ? MXG_CNT_BLOCKS : MXG_CNT_ALERTS);
+	outcome = block ? MXG_OUTCOME_BLOCKED : MXG_OUTCOME_ALERTED;
+	if (block && redirect(ctx, t, addr, port, family))
+		outcome = MXG_OUTCOME_REDIRECTED;
 	emit_connect(cfg, t, addr, port, family, scope, MXG_EV_CONNECT,
-		     block ? MXG_OUTCOME_BLOCKED : MXG_OUTCOME_ALERTED);
-	return block ? 0 : 1;
+		     outcome);
+	return outcome != MXG_OUTCOME_BLOCKED;
 }
 
 #endif

@@ -150,9 +150,29 @@ struct {
 	__type(value, struct mxg_name);
 } names SEC(".maps");
 
+/* The SMTP responder (port, mark), written by the daemon that runs it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mxg_responder);
+} responder SEC(".maps");
+
+/*
+ * Socket cookie -> the destination a redirected connect asked for.  An LRU:
+ * the responder reads an entry within moments of the connect, and a lost
+ * entry costs only the original address in its alert.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MXG_REDIRECT_ENTRIES);
+	__type(key, __u64);
+	__type(value, struct mxg_redirect);
+} redirects SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MXG_CNT__MAX);
+	__uint(max_entries, MXG_CNT_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");

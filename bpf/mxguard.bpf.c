@@ -11,6 +11,8 @@
  *  cgroup/connect4|6   Monitored ports: judge the destination against the
  *                      connecting process's lineage, its cgroup and the host.
  *                      Port 53: remember who owns the DNS socket.
+ *                      A block on port 25 goes to the SMTP responder when
+ *                      one listens (redirect.bpf.h), else EPERM.
  *  cgroup/sendmsg4|6   Port 53 on unconnected UDP: remember the owner too.
  *
  * The DNS programs observe, and hold back (drop) an answer to a lookalike or
@@ -53,6 +55,14 @@ const volatile __u32 walk_ancestry = 1;
  * connect/sendmsg hook has seen is attributed to its cgroup, as on ingress.
  */
 const volatile __u32 skb_current_task = 0;
+
+/*
+ * Tell a port-25 block in SMTP (bpf/redirect.bpf.h).  It needs
+ * bpf_sk_lookup_tcp() and bpf_get_socket_cookie() in cgroup/connect
+ * programs (Linux 5.2 and 5.0); the loader clears it where the verifier
+ * refuses either, and every block is then EPERM.
+ */
+const volatile __u32 redirect_usable = 1;
 
 #include "maps.bpf.h"
 #include "dns.bpf.h"
@@ -102,6 +112,7 @@ static __always_inline void load_owner(struct __sk_buff *skb,
 #include "pending.bpf.h"
 #include "message.bpf.h"
 #include "stream.bpf.h"
+#include "redirect.bpf.h"
 #include "connect.bpf.h"
 
 /* Copy @len bytes of the message at @off into scratch->pkt. */
@@ -324,7 +335,7 @@ static __always_inline int sock_addr4(struct bpf_sock_addr *ctx, int connect)
 	addr[10] = 0xff;
 	addr[11] = 0xff;
 	__builtin_memcpy(&addr[12], &ip4, 4);
-	return judge(addr, port, AF_INET);
+	return judge(ctx, addr, port, AF_INET);
 }
 
 static __always_inline int sock_addr6(struct bpf_sock_addr *ctx, int connect)
@@ -345,7 +356,7 @@ static __always_inline int sock_addr6(struct bpf_sock_addr *ctx, int connect)
 	w[2] = ctx->user_ip6[2];
 	w[3] = ctx->user_ip6[3];
 	__builtin_memcpy(addr, w, 16);
-	return judge(addr, port, AF_INET6);
+	return judge(ctx, addr, port, AF_INET6);
 }
 
 SEC("cgroup/connect4")

@@ -73,6 +73,7 @@ enum mxg_hold_reason {
 enum mxg_outcome {
 	MXG_OUTCOME_ALERTED	= 0,	/* allowed, alert raised */
 	MXG_OUTCOME_BLOCKED	= 1,	/* refused with EPERM */
+	MXG_OUTCOME_REDIRECTED	= 2,	/* block, told in SMTP by the responder */
 };
 
 enum mxg_counter {
@@ -106,8 +107,19 @@ enum mxg_counter {
 	MXG_CNT_NAMES_NEW,	/* new keys in names */
 	MXG_CNT_PENDING_LOST,	/* outstanding queries overwritten unanswered */
 	MXG_CNT_QUERY_DROPS,	/* MX queries lost: their ring buffer full */
+	MXG_CNT_REDIRECTS,	/* port-25 blocks sent to the SMTP responder */
+	MXG_CNT_NO_RESPONDER,	/* port-25 blocks with no responder: EPERM */
 	MXG_CNT__MAX,
 };
+
+/*
+ * The counters map has room for more counters than there are: a release
+ * that adds one keeps the pinned map's shape, so an upgrade adopts the
+ * pins (and the enforcement in them) with no gap instead of needing
+ * `mxguardd --unload`.  Raise it only with a note in README's upgrade text.
+ */
+#define MXG_CNT_SLOTS		128
+_Static_assert(MXG_CNT__MAX <= MXG_CNT_SLOTS, "raise MXG_CNT_SLOTS");
 
 /*
  * Lookalike taints live in plain hash maps: a live taint is never evicted.
@@ -125,6 +137,37 @@ struct mxg_config {
 	__u32 scope;		/* enum mxg_scope */
 	__u32 enabled;		/* 0 until user space has written the config */
 	__u32 policy_gen;	/* generation of the policy in the map */
+};
+
+/*
+ * The SMTP responder (user/mxguardd/responder.c) as the connect programs see
+ * it: a block on port 25 is rewritten to loopback:@port when a listening
+ * socket carrying @mark is found there in the connecting socket's network
+ * namespace.  The mark is set with SO_MARK, which needs CAP_NET_ADMIN, so
+ * an unprivileged process that binds the port first is not taken for the
+ * responder: the connect then gets EPERM.
+ */
+struct mxg_responder {
+	__u32 mark;
+	__u16 port;		/* host order; 0: no responder, EPERM */
+	__u16 pad;
+};
+
+/*
+ * Where a redirected connect was meant to go, keyed by the connecting
+ * socket's cookie; the responder finds the cookie with sock_diag.
+ */
+struct mxg_redirect {
+	__u64 protected_hash;
+	__u64 origin_hash;
+	__u64 name_hash;
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 rule_id;
+	__u8 addr[16];
+	__u16 port;
+	__u8 family;
+	__u8 pad[5];
 };
 
 /* Policy map (inner map of an array-of-maps): suffix hash -> rule. */

@@ -49,6 +49,31 @@ static __always_inline __u64 mxg_hash_final(__u64 h)
 	return h;
 }
 
+/*
+ * A polynomial hash for similarity: H(s) = sum (s[k] + 1) * B^(n-1-k), mod
+ * 2^64.  Unlike FNV it composes: with P(i) the hash of s[0..i) and
+ * Q(i) = sum over k > i of (s[k] + 1) * B^(n-1-k), the hash of s without
+ * s[i] is P(i) * B^(n-1-i) + Q(i), so every one-deletion of a label costs
+ * O(1) once P, Q and the powers of B are known (one pass).  User space
+ * files the deletions of each protected label by this hash and the BPF
+ * side can compute the same values for a label seen.  The key is the
+ * finalised hash with the seed, the kind of variant and the length mixed
+ * in.  B is odd, so B is invertible mod 2^64.
+ */
+#define MXG_POLY_BASE	0x9e3779b97f4a7c15ULL
+
+static __always_inline __u64 mxg_poly_step(__u64 h, __u8 c)
+{
+	return h * MXG_POLY_BASE + (__u64)c + 1;
+}
+
+static __always_inline __u64 mxg_poly_key(__u64 seed, __u8 kind, __u64 h,
+					  __u32 n)
+{
+	return mxg_hash_final(h ^ seed ^ ((__u64)kind << 56) ^
+			      ((__u64)(n & 0xff) << 48));
+}
+
 static __always_inline __u8 mxg_lower(__u8 c)
 {
 	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;

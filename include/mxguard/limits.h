@@ -57,6 +57,7 @@
 #define MXG_TNAME_ENTRIES	16384
 #define MXG_OWNER_ENTRIES	65536
 #define MXG_PROTECTED_ENTRIES	4096
+#define MXG_REDIRECT_ENTRIES	4096	/* redirected connects in flight (LRU) */
 #define MXG_RINGBUF_BYTES	(1U << 20)	/* verdicts and their context */
 #define MXG_QUERY_RINGBUF_BYTES	(1U << 19)	/* MX queries: second look */
 #define MXG_PORTS_MAX		64

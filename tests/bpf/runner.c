@@ -34,10 +34,12 @@ extern const struct tcase failclosed_tests[];
 extern const struct tcase control_tests[];
 extern const struct tcase sinks_tests[];
 extern const struct tcase secondlook_tests[];
+extern const struct tcase responder_tests[];
 static const struct tcase *const suites[] = { datapath_tests, failclosed_tests,
 					      service_tests, control_tests,
 					      conncache_tests, reload_tests,
 					      sinks_tests, secondlook_tests,
+					      responder_tests,
 					      NULL };
 int test_failures(void);
 

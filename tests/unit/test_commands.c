@@ -12,7 +12,7 @@
 #include "policy_helpers.h"
 
 static struct {
-	int reloads, unloads, learned, forgets, walks;
+	int reloads, unloads, learned, forgets, walks, held;
 	int counters_fail;
 	char forgot[256];
 } calls;
@@ -78,10 +78,17 @@ static void op_forget(void *owner, const char *name, struct ctl_reply *r)
 	reply_printf(r, "ok\n");
 }
 
+static void op_held(void *owner, struct ctl_reply *r)
+{
+	(void)owner;
+	calls.held++;
+	reply_printf(r, "ok\narmy.ml: 2 refused\n");
+}
+
 static const struct cmd_ops ops = {
 	.counters = op_counters, .each_taint = op_each_taint,
 	.reload = op_reload, .unload = op_unload,
-	.learned = op_learned, .forget = op_forget,
+	.learned = op_learned, .forget = op_forget, .held = op_held,
 };
 
 static struct mxg_policy pol;
@@ -179,6 +186,8 @@ static void reads_for_the_group(void **state)
 	expect(&reader, "check", "error usage: check NAME", NULL);
 	expect(&reader, "learned", "ok", "learned: 0");
 	assert_int_equal(calls.learned, 1);
+	expect(&reader, "held", "ok", "army.ml: 2 refused");
+	assert_int_equal(calls.held, 1);
 }
 
 static void list_walks_the_taints(void **state)
@@ -198,6 +207,8 @@ static void stats_formats(void **state)
 	assert_non_null(strstr(out, "\"alerts_written\":11"));
 	assert_non_null(strstr(out, "\"second_look_dropped\":5"));
 	assert_non_null(strstr(out, "\"clean_evictions\":3"));
+	assert_non_null(strstr(out, "\"responder_refusals\":0"));
+	assert_non_null(strstr(out, "\"responder_sessions\":0"));
 	assert_non_null(strstr(out, "\"policy_rules\":1}"));
 	assert_string_equal(out + strlen(out) - 2, "}\n");
 	free(out);

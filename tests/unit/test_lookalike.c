@@ -7,7 +7,9 @@
 #include <errno.h>
 
 #include "log.h"
+#include "idn.h"
 #include "lookalike.h"
+#include "secondlook.h"
 #include "policy_helpers.h"
 
 /* --- what one generation produced ----------------------------------------- */
@@ -161,6 +163,72 @@ static void test_homoglyph(void **state)
 	assert_true(produced("clell.com"));		/* d -> cl */
 }
 
+/*
+ * Every single-character confusable of UTS #39 (ICU), computed here from
+ * the skeletons on their own, that IDNA2008 encodes, is generated.
+ */
+static void test_homoglyph_uts39(void **state)
+{
+	static const char label[] = "paypal";
+	char skel[8][16], s[64], u[8], alabel[IDN_LABEL_BUF], name[96];
+	uint32_t cp[8], c, keep;
+	int n = (int)strlen(label), i, total = 0, missing = 0;
+
+	(void)state;
+	generate("paypal.com", "homoglyph");
+	for (i = 0; i < n; i++) {
+		char t[2] = { label[i], 0 };
+
+		cp[i] = (unsigned char)label[i];
+		assert_true(secondlook_skeleton(t, skel[i], 16) > 0);
+	}
+	/* One skeleton per code point of planes 0 and 1. */
+	for (c = 0x80; c <= 0x1ffff; c++) {
+		if ((c >= 0xd800 && c < 0xe000) ||
+		    idn_utf8_encode(&c, 1, u, sizeof(u)) < 0 ||
+		    secondlook_skeleton(u, s, sizeof(s)) < 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (strcmp(s, skel[i]))
+				continue;
+			keep = cp[i];
+			cp[i] = c;
+			if (idn_label_encode(cp, n, alabel) > 0) {
+				total++;
+				snprintf(name, sizeof(name), "%s.com", alabel);
+				if (!produced(name)) {
+					print_message("missing U+%04X: %s\n", c,
+						      name);
+					missing++;
+				}
+			}
+			cp[i] = keep;
+		}
+	}
+	/* Greek alpha, Cyrillic a and more for "a": dozens in all. */
+	assert_true(total > 20);
+	assert_int_equal(missing, 0);
+}
+
+/* One label edit under each TLD neighbour, never the label alone. */
+static void test_tld_typo(void **state)
+{
+	(void)state;
+	generate("gmail.com", "tld-typo");
+	assert_true(produced("gmial.co"));		/* swap */
+	assert_true(produced("gmai.cm"));		/* deletion */
+	assert_true(produced("gmaiql.om"));		/* insertion */
+	assert_true(produced("gmzil.co"));		/* replacement */
+	assert_true(produced("fmail.co"));		/* first: neighbour */
+	assert_false(produced("amail.co"));
+	assert_false(produced("gmail.co"));		/* that is tld-swap */
+	assert_false(produced("gmial.net"));		/* not a neighbour */
+	generate("example.org", "tld-typo");		/* .org has none */
+	assert_int_equal(out.n, 0);
+	generate("mil", "tld-typo");			/* nor a bare TLD */
+	assert_int_equal(out.n, 0);
+}
+
 static void test_cyrillic(void **state)
 {
 	(void)state;
@@ -189,18 +257,24 @@ static void test_replacement(void **state)
 {
 	(void)state;
 	generate("gmail.com", "replacement");
-	/* QWERTY neighbours of g and a. */
+	/* At the first position, keyboard neighbours only (QWERTY g). */
 	assert_true(produced("fmail.com"));
 	assert_true(produced("hmail.com"));
+	assert_false(produced("amail.com"));
+	assert_false(produced("xmail.com"));
+	/* Anywhere else any letter, digit or inner hyphen. */
 	assert_true(produced("gmqil.com"));
-	assert_true(produced("gmsil.com"));
-	/* Only AZERTY has "l" next to "m". */
-	assert_true(produced("glail.com"));
-	assert_false(produced("gxail.com"));
+	assert_true(produced("gxail.com"));
+	assert_true(produced("gm-il.com"));
+	assert_true(produced("gmai0.com"));
+	assert_false(produced("gmai-.com"));
+	/* 4 positions x 36 others, and g's neighbours on three keyboards. */
+	assert_int_equal(out.n, 4 * 36 - 1 + 7);
 	/* Only QWERTZ has "x" next to "y". */
 	generate("yahoo.com", "replacement");
 	assert_true(produced("xahoo.com"));
 	assert_true(produced("tahoo.com"));
+	assert_false(produced("vahoo.com"));
 }
 
 static void test_insertion(void **state)
@@ -210,8 +284,16 @@ static void test_insertion(void **state)
 	assert_true(produced("gfmail.com"));
 	assert_true(produced("fgmail.com"));
 	assert_true(produced("gmaikl.com"));
-	/* Nothing after the last character: that is addition. */
-	assert_false(produced("gmailk.com"));
+	/* Any character past the first: "gamail", "hotamail". */
+	assert_true(produced("gamail.com"));
+	assert_true(produced("gmailk.com"));
+	assert_true(produced("gm-ail.com"));
+	assert_false(produced("-gmail.com"));
+	assert_false(produced("gmail-.com"));
+	/* Before the first, only neighbours of it. */
+	assert_false(produced("agmail.com"));
+	generate("hotmail.com", "insertion");
+	assert_true(produced("hotamail.com"));
 }
 
 static void test_small_fuzzers(void **state)
@@ -229,8 +311,11 @@ static void test_small_fuzzers(void **state)
 	generate("gmail.com", "vowel-swap");
 	OUTPUTS("gmeil.com", "gmiil.com", "gmoil.com", "gmuil.com",
 		"gmael.com", "gmaal.com", "gmaol.com", "gmaul.com");
+	/* dnstwist's plural: an s inside the label, and at its end. */
 	generate("gmail.com", "plural");
-	OUTPUTS("gmails.com");
+	OUTPUTS("gmasil.com", "gmails.com");
+	generate("example.com", "plural");
+	OUTPUTS("exasmple.com", "examsple.com", "exampsle.com", "examples.com");
 	generate("box.com", "plural");
 	OUTPUTS("boxes.com");
 	generate("gmail.com", "addition");
@@ -244,8 +329,11 @@ static void test_small_fuzzers(void **state)
 static void test_various(void **state)
 {
 	(void)state;
+	/* The suffix run in, and the last dot typed a key early. */
 	generate("gmail.com", "various");
-	OUTPUTS("gmailcom.com");
+	OUTPUTS("gmailcom.com", "gmailc.om");
+	generate("comcast.net", "various");
+	assert_true(produced("comcastn.et"));
 	generate("example.de", "various");
 	OUTPUTS("examplede.de", "examplede.com", "example-de.com");
 	generate("example.co.uk", "various");
@@ -442,6 +530,44 @@ static void test_protected_never_flagged(void **state)
 	policy_free(&p);
 }
 
+/*
+ * only=protected: a TLD's neighbours only for the names the policy
+ * protects under it, so "other.co" does not alert; the blanket form is
+ * still there, by hand.
+ */
+static void test_tld_neighbours_only_protected(void **state)
+{
+	const struct mxg_policy_rule *r;
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect com fuzz=tld-swap "
+				       "only=protected action=block\n"
+				       "protect partner.com fuzz=omission\n"
+				       "lookalike ml of mil\n"
+				       "lookalike army.mil of navy.mil\n"), 0);
+	r = rule_for(&p, "partner.co");
+	assert_non_null(r);
+	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
+	assert_int_equal(r->action, MXG_ACTION_BLOCK);
+	assert_wire(r->protected_wire, r->protected_len, "partner.com");
+	assert_non_null(rule_for(&p, "mx.partner.cm"));
+	assert_non_null(rule_for(&p, "partner.om"));
+	assert_int_equal(match(&p, "other.co"), -1);
+	assert_int_equal(match(&p, "partner.com"), -1);
+	/* The blanket form, by hand. */
+	assert_true(match(&p, "anything.ml") >= 0);
+	policy_free(&p);
+
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect gmail.com only=protected\n"),
+			 1);
+	assert_non_null(strstr(warned, "only=protected is for a protected "
+				       "TLD"));
+	policy_free(&p);
+}
+
 static void test_protected_under_explicit_rule(void **state)
 {
 	struct mxg_policy p;
@@ -502,7 +628,20 @@ static void test_shipped_policies(void **state)
 	assert_int_equal(r->action, MXG_ACTION_BLOCK);
 	assert_int_equal(r->origin, MXG_FUZZ_EXPLICIT);
 	assert_int_equal(rule_for(&p, "gov.ml")->kind, MXG_RULE_ALLOW);
-	assert_int_equal(rule_for(&p, "army.il")->origin, MXG_FUZZ_TLD_SWAP);
+	/* tld-neighbours.policy: only the neighbours of protected names. */
+	assert_int_equal(match(&p, "army.il"), -1);
+	assert_int_equal(match(&p, "partner.co"), -1);
+	assert_int_equal(match(&p, "example.eu"), -1);
+	r = rule_for(&p, "gmail.co");
+	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
+	assert_wire(r->protected_wire, r->protected_len, "gmail.com");
+	/* tld-neighbours.policy: only the neighbours of protected names. */
+	assert_int_equal(match(&p, "army.il"), -1);
+	assert_int_equal(match(&p, "partner.co"), -1);
+	assert_int_equal(match(&p, "example.eu"), -1);
+	r = rule_for(&p, "gmail.co");
+	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
+	assert_wire(r->protected_wire, r->protected_len, "gmail.com");
 	r = rule_for(&p, "gmial.com");
 	assert_wire(r->protected_wire, r->protected_len, "gmail.com");
 	assert_int_equal(match(&p, "gmail.com"), -1);
@@ -519,6 +658,8 @@ int main(void)
 		cmocka_unit_test(test_mil),
 		cmocka_unit_test(test_tld_swap),
 		cmocka_unit_test(test_homoglyph),
+		cmocka_unit_test(test_homoglyph_uts39),
+		cmocka_unit_test(test_tld_typo),
 		cmocka_unit_test(test_cyrillic),
 		cmocka_unit_test(test_bitsquatting),
 		cmocka_unit_test(test_replacement),
@@ -533,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_explicit_wins_across_loads),
 		cmocka_unit_test(test_protected_never_flagged),
 		cmocka_unit_test(test_protected_under_explicit_rule),
+		cmocka_unit_test(test_tld_neighbours_only_protected),
 		cmocka_unit_test(test_most_specific_with_generated),
 		cmocka_unit_test(test_shipped_policies),
 	};

@@ -91,7 +91,7 @@ static const char *action_of(__u32 type, __u8 outcome, __u8 held)
 	return mxg_event_action(&ev);
 }
 
-/* Event types are sparse (1..6, then 100..102): each one, and around. */
+/* Event types are sparse (1..6, then 100..103): each one, and around. */
 static void test_event_actions(void **state)
 {
 	static const struct {
@@ -110,6 +110,8 @@ static void test_event_actions(void **state)
 		{ MXG_EV_DESTROYED, 0, 0, "connection-destroyed" },
 		{ MXG_EV_SUSPECT, 0, 0, "lookalike-suspected" },
 		{ MXG_EV_LOST, 0, 0, "events-lost" },
+		{ MXG_EV_CONNECT, MXG_OUTCOME_REDIRECTED, 0, "held" },
+		{ MXG_EV_RCPT_HELD, 0, 0, "recipient-held" },
 		{ MXG_EV_SUBMISSION, 0, 0, "submission-lookalike" },
 	};
 	size_t i, j;

@@ -464,12 +464,41 @@ static void test_duplicate_protect(void **state)
 
 	(void)state;
 	policy_init(&p);
+	/* Two files may protect one name: merged, with a warning. */
 	assert_int_equal(load_text(&p, "protect gmail.com fuzz=omission\n"
-				       "protect GMAIL.COM. fuzz=plural\n"), 1);
-	assert_string_equal(warned, "test: t.policy:2: duplicate protect for "
-				    "'GMAIL.COM.' (first at t.policy:1)\n");
-	assert_int_equal(p.n, 0);
-	assert_int_equal(p.nprotects, 0);
+				       "protect GMAIL.COM. fuzz=plural "
+				       "action=block\n"), 0);
+	assert_string_equal(warned, "test: t.policy:2: protect 'GMAIL.COM.' "
+				    "again (first at t.policy:1): merged\n");
+	assert_int_equal(p.nprotects, 1);
+	assert_int_equal(p.protects[0].fuzzers,
+			 (1U << MXG_FUZZ_OMISSION) | (1U << MXG_FUZZ_PLURAL));
+	assert_int_equal(p.protects[0].action, MXG_ACTION_BLOCK);
+	assert_int_equal(p.protects[0].line, 1);
+	assert_true(match(&p, "gmai.com") >= 0);
+	assert_true(match(&p, "gmails.com") >= 0);
+	policy_free(&p);
+}
+
+/* Two files of a directory protect one name: merged, the policy loads. */
+static void test_duplicate_protect_files(void **state)
+{
+	const char *dir = *state;
+	struct mxg_policy p;
+
+	write_file(dir, "a.policy", "protect gmail.com fuzz=omission\n", 0644);
+	write_file(dir, "b.policy", "protect gmail.com fuzz=transposition "
+				    "action=block\n", 0644);
+	policy_init(&p);
+	assert_int_equal(load_path(&p, dir), 0);
+	assert_non_null(strstr(warned, "b.policy:1: protect 'gmail.com' "
+				       "again (first at "));
+	assert_non_null(strstr(warned, "a.policy:1): merged\n"));
+	assert_int_equal(p.nprotects, 1);
+	assert_true(match(&p, "gmai.com") >= 0);
+	assert_true(match(&p, "gmial.com") >= 0);
+	assert_int_equal(p.rules[match(&p, "gmai.com")].action,
+			 MXG_ACTION_BLOCK);
 	policy_free(&p);
 }
 
@@ -624,6 +653,8 @@ int main(void)
 		cmocka_unit_test(test_learn_unlearn),
 		cmocka_unit_test(test_many_rules),
 		cmocka_unit_test(test_duplicate_protect),
+		cmocka_unit_test_setup_teardown(test_duplicate_protect_files,
+						dir_setup, dir_teardown),
 		cmocka_unit_test(test_unicode_names),
 		cmocka_unit_test(test_failed_load_rolls_back),
 		cmocka_unit_test_setup_teardown(test_include_relative,

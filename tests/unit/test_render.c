@@ -250,6 +250,50 @@ static void test_golden_lost(void **state)
 }
 
 /*
+ * The SMTP responder's refusal: the recipient, the reason and the
+ * suggestion in every renderer, a hostile recipient escaped.
+ */
+static void test_golden_rcpt_held(void **state)
+{
+	struct alert_extra x = { .rcpt = "officer@army.ml",
+				 .reason = "army.ml imitates mil (" POLICY_FILE
+					   ":1)",
+				 .suggest = "officer@army.mil" };
+	struct mxg_policy p;
+	struct mxg_event ev;
+	char line[4096];
+	struct jw w;
+
+	(void)state;
+	load_policy(&p, POLICY_FILE);
+	blocked_event(&ev, "smtp");
+	ev.type = MXG_EV_RCPT_HELD;
+	ev.outcome = MXG_OUTCOME_REDIRECTED;
+	event_to_text(line, sizeof(line), &ev, &p, &x);
+	assert_string_equal(line, "recipient-held smtp[4242] -> "
+			    "192.0.2.25:25 <officer@army.ml>: army.ml imitates "
+			    "mil (" POLICY_FILE ":1); did you mean "
+			    "officer@army.mil?");
+	jw_init(&w);
+	event_to_json(&w, &ev, &p, &x, &env);
+	assert_non_null(strstr(jw_cstr(&w), "\"email\":{\"to\":{\"address\":"
+					  "[\"officer@army.ml\"]}}"));
+	assert_non_null(strstr(jw_cstr(&w), "\"recipient\":{\"address\":"
+			       "\"officer@army.ml\",\"reason\":\"army.ml "
+			       "imitates mil (" POLICY_FILE ":1)\","
+			       "\"suggestion\":\"officer@army.mil\"}"));
+	assert_non_null(strstr(jw_cstr(&w), "\"action\":\"recipient-held\""));
+	jw_free(&w);
+	rfc5424_format(line, sizeof(line), &origin, &ev, &p, &x);
+	assert_non_null(strstr(line, "recipient-held smtp[4242] -> "
+			       "192.0.2.25:25 <officer@army.ml>"));
+	x.rcpt = "a\nb\xff@army.ml";
+	event_to_text(line, sizeof(line), &ev, &p, &x);
+	assert_printable(line);
+	policy_free(&p);
+}
+
+/*
  * What the issue found: a newline and a 0xff byte in comm reached the
  * syslog datagram and the human line raw.  Each field is escaped for its
  * sink; the human line and MSG carry the printable form.
@@ -568,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_golden_syslog),
 		cmocka_unit_test(test_golden_held_v6),
 		cmocka_unit_test(test_golden_lost),
+		cmocka_unit_test(test_golden_rcpt_held),
 		cmocka_unit_test(test_hostile_text),
 		cmocka_unit_test(test_hostile_syslog),
 		cmocka_unit_test(test_hostile_json),

@@ -7,6 +7,7 @@
 #include "lookalike.h"
 #include "policy_helpers.h"
 #include "secondlook.h"
+#include "similar.h"
 
 static unsigned int distance(const char *a, const char *b)
 {
@@ -102,11 +103,16 @@ static void test_edit_distance(void **state)
 	/* Ten letters allow two edits; five allow one. */
 	assert_found("portonmial.com", "protonmail.com",
 		     MXG_ORIGIN_EDIT_DISTANCE, 2);
-	assert_int_equal(look("gmaiil.co", NULL), 0);
+	/* A label edit under a TLD neighbour counts two; not two edits. */
+	assert_found("gmaiil.co", "gmail.com", MXG_ORIGIN_EDIT_DISTANCE, 2);
+	assert_int_equal(look("gmaiiil.co", NULL), 0);
+	assert_int_equal(look("gmaiil.net", NULL), 0);
+	/* The first letter: a keyboard neighbour only. */
+	assert_int_equal(look("amail.com", NULL), 0);
+	assert_found("fmail.com", "gmail.com", MXG_ORIGIN_EDIT_DISTANCE, 1);
 	secondlook_defaults(&o);
-	o.short_max = 2;
-	assert_int_equal(look("gmaiil.co", &o), 1);
-	assert_int_equal(found[0].distance, 2);
+	o.similar_flags = SIMILAR_F_ANY_FIRST;
+	assert_int_equal(look("amail.com", &o), 1);
 	/* Protected TLDs are the policy's business, not the second look's. */
 	assert_int_equal(look("army.ml", NULL), 0);
 }

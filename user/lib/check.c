@@ -1,31 +1,109 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `check NAME`: what the policy says about a name, and why.  A rule
+ * decides first, as the kernel does on the DNS answer.  A name no rule
+ * covers is then judged by similarity (the second look's rules,
+ * similar.h), as mxguardd judges the MX names it sees: the reply says so,
+ * since the kernel has no rule for it until the daemon learns one.  Names
+ * may be written in Unicode ("gmaïl.com"); they are judged as A-labels.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "check.h"
+#include "idn.h"
 #include "lookalike.h"
 #include "name.h"
 #include "names_abi.h"
+#include "secondlook.h"
+
+static int has_8bit(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* "why: ..." for @wire against the protected @pw, when it can be said. */
+static void why(struct ctl_reply *r, const __u8 *wire, __u32 len,
+		const __u8 *pw, __u32 plen, int dot_typed)
+{
+	char text[320];
+
+	if (!secondlook_explain(wire, len, pw, plen, dot_typed, text,
+				sizeof(text)) ||
+	    (!dot_typed && !secondlook_explain(wire, len, pw, plen, 1, text,
+					       sizeof(text))))
+		reply_printf(r, "why: %s\n", text);
+}
+
+static int by_similarity(const struct mxg_policy *p,
+			 const struct mxg_secondlook_index *ix,
+			 const __u8 *wire, __u32 len, const char *shown,
+			 struct ctl_reply *r)
+{
+	char prot[MXG_NAME_TEXT_MAX];
+	struct mxg_secondlook_finding f;
+	int n = ix ? secondlook_match(p, ix, wire, len, &f, 1) :
+		     secondlook_check(p, NULL, wire, len, &f, 1);
+
+	if (n < 0) {
+		reply_printf(r, "error out of memory\n");
+		return CHECK_ERROR;
+	}
+	if (!n) {
+		reply_printf(r, "ok\nname: %s\nverdict: clean\nwhy: no rule "
+			     "matches any suffix, and it is near no protected "
+			     "name\n", shown);
+		return CHECK_CLEAN;
+	}
+	mxg_name_format(f.protected_wire, f.protected_len, prot, sizeof(prot));
+	reply_printf(r, "lookalike\nname: %s\nverdict: lookalike\n"
+		     "imitates: %s\nrule: none (similarity)\nhow: %s\n"
+		     "edits: %u\n", shown, prot,
+		     lookalike_fuzzer_name(f.method), f.distance);
+	why(r, wire, len, f.protected_wire, f.protected_len, f.dot_typed);
+	reply_printf(r, "action: %s\nenforced: by mxguardd's second look, "
+		     "once it sees the name queried\n",
+		     mxg_action_name(f.action));
+	return CHECK_LOOKALIKE;
+}
 
 int check_name(const struct mxg_policy *p, const char *text,
 	       struct ctl_reply *r)
 {
+	return check_name_ix(p, NULL, text, r);
+}
+
+int check_name_ix(const struct mxg_policy *p,
+		  const struct mxg_secondlook_index *ix, const char *text,
+		  struct ctl_reply *r)
+{
 	char shown[MXG_NAME_TEXT_MAX], suffix[MXG_NAME_TEXT_MAX];
-	char prot[MXG_NAME_TEXT_MAX];
+	char prot[MXG_NAME_TEXT_MAX], ascii[MXG_NAME_TEXT_MAX];
 	const struct mxg_policy_rule *rule;
 	__u8 wire[MXG_NAME_MAX];
-	const char *err, *fuzzer;
+	const char *err, *fuzzer, *name = text;
 	__u32 len;
 	int idx;
 
-	if (mxg_name_parse(text, wire, &len, &err)) {
+	if (has_8bit(text)) {
+		if (idn_name_to_ascii(text, ascii, sizeof(ascii), &err)) {
+			reply_printf(r, "error invalid name '%s': %s\n", text,
+				     err);
+			return CHECK_ERROR;
+		}
+		name = ascii;
+	}
+	if (mxg_name_parse(name, wire, &len, &err)) {
 		reply_printf(r, "error invalid name '%s': %s\n", text, err);
 		return CHECK_ERROR;
 	}
 	mxg_name_format(wire, len, shown, sizeof(shown));
 	idx = policy_match(p, wire, len);
-	if (idx < 0) {
-		reply_printf(r, "ok\nname: %s\nverdict: clean\nwhy: no rule "
-			     "matches any suffix\n", shown);
-		return CHECK_CLEAN;
-	}
+	if (idx < 0)
+		return by_similarity(p, ix, wire, len, shown, r);
 	rule = &p->rules[idx];
 	mxg_name_format(rule->wire, rule->wire_len, suffix, sizeof(suffix));
 	if (rule->kind == MXG_RULE_ALLOW) {
@@ -38,11 +116,11 @@ int check_name(const struct mxg_policy *p, const char *text,
 			sizeof(prot));
 	fuzzer = lookalike_fuzzer_name(rule->origin);
 	reply_printf(r, "lookalike\nname: %s\nverdict: lookalike\n"
-		     "imitates: %s\nrule: lookalike %s of %s\nhow: %s\n"
-		     "action: %s\nat: %s:%d\n", shown, prot, suffix, prot,
-		     fuzzer ? fuzzer : "rule",
-		     mxg_action_name(rule->action),
-		     rule->file, rule->line);
+		     "imitates: %s\nrule: lookalike %s of %s\nhow: %s\n",
+		     shown, prot, suffix, prot, fuzzer ? fuzzer : "rule");
+	why(r, wire, len, rule->protected_wire, rule->protected_len,
+	    rule->origin == MXG_FUZZ_SUBDOMAIN);
+	reply_printf(r, "action: %s\nat: %s:%d\n",
+		     mxg_action_name(rule->action), rule->file, rule->line);
 	return CHECK_LOOKALIKE;
 }
-

@@ -16,4 +16,14 @@ enum check_verdict { CHECK_CLEAN = 0, CHECK_LOOKALIKE = 1, CHECK_ERROR = 2 };
 int check_name(const struct mxg_policy *p, const char *name,
 	       struct ctl_reply *r);
 
+/*
+ * The same with the policy's second-look index (the daemon keeps one per
+ * policy), so a check costs a few lookups rather than a comparison with
+ * every protected name; @ix NULL builds one for the call.
+ */
+struct mxg_secondlook_index;
+int check_name_ix(const struct mxg_policy *p,
+		  const struct mxg_secondlook_index *ix, const char *name,
+		  struct ctl_reply *r);
+
 #endif

@@ -12,6 +12,7 @@
 #include "qproto.h"
 #include "log.h"
 #include "names_abi.h"
+#include "responder.h"
 #include "secrecy.h"
 
 void conf_defaults(struct mxg_conf *c)
@@ -34,6 +35,8 @@ void conf_defaults(struct mxg_conf *c)
 	c->destroy_cached = 1;
 	c->learned_file = strdup(MXG_LEARNED_FILE_DEFAULT);
 	c->learned_lifetime_s = MXG_LEARNED_LIFETIME_DEFAULT;
+	c->responder_port = MXG_RESPONDER_PORT_DEFAULT;
+	c->responder_timeout_s = MXG_RESPONDER_TIMEOUT_DEFAULT;
 }
 
 int conf_check(const struct mxg_conf *c, const char **err)
@@ -63,6 +66,7 @@ void conf_free(struct mxg_conf *c)
 	free(c->query_socket);
 	free(c->query_group);
 	free(c->learned_file);
+	free(c->responder_netns);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -248,6 +252,27 @@ int conf_set(struct mxg_conf *c, const char *key, const char *v,
 		if (parse_u64(v, 10 * 366ULL * 86400, &n) || !n)
 			return -1;
 		c->learned_lifetime_s = n;
+		return 0;
+	}
+	if (!strcmp(key, "responder_port")) {
+		*err = "responder_port is 0 (none) or 1-65535, not 25";
+		if (parse_u64(v, 65535, &n) || n == 25)
+			return -1;
+		c->responder_port = n;
+		return 0;
+	}
+	if (!strcmp(key, "responder_netns")) {
+		/* "" is the daemon's own namespace. */
+		*err = "responder_netns is an absolute path (/run/netns/NAME, "
+		       "/proc/PID/ns/net) or empty";
+		return !v[0] || v[0] == '/' ? set_str(&c->responder_netns, v) :
+					      -1;
+	}
+	if (!strcmp(key, "responder_timeout")) {
+		*err = "responder_timeout is 1-3600 seconds";
+		if (parse_u64(v, 3600, &n) || !n)
+			return -1;
+		c->responder_timeout_s = n;
 		return 0;
 	}
 	*err = "unknown setting";

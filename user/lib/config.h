@@ -56,6 +56,10 @@ struct mxg_conf {
 	/* second look: where findings are kept, and for how long */
 	char *learned_file;
 	__u64 learned_lifetime_s;
+	/* the SMTP responder for port-25 blocks (responder.h) */
+	__u16 responder_port;		/* 0: none, every block is EPERM */
+	char *responder_netns;		/* NULL: the daemon's own */
+	__u32 responder_timeout_s;
 };
 
 void conf_defaults(struct mxg_conf *c);

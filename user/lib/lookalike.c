@@ -37,6 +37,7 @@ static const char *const fuzzer_names[MXG_FUZZ__COUNT] = {
 	[MXG_FUZZ_TRANSPOSITION] = "transposition",
 	[MXG_FUZZ_VARIOUS] = "various",
 	[MXG_FUZZ_VOWEL_SWAP] = "vowel-swap",
+	[MXG_FUZZ_TLD_TYPO] = "tld-typo",
 };
 
 const char *lookalike_fuzzer_name(uint8_t id)
@@ -173,6 +174,7 @@ struct gen {
 	void *ctx;
 	uint8_t fuzzer;
 	int tld_mode;		/* fuzzing a public suffix itself */
+	int any_first;		/* MXG_GEN_ANY_FIRST */
 	const __u8 *wire;
 	__u32 len;
 	__u32 label_off;	/* the fuzzed label's length byte */
@@ -246,6 +248,7 @@ static int splice(const uint32_t *s, int n, int at, int m, const uint32_t *rep,
 /* --- the fuzzers ---------------------------------------------------------- */
 
 static const char alnum[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+static const char ldh[] = "0123456789abcdefghijklmnopqrstuvwxyz-";
 
 /* A character at the end, or before a hyphen ("my-bank" -> "mya-bank"). */
 static int fuzz_addition(struct gen *g)
@@ -333,7 +336,31 @@ static int homoglyph_second(struct gen *g, const uint32_t *s, int n, int from)
 	return 0;
 }
 
-/* One glyph that reads like another; then a second, strong one. */
+/* Each character in turn as each of its UTS #39 confusables. */
+static int homoglyph_confusables(struct gen *g)
+{
+	uint32_t buf[CAND_MAX];
+	const uint32_t *conf;
+	int i, j, n;
+
+	memcpy(buf, g->label, g->n * sizeof(*buf));
+	for (i = 0; i < g->n; i++) {
+		n = lk_confusables(g->label[i], &conf);
+		for (j = 0; j < n; j++) {
+			buf[i] = conf[j];
+			TRY(cand(g, buf, g->n));
+		}
+		buf[i] = g->label[i];
+	}
+	return 0;
+}
+
+/*
+ * One glyph that reads like another (the hand table: ASCII look-alikes
+ * such as "rn" for "m", and diacritics, which UTS #39 does not count as
+ * confusable); then a second, strong one; then every single-character
+ * confusable that ICU's UTS #39 data lists.
+ */
 static int fuzz_homoglyph(struct gen *g)
 {
 	uint32_t buf[CAND_MAX];
@@ -355,7 +382,7 @@ static int fuzz_homoglyph(struct gen *g)
 			TRY(homoglyph_second(g, buf, m, i + k->nto));
 		}
 	}
-	return 0;
+	return homoglyph_confusables(g);
 }
 
 static int fuzz_hyphenation(struct gen *g)
@@ -370,20 +397,45 @@ static int fuzz_hyphenation(struct gen *g)
 	return 0;
 }
 
-/* A neighbouring key pressed with the intended one, before or after it. */
+/*
+ * What may be typed at position @i of @g's label, NUL-terminated in @out
+ * (at least 64 bytes).  Anywhere but the first position, any letter,
+ * digit or hyphen: dnstwist types only a key next to the intended one,
+ * but people also slip in a letter from elsewhere ("gamail", "hotamail").
+ * The first letter is the one typists get right: in the spelling-error
+ * studies (Pollock and Zamora, 1983; Yannakoudakis and Fawthrop, 1983)
+ * few misspellings change it, and any letter there turns "mail" into
+ * "email", "imail" and "zmail" and "aol" into "gol", all real providers.
+ * So there only the keyboard neighbours of the first letter, as dnstwist.
+ * A hyphen never starts or ends a label.
+ */
+static void typed_at(const struct gen *g, int i, int n, char *out)
+{
+	const char *src = ldh;
+	size_t k = 0;
+
+	if (i == 0 && !g->any_first) {
+		lk_keyboard_neighbours(g->label[0], out);
+		return;
+	}
+	for (; *src; src++)
+		if (*src != '-' || (i > 0 && i < n - 1))
+			out[k++] = *src;
+	out[k] = '\0';
+}
+
+/* One character typed in: at position i of a label one longer. */
 static int fuzz_insertion(struct gen *g)
 {
 	uint32_t buf[CAND_MAX], c;
 	char keys[64];
 	int i, j;
 
-	for (i = 0; i < g->n - 1; i++) {
-		lk_keyboard_neighbours(g->label[i], keys);
+	for (i = 0; i <= g->n; i++) {
+		typed_at(g, i, g->n + 1, keys);
 		for (j = 0; keys[j]; j++) {
 			c = (uint32_t)keys[j];
 			splice(g->label, g->n, i, 0, &c, 1, buf);
-			TRY(cand(g, buf, g->n + 1));
-			splice(g->label, g->n, i + 1, 0, &c, 1, buf);
 			TRY(cand(g, buf, g->n + 1));
 		}
 	}
@@ -402,15 +454,28 @@ static int fuzz_omission(struct gen *g)
 	return 0;
 }
 
-/* "gmail" -> "gmails"; "xs" -> "xses". */
-static int fuzz_plural(struct gen *g)
+/*
+ * An s inside the label, as dnstwist's plural puts it ("gmail" ->
+ * "gmasil", after the third character up to the third from the end; "es"
+ * after s, x or z), and at its end ("gmails", "xses").
+ */
+static int plural_at(struct gen *g, int at)
 {
 	static const uint32_t es[] = { 'e', 's' };
-	uint32_t buf[CAND_MAX], last = g->label[g->n - 1];
-	int add = (last == 's' || last == 'x' || last == 'z') ? 2 : 1;
+	uint32_t buf[CAND_MAX], prev = g->label[at - 1];
+	int add = (prev == 's' || prev == 'x' || prev == 'z') ? 2 : 1;
 
-	splice(g->label, g->n, g->n, 0, es + 2 - add, add, buf);
+	splice(g->label, g->n, at, 0, es + 2 - add, add, buf);
 	return cand(g, buf, g->n + add);
+}
+
+static int fuzz_plural(struct gen *g)
+{
+	int i;
+
+	for (i = 2; i < g->n - 2; i++)
+		TRY(plural_at(g, i + 1));
+	return plural_at(g, g->n);
 }
 
 static int fuzz_repetition(struct gen *g)
@@ -425,7 +490,7 @@ static int fuzz_repetition(struct gen *g)
 	return 0;
 }
 
-/* A neighbouring key instead of the intended one. */
+/* One character typed instead of the intended one (typed_at). */
 static int fuzz_replacement(struct gen *g)
 {
 	uint32_t buf[CAND_MAX], c;
@@ -433,9 +498,11 @@ static int fuzz_replacement(struct gen *g)
 	int i, j;
 
 	for (i = 0; i < g->n; i++) {
-		lk_keyboard_neighbours(g->label[i], keys);
+		typed_at(g, i, g->n, keys);
 		for (j = 0; keys[j]; j++) {
 			c = (uint32_t)keys[j];
+			if (c == g->label[i])
+				continue;
 			splice(g->label, g->n, i, 1, &c, 1, buf);
 			TRY(cand(g, buf, g->n));
 		}
@@ -542,6 +609,103 @@ static int fuzz_tld_swap(struct gen *g)
 	return 0;
 }
 
+/*
+ * The last dot typed one key early or late: "gmailc.om", "comcastn.et".
+ * The label and a one-label suffix are run together and cut again where
+ * what is left on the right is a TLD that exists.
+ */
+static int moved_dot(struct gen *g)
+{
+	uint32_t buf[CAND_MAX];
+	char tld[MXG_NAME_TEXT_MAX];
+	size_t slen = strlen(g->suffix), i;
+	int n = g->n, k, t;
+
+	if (strchr(g->suffix, '.') || !slen || n + slen > CAND_MAX)
+		return 0;
+	memcpy(buf, g->label, n * sizeof(*buf));
+	for (i = 0; i < slen; i++)
+		buf[n + i] = (unsigned char)g->suffix[i];
+	for (k = 1; k < n + (int)slen; k++) {
+		if (k == n)
+			continue;
+		for (t = 0; k + t < n + (int)slen; t++) {
+			if (buf[k + t] >= 0x80)
+				break;
+			tld[t] = (char)buf[k + t];
+		}
+		if (k + t < n + (int)slen)
+			continue;
+		tld[t] = '\0';
+		if (!text_is_suffix(tld))
+			continue;
+		TRY(with_suffix(g, buf, k, tld));
+	}
+	return 0;
+}
+
+/*
+ * One edit of the label (any deletion, insertion, replacement or swap of
+ * neighbours) under each TLD one edit from the protected one: "gmial.co",
+ * "yahou.co".  Only the table's neighbours, not the gTLDs everyone mixes
+ * up, so a protected name costs about 3 x 40 x its length rules.
+ */
+static int typo_under(struct gen *g, const uint32_t *cp, int n,
+		      const char *const *near, int nnear)
+{
+	int i;
+
+	for (i = 0; i < nnear; i++)
+		TRY(with_suffix(g, cp, n, near[i]));
+	return 0;
+}
+
+static int fuzz_tld_typo(struct gen *g)
+{
+	uint32_t buf[CAND_MAX], c;
+	const char *near[16];
+	char keys[64];
+	int i, j, nn;
+
+	if (g->tld_mode)
+		return 0;
+	nn = lookalike_tld_neighbours(g->suffix, near, 16);
+	if (nn > 16)
+		nn = 16;
+	if (!nn)
+		return 0;
+	for (i = 0; i < g->n; i++) {
+		splice(g->label, g->n, i, 1, NULL, 0, buf);
+		if (g->n > 1)
+			TRY(typo_under(g, buf, g->n - 1, near, nn));
+		if (i + 1 < g->n && g->label[i] != g->label[i + 1]) {
+			memcpy(buf, g->label, g->n * sizeof(*buf));
+			buf[i] = g->label[i + 1];
+			buf[i + 1] = g->label[i];
+			TRY(typo_under(g, buf, g->n, near, nn));
+		}
+	}
+	for (i = 0; i <= g->n; i++) {
+		typed_at(g, i, g->n + 1, keys);
+		for (j = 0; keys[j]; j++) {
+			c = (uint32_t)keys[j];
+			splice(g->label, g->n, i, 0, &c, 1, buf);
+			TRY(typo_under(g, buf, g->n + 1, near, nn));
+		}
+		if (i == g->n)
+			continue;
+		typed_at(g, i, g->n, keys);
+		for (j = 0; keys[j]; j++) {
+			c = (uint32_t)keys[j];
+			if (c == g->label[i])
+				continue;
+			splice(g->label, g->n, i, 1, &c, 1, buf);
+			TRY(typo_under(g, buf, g->n, near, nn));
+		}
+	}
+	return 0;
+}
+
 /* The suffix run into the label: "gmailcom.com", "example-de.com". */
 static int fuzz_various(struct gen *g)
 {
@@ -552,6 +716,7 @@ static int fuzz_various(struct gen *g)
 
 	if (g->tld_mode || n + slen + 1 > CAND_MAX)
 		return 0;
+	TRY(moved_dot(g));
 	memcpy(buf, g->label, n * sizeof(*buf));
 	for (i = 0; i < slen; i++)
 		buf[n + i] = (unsigned char)g->suffix[i];
@@ -587,6 +752,7 @@ static const fuzz_fn fuzzers[MXG_FUZZ__COUNT] = {
 	[MXG_FUZZ_TRANSPOSITION] = fuzz_transposition,
 	[MXG_FUZZ_VARIOUS] = fuzz_various,
 	[MXG_FUZZ_VOWEL_SWAP] = fuzz_vowel_swap,
+	[MXG_FUZZ_TLD_TYPO] = fuzz_tld_typo,
 };
 
 /* --- splitting the protected name ----------------------------------------- */
@@ -654,7 +820,8 @@ static int split(struct gen *g)
 int lookalike_generate(const __u8 *wire, __u32 len, __u32 mask,
 		       lookalike_emit_fn emit, void *ctx)
 {
-	struct gen g = { .emit = emit, .ctx = ctx, .wire = wire, .len = len };
+	struct gen g = { .emit = emit, .ctx = ctx, .wire = wire, .len = len,
+			 .any_first = !!(mask & MXG_GEN_ANY_FIRST) };
 	int id, ret;
 
 	if (!len || len > WIRE_MAX || !is_host_name(wire, len))

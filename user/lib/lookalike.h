@@ -41,6 +41,7 @@ enum mxg_fuzzer {
 	MXG_FUZZ_TRANSPOSITION,
 	MXG_FUZZ_VARIOUS,
 	MXG_FUZZ_VOWEL_SWAP,
+	MXG_FUZZ_TLD_TYPO,	/* one label edit and a TLD neighbour */
 	MXG_FUZZ__COUNT,
 
 	/* Origins that are not fuzzers. */
@@ -50,6 +51,13 @@ enum mxg_fuzzer {
 };
 
 #define MXG_FUZZ_ALL	(((1U << MXG_FUZZ__COUNT) - 1) & ~1U)
+
+/*
+ * Not a fuzzer: in the mask of lookalike_generate, any character may be
+ * typed at the first position too (protect ... first=any), where by
+ * default only its keyboard neighbours are.
+ */
+#define MXG_GEN_ANY_FIRST	(1U << 31)
 
 /*
  * "omission", "tld-swap", ..., "edit-distance", "skeleton", "protected";

@@ -25,6 +25,12 @@ int lk_tables_init(void);
  */
 void lk_keyboard_neighbours(uint32_t c, char *out);
 
+/*
+ * The code points UTS #39 (ICU's confusables) says look like ASCII @c;
+ * *out points at them.  Returns how many.
+ */
+int lk_confusables(uint32_t c, const uint32_t **out);
+
 /* The Cyrillic letter that looks like Latin @c, or 0. */
 uint32_t lk_cyrillic(uint32_t c);
 

@@ -8,6 +8,7 @@
 
 #include "idn.h"
 #include "lookalike_int.h"
+#include "secondlook.h"
 
 /* --- keyboards ------------------------------------------------------------ */
 
@@ -193,3 +194,73 @@ const int lk_ntld_pairs = sizeof(lk_tld_pairs) / sizeof(lk_tld_pairs[0]);
 /* The gTLDs people mix up whatever a domain's own TLD is. */
 const char *const lk_swap_tlds[] = { "com", "net", "org", "info", "biz" };
 const int lk_nswap_tlds = sizeof(lk_swap_tlds) / sizeof(lk_swap_tlds[0]);
+
+/* --- confusables (UTS #39) ------------------------------------------------ */
+
+/*
+ * Every code point that ICU's confusables data (UTS #39, through
+ * uspoof_getSkeleton) gives the same skeleton as a letter, digit or hyphen:
+ * "а" (Cyrillic), "ɑ", "α" ... for "a".  Not a hand table: the list is
+ * whatever the installed ICU ships, read once (about 0.1 s for the 128k
+ * code points of planes 0 and 1) on the first protect that asks for
+ * homoglyphs.  Only IDNA2008-valid results survive the encoder, so the
+ * mathematical letters and the like fall away there.
+ */
+#define CONF_LAST	0x1ffff
+#define CONF_MAX	4096
+
+static uint32_t conf_cp[CONF_MAX];
+static uint16_t conf_start[129], conf_n[128];
+static pthread_once_t conf_once = PTHREAD_ONCE_INIT;
+
+static void conf_read(void)
+{
+	static const char ldh[] = "abcdefghijklmnopqrstuvwxyz0123456789-";
+	static uint32_t found[CONF_MAX];
+	static uint8_t of[CONF_MAX];
+	char skel[37][16], u[8], s[64];
+	int i, k, n, total = 0, at = 0;
+	uint32_t c;
+
+	for (i = 0; ldh[i]; i++) {
+		char t[2] = { ldh[i], 0 };
+
+		if (secondlook_skeleton(t, skel[i], sizeof(skel[i])) < 0)
+			skel[i][0] = '\0';
+	}
+	for (c = 0x80; c <= CONF_LAST && total < CONF_MAX; c++) {
+		if (c >= 0xd800 && c < 0xe000)
+			continue;
+		if (idn_utf8_encode(&c, 1, u, sizeof(u)) < 0)
+			continue;
+		n = secondlook_skeleton(u, s, sizeof(s));
+		if (n <= 0 || n > 15)
+			continue;
+		for (i = 0; ldh[i] && total < CONF_MAX; i++) {
+			if (!skel[i][0] || strcmp(s, skel[i]))
+				continue;
+			found[total] = c;
+			of[total++] = (uint8_t)ldh[i];
+		}
+	}
+	/* Grouped by the ASCII character they imitate. */
+	for (k = 0; k < 128; k++) {
+		conf_start[k] = (uint16_t)at;
+		for (i = 0; i < total; i++)
+			if (of[i] == k)
+				conf_cp[at++] = found[i];
+		conf_n[k] = (uint16_t)(at - conf_start[k]);
+	}
+	conf_start[128] = (uint16_t)at;
+}
+
+int lk_confusables(uint32_t c, const uint32_t **out)
+{
+	pthread_once(&conf_once, conf_read);
+	if (c >= 128) {
+		*out = NULL;
+		return 0;
+	}
+	*out = conf_cp + conf_start[c];
+	return conf_n[c];
+}

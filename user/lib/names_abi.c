@@ -74,6 +74,8 @@ static const char *const counter_names[] = {
 	[MXG_CNT_NAMES_NEW] = "names_new",
 	[MXG_CNT_PENDING_LOST] = "pending_queries_lost",
 	[MXG_CNT_QUERY_DROPS] = "mx_query_drops",
+	[MXG_CNT_REDIRECTS] = "responder_redirects",
+	[MXG_CNT_NO_RESPONDER] = "responder_absent",
 };
 
 /* A gap in the middle is test_names.c's to find. */
@@ -125,6 +127,8 @@ static const char *user_event_action(__u32 type)
 		return "lookalike-suspected";
 	case MXG_EV_LOST:
 		return "events-lost";
+	case MXG_EV_RCPT_HELD:
+		return "recipient-held";
 	case MXG_EV_SUBMISSION:
 		return "submission-lookalike";
 	}
@@ -139,6 +143,8 @@ const char *mxg_event_action(const struct mxg_event *ev)
 		return user;
 	switch ((enum mxg_event_type)ev->type) {
 	case MXG_EV_CONNECT:
+		if (ev->outcome == MXG_OUTCOME_REDIRECTED)
+			return "held";
 		return ev->outcome == MXG_OUTCOME_BLOCKED ? "blocked" :
 							    "alerted";
 	case MXG_EV_DNS_LOOKALIKE:

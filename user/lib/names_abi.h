@@ -24,6 +24,7 @@ enum mxg_user_event {
 	MXG_EV_LOST = 102,		/* the ring buffer dropped events */
 	/* An MTA asked about a lookalike recipient at submission (query.h) */
 	MXG_EV_SUBMISSION = 103,
+	MXG_EV_RCPT_HELD = 104,		/* the SMTP responder held a recipient */
 };
 
 /*

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "lookalike.h"
+#include "similar.h"
 #include "name.h"
 #include "policy_int.h"
 
@@ -448,6 +449,35 @@ static int hits_protected(const struct mxg_policy *p, const __u8 *wire,
 	return 0;
 }
 
+/* Distance of two names as text (Damerau-Levenshtein, bytes). */
+static unsigned int name_distance(const __u8 *a, __u32 alen, const __u8 *b,
+				  __u32 blen)
+{
+	char ta[MXG_NAME_TEXT_MAX], tb[MXG_NAME_TEXT_MAX];
+	uint32_t ca[MXG_NAME_TEXT_MAX], cb[MXG_NAME_TEXT_MAX];
+	int na, nb, i;
+
+	mxg_name_format(a, alen, ta, sizeof(ta));
+	mxg_name_format(b, blen, tb, sizeof(tb));
+	na = (int)strlen(ta);
+	nb = (int)strlen(tb);
+	for (i = 0; i < na; i++)
+		ca[i] = (unsigned char)ta[i];
+	for (i = 0; i < nb; i++)
+		cb[i] = (unsigned char)tb[i];
+	return similar_distance(ca, na, cb, nb);
+}
+
+/* Is @wire strictly nearer to protected @a than to @b? */
+static int nearer(const __u8 *wire, __u32 len, const __u8 *a, __u32 alen,
+		  const __u8 *b, __u32 blen)
+{
+	if (alen == blen && !memcmp(a, b, alen))
+		return 0;
+	return name_distance(wire, len, a, alen) <
+	       name_distance(wire, len, b, blen);
+}
+
 static int emit_generated(void *ctx, uint8_t fuzzer, const __u8 *wire,
 			  __u32 len)
 {
@@ -462,10 +492,22 @@ static int emit_generated(void *ctx, uint8_t fuzzer, const __u8 *wire,
 	long first, ret;
 	int m = policy_match(p, wire, len);
 
-	/* Hand-written rules win; the first generator of a name keeps it. */
-	if (m >= 0 && (!(p->rules[m].flags & MXG_RULE_F_GENERATED) ||
-		       same_suffix(&p->rules[m], wire, len)))
+	/* Hand-written rules win. */
+	if (m >= 0 && !(p->rules[m].flags & MXG_RULE_F_GENERATED))
 		return 0;
+	/*
+	 * Of two generators of a name, the nearer protected name keeps it
+	 * ("gmail.net" is gmail.com's, not gmail.co.uk's), else the first.
+	 */
+	if (m >= 0 && same_suffix(&p->rules[m], wire, len)) {
+		if (nearer(wire, len, x->pr->wire, x->pr->len,
+			   p->rules[m].protected_wire,
+			   p->rules[m].protected_len)) {
+			r.wire = p->rules[m].wire;
+			p->rules[m] = r;
+		}
+		return 0;
+	}
 	if (hits_protected(p, wire, len))
 		return 0;
 	r.wire = arena_copy(&p->generated, &p->generated_bytes, wire, len);
@@ -507,16 +549,76 @@ static int protect_clean(struct mxg_policy *p, const struct mxg_protect *pr,
 	return 0;
 }
 
+/*
+ * "protect com fuzz=tld-swap only=protected": for every protected name
+ * whose public suffix is the TLD ("partner.com"), the same labels under
+ * each table neighbour ("partner.co", "partner.cm", "partner.om"), as
+ * lookalikes of that name with the TLD line's action.  So a .co domain
+ * alerts only when the .com one is a name the policy protects, and a SOC
+ * is not told about every .co destination.  The blanket form stays for
+ * who wants it: "lookalike co of com", or a protect without only=.
+ */
+static int neighbours_of_protected(struct mxg_policy *p,
+				   const struct mxg_protect *tld)
+{
+	const char *near[16];
+	char tname[MXG_NAME_TEXT_MAX];
+	struct mxg_protect as;
+	struct expansion x = { .p = p, .pr = &as };
+	__u8 wire[MXG_NAME_MAX], suf[MXG_NAME_MAX];
+	const char *err;
+	__u32 slen;
+	size_t i, k;
+	int n, ret;
+
+	mxg_name_format(tld->wire, tld->len, tname, sizeof(tname));
+	n = lookalike_tld_neighbours(tname, near, 16);
+	for (i = 0; i < p->nprotected; i++) {
+		const struct mxg_protected_name *pn = &p->protected_names[i];
+		__u32 stem = pn->len - tld->len;
+
+		/* Under the TLD, and not a public suffix itself. */
+		if (pn->len <= tld->len ||
+		    memcmp(pn->wire + stem, tld->wire, tld->len) ||
+		    lookalike_is_public_suffix(pn->wire, pn->len))
+			continue;
+		as = *tld;
+		as.wire = pn->wire;
+		as.len = pn->len;
+		for (k = 0; k < (size_t)n && k < 16; k++) {
+			if (mxg_name_parse(near[k], suf, &slen, &err) ||
+			    stem + slen > MXG_NAME_MAX - 1)
+				continue;
+			memcpy(wire, pn->wire, stem);
+			memcpy(wire + stem, suf, slen);
+			ret = emit_generated(&x, MXG_FUZZ_TLD_SWAP, wire,
+					     stem + slen);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 static int expand(struct mxg_policy *p, int *errors)
 {
 	struct expansion x = { .p = p };
 	char name[MXG_NAME_TEXT_MAX];
 	size_t i;
+	__u32 mask;
 	int ret;
 
 	for (i = 0; i < p->nprotects; i++) {
 		x.pr = &p->protects[i];
-		ret = lookalike_generate(x.pr->wire, x.pr->len, x.pr->fuzzers,
+		if (x.pr->only_protected) {
+			ret = neighbours_of_protected(p, x.pr);
+			if (ret == -ENOMEM)
+				return ret;
+			continue;
+		}
+		mask = x.pr->fuzzers |
+		       (x.pr->any_first ? MXG_GEN_ANY_FIRST : 0);
+		ret = lookalike_generate(x.pr->wire, x.pr->len, mask,
 					 emit_generated, &x);
 		if (ret == -ENOMEM)
 			return ret;

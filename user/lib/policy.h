@@ -59,6 +59,14 @@ struct mxg_protect {
 	__u32 len;
 	__u32 fuzzers;			/* 1 << enum mxg_fuzzer */
 	__u8 action;
+	/*
+	 * only=protected, on a protected TLD: its table neighbours apply to
+	 * the protected names under it ("partner.com" -> "partner.co"), not
+	 * to the whole neighbour TLD; its other fuzzers are not run.
+	 */
+	__u8 only_protected;
+	/* first=any: the first character may be any, not only a neighbour. */
+	__u8 any_first;
 	const char *file;
 	int line;
 };

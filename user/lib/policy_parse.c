@@ -95,13 +95,39 @@ static int parse_name(struct parse_ctx *c, const char *what, const char *text,
 enum {
 	OPT_ACTION = 1 << 0,
 	OPT_FUZZ = 1 << 1,
+	OPT_ONLY = 1 << 2,
+	OPT_FIRST = 1 << 3,
 };
 
 struct options {
 	int seen;
 	__u8 action;
+	__u8 only_protected;
+	__u8 any_first;
 	__u32 fuzzers;
 };
+
+/*
+ * "first=keyboard" (the default) or "first=any": what a typo may put in
+ * the label's first place (lookalike.c, typed_at; similar.h).
+ */
+static int parse_first(struct parse_ctx *c, const char *v, struct options *o)
+{
+	if (!strcmp(v, "any"))
+		o->any_first = 1;
+	else if (strcmp(v, "keyboard"))
+		return parse_error(c, "bad first '%s' (keyboard or any)", v);
+	return 0;
+}
+
+/* "only=protected": a protected TLD's neighbours for protected names only. */
+static int parse_only(struct parse_ctx *c, const char *v, struct options *o)
+{
+	if (strcmp(v, "protected"))
+		return parse_error(c, "bad only '%s' (protected)", v);
+	o->only_protected = 1;
+	return 0;
+}
 
 static int parse_action(struct parse_ctx *c, const char *v, struct options *o)
 {
@@ -135,6 +161,8 @@ static int parse_option(struct parse_ctx *c, const char *tok, int allowed,
 	} keys[] = {
 		{ "action", OPT_ACTION, parse_action },
 		{ "fuzz", OPT_FUZZ, parse_fuzz },
+		{ "only", OPT_ONLY, parse_only },
+		{ "first", OPT_FIRST, parse_first },
 	};
 	const char *eq = strchr(tok, '=');
 	size_t i, klen;
@@ -291,13 +319,29 @@ static int parse_protect(struct parse_ctx *c, char **tok, int ntok)
 	if (ntok < 2)
 		return parse_error(c, "protect: missing name");
 	if (parse_name(c, "protected name", tok[1], wire, &pr.len) ||
-	    parse_options(c, tok, ntok, 2, OPT_ACTION | OPT_FUZZ, &o))
+	    parse_options(c, tok, ntok, 2,
+			  OPT_ACTION | OPT_FUZZ | OPT_ONLY | OPT_FIRST, &o))
 		return -1;
+	if (o.only_protected && !lookalike_is_public_suffix(wire, pr.len))
+		return parse_error(c, "only=protected is for a protected TLD "
+				   "('%s' is a domain)", tok[1]);
 	first = find_protect(c->p, wire, pr.len);
 	if (first) {
+		/*
+		 * Two files that both protect a name (a shared policy and a
+		 * local one) must not refuse the whole policy: the two
+		 * merge into one directive, with the fuzzers of both and
+		 * the stricter action, and the first keeps its place.
+		 */
 		old = &c->p->protects[first - 1];
-		return parse_error(c, "duplicate protect for '%s' (first at %s:%d)",
-				   tok[1], old->file, old->line);
+		pr_warn("%s:%d: protect '%s' again (first at %s:%d): merged\n",
+			c->file, c->line, tok[1], old->file, old->line);
+		c->p->protects[first - 1].fuzzers |= o.fuzzers;
+		c->p->protects[first - 1].only_protected &= o.only_protected;
+		c->p->protects[first - 1].any_first |= o.any_first;
+		if (o.action == MXG_ACTION_BLOCK)
+			c->p->protects[first - 1].action = MXG_ACTION_BLOCK;
+		return 0;
 	}
 	if (lookalike_generate(wire, pr.len, 0, NULL, NULL))
 		return parse_error(c, "protect: '%s' is not a host name",
@@ -307,6 +351,8 @@ static int parse_protect(struct parse_ctx *c, char **tok, int ntok)
 		return -1;
 	pr.fuzzers = o.fuzzers;
 	pr.action = o.action;
+	pr.only_protected = o.only_protected;
+	pr.any_first = o.any_first;
 	if (policy_append_protect(c->p, &pr))
 		return parse_error(c, "out of memory");
 	return 0;

@@ -5,12 +5,14 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lookalike.h"
 #include "secondlook.h"
 #include "secondlook_int.h"
+#include "similar.h"
 
 /* --- the protected side, once per policy --------------------------------- */
 
@@ -25,7 +27,9 @@ struct prot_side {
 	uint32_t *cp;		/* its registrable part, decoded */
 	uint32_t *skel;		/* its skeleton, or NULL */
 	int n, nskel;
+	int label, skel_label;	/* code points of the first label */
 	unsigned int limit;	/* edits in reach: by its first label */
+	unsigned int flags;	/* SIMILAR_F_* of its protect line */
 	__u8 action;
 };
 
@@ -45,6 +49,7 @@ struct prot_side {
 #define REACH_SLOTS_MIN	1024
 
 enum { RAW = 0, SKEL = 1 };
+#define KIND(which) ((which) == RAW ? SIMILAR_LABEL : SIMILAR_SKELETON)
 
 struct reach {
 	__u64 *key;		/* hash of a variant, never 0; 0: empty */
@@ -58,39 +63,50 @@ struct mxg_secondlook_index {
 	struct prot_side *e;
 	size_t n;
 	int skeleton;
+	unsigned int flags;	/* SIMILAR_F_* */
 	int linear;		/* a limit past REACH_MAX: no reach table */
 	struct reach reach;
 };
 
-/* FNV-1a of @s without positions @skip1 and @skip2, raw or skeleton. */
-static __u64 variant_hash(int which, const uint32_t *s, int n, int skip1,
-			  int skip2)
-{
-	__u64 h = 0xcbf29ce484222325ULL ^ (__u64)which;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (i == skip1 || i == skip2)
-			continue;
-		h = (h ^ s[i]) * 0x100000001b3ULL;
-	}
-	return h | 1;
-}
-
 typedef int (*variant_fn)(void *ctx, __u64 h);
 
-/* Every variant of @s with up to @k (<= 2) deletions. */
+/*
+ * Every variant of @s with up to @k (<= 2) deletions, hashed as
+ * similar_hash() does (the polynomial hash a BPF map could share).
+ */
 static int variants(int which, const uint32_t *s, int n, unsigned int k,
 		    variant_fn fn, void *ctx)
 {
-	int i, j, err = fn(ctx, variant_hash(which, s, n, -1, -1));
+	int i, j, err = fn(ctx, similar_hash(which, s, n, -1, -1));
 
 	for (i = 0; i < n && k >= 1 && !err; i++) {
-		err = fn(ctx, variant_hash(which, s, n, i, -1));
+		err = fn(ctx, similar_hash(which, s, n, i, -1));
 		for (j = i + 1; j < n && k >= 2 && !err; j++)
-			err = fn(ctx, variant_hash(which, s, n, i, j));
+			err = fn(ctx, similar_hash(which, s, n, i, j));
 	}
 	return err;
+}
+
+/* The first label of @s (up to its first dot). */
+static int first_label(const uint32_t *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n && s[i] != '.'; i++)
+		;
+	return i;
+}
+
+/* Label and suffix run together: the moved-dot key. */
+static __u64 dotless_hash(const uint32_t *s, int n)
+{
+	uint32_t buf[CP_MAX];
+	int i, m = 0;
+
+	for (i = 0; i < n && m < CP_MAX; i++)
+		if (s[i] != '.')
+			buf[m++] = s[i];
+	return similar_hash(SIMILAR_DOTLESS, buf, m, -1, -1);
 }
 
 static int reach_resize(struct reach *r, size_t nslots)
@@ -153,20 +169,30 @@ static void note_len(struct reach *r, int which, int n)
 		r->maxlen[which] = n;
 }
 
+/*
+ * A protected part files the deletion variants of its label, as far as
+ * the label reaches (similar_reach), raw and skeleton, and its label and
+ * suffix run together (moved dots): everything similar_judge() can
+ * accept shares one of these with the name it accepts.
+ */
 static int file_side(struct mxg_secondlook_index *ix, __u32 i)
 {
 	const struct prot_side *e = &ix->e[i];
 	struct filing f = { &ix->reach, i };
+	unsigned int k = similar_reach(e->label);
 	int err;
 
-	if (e->limit > ix->reach.depth)
-		ix->reach.depth = e->limit;
-	note_len(&ix->reach, RAW, e->n);
-	err = variants(RAW, e->cp, e->n, e->limit, file_variant, &f);
+	if (k > ix->reach.depth)
+		ix->reach.depth = k;
+	note_len(&ix->reach, RAW, e->label);
+	err = variants(KIND(RAW), e->cp, e->label, k, file_variant, &f);
+	if (!err)
+		err = file_variant(&f, dotless_hash(e->cp, e->n));
 	if (err || !e->skel)
 		return err;
-	note_len(&ix->reach, SKEL, e->nskel);
-	return variants(SKEL, e->skel, e->nskel, e->limit, file_variant, &f);
+	note_len(&ix->reach, SKEL, e->skel_label);
+	return variants(KIND(SKEL), e->skel, e->skel_label, k, file_variant,
+			&f);
 }
 
 static int reach_build(struct mxg_secondlook_index *ix)
@@ -209,7 +235,7 @@ static void mark_near(struct lookup *l, int which, const uint32_t *s, int n)
 	int k = (int)r->depth;
 
 	if (n >= r->minlen[which] - k && n <= r->maxlen[which] + k)
-		variants(which, s, n, r->depth, mark, l);
+		variants(KIND(which), s, n, r->depth, mark, l);
 }
 
 /* Mark the protected sides a name seen may be within reach of. */
@@ -222,9 +248,11 @@ static void candidates(const struct mxg_secondlook_index *ix,
 		memset(candidate, 1, ix->n);
 		return;
 	}
-	mark_near(&l, RAW, seen->cp, seen->n);
+	mark_near(&l, RAW, seen->cp, seen->label);
+	mark(&l, dotless_hash(seen->cp, seen->n));
 	if (seen->nskel >= 0)
-		mark_near(&l, SKEL, seen->skel, seen->nskel);
+		mark_near(&l, SKEL, seen->skel,
+			  first_label(seen->skel, seen->nskel));
 }
 
 /* Decoded and skeletonised copies of @s, owned by @e. */
@@ -241,6 +269,8 @@ static int side_keep(struct prot_side *e, const struct side *s)
 	e->nskel = s->nskel;
 	if (e->skel)
 		memcpy(e->skel, s->skel, sizeof(*e->skel) * nskel);
+	e->label = s->label;
+	e->skel_label = e->skel ? first_label(e->skel, e->nskel) : 0;
 	return 0;
 }
 
@@ -323,8 +353,12 @@ static int index_fill(struct mxg_secondlook_index *ix,
 		r = prot_side_of(o, pn->wire, pn->len, scratch, &ix->e[ix->n]);
 		if (r < 0)
 			return r;
-		if (r)
-			ix->e[ix->n++].action = action[i];
+		if (!r)
+			continue;
+		ix->e[ix->n].flags = pn->protect &&
+				     p->protects[pn->protect - 1].any_first ?
+				     SIMILAR_F_ANY_FIRST : 0;
+		ix->e[ix->n++].action = action[i];
 	}
 	return 0;
 }
@@ -351,6 +385,7 @@ build(const struct mxg_policy *p, const struct mxg_secondlook_opts *o,
 		goto out;
 	}
 	ix->skeleton = o->skeleton;
+	ix->flags = o->similar_flags;
 	ix->linear = !reach;
 	protected_actions(p, action);
 	if (index_fill(ix, p, o, scratch, action) || reach_build(ix)) {
@@ -399,48 +434,67 @@ static int same_skel(const struct side *a, const struct prot_side *b)
 	       !memcmp(a->skel, b->skel, a->nskel * sizeof(a->skel[0]));
 }
 
-/* Edits are never fewer than the difference in length. */
-static int in_reach(int na, int nb, unsigned int limit)
+/* similar_judge() on @a and @b split at their first dots. */
+static unsigned int judge_parts(const uint32_t *a, int na, const uint32_t *b,
+				int nb, int tier, unsigned int flags)
 {
-	return (unsigned int)abs(na - nb) <= limit;
+	int la = first_label(a, na), lb = first_label(b, nb);
+	int sa = la < na ? la + 1 : na, sb = lb < nb ? lb + 1 : nb;
+
+	return similar_judge(a, la, a + sa, na - sa, b, lb, b + sb, nb - sb,
+			     tier, flags);
 }
 
 /*
- * One protected name against what was seen; 1 with *f filled.  The
- * distance is measured on the names and on their skeletons, and the
- * smaller counts; lengths alone rule most protected names out.
+ * One protected name against what was seen; 1 with *f filled.  Equal
+ * skeletons first; then similar_judge() by parts, on the names and on
+ * their skeletons (a homoglyph and a typo), the fewer edits counting.
  */
-static int compare(const struct prot_side *e, const struct side *mine,
-		   struct mxg_secondlook_finding *f)
+static int compare(const struct mxg_secondlook_index *ix,
+		   const struct prot_side *e, const struct side *mine,
+		   struct mxg_secondlook_finding *f, int joined)
 {
-	unsigned int best = e->limit + 1, d;
+	unsigned int best = 0, d, weak = 0;
 
-	if (same_cp(mine, e))
-		return 0;
+	if (same_cp(mine, e)) {
+		if (!joined)
+			return 0;
+		/* "hot.mail.com": the dot typed in is the one edit. */
+		f->method = MXG_ORIGIN_EDIT_DISTANCE;
+		f->distance = 1;
+		goto found;
+	}
 	if (same_skel(mine, e)) {
 		f->method = MXG_ORIGIN_SKELETON;
 		f->distance = secondlook_distance(mine->cp, mine->n, e->cp,
 						  e->n);
 		goto found;
 	}
-	if (in_reach(mine->n, e->n, e->limit)) {
-		d = secondlook_distance(mine->cp, mine->n, e->cp, e->n);
-		best = d < best ? d : best;
+	best = judge_parts(mine->cp, mine->n, e->cp, e->n, -1,
+			   ix->flags | e->flags);
+	weak = best & SIMILAR_WEAK;
+	best &= ~SIMILAR_WEAK;
+	/* By skeletons only when they start alike ("rn" is "m"'s). */
+	if (e->skel && mine->nskel > 0 && e->nskel > 0 &&
+	    mine->skel[0] == e->skel[0]) {
+		d = judge_parts(mine->skel, mine->nskel, e->skel, e->nskel,
+				e->label, ix->flags | e->flags);
+		if ((d & ~SIMILAR_WEAK) &&
+		    (!best || (d & ~SIMILAR_WEAK) < best ||
+		     ((d & ~SIMILAR_WEAK) == best && !(d & SIMILAR_WEAK)))) {
+			best = d & ~SIMILAR_WEAK;
+			weak = d & SIMILAR_WEAK;
+		}
 	}
-	if (e->skel && mine->nskel >= 0 &&
-	    in_reach(mine->nskel, e->nskel, e->limit)) {
-		d = secondlook_distance(mine->skel, mine->nskel, e->skel,
-					e->nskel);
-		best = d < best ? d : best;
-	}
-	if (best > e->limit)
+	if (!best)
 		return 0;
 	f->method = MXG_ORIGIN_EDIT_DISTANCE;
 	f->distance = best;
 found:
 	f->protected_wire = e->wire;
 	f->protected_len = e->len;
-	f->action = e->action;
+	/* The weakest rule's findings alert, whatever the name's action. */
+	f->action = weak ? MXG_ACTION_ALERT : e->action;
 	return 1;
 }
 
@@ -491,14 +545,68 @@ static void keep(struct mxg_secondlook_finding *out, size_t *n, size_t max,
 	out[i] = *f;
 }
 
+/* Compare the registrable part of @wire from @reg on; keep what is near. */
+static void match_part(const struct mxg_secondlook_index *ix,
+		       const __u8 *wire, __u32 len, __u32 reg,
+		       struct side *seen, unsigned char *candidate,
+		       struct mxg_secondlook_finding *out, size_t *n,
+		       size_t max, int dot_typed)
+{
+	struct mxg_secondlook_finding f;
+	size_t i;
+
+	if (sl_decode(wire, len, reg, seen))
+		return;
+	sl_skeleton_of(seen, ix->skeleton);
+	memset(candidate, 0, ix->n);
+	candidates(ix, seen, candidate);
+	/* In policy order, so ties fall as a full scan's would. */
+	for (i = 0; i < ix->n; i++) {
+		if (!candidate[i] ||
+		    !compare(ix, &ix->e[i], seen, &f, dot_typed))
+			continue;
+		f.dot_typed = (__u8)dot_typed;
+		keep(out, n, max, &f);
+	}
+}
+
+/*
+ * A dot typed inside the label ("gm.ail.com", "gmail.co.com") moves the
+ * registrable part to the right.  When the part itself is near nothing,
+ * the label before it is joined back to it ("gmail" "co" -> "gmailco")
+ * and compared once more.
+ */
+static void match_joined(const struct mxg_secondlook_index *ix,
+			 const __u8 *wire, __u32 len, __u32 reg,
+			 struct side *seen, unsigned char *candidate,
+			 struct mxg_secondlook_finding *out, size_t *n,
+			 size_t max)
+{
+	__u8 joined[MXG_NAME_MAX];
+	__u32 prev, pos, k;
+
+	if (!reg)
+		return;
+	for (prev = 0, pos = 0; pos < reg; pos += 1 + wire[pos])
+		prev = pos;
+	k = (__u32)wire[prev] + wire[reg];
+	if (k > 63 || len - prev > sizeof(joined))
+		return;
+	joined[0] = (__u8)k;
+	memcpy(joined + 1, wire + prev + 1, wire[prev]);
+	memcpy(joined + 1 + wire[prev], wire + reg + 1,
+	       len - reg - 1);
+	match_part(ix, joined, len - prev - 1, 0, seen, candidate, out, n,
+		   max, 1);
+}
+
 int secondlook_match(const struct mxg_policy *p,
 		     const struct mxg_secondlook_index *ix, const __u8 *wire,
 		     __u32 len, struct mxg_secondlook_finding *out, size_t max)
 {
-	struct mxg_secondlook_finding f;
 	unsigned char *candidate;
 	struct side *seen;
-	size_t i, n = 0;
+	size_t n = 0;
 	__u32 reg, suf;
 
 	if (!len || !max || !ix || !ix->n || is_trusted(p, wire, len))
@@ -511,14 +619,10 @@ int secondlook_match(const struct mxg_policy *p,
 		return -ENOMEM;
 	}
 	sl_cut(wire, len, &reg, &suf);
-	if (!sl_decode(wire, len, reg, seen)) {
-		sl_skeleton_of(seen, ix->skeleton);
-		candidates(ix, seen, candidate);
-		/* In policy order, so ties fall as a full scan's would. */
-		for (i = 0; i < ix->n; i++)
-			if (candidate[i] && compare(&ix->e[i], seen, &f))
-				keep(out, &n, max, &f);
-	}
+	match_part(ix, wire, len, reg, seen, candidate, out, &n, max, 0);
+	if (!n)
+		match_joined(ix, wire, len, reg, seen, candidate, out, &n,
+			     max);
 	free(candidate);
 	free(seen);
 	return (int)n;
@@ -541,4 +645,105 @@ int secondlook_check(const struct mxg_policy *p,
 	ret = secondlook_match(p, ix, wire, len, out, max);
 	secondlook_index_free(ix);
 	return ret;
+}
+
+/* --- explaining a finding ------------------------------------------------- */
+
+/* Registrable part of @wire, joined to the label before when @joined. */
+static int part_of(const __u8 *wire, __u32 len, int joined, struct side *s)
+{
+	__u8 buf[MXG_NAME_MAX];
+	__u32 reg, suf, prev, pos, k;
+
+	sl_cut(wire, len, &reg, &suf);
+	if (!joined || !reg)
+		return sl_decode(wire, len, reg, s);
+	for (prev = 0, pos = 0; pos < reg; pos += 1 + wire[pos])
+		prev = pos;
+	k = (__u32)wire[prev] + wire[reg];
+	if (k > 63)
+		return -1;
+	buf[0] = (__u8)k;
+	memcpy(buf + 1, wire + prev + 1, wire[prev]);
+	memcpy(buf + 1 + wire[prev], wire + reg + 1, len - reg - 1);
+	return sl_decode(buf, len - prev - 1, 0, s);
+}
+
+static int explain_parts(const struct side *a, const struct side *b,
+			 char *out, size_t size)
+{
+	int sa = a->label < a->n ? a->label + 1 : a->n;
+	int sb = b->label < b->n ? b->label + 1 : b->n;
+
+	return similar_explain(a->cp, a->label, a->cp + sa, a->n - sa,
+			       b->cp, b->label, b->cp + sb, b->n - sb, out,
+			       size);
+}
+
+int secondlook_explain(const __u8 *wire, __u32 len, const __u8 *pwire,
+		       __u32 plen, int dot_typed, char *out, size_t size)
+{
+	struct side *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	char head[64] = "";
+	int ret = -1;
+
+	if (!a || !b || part_of(wire, len, dot_typed, a) ||
+	    part_of(pwire, plen, 0, b))
+		goto out;
+	if (dot_typed && a->n == b->n &&
+	    !memcmp(a->cp, b->cp, sizeof(*a->cp) * a->n)) {
+		snprintf(out, size, "typed a dot inside the label");
+		ret = 0;
+		goto out;
+	}
+	if (dot_typed)
+		snprintf(head, sizeof(head), "typed a dot inside the label; ");
+	ret = explain_parts(a, b, out + strlen(head), size - strlen(head));
+	if (ret && a->label == b->label && size > strlen(head)) {
+		/* A whole-script homograph: every change a look-alike. */
+		int i, changed = 0, ascii = 0;
+
+		for (i = 0; i < a->label; i++) {
+			if (a->cp[i] == b->cp[i])
+				continue;
+			changed++;
+			ascii += a->cp[i] < 0x80;
+		}
+		if (changed && !ascii) {
+			snprintf(out + strlen(head), size - strlen(head),
+				 "replaced %d letter%s with look-alikes from "
+				 "another script", changed,
+				 changed == 1 ? "" : "s");
+			ret = 0;
+		}
+	}
+	if (ret && size > strlen(head)) {
+		/* Looks the same: say so rather than count edits. */
+		sl_skeleton_of(a, 1);
+		sl_skeleton_of(b, 1);
+		if (a->nskel >= 0 && a->nskel == b->nskel &&
+		    !memcmp(a->skel, b->skel, sizeof(*a->skel) * a->nskel)) {
+			snprintf(out + strlen(head), size - strlen(head),
+				 "looks the same (UTS #39 skeleton)");
+			ret = 0;
+		}
+	}
+	if (!ret)
+		memcpy(out, head, strlen(head));
+out:
+	free(a);
+	free(b);
+	return ret;
+}
+
+__u32 secondlook_finding_offset(const __u8 *wire, __u32 len,
+				const struct mxg_secondlook_finding *f)
+{
+	__u32 reg = secondlook_registrable_offset(wire, len), prev, pos;
+
+	if (!f->dot_typed || !reg)
+		return reg;
+	for (prev = 0, pos = 0; pos < reg; pos += 1 + wire[pos])
+		prev = pos;
+	return prev;
 }

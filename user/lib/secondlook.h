@@ -45,6 +45,7 @@ struct mxg_secondlook_opts {
 	unsigned int short_max;	/* ... may be this many edits away */
 	unsigned int long_max;	/* a longer one this many */
 	int skeleton;		/* compare confusable skeletons */
+	unsigned int similar_flags;	/* SIMILAR_F_* (similar.h), 0 */
 };
 
 #define MXG_SECONDLOOK_SHORT_LEN	8
@@ -57,6 +58,7 @@ struct mxg_secondlook_finding {
 	__u8 method;		/* MXG_ORIGIN_SKELETON or _EDIT_DISTANCE */
 	__u32 distance;		/* edits; for a skeleton match, on the names */
 	__u8 action;		/* the protected name's (enum mxg_action) */
+	__u8 dot_typed;		/* found with the label before joined to it */
 };
 
 void secondlook_defaults(struct mxg_secondlook_opts *o);
@@ -106,6 +108,23 @@ int secondlook_check(const struct mxg_policy *p,
  * name is itself a public suffix or registrable.
  */
 __u32 secondlook_registrable_offset(const __u8 *wire, __u32 len);
+
+/*
+ * Which edits make @wire (a finding's name) out of the protected @pwire,
+ * in words ("inserted 'a' after 'g'"); @dot_typed as in the finding.
+ * Returns 0 with @out filled, or -1.
+ */
+int secondlook_explain(const __u8 *wire, __u32 len, const __u8 *pwire,
+		       __u32 plen, int dot_typed, char *out, size_t size);
+
+/*
+ * Where the suffix a rule for finding @f on @wire starts: the registrable
+ * part ("gmai1.com" of "mx.gmai1.com"), or, when a dot was typed inside
+ * the label, the label before it too ("hot.mail.com", never all of
+ * mail.com, a name of its own).
+ */
+__u32 secondlook_finding_offset(const __u8 *wire, __u32 len,
+				const struct mxg_secondlook_finding *f);
 
 /* Damerau-Levenshtein distance of two code point strings. */
 unsigned int secondlook_distance(const uint32_t *a, int na,

@@ -24,6 +24,7 @@ void secondlook_defaults(struct mxg_secondlook_opts *o)
 	o->short_max = MXG_SECONDLOOK_SHORT_MAX;
 	o->long_max = MXG_SECONDLOOK_LONG_MAX;
 	o->skeleton = 1;
+	o->similar_flags = 0;
 }
 
 /* --- distance ------------------------------------------------------------- */

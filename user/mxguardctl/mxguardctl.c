@@ -27,6 +27,7 @@ static void usage(FILE *f)
 "       mxguardctl check --policy PATH [--policy PATH ...] NAME\n"
 "       mxguardctl [-s SOCKET] list | reload | unload\n"
 "       mxguardctl [-s SOCKET] learned | forget NAME\n"
+"       mxguardctl [-s SOCKET] held\n"
 "       mxguardctl --version\n"
 "See mxguardctl(8).\n");
 }
@@ -189,6 +190,7 @@ int main(int argc, char **argv)
 		   (!strcmp(argv[optind], "status") ||
 		    !strcmp(argv[optind], "list") ||
 		    !strcmp(argv[optind], "learned") ||
+		    !strcmp(argv[optind], "held") ||
 		    !strcmp(argv[optind], "reload") ||
 		    !strcmp(argv[optind], "unload"))) {
 		snprintf(req, sizeof(req), "%s", argv[optind]);

@@ -93,6 +93,24 @@ static const struct {
 	S("reloads", reloads, "policy reloads"),
 	S("reload_failures", reload_failures,
 	  "reloads refused (the old policy stayed)"),
+	S("responder_sessions", resp_sessions,
+	  "SMTP sessions the responder accepted"),
+	S("responder_refusals", resp_refused,
+	  "lookalike recipients the responder answered 450"),
+	S("responder_deferrals", resp_deferred,
+	  "other recipients the responder answered 451"),
+	S("responder_busy", resp_busy,
+	  "responder sessions turned away at its cap (421)"),
+	S("responder_timeouts", resp_timeouts,
+	  "responder sessions closed at their deadline"),
+	S("responder_errors", resp_errors,
+	  "responder sessions ended on errors"),
+	S("responder_unknown_origin", resp_unknown_origin,
+	  "responder sessions with no redirect record (not redirected)"),
+	S("held_untracked", held_untracked,
+	  "responder refusals past the held table's cap of domains"),
+	S("responder_alerts_suppressed", resp_alerts_suppressed,
+	  "recipient-held alerts over 200 a second: counted, not written"),
 #undef S
 };
 
@@ -207,7 +225,7 @@ static void cmd_check(const struct cmd_env *e, const char *arg,
 		reply_printf(r, "error usage: check NAME\n");
 		return;
 	}
-	check_name(e->view.policy, arg, r);
+	check_name_ix(e->view.policy, e->view.secondlook, arg, r);
 }
 
 static void cmd_list(const struct cmd_env *e, const char *arg,
@@ -242,6 +260,17 @@ static void cmd_learned(const struct cmd_env *e, const char *arg,
 }
 
 /* Forgetting a finding lets mail through to that domain again: root's. */
+static void cmd_held(const struct cmd_env *e, const char *arg,
+		     struct ctl_reply *r)
+{
+	(void)arg;
+	if (!e->ops->held) {
+		reply_printf(r, "error no SMTP responder in this daemon\n");
+		return;
+	}
+	e->ops->held(e->owner, r);
+}
+
 static void cmd_forget(const struct cmd_env *e, const char *arg,
 		       struct ctl_reply *r)
 {
@@ -271,6 +300,7 @@ static const struct command {
 	{ "unload", CTL_MAY_ADMIN, cmd_unload },
 	{ "learned", CTL_MAY_READ, cmd_learned },
 	{ "forget", CTL_MAY_ADMIN, cmd_forget },
+	{ "held", CTL_MAY_READ, cmd_held },
 };
 
 void commands_dispatch(const struct cmd_env *e, const struct ctl_peer *peer,
@@ -295,5 +325,5 @@ void commands_dispatch(const struct cmd_env *e, const struct ctl_peer *peer,
 	}
 	reply_printf(r, "error unknown command '%s' (status, stats "
 		     "[json|prometheus], check NAME, list, learned, reload, "
-		     "unload, forget NAME)\n", cmd);
+		     "unload, forget NAME, held)\n", cmd);
 }

@@ -31,11 +31,20 @@ struct cmd_counts {
 	unsigned long long sl_received, sl_checked, sl_dropped;
 	unsigned long long learned_evicted, learned_expired, learned_forgotten;
 	unsigned long long swept, reloads, reload_failures;
+	/* the SMTP responder (responder.h) and its held table (held.h) */
+	unsigned long long resp_sessions, resp_refused, resp_deferred;
+	unsigned long long resp_busy, resp_timeouts, resp_errors;
+	unsigned long long resp_unknown_origin, held_untracked;
+	unsigned long long resp_alerts_suppressed;
 };
+
+struct mxg_secondlook_index;
 
 struct cmd_view {
 	const struct mxg_conf *conf;
 	const struct mxg_policy *policy;	/* in force */
+	/* Its second-look index, or NULL (check builds one then). */
+	const struct mxg_secondlook_index *secondlook;
 	__u32 generation;
 	const char *cgroup;
 	const char *lineage;			/* probe_lineage_text() */
@@ -56,6 +65,8 @@ struct cmd_ops {
 	void (*unload)(void *owner);
 	void (*learned)(void *owner, struct ctl_reply *r);
 	void (*forget)(void *owner, const char *name, struct ctl_reply *r);
+	/* What the responder held, per lookalike domain (held.h). */
+	void (*held)(void *owner, struct ctl_reply *r);
 };
 
 struct cmd_env {

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +26,13 @@
 #include "commands.h"
 #include "control.h"
 #include "daemon.h"
+#include "held.h"
 #include "learn.h"
 #include "log.h"
 #include "names_abi.h"
 #include "query.h"
 #include "reconcile.h"
+#include "responder.h"
 
 int daemon_load_policy(const struct mxg_conf *conf, struct mxg_policy *p)
 {
@@ -390,6 +393,13 @@ static void op_forget(void *owner, const char *name, struct ctl_reply *r)
 	learn_forget(owner, name, r);
 }
 
+static void op_held(void *owner, struct ctl_reply *r)
+{
+	struct daemon *d = owner;
+
+	held_list(&d->policy[0], r);
+}
+
 static const struct cmd_ops daemon_ops = {
 	.counters = op_counters,
 	.each_taint = op_each_taint,
@@ -397,16 +407,19 @@ static const struct cmd_ops daemon_ops = {
 	.unload = op_unload,
 	.learned = op_learned,
 	.forget = op_forget,
+	.held = op_held,
 };
 
 /* The commands' view of the daemon, as it is now. */
 static void fill_view(const struct daemon *d, struct cmd_view *v)
 {
 	const struct learn *l = &d->learn;
+	const struct resp_counts *rc = resp_counts();
 
 	*v = (struct cmd_view){
 		.conf = d->conf,
 		.policy = &d->policy[0],
+		.secondlook = l->ix,
 		.generation = d->gen[0],
 		.cgroup = d->cgroup,
 		.lineage = probe_lineage_text(d->loader.lineage),
@@ -432,6 +445,15 @@ static void fill_view(const struct daemon *d, struct cmd_view *v)
 			.swept = d->swept,
 			.reloads = d->reloads,
 			.reload_failures = d->reload_failures,
+			.resp_sessions = rc->sessions,
+			.resp_refused = rc->refused,
+			.resp_deferred = rc->deferred,
+			.resp_busy = rc->busy,
+			.resp_timeouts = rc->timeouts,
+			.resp_errors = rc->errors,
+			.resp_unknown_origin = rc->unknown_origin,
+			.held_untracked = held_untracked(),
+			.resp_alerts_suppressed = d->rcpt_alerts_suppressed,
 		},
 	};
 }
@@ -454,6 +476,134 @@ static int add_fd(int ep, int fd, __u32 tag)
 }
 
 enum { TAG_RB = 1, TAG_SIG, TAG_QRB };
+
+static const struct mxg_policy *resp_policy(void *ctx)
+{
+	return &((struct daemon *)ctx)->policy[0];
+}
+
+/* Best effort: the uid of a process that may be gone already. */
+static __u32 uid_of(__u32 tgid)
+{
+	char path[48], line[128];
+	unsigned int uid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", tgid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %u", &uid) == 1)
+			break;
+	fclose(f);
+	return uid;
+}
+
+/* Best effort: the comm of a process that may be gone already. */
+static void comm_of(__u32 tgid, __u8 comm[16])
+{
+	char path[48], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
+	f = tgid ? fopen(path, "re") : NULL;
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	buf[15] = '\0';
+	memcpy(comm, buf, 16);
+}
+
+#define RCPT_ALERTS_PER_S	200
+
+/*
+ * A refusal is an alert: the recipient, the reason and the suggestion, on
+ * every sink, with the process and the address the connect was meant for
+ * when the redirect record names them.
+ */
+static void on_refused(void *ctx, const struct resp_refusal *r)
+{
+	struct daemon *d = ctx;
+	struct mxg_event ev = { .type = MXG_EV_RCPT_HELD,
+				.mode = d->conf->mode,
+				.action = MXG_ACTION_BLOCK,
+				.outcome = MXG_OUTCOME_REDIRECTED };
+	struct alert_extra x = { .rcpt = r->rcpt, .reason = r->v->reason,
+				 .suggest = r->v->suggest };
+	struct timespec now;
+	__u32 len;
+	const char *err;
+
+	/* The datapath's clock (bpf_ktime_get_ns), as the renderers expect. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ev.ts_ns = now.tv_sec * 1000000000ULL + now.tv_nsec;
+	if (r->orig) {
+		ev.tgid = ev.pid = ev.resolver_tgid = r->orig->tgid;
+		ev.cgroup_id = r->orig->cgroup_id;
+		ev.rule_id = r->orig->rule_id;
+		ev.protected_hash = r->orig->protected_hash;
+		memcpy(ev.addr, r->orig->addr, 16);
+		ev.dport = r->orig->port;
+		ev.family = r->orig->family;
+		comm_of(ev.tgid, ev.comm);
+		ev.uid = uid_of(ev.tgid);
+	}
+	/* The rule the recipient matched now, which is what was said. */
+	if (r->v->rule)
+		ev.rule_id = (__u32)(r->v->rule - d->policy[0].rules) |
+			     (ev.rule_id & ~0xffffffu);
+	if (mxg_name_parse(r->v->domain, ev.origin, &len, &err) == 0)
+		memcpy(ev.name, ev.origin, sizeof(ev.name));
+	mxg_name_parse(r->v->imitates, ev.protected_name, &len, &err);
+	held_note(r, time(NULL));
+	/*
+	 * A local client can send RCPTs as fast as it likes: past a budget
+	 * per second, refusals are counted (and kept in the held table), not
+	 * written, so the sinks stay readable.  A redirected MTA sends one
+	 * per held recipient per retry, far below it.
+	 */
+	if (now.tv_sec != d->rcpt_alert_s) {
+		d->rcpt_alert_s = now.tv_sec;
+		d->rcpt_alerts = 0;
+	}
+	if (++d->rcpt_alerts > RCPT_ALERTS_PER_S) {
+		d->rcpt_alerts_suppressed++;
+		return;
+	}
+	output_alert(&d->out, &ev, &d->policy[0], &x);
+}
+
+/*
+ * The responder listens where the MTA lives (responder_netns).  If it
+ * cannot, the daemon goes on and every block is EPERM, as before.
+ */
+static void start_responder(struct daemon *d)
+{
+	const struct mxg_conf *c = d->conf;
+	struct resp_hooks hooks = { .policy = resp_policy,
+				    .refused = on_refused, .ctx = d };
+
+	if (c->responder_port &&
+	    !resp_open(c->responder_netns, c->responder_port,
+		       loader_redirects_fd(&d->loader),
+		       c->responder_timeout_s) &&
+	    !resp_attach(d->epfd, &hooks)) {
+		d->responder_port = c->responder_port;
+		pr_info("responder: port-25 blocks are told in SMTP on "
+			"loopback:%u%s%s\n", c->responder_port,
+			c->responder_netns && *c->responder_netns ? " in " : "",
+			c->responder_netns ? c->responder_netns : "");
+	} else if (c->responder_port) {
+		resp_close();
+		pr_warn("responder: not running; port-25 blocks get EPERM\n");
+	}
+	loader_set_responder(&d->loader, d->responder_port,
+			     MXG_RESPONDER_MARK);
+}
 
 static int setup_fds(struct daemon *d)
 {
@@ -548,11 +698,14 @@ static void loop(struct daemon *d)
 				on_signal(d);
 			else if (ctl_owns(evs[i].data.u32))
 				ctl_event(evs[i].data.u32, evs[i].events);
+			else if (resp_owns(evs[i].data.u32))
+				resp_event(evs[i].data.u32, evs[i].events);
 			else if (query_owns(evs[i].data.u32))
 				query_event(evs[i].data.u32, evs[i].events);
 		}
 		ctl_expire();
 		query_expire();
+		resp_expire();
 		/* Queries only once the verdicts that came with them are out. */
 		if (queries) {
 			ring_buffer__consume(d->rb);
@@ -651,6 +804,7 @@ static int start(struct daemon *d)
 		log_warn("event loop setup");
 		return EXIT_FAIL;
 	}
+	start_responder(d);
 	return EXIT_OK;
 }
 
@@ -661,6 +815,7 @@ static void stop(struct daemon *d)
 	if (d->rb)
 		ring_buffer__free(d->rb);
 	ctl_close();
+	resp_close();
 	query_stop();
 	if (d->qrb)
 		ring_buffer__free(d->qrb);

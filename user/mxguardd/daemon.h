@@ -47,6 +47,11 @@ struct daemon {
 	unsigned long long suspects, suspects_added;
 	struct learn learn;			/* the second look */
 	int stopping, unload;
+	__u16 responder_port;			/* 0: not running */
+	/* recipient-held alerts this second, and those over the budget */
+	time_t rcpt_alert_s;
+	unsigned int rcpt_alerts;
+	unsigned long long rcpt_alerts_suppressed;
 };
 
 /* Load @conf's policy; 0, or the number of errors (nothing kept). */

@@ -31,7 +31,9 @@ static void usage(FILE *f)
 "                [--syslog-enterprise-id N] [--journal] [--human]\n"
 "                [--control PATH] [--query PATH]\n"
 "                [--repeat-window S] [--learned-file PATH]\n"
-"                [--learned-lifetime S] [-n|--check-config] [-v]\n"
+"                [--learned-lifetime S] [--responder-port PORT]\n"
+"                [--responder-netns PATH] [--responder-timeout S]\n"
+"                [-n|--check-config] [-v]\n"
 "       mxguardd --unload [--pin-dir DIR]\n"
 "       mxguardd --version\n"
 "See mxguardd(8).\n");
@@ -40,7 +42,8 @@ static void usage(FILE *f)
 enum { OPT_PORTS = 256, OPT_TTL_MIN, OPT_TTL_MAX, OPT_PIN_DIR, OPT_UNLOAD,
        OPT_JSON, OPT_SYSLOG, OPT_SYSLOG_SOCKET, OPT_HUMAN, OPT_CONTROL,
        OPT_REPEAT, OPT_LEARNED_FILE, OPT_LEARNED_LIFETIME, OPT_JOURNAL,
-       OPT_SYSLOG_FORMAT, OPT_SYSLOG_PEN, OPT_VERSION, OPT_QUERY };
+       OPT_SYSLOG_FORMAT, OPT_SYSLOG_PEN, OPT_VERSION, OPT_QUERY,
+       OPT_RESP_PORT, OPT_RESP_NETNS, OPT_RESP_TIMEOUT };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'f' },
@@ -65,6 +68,9 @@ static const struct option longopts[] = {
 	{ "repeat-window", required_argument, NULL, OPT_REPEAT },
 	{ "learned-file", required_argument, NULL, OPT_LEARNED_FILE },
 	{ "learned-lifetime", required_argument, NULL, OPT_LEARNED_LIFETIME },
+	{ "responder-port", required_argument, NULL, OPT_RESP_PORT },
+	{ "responder-netns", required_argument, NULL, OPT_RESP_NETNS },
+	{ "responder-timeout", required_argument, NULL, OPT_RESP_TIMEOUT },
 	{ "unload", no_argument, NULL, OPT_UNLOAD },
 	{ "check-config", no_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -93,6 +99,9 @@ static const char *key_of(int c)
 	case OPT_REPEAT: return "repeat_window";
 	case OPT_LEARNED_FILE: return "learned_file";
 	case OPT_LEARNED_LIFETIME: return "learned_lifetime";
+	case OPT_RESP_PORT: return "responder_port";
+	case OPT_RESP_NETNS: return "responder_netns";
+	case OPT_RESP_TIMEOUT: return "responder_timeout";
 	}
 	return NULL;
 }

@@ -136,14 +136,22 @@ int query_start(struct daemon *d, int epfd)
 	const char *path = d->conf->query_socket, *ctl, *slash;
 	char beside[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
-	/* By default beside the control socket: one directory to set up. */
+	/*
+	 * By default beside the control socket, one directory to set up:
+	 * .../control.sock gives .../query.sock, any other name NAME gives
+	 * NAME.query, so two daemons with control sockets of their own in
+	 * one directory never share a query socket.
+	 */
 	if (!path) {
 		ctl = d->conf->control_socket;
 		if (!ctl || !ctl[0])
 			return 0;
 		slash = strrchr(ctl, '/');
-		snprintf(beside, sizeof(beside), "%.*squery.sock",
-			 slash ? (int)(slash - ctl + 1) : 0, ctl);
+		if (!strcmp(slash ? slash + 1 : ctl, "control.sock"))
+			snprintf(beside, sizeof(beside), "%.*squery.sock",
+				 slash ? (int)(slash - ctl + 1) : 0, ctl);
+		else
+			snprintf(beside, sizeof(beside), "%s.query", ctl);
 		path = beside;
 	}
 	if (!path[0])

@@ -73,7 +73,8 @@ static void decode(struct names *n, const struct mxg_event *ev,
 static int has_destination(const struct mxg_event *ev)
 {
 	return ev->type == MXG_EV_CONNECT || ev->type == MXG_EV_TAINT ||
-	       ev->type == MXG_EV_DESTROYED || ev->type == MXG_EV_UNEXPLAINED;
+	       ev->type == MXG_EV_DESTROYED || ev->type == MXG_EV_UNEXPLAINED ||
+	       (ev->type == MXG_EV_RCPT_HELD && ev->dport);
 }
 
 static const char *transport_name(__u8 proto)
@@ -150,6 +151,32 @@ static void alert_text(struct tbuf *b, const struct mxg_event *ev,
 		tb_printf(b, ", repeated %llu times", x->repeats);
 }
 
+/*
+ * "recipient-held smtp[42] -> 192.0.2.25:25 <officer@army.ml>: army.ml
+ * imitates mil (mil.policy:1); did you mean officer@army.mil?"
+ */
+static void rcpt_held_text(struct tbuf *b, const struct mxg_event *ev,
+			   const struct names *n, const struct alert_extra *x)
+{
+	tb_puts(b, "recipient-held ");
+	text_process(b, n, ev->tgid);
+	if (has_destination(ev)) {
+		tb_puts(b, " -> ");
+		text_endpoint(b, n->addr, ev->dport);
+	}
+	tb_puts(b, " <");
+	tb_text(b, x && x->rcpt ? x->rcpt : "");
+	tb_puts(b, ">: ");
+	tb_text(b, x && x->reason ? x->reason : "");
+	if (x && x->suggest && x->suggest[0]) {
+		tb_puts(b, "; did you mean ");
+		tb_text(b, x->suggest);
+		tb_puts(b, "?");
+	}
+	if (x && x->repeats)
+		tb_printf(b, ", repeated %llu times", x->repeats);
+}
+
 void event_to_text(char *out, size_t sz, const struct mxg_event *ev,
 		   const struct mxg_policy *policy,
 		   const struct alert_extra *x)
@@ -166,6 +193,8 @@ void event_to_text(char *out, size_t sz, const struct mxg_event *ev,
 		held_text(&b, ev, &n);
 	else if (ev->type == MXG_EV_UNEXPLAINED)
 		unexplained_text(&b, ev, &n);
+	else if (ev->type == MXG_EV_RCPT_HELD)
+		rcpt_held_text(&b, ev, &n, x);
 	else
 		alert_text(&b, ev, &n, x);
 }
@@ -180,7 +209,9 @@ static unsigned int severity(const struct mxg_event *ev)
 {
 	switch (ev->type) {
 	case MXG_EV_CONNECT:
-		return ev->outcome == MXG_OUTCOME_BLOCKED ? 73 : 47;
+		return ev->outcome != MXG_OUTCOME_ALERTED ? 73 : 47;
+	case MXG_EV_RCPT_HELD:
+		return 73;
 	case MXG_EV_DNS_HELD:
 		return ev->held ? 73 : 47;
 	case MXG_EV_SUBMISSION:
@@ -210,13 +241,17 @@ static void write_event_class(struct jw *w, const struct mxg_event *ev,
 	const char *outcome = "unknown", *type = "info";
 
 	if (ev->type == MXG_EV_CONNECT) {
-		outcome = ev->outcome == MXG_OUTCOME_BLOCKED ? "failure" :
+		/* Held by the responder is a refusal too. */
+		outcome = ev->outcome != MXG_OUTCOME_ALERTED ? "failure" :
 							       "success";
-		type = ev->outcome == MXG_OUTCOME_BLOCKED ? "denied" :
+		type = ev->outcome != MXG_OUTCOME_ALERTED ? "denied" :
 							    "allowed";
 	} else if (ev->type == MXG_EV_DESTROYED) {
 		outcome = "success";
 		type = "end";
+	} else if (ev->type == MXG_EV_RCPT_HELD) {
+		outcome = "failure";
+		type = "denied";
 	} else if (ev->type == MXG_EV_LOST) {
 		/* The sensor's own fault: verdicts it could not report. */
 		outcome = "failure";
@@ -236,6 +271,8 @@ static void write_event_class(struct jw *w, const struct mxg_event *ev,
 		jw_str(w, NULL, "intrusion_detection");
 	if (ev->type != MXG_EV_LOST)
 		jw_str(w, NULL, "network");
+	if (ev->type == MXG_EV_RCPT_HELD)
+		jw_str(w, NULL, "email");
 	jw_arr_close(w);
 	jw_arr_open(w, "type");
 	if (ev->type != MXG_EV_LOST)
@@ -372,6 +409,14 @@ static void write_mxguard(struct jw *w, const struct mxg_event *ev,
 		jw_u64(w, "repeated", x->repeats);
 	if (x && ev->type == MXG_EV_LOST)
 		jw_u64(w, "lost", x->lost);
+	if (x && ev->type == MXG_EV_RCPT_HELD) {
+		jw_obj_open(w, "recipient");
+		jw_str(w, "address", x->rcpt ? x->rcpt : "");
+		jw_str(w, "reason", x->reason ? x->reason : "");
+		if (x->suggest && x->suggest[0])
+			jw_str(w, "suggestion", x->suggest);
+		jw_obj_close(w);
+	}
 	jw_obj_close(w);
 }
 
@@ -417,6 +462,16 @@ void event_to_json(struct jw *w, const struct mxg_event *ev,
 		jw_str(w, "ip", n.addr);
 		if (ev->dport)
 			jw_u64(w, "port", ev->dport);
+		jw_obj_close(w);
+	}
+	if (x && ev->type == MXG_EV_RCPT_HELD && x->rcpt) {
+		/* ECS email.to.address */
+		jw_obj_open(w, "email");
+		jw_obj_open(w, "to");
+		jw_arr_open(w, "address");
+		jw_str(w, NULL, x->rcpt);
+		jw_arr_close(w);
+		jw_obj_close(w);
 		jw_obj_close(w);
 	}
 	/* dns.* only where a DNS message was seen: not for a connect. */

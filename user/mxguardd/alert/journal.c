@@ -25,6 +25,8 @@ static const struct {
 	{ "dns-answer-held", "0d92f6adf4ae404eaa75b99e56d97c7f" },
 	{ "dns-answer-incomplete", "db315e9086bf4ca7ae8d46c5663eafec" },
 	{ "connect-unexplained", "06b360ef4fe9492cb79692808e336ff6" },
+	{ "held", "8196fa21fa654bd79d33080afa429898" },
+	{ "recipient-held", "6370bf26b87241368549d3a3cc91d9ae" },
 };
 
 const char *journal_message_id(const char *action)

@@ -77,12 +77,15 @@ static void drop_at(struct daemon *d, size_t i, const char *why)
 	d->learn.dirty = 1;
 }
 
-/* The registrable domain: mx.gmai1.com flags all of gmai1.com. */
+/*
+ * The registrable domain: mx.gmai1.com flags all of gmai1.com.  A dot typed
+ * inside the label keeps the label before it: hot.mail.com, not mail.com.
+ */
 static void finding_of(const struct daemon *d, const __u8 *wire, __u32 len,
 		       const struct mxg_secondlook_finding *s,
 		       struct mxg_finding *f)
 {
-	__u32 off = secondlook_registrable_offset(wire, len);
+	__u32 off = secondlook_finding_offset(wire, len, s);
 
 	memset(f, 0, sizeof(*f));
 	f->len = len - off;

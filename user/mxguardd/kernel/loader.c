@@ -432,3 +432,19 @@ cleanup:
 	close(dfd);
 	return err;
 }
+
+int loader_set_responder(struct mxg_loader *l, __u16 port, __u32 mark)
+{
+	struct mxg_responder r = { .mark = mark, .port = port };
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.responder), &zero,
+				&r, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int loader_redirects_fd(struct mxg_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.redirects);
+}

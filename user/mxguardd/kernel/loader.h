@@ -38,6 +38,7 @@ struct mxg_loader {
 	char pin_dir[512];
 	__u64 seed;
 	int adopted;			/* links were pinned already */
+	int no_batch;			/* no batch map updates (before 5.6) */
 	size_t policy_entries;
 	__u32 generation;		/* of the policy in the kernel */
 	int policy_fd;			/* the inner map in force, or -1 */
@@ -158,5 +159,9 @@ void loader_evictions(const struct mxg_loader *l,
 		      const __u64 cnt[MXG_CNT__MAX], struct mxg_evictions *ev);
 /* One line with every counter, for logs. */
 void loader_log_counters(const struct mxg_loader *l);
+
+/* Tell the connect programs where the SMTP responder listens (0: none). */
+int loader_set_responder(struct mxg_loader *l, __u16 port, __u32 mark);
+int loader_redirects_fd(struct mxg_loader *l);
 
 #endif

@@ -7,6 +7,7 @@
  * prunes those no policy or record refers to any more.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -18,41 +19,140 @@
 #include "name.h"
 #include "protected.h"
 
+/*
+ * Rules go in by BPF_MAP_UPDATE_BATCH (5.6+), POLICY_BATCH at a time: a
+ * million rules are some 250 system calls instead of a million.  Where the
+ * kernel has no batch operations for hash maps the same rules go in one by
+ * one.  Either way a failure names the rule that did not go in.
+ *
+ * A batch takes no BPF_NOEXIST (only BPF_F_LOCK is allowed in elem_flags),
+ * so two rules whose suffixes hash alike would not be refused by the
+ * kernel: fill_policy() looks for such a pair first, over the sorted keys.
+ */
+#define POLICY_BATCH	4096
+#ifndef ENOTSUPP
+#define ENOTSUPP	524	/* the kernel's, as libbpf passes it on */
+#endif
+
+struct rule_batch {
+	__u64 key[POLICY_BATCH];
+	struct mxg_rule val[POLICY_BATCH];
+	size_t idx[POLICY_BATCH];		/* the rules' indexes in p */
+	__u32 n;
+};
+
+static int one_by_one(int fd, const struct rule_batch *b, __u32 from,
+		      const struct mxg_policy *p)
+{
+	const struct mxg_policy_rule *r;
+	__u32 i;
+
+	for (i = from; i < b->n; i++) {
+		if (!bpf_map_update_elem(fd, &b->key[i], &b->val[i],
+					 BPF_NOEXIST))
+			continue;
+		r = &p->rules[b->idx[i]];
+		pr_warn("%s:%d: cannot load rule: %s\n", r->file, r->line,
+			strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int flush(struct mxg_loader *l, int fd, struct rule_batch *b,
+		 const struct mxg_policy *p)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 done = 0, count = b->n;
+	int err;
+
+	if (b->n && !l->no_batch) {
+		err = bpf_map_update_batch(fd, b->key, b->val, &count, &opts);
+		if (!err) {
+			done = b->n;
+		} else if (err == -EINVAL || err == -ENOTSUPP ||
+			   err == -EOPNOTSUPP) {
+			l->no_batch = 1;	/* before 5.6: one by one */
+		} else {
+			/* count went in; the next one is named below */
+			done = count < b->n ? count : 0;
+		}
+	}
+	err = one_by_one(fd, b, done, p);
+	b->n = 0;
+	return err;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int no_collision(const struct mxg_loader *l, const struct mxg_policy *p)
+{
+	__u64 *keys = malloc((p->n + 1) * sizeof(*keys));
+	size_t i, n = 0;
+	int err = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < p->n; i++)
+		if (!(p->rules[i].flags & MXG_RULE_F_DEAD))
+			keys[n++] = mxg_name_hash(l->seed, p->rules[i].wire,
+						  p->rules[i].wire_len);
+	qsort(keys, n, sizeof(*keys), cmp_u64);
+	for (i = 1; i < n && !err; i++)
+		if (keys[i] == keys[i - 1]) {
+			pr_warn("two rules' suffixes share a 64-bit hash "
+				"(%016llx): restart with a new pin directory "
+				"for a new seed\n",
+				(unsigned long long)keys[i]);
+			err = -EEXIST;
+		}
+	free(keys);
+	return err;
+}
+
 static int fill_policy(struct mxg_loader *l, int fd,
 		       const struct mxg_policy *p, __u32 gen,
 		       struct mxg_hashes *protected)
 {
+	static struct rule_batch b;
 	const struct mxg_policy_rule *r;
-	struct mxg_rule val;
-	__u64 key;
+	struct mxg_rule *val;
 	size_t i;
 	int err;
 
+	err = no_collision(l, p);
+	if (err)
+		return err;
+	b.n = 0;
 	for (i = 0; i < p->n; i++) {
 		r = &p->rules[i];
 		/* A learnt rule removed again keeps its slot, not its key. */
 		if (r->flags & MXG_RULE_F_DEAD)
 			continue;
-		memset(&val, 0, sizeof(val));
-		val.rule_id = (gen << 24) | (__u32)i;
-		val.verdict = r->kind;
-		val.action = r->action;
-		val.origin = r->origin;
+		val = &b.val[b.n];
+		memset(val, 0, sizeof(*val));
+		val->rule_id = (gen << 24) | (__u32)i;
+		val->verdict = r->kind;
+		val->action = r->action;
+		val->origin = r->origin;
 		if (r->kind == MXG_RULE_LOOKALIKE &&
 		    (err = protected_put(l, r, protected,
-					 &val.protected_hash))) {
+					 &val->protected_hash))) {
 			pr_warn("%s:%d: cannot store its protected name: %s\n",
 				r->file, r->line, strerror(-err));
 			return err;
 		}
-		key = mxg_name_hash(l->seed, r->wire, r->wire_len);
-		if (bpf_map_update_elem(fd, &key, &val, BPF_NOEXIST)) {
-			pr_warn("%s:%d: cannot load rule: %s\n", r->file,
-				r->line, strerror(errno));
-			return -errno;
-		}
+		b.key[b.n] = mxg_name_hash(l->seed, r->wire, r->wire_len);
+		b.idx[b.n++] = i;
+		if (b.n == POLICY_BATCH && (err = flush(l, fd, &b, p)))
+			return err;
 	}
-	return 0;
+	return flush(l, fd, &b, p);
 }
 
 /*

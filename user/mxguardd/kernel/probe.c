@@ -170,10 +170,86 @@ static int skb_current_task_usable(void)
 	return 1;
 }
 
+/*
+ * The responder redirect (bpf/redirect.bpf.h): bpf_sk_lookup_tcp() came to
+ * cgroup/connect in Linux 5.2, bpf_get_socket_cookie() in 5.0, so every
+ * kernel with the ring buffer (5.8) has both; the probe is for kernels
+ * that backport the ring buffer, or configure the helpers away.  Without
+ * them every block is EPERM, as before the responder.
+ */
+/*
+ * What bpf/redirect.bpf.h does with the listener it finds, asked of the
+ * verifier: look up a TCP socket, read its mark (struct bpf_sock at 16),
+ * release it.  With redirect_usable off that code is pruned, so a kernel
+ * that refuses it still loads the datapath.
+ */
+static int responder_mark_readable(void)
+{
+	struct bpf_insn insns[] = {
+		/* struct bpf_sock_tuple (36 bytes) zeroed at fp-40 */
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -40 },
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -32 },
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -24 },
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -16 },
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -8 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 2,
+		  .src_reg = 10 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 2, .imm = -40 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 3, .imm = 12 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 4, .imm = -1 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 5, .imm = 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_sk_lookup_tcp },
+		{ .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = 0, .off = 3 },
+		{ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 1, .src_reg = 0,
+		  .off = 16 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 1,
+		  .src_reg = 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_sk_release },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_CGROUP_INET4_CONNECT);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, NULL, "GPL",
+			       insns, sizeof(insns) / sizeof(insns[0]), &opts);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+static int redirect_usable(void)
+{
+	static const enum bpf_func_id need[] = {
+		BPF_FUNC_sk_lookup_tcp, BPF_FUNC_sk_release,
+		BPF_FUNC_get_socket_cookie,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (!probe_helper_usable(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+				   BPF_CGROUP_INET4_CONNECT, need[i])) {
+			pr_warn("kernel lacks bpf_sk_lookup_tcp() or "
+				"bpf_get_socket_cookie() in cgroup/connect: "
+				"blocks on port 25 get EPERM, not the SMTP "
+				"responder\n");
+			return 0;
+		}
+	if (!responder_mark_readable()) {
+		pr_warn("kernel refuses reading the mark of a socket found by "
+			"bpf_sk_lookup_tcp() in cgroup/connect: blocks on port "
+			"25 get EPERM, not the SMTP responder\n");
+		return 0;
+	}
+	return 1;
+}
+
 enum mxg_lineage probe_datapath(struct mxguard_bpf *skel)
 {
 	enum mxg_lineage lineage = probe_lineage();
 
+	skel->rodata->redirect_usable = redirect_usable();
 	skel->rodata->walk_ancestry = lineage == MXG_LINEAGE_ANCESTORS;
 	skel->rodata->skb_current_task = skb_current_task_usable();
 	return lineage;
