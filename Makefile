@@ -12,7 +12,12 @@ SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 DATADIR		?= $(PREFIX)/share
 SYSCONFDIR	?= /etc
-UNITDIR		?= /lib/systemd/system
+# Where systemd looks for units: its own pkg-config answer (not $(PREFIX):
+# a unit under /usr/local is never read), else Debian 12's.
+UNITDIR		?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir \
+			systemd 2>/dev/null),/lib/systemd/system)
+SYSUSERSDIR	?= $(or $(shell $(PKG_CONFIG) --variable=sysusersdir \
+			systemd 2>/dev/null),/usr/lib/sysusers.d)
 DESTDIR		?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -27,12 +32,23 @@ LIBS_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) $(SERVICE_PKG) 2>/dev/
 USER_DIRS	:= user/lib user/mxguardd user/mxguardd/alert user/mxguardd/kernel \
 		   user/mxguardctl
 
-# The release; `mxguardd --version`, mxguard_build_info and the package.
+# The release; `mxguardd --version`, mxguard_build_info and the package
+# (debian/rules passes the changelog's version).
 VERSION		?= 0.9.0
 
-WARN		:= -Wall -Wextra -Werror
+# Warnings fail development and CI builds (WERROR=1, the default); a
+# distribution build passes WERROR=0 (debian/rules), so that a newer
+# compiler's new warning does not fail a release build.
+WERROR		?= 1
+WARN		:= -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+# CPPFLAGS, CFLAGS and LDFLAGS come from the environment or the command
+# line (dpkg-buildflags: _FORTIFY_SOURCE, stack protector, relro, now) and
+# reach every compile and every link of user space.  The BPF objects take
+# none of them: host hardening flags mean nothing to -target bpf.
+CPPFLAGS	?=
 CFLAGS		?= -g -O2
-ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
+LDFLAGS		?=
+ALL_CFLAGS	:= $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
 		   -DMXG_VERSION='"$(VERSION)"' \
 		   -I$(OUTPUT) -Iinclude $(addprefix -I,$(USER_DIRS)) \
 		   $(LIBS_CFLAGS)
@@ -98,7 +114,7 @@ RECALL		:= $(OUTPUT)/tests/recall
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps check check-host check-unit check-bpf check-install bench recall vmtest \
+.PHONY: all deps deb vmlinux-h check check-host check-unit check-bpf check-install bench recall vmtest \
 	demo install uninstall clean help fuzz fuzz-seeds
 
 all: $(PROGS)
@@ -106,12 +122,12 @@ all: $(PROGS)
 help:
 	@echo 'make            build BPF objects, skeletons and mxguardd into $(OUTPUT)/'
 	@echo 'make deps       install build and test dependencies (apt-get, idempotent)'
-	@echo 'make check      run every test: host suites, then the VM kernel matrix (root)'
+	@echo 'make check      run every test: host suites, the VM kernel matrix, the booted system (root)'
 	@echo 'make check-host the host suites only: unit, install, BPF, e2e (root)'
 	@echo 'make check-unit unit tests only (cmocka, no root)'
 	@echo 'make check-bpf  BPF tests only (root)'
 	@echo 'make check-e2e  end to end: real Postfix, unbound, nsd in namespaces (root)'
-	@echo 'make check-install  make install/uninstall into a throwaway DESTDIR'
+	@echo 'make check-install  make install/uninstall into a throwaway DESTDIR, and the .deb'
 	@echo 'make check-logs alerts through real journald, rsyslog, syslog-ng, logrotate (root)'
 	@echo 'make demo       the .mil -> .ml story with a real Postfix, in under a minute'
 	@echo 'make bench      benchmarks: DNS parse cost, connect overhead, map memory'
@@ -119,7 +135,10 @@ help:
 	@echo 'make fuzz       dnsdiff (1M cases, root), then each libFuzzer target to FUZZ_RUNS (10M)'
 	@echo 'make fuzz-seeds rewrite the seed corpus of fuzz_render (tests/fuzz/corpus/render/)'
 	@echo 'make vmtest     run the BPF suite in a VM (KERNEL=bzImage or KERNELS="5.10 6.12-lockdown")'
-	@echo 'make install    binaries, man pages, unit, schema, /etc/mxguard (DESTDIR, PREFIX)'
+	@echo 'make deb        the Debian package, into $(OUTPUT)/deb/ (what make install installs)'
+	@echo 'make vmtest-system  boot Debian 12 (systemd, Postfix) in QEMU, install the .deb, test it'
+	@echo 'make check-minbase  README commands in a fresh Debian 12 minbase chroot (root)'
+	@echo 'make install    binaries, man pages, unit, schema, policies, /etc/mxguard (DESTDIR, PREFIX)'
 	@echo 'make uninstall  remove them again (configuration and policies stay)'
 	@echo 'make clean      remove $(OUTPUT)/'
 	@echo 'V=1             show full commands'
@@ -130,9 +149,22 @@ deps:
 $(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+# The kernel's types for the BPF programs come from the tree, not from the
+# build host: bpf/vmlinux/<arch>/vmlinux.h, generated from Debian 12's
+# cloud kernel (6.1).  CO-RE relocates every field access at load time, so
+# one header serves every kernel of the matrix (5.10 to 6.12), and a build
+# needs neither /sys nor the network (Debian's build daemons have neither).
+# `make vmlinux-h` regenerates it (bpf/vmlinux/gen.sh; VMLINUX_BTF= a BTF
+# file or a bzImage, default the cached bookworm kernel).
+VMLINUX_H	?= bpf/vmlinux/$(ARCH)/vmlinux.h
+
+$(OUTPUT)/vmlinux.h: $(VMLINUX_H) bpf/vmlinux/compat.h | $(OUTPUT)
 	$(call msg,GEN,$@)
-	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+	$(Q)test -r $< || { echo "no $<: make vmlinux-h VMLINUX_BTF=/sys/kernel/btf/vmlinux" >&2; exit 1; }
+	$(Q)cat $< bpf/vmlinux/compat.h > $@
+
+vmlinux-h:
+	$(Q)bpf/vmlinux/gen.sh $(VMLINUX_H) $(VMLINUX_BTF)
 
 $(OUTPUT)/%.tmp.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(OUTPUT)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
@@ -153,25 +185,25 @@ $(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) $(wildcard include/mxguard/*.h) $(SKEL
 
 $(OUTPUT)/mxguardd: $(OUTPUT)/user/mxguardd/mxguardd.o $(DAEMON_OBJS) $(LIB_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(OUTPUT)/mxguardctl: $(OUTPUT)/user/mxguardctl/mxguardctl.o $(LIB_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # --- tests ---------------------------------------------------------------
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(UNIT_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -lcmocka -o $@
 
 $(BPF_TEST): $(BPF_TEST_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(BPF_TEST_SRCS) $(DAEMON_OBJS) $(LIB_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(LDFLAGS) $(BPF_TEST_SRCS) $(DAEMON_OBJS) $(LIB_OBJS) $(LIBS) -o $@
 
 $(PKT_TEST): $(PKT_TEST_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(PKT_TEST_SRCS) $(DAEMON_OBJS) $(LIB_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bpf $(LDFLAGS) $(PKT_TEST_SRCS) $(DAEMON_OBJS) $(LIB_OBJS) $(LIBS) -o $@
 
 $(DNSDIFF): $(DNSDIFF_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
@@ -179,11 +211,11 @@ $(DNSDIFF): $(DNSDIFF_SRCS) $(wildcard tests/bpf/*.h include/mxguard/*.h) $(DAEM
 
 $(BENCH): tests/bench/bench.c $(DAEMON_OBJS) $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,BENCH,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -lm -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -lm -o $@
 
 $(GEN_BENCH): tests/bench/gen_bench.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,BENCH,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(RECALL): tests/bench/recall.c $(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,BENCH,$@)
@@ -196,8 +228,11 @@ recall: $(RECALL)
 		tests/data/mail-providers.txt
 
 # Everything: the host suites, then the BPF suites in VMs on the kernel
-# matrix (vmtest/vmtest.mk).  check-host is the quick loop while working.
-check: check-host vmtest
+# matrix (vmtest/vmtest.mk), then the package on a booted Debian 12
+# (vmtest-system, 5 to 8 minutes).  check-host is the quick loop while
+# working.  check-minbase (about 11 minutes) is not in it: with it, CI would
+# pass its 45-minute budget on the 2-core machine.
+check: check-host vmtest vmtest-system
 
 check-host: check-unit check-install check-bpf check-e2e check-logs
 
@@ -205,7 +240,7 @@ check-host: check-unit check-install check-bpf check-e2e check-logs
 $(OUTPUT)/san/test_%: tests/unit/test_%.c $(call objs,$(OUTPUT)/san,$(UNIT_SRCS))
 	$(Q)mkdir -p $(OUTPUT)/san
 	$(call msg,TEST-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) $^ $(LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) $(LDFLAGS) $^ $(LIBS) -lcmocka -o $@
 
 # Then a bounded run of the renderer fuzzer from its seeds, into a fresh
 # scratch corpus (the seed directory is never written).
@@ -240,19 +275,19 @@ $(OUTPUT)/san/user/%.o: user/%.c $(USER_HDRS) $(wildcard include/mxguard/*.h) $(
 
 $(OUTPUT)/san/mxguardd: $(OUTPUT)/san/user/mxguardd/mxguardd.o $(SAN_OBJS)
 	$(call msg,BIN-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(OUTPUT)/san/mxguardctl: $(OUTPUT)/san/user/mxguardctl/mxguardctl.o $(call objs,$(OUTPUT)/san,$(LIB_SRCS))
 	$(call msg,BIN-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(SAN_BPF_TEST): $(BPF_TEST_SRCS) $(wildcard tests/bpf/*.h) $(SAN_OBJS)
 	$(call msg,TEST-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Itests/bpf $(BPF_TEST_SRCS) $(SAN_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Itests/bpf $(LDFLAGS) $(BPF_TEST_SRCS) $(SAN_OBJS) $(LIBS) -o $@
 
 $(SAN_PKT_TEST): $(PKT_TEST_SRCS) $(wildcard tests/bpf/*.h) $(SAN_OBJS)
 	$(call msg,TEST-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Itests/bpf $(PKT_TEST_SRCS) $(SAN_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Itests/bpf $(LDFLAGS) $(PKT_TEST_SRCS) $(SAN_OBJS) $(LIBS) -o $@
 
 # The differential fuzzer of the DNS datapath, briefly (make fuzz: 1M).
 SAN_DNSDIFF	:= $(OUTPUT)/san/dnsdiff
@@ -345,7 +380,7 @@ $(FUZZ_SEEDS): tests/fuzz/gen_render_seeds.c user/lib/name.c tests/fuzz/fuzz_ren
 		$(USER_HDRS) $(wildcard include/mxguard/*.h)
 	$(Q)mkdir -p $(@D)
 	$(call msg,GEN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) tests/fuzz/gen_render_seeds.c user/lib/name.c -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) tests/fuzz/gen_render_seeds.c user/lib/name.c -o $@
 
 fuzz-seeds: $(FUZZ_SEEDS)
 	$(Q)mkdir -p tests/fuzz/corpus/render
@@ -358,60 +393,108 @@ include vmtest/vmtest.mk
 
 # --- install -------------------------------------------------------------
 
-# Config and policies are never overwritten: a local edit survives.
-install: $(PROGS)
+# The layout is the Debian package's (debian/): what `make install` puts
+# in place is what the .deb installs, PREFIX aside.  Shipped policies go
+# to $(POLICYDIR), which an upgrade may replace; /etc/mxguard holds only
+# the administrator's files: mxguard.conf and policies.d/vendor.policy,
+# which includes the shipped ones.  Those two are never overwritten, so a
+# local edit survives.
+POLICYDIR	:= $(DATADIR)/mxguard/policies
+MAN8		:= user/mxguardd/mxguardd.8 user/mxguardctl/mxguardctl.8
+MAN5		:= policies/mxguard.policy.5 user/dist/mxguard.conf.5
+CATALOGDIR	:= $(PREFIX)/lib/systemd/catalog
+ETC_FILES	:= $(OUTPUT)/dist/mxguard.conf $(OUTPUT)/dist/vendor.policy
+
+$(OUTPUT)/dist/mxguardd.service: user/dist/mxguardd.service.in
+	$(Q)mkdir -p $(@D)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
+
+$(OUTPUT)/dist/mxguard-metrics.service: user/dist/mxguard-metrics.service.in
+	$(Q)mkdir -p $(@D)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
+
+$(OUTPUT)/dist/vendor.policy: user/dist/vendor.policy.in
+	$(Q)mkdir -p $(@D)
+	$(Q)sed 's|@POLICYDIR@|$(POLICYDIR)|g' $< > $@
+
+$(OUTPUT)/dist/mxguard.conf: user/dist/mxguard.conf
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
+
+# The generated files depend on PREFIX: regenerate them on every install.
+.PHONY: dist-files
+dist-files:
+	$(Q)rm -f $(OUTPUT)/dist/mxguardd.service \
+		$(OUTPUT)/dist/mxguard-metrics.service $(OUTPUT)/dist/vendor.policy
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/dist/mxguardd.service \
+		$(OUTPUT)/dist/mxguard-metrics.service \
+		$(OUTPUT)/dist/vendor.policy $(OUTPUT)/dist/mxguard.conf
+
+install: $(PROGS) dist-files
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(DATADIR)/mxguard \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(POLICYDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
-	install -m 0644 user/mxguardd/mxguardd.8 user/mxguardctl/mxguardctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 policies/mxguard.policy.5 user/dist/mxguard.conf.5 \
-		$(DESTDIR)$(MANDIR)/man5/
-	install -d $(DESTDIR)$(PREFIX)/lib/systemd/catalog \
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 user/dist/alert.schema.json $(DESTDIR)$(DATADIR)/mxguard/
+	install -m 0644 policies/*.policy $(DESTDIR)$(POLICYDIR)/
+	install -m 0644 $(OUTPUT)/dist/mxguardd.service \
+		$(OUTPUT)/dist/mxguard-metrics.service \
+		user/dist/mxguard-metrics.timer $(DESTDIR)$(UNITDIR)/
+	install -m 0644 user/dist/mxguard.sysusers \
+		$(DESTDIR)$(SYSUSERSDIR)/mxguard.conf
+	install -d $(DESTDIR)$(CATALOGDIR) \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(SYSCONFDIR)/logrotate.d
-	install -m 0644 user/dist/mxguard.catalog \
-		$(DESTDIR)$(PREFIX)/lib/systemd/catalog/
+	install -m 0644 user/dist/mxguard.catalog $(DESTDIR)$(CATALOGDIR)/
 	install -m 0644 user/dist/mxguard.bash-completion \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardctl
 	ln -sf mxguardctl $(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardd
 	test -e $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mxguard || \
 		install -m 0644 user/dist/mxguard.logrotate \
 			$(DESTDIR)$(SYSCONFDIR)/logrotate.d/mxguard
-	install -m 0644 user/dist/alert.schema.json $(DESTDIR)$(DATADIR)/mxguard/
-	sed 's|@SBINDIR@|$(SBINDIR)|' user/dist/mxguardd.service.in > \
-		$(DESTDIR)$(UNITDIR)/mxguardd.service
-	sed 's|@SBINDIR@|$(SBINDIR)|' user/dist/mxguard-metrics.service.in > \
-		$(DESTDIR)$(UNITDIR)/mxguard-metrics.service
-	install -m 0644 user/dist/mxguard-metrics.timer $(DESTDIR)$(UNITDIR)/
-	chmod 0644 $(DESTDIR)$(UNITDIR)/mxguardd.service \
-		$(DESTDIR)$(UNITDIR)/mxguard-metrics.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/mxguard/mxguard.conf || \
-		install -m 0644 user/dist/mxguard.conf $(DESTDIR)$(SYSCONFDIR)/mxguard/
-	for p in policies/*.policy; do \
-		t=$(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d/$${p##*/}; \
-		test -e $$t || install -m 0644 $$p $$t; done
+		install -m 0644 $(OUTPUT)/dist/mxguard.conf $(DESTDIR)$(SYSCONFDIR)/mxguard/
+	test -e $(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d/vendor.policy || \
+		install -m 0644 $(OUTPUT)/dist/vendor.policy \
+			$(DESTDIR)$(SYSCONFDIR)/mxguard/policies.d/
 
-# Configuration and policies stay: they are the administrator's.
+# Configuration stays: it is the administrator's.  Enforcement stays too
+# (run `mxguardd --unload` first to remove it; the package's prerm does).
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mxguardd $(DESTDIR)$(SBINDIR)/mxguardctl \
-		$(DESTDIR)$(MANDIR)/man8/mxguardd.8 \
-		$(DESTDIR)$(MANDIR)/man8/mxguardctl.8 \
-		$(DESTDIR)$(MANDIR)/man5/mxguard.policy.5 \
-		$(DESTDIR)$(MANDIR)/man5/mxguard.conf.5 \
-		$(DESTDIR)$(PREFIX)/lib/systemd/catalog/mxguard.catalog \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+		$(DESTDIR)$(CATALOGDIR)/mxguard.catalog \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardctl \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/mxguardd \
 		$(DESTDIR)$(UNITDIR)/mxguardd.service \
 		$(DESTDIR)$(UNITDIR)/mxguard-metrics.service \
 		$(DESTDIR)$(UNITDIR)/mxguard-metrics.timer \
-		$(DESTDIR)$(DATADIR)/mxguard/alert.schema.json
-	-rmdir $(DESTDIR)$(DATADIR)/mxguard
+		$(DESTDIR)$(SYSUSERSDIR)/mxguard.conf \
+		$(DESTDIR)$(DATADIR)/mxguard/alert.schema.json \
+		$(addprefix $(DESTDIR)$(POLICYDIR)/,$(notdir $(wildcard policies/*.policy)))
+	-rmdir $(DESTDIR)$(POLICYDIR) $(DESTDIR)$(DATADIR)/mxguard
 
+# make install into a DESTDIR, then the Debian package built from a clean
+# copy of the tree and checked (lintian, hardening, same files as install).
 check-install: $(PROGS)
 	$(Q)tests/install/run.sh
+	$(Q)tests/install/deb.sh
+
+# The .deb alone, into $(OUTPUT)/deb/ (dpkg-buildpackage -us -uc -b).
+deb:
+	$(Q)tests/install/deb.sh -b
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
+
+# README's two commands on a fresh Debian 12 minbase chroot (debootstrap,
+# cached; tests/install/minbase.sh).  MINBASE_CHECK=check for README's full
+# second command (the VM matrix too); the default runs check-host.
+.PHONY: check-minbase
+check-minbase:
+	$(Q)tests/install/minbase.sh

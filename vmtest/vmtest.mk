@@ -26,10 +26,18 @@ $(OUTPUT)/vmtest:
 
 $(OUTPUT)/vmtest/verifier_stats: vmtest/verifier_stats.c $(SKELS) | $(OUTPUT)/vmtest
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIBS) -o $@
 
 vmtest: $(VMTEST_BINS)
 	$(Q)VMTEST_FILTER="$(VMTEST_FILTER)" vmtest/run.sh $(if $(KERNEL),$(KERNEL),$(KERNELS))
 
 verifier-stats: $(OUTPUT)/vmtest/verifier_stats
 	$(Q)$<
+
+# The booted-system test: Debian 12 with systemd and Postfix under QEMU
+# (TCG), the .deb installed, used and purged (vmtest/system.sh).  The disk
+# image is built once with debootstrap and cached (vmtest/rootfs.sh).
+.PHONY: vmtest-system
+vmtest-system:
+	$(Q)tests/install/deb.sh -b
+	$(Q)vmtest/system.sh $(OUTPUT)/deb/mxguard.deb

@@ -21,11 +21,11 @@ QPROTO_OBJ	= $(call objs,$(1),user/lib/qproto.c)
 # libmilter (Debian libmilter-dev) is threaded.
 $(MILTER): $(call objs,$(OUTPUT),$(MILTER_SRCS)) $(call QPROTO_OBJ,$(OUTPUT))
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ -lmilter -pthread -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -lmilter -pthread -o $@
 
 $(SMTPD_FILTER): $(call objs,$(OUTPUT),$(FILTER_SRCS)) $(call QPROTO_OBJ,$(OUTPUT))
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@
 
 # Unit tests of the pure halves (tests/unit/test_milter_reply.c, test_osf.c).
 $(OUTPUT)/tests/test_milter_reply: \

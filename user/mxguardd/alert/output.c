@@ -63,8 +63,13 @@ static void json_mode(int fd)
 	struct group *adm = getgrnam("adm");
 	struct stat st;
 
-	if (fstat(fd, &st) || st.st_size)
-		return;		/* an existing file keeps what it was given */
+	/*
+	 * An existing file keeps what it was given, and only a regular file is
+	 * ours to change: json_file = /dev/null (size 0 too) must not turn
+	 * the system's /dev/null into 0640 root:adm.
+	 */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size)
+		return;
 	/* The unit's UMask=0077 took the group's read bit at open. */
 	if ((st.st_mode & 07777) != 0640 && fchmod(fd, 0640))
 		pr_warn("json: cannot chmod 0640: %s\n", strerror(errno));
