@@ -308,7 +308,18 @@ check "logrotate: new file 0640 root:adm" test "$(stat -c '%a %U %G' \
 	"$T/log/alerts.json")" = "640 root adm"
 stop_daemon
 
-# --- 6: what the configuration refuses -----------------------------------
+# --- 6: a character device as the JSON file keeps its mode ---------------
+# json_file = /dev/null is a common way to silence the file; the 0640 adm
+# mode is for a new regular file only.  A node of our own, not the host's.
+mknod -m 666 "$T/null" c 1 3 || die "mknod"
+start_daemon "json_file = $T/null"
+query null
+sleep 0.3
+stop_daemon
+check "json_file on a device: its mode and owner untouched" test \
+	"$(stat -c '%a %U %G' "$T/null")" = "666 root root"
+
+# --- 7: what the configuration refuses -----------------------------------
 printf '%s\n' "syslog = yes" "syslog_format = rfc5424" >"$T/bad.conf"
 chmod 644 "$T/bad.conf"
 "$MXGUARDD" -n -f "$T/bad.conf" --policy "$T/mil.policy" >"$T/bad.out" 2>&1
