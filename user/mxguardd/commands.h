@@ -65,6 +65,10 @@ struct cmd_ops {
 	void (*unload)(void *owner);
 	void (*learned)(void *owner, struct ctl_reply *r);
 	void (*forget)(void *owner, const char *name, struct ctl_reply *r);
+	/* Correspondents (correspondents.h): list; add (1) or forget (0). */
+	void (*correspondents)(void *owner, struct ctl_reply *r);
+	void (*correspondent_edit)(void *owner, int add, const char *name,
+				   struct ctl_reply *r);
 	/* What the responder held, per lookalike domain (held.h). */
 	void (*held)(void *owner, struct ctl_reply *r);
 };

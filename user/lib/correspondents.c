@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Correspondents: learnt recipient domains, and who imitates them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "correspondents.h"
+#include "log.h"
+#include "lookalike.h"
+#include "name.h"
+#include "policy_int.h"
+
+#define CORR_MAGIC	"# mxguard correspondents v1\n"
+#define CORR_HEADER	CORR_MAGIC \
+			"# name count days first_seen last_seen learnt|added\n"
+
+/* The index may take this share of the loop's time: cost * 100 apart. */
+#define REBUILD_SPACING	100
+
+void corr_defaults(struct mxg_corr_opts *o)
+{
+	o->max = MXG_CORR_MAX;
+	o->window_s = MXG_CORR_WINDOW_DEFAULT;
+	o->min_count = MXG_CORR_MIN_COUNT_DEFAULT;
+	o->min_days = MXG_CORR_MIN_DAYS_DEFAULT;
+	o->action = MXG_ACTION_ALERT;
+}
+
+static unsigned long long mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+/* --- the table and its hash index ----------------------------------------- */
+
+static void reindex(struct mxg_correspondents *t)
+{
+	size_t i, j, mask = t->nslots - 1;
+
+	memset(t->slots, 0, t->nslots * sizeof(*t->slots));
+	for (i = 0; i < t->n; i++) {
+		j = mxg_name_hash(0, t->c[i].name, t->c[i].len) & mask;
+		while (t->slots[j])
+			j = (j + 1) & mask;
+		t->slots[j] = (__u32)i + 1;
+	}
+}
+
+int corr_init(struct mxg_correspondents *t, const struct mxg_corr_opts *o,
+	      long long now)
+{
+	memset(t, 0, sizeof(*t));
+	t->o = *o;
+	if (!t->o.max)
+		t->o.max = 1;
+	for (t->nslots = 16; t->nslots < 2 * t->o.max; t->nslots *= 2)
+		;
+	t->c = calloc(t->o.max, sizeof(*t->c));
+	t->slots = calloc(t->nslots, sizeof(*t->slots));
+	t->since = now;
+	policy_init(&t->shadow);
+	if (!t->c || !t->slots) {
+		corr_free(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void corr_free(struct mxg_correspondents *t)
+{
+	secondlook_index_free(t->ix);
+	policy_free(&t->shadow);
+	free(t->c);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+long corr_find(const struct mxg_correspondents *t, const __u8 *wire,
+	       __u32 len)
+{
+	size_t mask = t->nslots - 1, j;
+	const struct mxg_correspondent *c;
+
+	if (!t->nslots)
+		return -1;
+	for (j = mxg_name_hash(0, wire, len) & mask; t->slots[j];
+	     j = (j + 1) & mask) {
+		c = &t->c[t->slots[j] - 1];
+		if (c->len == len && !memcmp(c->name, wire, len))
+			return (long)t->slots[j] - 1;
+	}
+	return -1;
+}
+
+int corr_is_frequent(const struct mxg_correspondents *t,
+		     const struct mxg_correspondent *c)
+{
+	return c->added ||
+	       (c->count >= t->o.min_count && c->days >= t->o.min_days);
+}
+
+int corr_in_window(const struct mxg_correspondents *t, long long now)
+{
+	return now < t->since + t->o.window_s;
+}
+
+/* Out of the table: the last one takes its place. */
+static void remove_at(struct mxg_correspondents *t, size_t i)
+{
+	if (corr_is_frequent(t, &t->c[i]))
+		t->stale = 1;
+	t->c[i] = t->c[--t->n];
+	reindex(t);
+}
+
+/* The least used: lowest count, then the longest unseen. */
+static size_t least_used(const struct mxg_correspondents *t)
+{
+	size_t i, k = 0;
+
+	for (i = 1; i < t->n; i++)
+		if (t->c[i].count < t->c[k].count ||
+		    (t->c[i].count == t->c[k].count &&
+		     t->c[i].last_seen < t->c[k].last_seen))
+			k = i;
+	return k;
+}
+
+/* Append @c (not in the table), making room first at the cap. */
+static void insert(struct mxg_correspondents *t,
+		   const struct mxg_correspondent *c)
+{
+	size_t mask = t->nslots - 1, j;
+
+	if (t->n == t->o.max) {
+		t->evicted++;
+		remove_at(t, least_used(t));
+	}
+	t->c[t->n] = *c;
+	for (j = mxg_name_hash(0, c->name, c->len) & mask; t->slots[j];
+	     j = (j + 1) & mask)
+		;
+	t->slots[j] = (__u32)++t->n;
+	if (corr_is_frequent(t, c))
+		t->stale = 1;
+}
+
+static long long day_of(long long t)
+{
+	return t >= 0 ? t / 86400 : (t - 86399) / 86400;
+}
+
+static void count(struct mxg_correspondents *t, struct mxg_correspondent *c,
+		  long long now)
+{
+	int was = corr_is_frequent(t, c);
+
+	c->count++;
+	if (day_of(now) > day_of(c->last_seen))
+		c->days++;
+	if (now > c->last_seen)
+		c->last_seen = now;
+	if (!was && corr_is_frequent(t, c))
+		t->stale = 1;
+}
+
+/* --- the frequent ones, indexed for the second look's engine -------------- */
+
+/* Each frequent correspondent as a protect line of the finding's action. */
+static int shadow_add(struct mxg_policy *p, const struct mxg_correspondent *c,
+		      __u8 action)
+{
+	struct mxg_protect pr = { .action = action, .file = "correspondents" };
+	long i = policy_intern_protected(p, c->name, c->len, 0);
+
+	if (i < 0)
+		return (int)i;
+	pr.wire = p->protected_names[i].wire;
+	pr.len = c->len;
+	if (policy_append_protect(p, &pr))
+		return -ENOMEM;
+	p->protected_names[i].protect = (__u32)p->nprotects;
+	return 0;
+}
+
+static int build(struct mxg_correspondents *t)
+{
+	size_t i;
+	int err;
+
+	secondlook_index_free(t->ix);
+	t->ix = NULL;
+	t->nfrequent = 0;
+	policy_free(&t->shadow);
+	policy_init(&t->shadow);
+	for (i = 0; i < t->n; i++) {
+		if (!corr_is_frequent(t, &t->c[i]))
+			continue;
+		err = shadow_add(&t->shadow, &t->c[i], t->o.action);
+		if (err)
+			return err;
+		t->nfrequent++;
+	}
+	t->ix = secondlook_index(&t->shadow, NULL);
+	return t->ix ? 0 : -ENOMEM;
+}
+
+/* Near a frequent correspondent?  1 with *f filled, 0, or -ENOMEM. */
+static int near_frequent(const struct mxg_correspondents *t,
+			 const __u8 *wire, __u32 len,
+			 struct mxg_secondlook_finding *f)
+{
+	if (!t->ix || !t->nfrequent)
+		return 0;
+	return secondlook_match(&t->shadow, t->ix, wire, len, f, 1);
+}
+
+/*
+ * Names learnt before the correspondent they resemble was known to be
+ * frequent, and less used than it, leave: from now on a lookup of one is a
+ * first sight again.  Backwards, so what remove_at moves in was seen.
+ */
+static void sweep(struct mxg_correspondents *t)
+{
+	struct mxg_secondlook_finding f;
+	size_t i = t->n;
+	long k;
+
+	while (i--) {
+		if (corr_is_frequent(t, &t->c[i]) ||
+		    near_frequent(t, t->c[i].name, t->c[i].len, &f) != 1)
+			continue;
+		k = corr_find(t, f.protected_wire, f.protected_len);
+		if (k < 0 || t->c[k].count <= t->c[i].count)
+			continue;
+		t->swept++;
+		t->c[i] = t->c[--t->n];
+	}
+	reindex(t);
+}
+
+static int refresh(struct mxg_correspondents *t, int force)
+{
+	unsigned long long start = mono_us();
+	int err;
+
+	if (!t->stale || (!force && start < t->next_rebuild_us))
+		return 0;
+	t->stale = 0;
+	err = build(t);
+	if (!err)
+		sweep(t);
+	t->rebuilds++;
+	t->rebuild_cost_us = mono_us() - start;
+	t->next_rebuild_us = mono_us() + REBUILD_SPACING * t->rebuild_cost_us;
+	return err;
+}
+
+int corr_refresh(struct mxg_correspondents *t)
+{
+	return refresh(t, 1);
+}
+
+/* --- a lookup ------------------------------------------------------------- */
+
+/* The registrable part of @wire into *@c (zeroed); -1 for a suffix. */
+static int part_of(const __u8 *wire, __u32 len, struct mxg_correspondent *c)
+{
+	__u32 reg = secondlook_registrable_offset(wire, len);
+
+	memset(c, 0, sizeof(*c));
+	if (!len || len > MXG_NAME_MAX - 1 ||
+	    lookalike_is_public_suffix(wire + reg, len - reg))
+		return -1;
+	c->len = len - reg;
+	memcpy(c->name, wire + reg, c->len);
+	return 0;
+}
+
+int corr_observe(struct mxg_correspondents *t, const __u8 *wire, __u32 len,
+		 long long now, struct mxg_corr_finding *f)
+{
+	struct mxg_correspondent c;
+	long i;
+	int r;
+
+	if (part_of(wire, len, &c))
+		return CORR_SKIPPED;
+	i = corr_find(t, c.name, c.len);
+	if (i >= 0) {
+		count(t, &t->c[i], now);
+		return CORR_COUNTED;
+	}
+	r = refresh(t, !t->ix);
+	if (r)
+		return r;
+	/* The whole name: a dot typed inside the label is the engine's. */
+	memset(f, 0, sizeof(*f));
+	r = near_frequent(t, wire, len, &f->s);
+	if (r < 0)
+		return r;
+	if (r) {
+		t->refused++;
+		f->in_window = corr_in_window(t, now);
+		return CORR_LOOKALIKE;
+	}
+	c.count = 1;
+	c.days = 1;
+	c.first_seen = c.last_seen = now;
+	insert(t, &c);
+	t->learnt++;
+	return CORR_LEARNT;
+}
+
+int corr_add(struct mxg_correspondents *t, const __u8 *wire, __u32 len,
+	     long long now)
+{
+	struct mxg_correspondent c;
+	long i;
+
+	if (part_of(wire, len, &c) || c.len != len)
+		return -EINVAL;
+	i = corr_find(t, c.name, c.len);
+	if (i >= 0) {
+		t->stale |= !t->c[i].added && !corr_is_frequent(t, &t->c[i]);
+		t->c[i].added = 1;
+		return 0;
+	}
+	c.added = 1;
+	c.first_seen = c.last_seen = now;
+	insert(t, &c);
+	return 0;
+}
+
+int corr_forget(struct mxg_correspondents *t, const __u8 *wire, __u32 len)
+{
+	long i = corr_find(t, wire, len);
+
+	if (i < 0)
+		return -ENOENT;
+	remove_at(t, (size_t)i);
+	return 0;
+}
+
+/* --- one line ------------------------------------------------------------- */
+
+void corr_format(const struct mxg_correspondent *c, char *out, size_t sz)
+{
+	char name[MXG_NAME_TEXT_MAX];
+
+	mxg_name_format(c->name, c->len, name, sizeof(name));
+	snprintf(out, sz, "%s %llu %u %lld %lld %s", name,
+		 (unsigned long long)c->count, c->days, c->first_seen,
+		 c->last_seen, c->added ? "added" : "learnt");
+}
+
+int corr_parse(const char *line, struct mxg_correspondent *c,
+	       const char **err)
+{
+	char name[MXG_NAME_TEXT_MAX], how[16], tail;
+	unsigned long long n;
+	long long first, last;
+	__u8 wire[MXG_NAME_MAX];
+	unsigned int days;
+	__u32 len;
+
+	memset(c, 0, sizeof(*c));
+	*err = "expected: name count days first_seen last_seen learnt|added";
+	if (sscanf(line, "%1024s %llu %u %lld %lld %15s %c", name, &n, &days,
+		   &first, &last, how, &tail) != 6)
+		return -EINVAL;
+	if (mxg_name_parse(name, wire, &len, err))
+		return -EINVAL;
+	*err = "not a registrable domain";
+	if (part_of(wire, len, c) || c->len != len)
+		return -EINVAL;
+	*err = "last_seen before first_seen, or no count";
+	if (last < first || (!n && strcmp(how, "added")))
+		return -EINVAL;
+	c->count = n;
+	c->days = days;
+	c->first_seen = first;
+	c->last_seen = last;
+	*err = "expected learnt or added";
+	if (!strcmp(how, "added"))
+		c->added = 1;
+	else if (strcmp(how, "learnt"))
+		return -EINVAL;
+	return 0;
+}
+
+/* --- the file ------------------------------------------------------------- */
+
+/* The directory of @path, made (0700) if missing. */
+static int state_dir(const char *path, char *dir, size_t sz)
+{
+	char *slash;
+
+	if ((size_t)snprintf(dir, sz, "%s", path) >= sz)
+		return -ENAMETOOLONG;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sz, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int write_all(FILE *f, const struct mxg_correspondents *t)
+{
+	char line[MXG_NAME_TEXT_MAX + 128];
+	size_t i;
+
+	fprintf(f, "%ssince %lld\n", CORR_HEADER, t->since);
+	for (i = 0; i < t->n; i++) {
+		corr_format(&t->c[i], line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
+	return fflush(f) || ferror(f) ? -EIO : 0;
+}
+
+int corr_save(const struct mxg_correspondents *t, const char *path)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX + 8];
+	int fd, err, dfd;
+	FILE *f;
+
+	err = state_dir(path, dir, sizeof(dir));
+	if (err)
+		return err;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	unlink(tmp);	/* a crash's; O_EXCL then refuses to follow a link */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	err = write_all(f, t);
+	if (!err && fsync(fd))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -EIO;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		return err;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+/* Ours alone, checked on what was opened. */
+static int trusted(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		pr_warn("%s: refusing correspondents from a file that is not "
+			"ours alone (owner %u, mode %04o)\n", path,
+			(unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Past the cap the least used go, as they would have at run time. */
+static void keep(struct mxg_correspondents *t,
+		 const struct mxg_correspondent *c)
+{
+	long i = corr_find(t, c->name, c->len);
+
+	if (i >= 0)
+		return;
+	insert(t, c);
+}
+
+static int read_lines(struct mxg_correspondents *t, FILE *f,
+		      const char *path)
+{
+	char line[2 * MXG_NAME_TEXT_MAX];
+	struct mxg_correspondent c;
+	const char *err;
+	int lineno = 1;
+	long long since;
+
+	if (!fgets(line, sizeof(line), f) || strcmp(line, CORR_MAGIC)) {
+		pr_warn("%s: not a correspondents file (its first line is not "
+			"\"%.*s\"); left as it is\n", path,
+			(int)strlen(CORR_MAGIC) - 1, CORR_MAGIC);
+		return -EBADMSG;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		if (sscanf(line, "since %lld", &since) == 1) {
+			t->since = since;
+			continue;
+		}
+		if (corr_parse(line, &c, &err)) {
+			pr_warn("%s:%d: %s; line skipped\n", path, lineno, err);
+			continue;
+		}
+		keep(t, &c);
+	}
+	return 0;
+}
+
+int corr_load(struct mxg_correspondents *t, const char *path, long long now)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), err;
+	FILE *f;
+
+	t->n = 0;
+	t->since = now;
+	reindex(t);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	err = trusted(fd, path);
+	f = err ? NULL : fdopen(fd, "r");
+	if (!f) {
+		err = err ? err : -errno;
+		close(fd);
+		return err;
+	}
+	err = read_lines(t, f, path);
+	fclose(f);
+	if (err) {
+		t->n = 0;
+		t->since = now;
+		reindex(t);
+		return err;
+	}
+	t->stale = 1;
+	return (int)t->n;
+}
