@@ -122,15 +122,27 @@ static void remove_at(struct mxg_correspondents *t, size_t i)
 	reindex(t);
 }
 
-/* The least used: lowest count, then the longest unseen. */
+/*
+ * Is @a less used than @b?  Added by hand ranks above any count: an
+ * operator's word is not evicted by a stream of one-off names.  Then the
+ * count, then the last lookup.
+ */
+static int less_used(const struct mxg_correspondent *a,
+		     const struct mxg_correspondent *b)
+{
+	if (a->added != b->added)
+		return b->added;
+	if (a->count != b->count)
+		return a->count < b->count;
+	return a->last_seen < b->last_seen;
+}
+
 static size_t least_used(const struct mxg_correspondents *t)
 {
 	size_t i, k = 0;
 
 	for (i = 1; i < t->n; i++)
-		if (t->c[i].count < t->c[k].count ||
-		    (t->c[i].count == t->c[k].count &&
-		     t->c[i].last_seen < t->c[k].last_seen))
+		if (less_used(&t->c[i], &t->c[k]))
 			k = i;
 	return k;
 }
@@ -295,14 +307,15 @@ int corr_observe(struct mxg_correspondents *t, const __u8 *wire, __u32 len,
 
 	if (part_of(wire, len, &c))
 		return CORR_SKIPPED;
+	/* First: the sweep may have made this a first sight again. */
+	r = refresh(t, !t->ix);
+	if (r)
+		return r;
 	i = corr_find(t, c.name, c.len);
 	if (i >= 0) {
 		count(t, &t->c[i], now);
 		return CORR_COUNTED;
 	}
-	r = refresh(t, !t->ix);
-	if (r)
-		return r;
 	/* The whole name: a dot typed inside the label is the engine's. */
 	memset(f, 0, sizeof(*f));
 	r = near_frequent(t, wire, len, &f->s);
@@ -494,9 +507,9 @@ static int trusted(int fd, const char *path)
 static void keep(struct mxg_correspondents *t,
 		 const struct mxg_correspondent *c)
 {
-	long i = corr_find(t, c->name, c->len);
-
-	if (i >= 0)
+	if (corr_find(t, c->name, c->len) >= 0)
+		return;
+	if (t->n == t->o.max && !less_used(&t->c[least_used(t)], c))
 		return;
 	insert(t, c);
 }
