@@ -22,6 +22,7 @@
 
 /* The index may take this share of the loop's time: cost * 100 apart. */
 #define REBUILD_SPACING	100
+#define REBUILD_FREE_US	1000
 
 void corr_defaults(struct mxg_corr_opts *o)
 {
@@ -273,7 +274,9 @@ static int refresh(struct mxg_correspondents *t, int force)
 		sweep(t);
 	t->rebuilds++;
 	t->rebuild_cost_us = mono_us() - start;
-	t->next_rebuild_us = mono_us() + REBUILD_SPACING * t->rebuild_cost_us;
+	/* What costs less than a millisecond waits for nothing. */
+	t->next_rebuild_us = t->rebuild_cost_us < REBUILD_FREE_US ? 0 :
+			     mono_us() + REBUILD_SPACING * t->rebuild_cost_us;
 	return err;
 }
 

@@ -302,7 +302,7 @@ static void write_rule(struct jw *w, const struct names *n)
 {
 	const char *fuzzer = lookalike_fuzzer_name(n->rule->origin);
 	char id[4200], name[2 * MXG_NAME_TEXT_MAX + 32];
-	char desc[2 * MXG_NAME_TEXT_MAX + 16];
+	char desc[2 * MXG_NAME_TEXT_MAX + 32];
 
 	snprintf(id, sizeof(id), "%s:%d", n->rule->file, n->rule->line);
 	if (n->rule->origin == MXG_ORIGIN_CORRESPONDENT)
@@ -314,8 +314,9 @@ static void write_rule(struct jw *w, const struct names *n)
 	else
 		snprintf(name, sizeof(name), "lookalike %s of %s", n->suffix,
 			 n->protected);
-	snprintf(desc, sizeof(desc), "%s imitates %s", n->suffix,
-		 n->protected);
+	snprintf(desc, sizeof(desc), "%s imitates %s%s", n->suffix,
+		 n->rule->origin == MXG_ORIGIN_CORRESPONDENT ?
+		 "correspondent " : "", n->protected);
 	jw_obj_open(w, "rule");
 	jw_str(w, "id", id);
 	jw_str(w, "name", name);
