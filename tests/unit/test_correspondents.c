@@ -210,6 +210,43 @@ static void test_never_learn(void **state)
 	corr_free(&t);
 }
 
+/*
+ * Evictions and forgets move entries and empty hash slots: after each of
+ * thousands, every entry is still found where it is, and nothing else.
+ */
+static void test_index_holds(void **state)
+{
+	struct mxg_correspondents t;
+	struct mxg_corr_opts o;
+	__u8 wire[MXG_NAME_MAX];
+	char name[64];
+	unsigned int seed = 7;
+	size_t i;
+	__u32 len;
+	int k;
+
+	(void)state;
+	opts(&o, 64, 0);
+	assert_int_equal(corr_init(&t, &o, T0), 0);
+	for (k = 0; k < 5000; k++) {
+		seed = seed * 1103515245 + 12345;
+		snprintf(name, sizeof(name), "n%u.example", (seed >> 16) % 200);
+		parse_or_fail(name, wire, &len);
+		if ((seed >> 8) % 4 == 0)
+			corr_forget(&t, wire, len);
+		else
+			seen(&t, name, T0 + k, NULL);
+		for (i = 0; i < t.n; i++)
+			assert_int_equal(corr_find(&t, t.c[i].name, t.c[i].len),
+					 (long)i);
+	}
+	assert_true(t.evicted > 0);
+	assert_int_equal(t.n, 64);
+	parse_or_fail("absent.example", wire, &len);
+	assert_int_equal(corr_find(&t, wire, len), -1);
+	corr_free(&t);
+}
+
 static void test_add_forget(void **state)
 {
 	struct mxg_correspondents t;
@@ -384,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_never_learn),
+		cmocka_unit_test(test_index_holds),
 		cmocka_unit_test(test_add_forget),
 		cmocka_unit_test(line_round_trip),
 		cmocka_unit_test_setup_teardown(test_save_load, dir_setup,

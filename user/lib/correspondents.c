@@ -114,13 +114,56 @@ int corr_in_window(const struct mxg_correspondents *t, long long now)
 	return now < t->since + t->o.window_s;
 }
 
+/* The slot that holds entry @i. */
+static size_t slot_of(const struct mxg_correspondents *t, size_t i)
+{
+	size_t mask = t->nslots - 1, j;
+
+	j = mxg_name_hash(0, t->c[i].name, t->c[i].len) & mask;
+	while (t->slots[j] != i + 1)
+		j = (j + 1) & mask;
+	return j;
+}
+
+/*
+ * Empty slot @j, moving back the entries after it that probed past it
+ * (linear probing's deletion, so an eviction at the cap costs a few
+ * probes, not a rebuild of the index).
+ */
+static void slot_delete(struct mxg_correspondents *t, size_t j)
+{
+	size_t mask = t->nslots - 1, k = j, home;
+	const struct mxg_correspondent *c;
+
+	t->slots[j] = 0;
+	for (;;) {
+		k = (k + 1) & mask;
+		if (!t->slots[k])
+			return;
+		c = &t->c[t->slots[k] - 1];
+		home = mxg_name_hash(0, c->name, c->len) & mask;
+		/* Stays if its home lies cyclically in (j, k]. */
+		if (j <= k ? (home > j && home <= k) : (home > j || home <= k))
+			continue;
+		t->slots[j] = t->slots[k];
+		t->slots[k] = 0;
+		j = k;
+	}
+}
+
 /* Out of the table: the last one takes its place. */
 static void remove_at(struct mxg_correspondents *t, size_t i)
 {
+	size_t last = t->n - 1;
+
 	if (corr_is_frequent(t, &t->c[i]))
 		t->stale = 1;
-	t->c[i] = t->c[--t->n];
-	reindex(t);
+	slot_delete(t, slot_of(t, i));
+	if (i != last) {
+		t->slots[slot_of(t, last)] = (__u32)i + 1;
+		t->c[i] = t->c[last];
+	}
+	t->n--;
 }
 
 /*

@@ -34,9 +34,11 @@
  * a first sight again.
  *
  * The comparison index is rebuilt when the frequent set changed, before the
- * next first sight, but no more often than 100 times its own cost, so at
- * the cap (4096 names, tens of milliseconds) the daemon's loop never
- * spends more than 1% of its time on it.
+ * next lookup; one that cost more than a millisecond waits 100 times its
+ * cost before the next, so the daemon's loop never spends more than 1% of
+ * its time on it (4096 frequent names: about 0.16 s, so at most one every
+ * 16 s; lookups meanwhile are judged against the previous index).  The
+ * datapath does not wait for it: only alerts and the control socket do.
  *
  * The state file is text, one correspondent a line, names in presentation
  * form (so no line holds a space or a control byte), written atomically
