@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 
+#include "config.h"
 #include "correspondents.h"
 #include "log.h"
 #include "lookalike.h"
@@ -414,6 +415,41 @@ static void test_refuse(void **state)
 	corr_free(&t);
 }
 
+/* The settings, their defaults, and what they refuse. */
+static void test_config_keys(void **state)
+{
+	struct mxg_conf c;
+	const char *err;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_true(c.correspondents);
+	assert_string_equal(c.correspondents_file, MXG_CORR_FILE_DEFAULT);
+	assert_int_equal(c.correspondents_window_s, 7 * DAY);
+	assert_int_equal(c.correspondents_min_count, 5);
+	assert_int_equal(c.correspondents_min_days, 2);
+	assert_int_equal(c.correspondents_action, MXG_ACTION_ALERT);
+	assert_int_equal(conf_set(&c, "correspondents", "no", &err), 0);
+	assert_false(c.correspondents);
+	assert_int_equal(conf_set(&c, "correspondents_window", "0", &err), 0);
+	assert_int_equal(c.correspondents_window_s, 0);
+	assert_int_equal(conf_set(&c, "correspondents_action", "block", &err),
+			 0);
+	assert_int_equal(c.correspondents_action, MXG_ACTION_BLOCK);
+	assert_int_equal(conf_set(&c, "correspondents_action", "drop", &err),
+			 -1);
+	assert_string_equal(err, "correspondents_action is alert or block");
+	assert_int_equal(conf_set(&c, "correspondents_min_days", "0", &err),
+			 -1);
+	assert_int_equal(conf_set(&c, "correspondents_min_count", "0", &err),
+			 -1);
+	assert_int_equal(conf_set(&c, "correspondents_file", "rel/path",
+				  &err), -1);
+	assert_int_equal(conf_set(&c, "correspondents_files", "/x", &err), -1);
+	assert_string_equal(err, "unknown setting");
+	conf_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -424,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_index_holds),
 		cmocka_unit_test(test_add_forget),
 		cmocka_unit_test(line_round_trip),
+		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test_setup_teardown(test_save_load, dir_setup,
 						dir_teardown),
 		cmocka_unit_test_setup_teardown(test_load_lines, dir_setup,
