@@ -115,6 +115,10 @@ static int t_learnt_then_flagged(struct tctx *t)
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "learned"), 0, "learned");
 	ASSERT_HAS(out, "\nexampel.org ");
 	ASSERT_HAS(out, " correspondent ");
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "stats"), 0, "stats");
+	ASSERT_HAS(out, "\"correspondents_learnt\":2,");
+	ASSERT_HAS(out, "\"correspondents_lookalikes\":1,");
+	ASSERT_HAS(out, "\"correspondents_swept\":1,");
 
 	/* Kept across a restart, with the finding. */
 	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop");

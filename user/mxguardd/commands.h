@@ -30,6 +30,7 @@ struct cmd_counts {
 	unsigned long long suspects, suspects_added;
 	unsigned long long sl_received, sl_checked, sl_dropped;
 	unsigned long long learned_evicted, learned_expired, learned_forgotten;
+	unsigned long long corr_learnt, corr_refused, corr_evicted, corr_swept;
 	unsigned long long swept, reloads, reload_failures;
 	/* the SMTP responder (responder.h) and its held table (held.h) */
 	unsigned long long resp_sessions, resp_refused, resp_deferred;
