@@ -142,6 +142,8 @@ static int t_learnt_then_flagged(struct tctx *t)
  */
 static int t_window(struct tctx *t)
 {
+	char file[256];
+
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "correspondents add mx.example.org"), 2,
 		  "only a registrable domain");
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "correspondents add example.org"), 0,
@@ -157,7 +159,22 @@ static int t_window(struct tctx *t)
 		  "forget");
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "correspondents forget example.org"), 2,
 		  "forget twice");
-	return 0;
+
+	/* A file that is not ours to read is left as it is, and said. */
+	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop");
+	if (write_text(t->corr, "example.org is not a correspondents file\n"))
+		return -1;
+	if (!ASSERT_EQ(daemon_start(t, t->tc->args), 0, "start on it"))
+		return -1;
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "correspondents add example.org"), 0,
+		  "add, in memory");
+	ASSERT_HAS(out, "state file not written");
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "learned"), 0, "the second look works");
+	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop again");
+	ASSERT_EQ(read_text(t->corr, file, sizeof(file)), 0, "the file");
+	ASSERT_TRUE(!strcmp(file, "example.org is not a correspondents "
+			    "file\n"), "the foreign file left as it was");
+	return ASSERT_EQ(daemon_start(t, t->tc->args), 0, "start") ? 0 : -1;
 }
 
 #define POLICY "protect gmail.com fuzz=omission\n"

@@ -201,6 +201,8 @@ static void test_never_learn(void **state)
 	assert_wire(f.s.protected_wire, f.s.protected_len, "example.org");
 	assert_null(get(&t, "exampel.org"));
 	assert_int_equal(t.swept, 1);
+	for (i = 0; i < (int)t.n; i++)
+		assert_int_equal(corr_find(&t, t.c[i].name, t.c[i].len), i);
 	/* Two real correspondents that resemble each other both stay. */
 	for (i = 0; i < 3; i++)
 		seen(&t, "examplo.net", T0 + 10 + i, NULL);

@@ -299,9 +299,8 @@ static void sweep(struct mxg_correspondents *t)
 		if (k < 0 || t->c[k].count <= t->c[i].count)
 			continue;
 		t->swept++;
-		t->c[i] = t->c[--t->n];
+		remove_at(t, i);
 	}
-	reindex(t);
 }
 
 static int refresh(struct mxg_correspondents *t, int force)

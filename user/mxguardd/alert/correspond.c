@@ -47,15 +47,17 @@ int corr_start(struct daemon *d)
 	if (!d->conf->correspondents)
 		return 0;
 	got = corr_load(&l->corr, d->conf->correspondents_file, now);
-	if (got == -EPERM || got == -EBADMSG) {
-		/* Somebody else's file: kept as it is, for its owner. */
-		pr_warn("%s: learning correspondents afresh, in memory only, "
-			"until that file is moved away\n",
-			d->conf->correspondents_file);
+	if (got < 0) {
+		/*
+		 * Somebody else's file, or one we cannot read: kept as it is,
+		 * for whoever can tell what it holds.
+		 */
+		pr_warn("%s: %s; learning correspondents afresh, in memory "
+			"only, until that file is moved away\n",
+			d->conf->correspondents_file,
+			got == -EBADMSG ? "not a correspondents file" :
+			strerror(-got));
 		l->corr_keep_file = 1;
-	} else if (got < 0) {
-		pr_warn("%s: %s; learning correspondents afresh\n",
-			d->conf->correspondents_file, strerror(-got));
 	} else if (got > 0) {
 		pr_info("correspondents: %d from %s\n", got,
 			d->conf->correspondents_file);
