@@ -43,6 +43,14 @@ static int a_then_connect(void *arg)
 	return try_connect(arg, 25);
 }
 
+static int connect_example(void *arg)
+{
+	(void)arg;
+	if (resolve("mx.example.org", DNS_A, VIA_UDP))
+		return 201;
+	return try_connect("192.0.2.80", 25);
+}
+
 static int mx(struct tctx *t, const char *name)
 {
 	return ASSERT_EQ(run_in(t, NULL, mx_lookup, (void *)name), 0,
@@ -177,6 +185,28 @@ static int t_window(struct tctx *t)
 	return ASSERT_EQ(daemon_start(t, t->tc->args), 0, "start") ? 0 : -1;
 }
 
+/* correspondents_action = block: the operator's choice, refused. */
+static int t_block(struct tctx *t)
+{
+	const char *ev;
+
+	if (mx(t, "example.org") || mx(t, "exampel.org"))
+		return -1;
+	ev = next_event(t, "lookalike-suspected", WAIT_MS);
+	ASSERT_HAS(ev, "\"lookalike\":\"exampel.org\"");
+	ASSERT_HAS(ev, "\"action\":\"block\"");
+	ASSERT_HAS(ev, "\"correspondent\":true");
+	ASSERT_EQ(run_in(t, NULL, a_then_connect, "192.0.2.81"), EPERM,
+		  "block action: the connect is refused");
+	ev = next_event(t, "blocked", WAIT_MS);
+	ASSERT_HAS(ev, "\"ip\":\"192.0.2.81\"");
+	ASSERT_HAS(ev, "\"fuzzer\":\"correspondent\"");
+	/* The correspondent's own mail flows. */
+	ASSERT_EQ(run_in(t, NULL, connect_example, NULL), 0,
+		  "connect to the correspondent");
+	return 0;
+}
+
 #define POLICY "protect gmail.com fuzz=omission\n"
 
 const struct tcase correspondents_tests[] = {
@@ -185,5 +215,8 @@ const struct tcase correspondents_tests[] = {
 	  .args = { "--config", "tests/bpf/correspondents.conf" } },
 	{ .name = "correspondents_window", .fn = t_window, .policy = POLICY,
 	  .zone = zone },
+	{ .name = "correspondents_block", .fn = t_block, .policy = POLICY,
+	  .zone = zone,
+	  .args = { "--config", "tests/bpf/correspondents-block.conf" } },
 	{ 0 },
 };
