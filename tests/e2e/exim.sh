@@ -60,7 +60,10 @@ e2e_exim() {
 	EXIM_CONF=$x/exim.conf
 	# The same, with mxguard's routing-time hold before dnslookup
 	# (user/contrib/exim/mxguard-hold.router), asking this test's daemon.
-	sed "/^begin routers\$/a .include $SRC/user/contrib/exim/mxguard-hold.router" \
+	# A copy Exim's own user can read again when it re-executes itself
+	# (the tree may sit under a home directory of mode 0700).
+	install -m 0644 "$SRC/user/contrib/exim/mxguard-hold.router" "$x/"
+	sed "/^begin routers\$/a .include $x/mxguard-hold.router" \
 		"$x/exim.conf" >"$x/exim-hold.conf"
 	sed -i "1i MXGUARD_QUERY = $T/query.sock" "$x/exim-hold.conf"
 	grep -q '^.include .*mxguard-hold.router' "$x/exim-hold.conf" ||
