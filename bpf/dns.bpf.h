@@ -138,6 +138,7 @@ __noinline int mxg_hash_name(__u32 match, __u32 slot)
 	n = s->name_len;
 	h = mxg_hash_init(cfg->hash_seed);
 	s->name_hash = mxg_hash_final(h);
+	s->sim_sfx = 0;
 	WALK(s, w_found) = 0;
 	for (i = 0; i < MXG_NAME_MAX; i++) {
 		if (i >= n)
@@ -148,6 +149,9 @@ __noinline int mxg_hash_name(__u32 match, __u32 slot)
 			continue;
 		fh = mxg_hash_final(h);
 		s->name_hash = fh;
+		/* The last one before the first label: what follows it. */
+		if (idx)
+			s->sim_sfx = fh;
 		if (!match)
 			continue;
 		inner = bpf_map_lookup_elem(&policy, &zero);

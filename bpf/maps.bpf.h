@@ -313,6 +313,10 @@ struct mxg_scratch {
 	__u32 r_ns;
 	__u32 r_total;
 	__u32 r_next;
+	/* Similarity (similar.bpf.h): the first label's hashes. */
+	__u64 sim_sfx;			/* hash of the suffix after it */
+	__u64 sim_q[64];
+	__u64 sim_pw[64];
 };
 
 struct {

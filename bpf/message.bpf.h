@@ -120,6 +120,15 @@ __noinline int mxg_question(__u32 slot, __u32 egress)
 	__builtin_memcpy(s->qname, s->name, MXG_NAME_MAX);
 	matched = mxg_hash_name(1, slot);
 	s->qname_hash = s->name_hash;
+	/*
+	 * No rule at all (an allow rule, or the protected name's own, wins):
+	 * one edit from a protected label is a lookalike like a rule's.
+	 */
+	if (!matched && mxg_similar(slot)) {
+		matched = 1;
+		if (egress)
+			count(MXG_CNT_SIM_MATCH);
+	}
 	if (matched && s->rule.verdict == MXG_VERDICT_LOOKALIKE) {
 		/*
 		 * An MX host under the lookalike suffix itself (mx.navy.ml for

@@ -109,6 +109,7 @@ enum mxg_counter {
 	MXG_CNT_QUERY_DROPS,	/* MX queries lost: their ring buffer full */
 	MXG_CNT_REDIRECTS,	/* port-25 blocks sent to the SMTP responder */
 	MXG_CNT_NO_RESPONDER,	/* port-25 blocks with no responder: EPERM */
+	MXG_CNT_SIM_MATCH,	/* questions the kernel similarity matched */
 	MXG_CNT__MAX,
 };
 
@@ -179,6 +180,33 @@ struct mxg_rule {
 	__u8 origin;		/* 0: written by hand, else a fuzzer id */
 	__u8 pad;
 };
+
+/*
+ * Kernel similarity (bpf/similar.bpf.h): entries in the same inner policy
+ * map as the rules, under keys of another hash (mxg_poly_key with kind
+ * MXG_SIM_KIND + slot), so the reload swaps them with the rules.  For a
+ * protected label L under suffix S, the daemon files L itself (pos
+ * MXG_SIM_WHOLE) and each one-deletion L without L[pos] (byte: L[pos]),
+ * keyed by the poly hash of the string, its length and S's suffix hash.
+ * Deletions of two protected labels may coincide: they take slots 0, 1,
+ * ... of the same hash, and a lookup reads slots until one is missing.
+ */
+#define MXG_SIM_KIND	8
+#define MXG_SIM_SLOTS	4
+#define MXG_SIM_WHOLE	0xff
+#define MXG_SIM_LABEL_MAX 63
+
+struct mxg_sim {
+	__u64 protected_hash;	/* key into the protected-names map */
+	__u32 rule_id;		/* generation << 24 | MXG_RULE_SIM | protect */
+	__u8 pos;		/* deleted position, or MXG_SIM_WHOLE */
+	__u8 byte;		/* the byte deleted there */
+	__u8 action;		/* the protect directive's action */
+	__u8 pad;
+};
+
+/* A rule id of a similarity match: the index of the protect directive. */
+#define MXG_RULE_SIM	0x800000u
 
 /* Readable protected name, keyed by the hash of its canonical form. */
 struct mxg_protected {

@@ -51,6 +51,8 @@ const char *lookalike_fuzzer_name(uint8_t id)
 		return "skeleton";
 	case MXG_ORIGIN_CORRESPONDENT:
 		return "correspondent";
+	case MXG_ORIGIN_SIMILARITY:
+		return "similarity";
 	}
 	return id < MXG_FUZZ__COUNT ? fuzzer_names[id] : NULL;
 }

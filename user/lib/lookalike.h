@@ -50,6 +50,8 @@ enum mxg_fuzzer {
 	MXG_ORIGIN_SKELETON	= 66,	/* second look: UTS #39 skeleton */
 	/* second look: near a frequent correspondent (correspondents.h) */
 	MXG_ORIGIN_CORRESPONDENT = 67,
+	/* the kernel's similarity match (bpf/similar.bpf.h, ksim.h) */
+	MXG_ORIGIN_SIMILARITY	= 68,
 };
 
 #define MXG_FUZZ_ALL	(((1U << MXG_FUZZ__COUNT) - 1) & ~1U)

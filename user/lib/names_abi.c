@@ -76,6 +76,7 @@ static const char *const counter_names[] = {
 	[MXG_CNT_QUERY_DROPS] = "mx_query_drops",
 	[MXG_CNT_REDIRECTS] = "responder_redirects",
 	[MXG_CNT_NO_RESPONDER] = "responder_absent",
+	[MXG_CNT_SIM_MATCH] = "query_similar",
 };
 
 /* A gap in the middle is test_names.c's to find. */

@@ -17,6 +17,7 @@
 #include "escape.h"
 #include "event.h"
 #include "lookalike.h"
+#include "ksim.h"
 #include "name.h"
 #include "names_abi.h"
 
@@ -34,10 +35,38 @@ const struct mxg_policy_rule *event_rule(const struct mxg_event *ev,
 					 const struct mxg_policy *policy)
 {
 	size_t idx = ev->rule_id & 0xffffffu;	/* see MXG_RULE_INDEX */
+	static __thread struct mxg_policy_rule sim;
+	static __thread __u8 origin[MXG_NAME_MAX];
+	const struct mxg_protect *pr;
 
-	if (!policy || idx >= policy->n || ev->type == MXG_EV_LOST)
+	if (!policy || ev->type == MXG_EV_LOST)
 		return NULL;
-	return &policy->rules[idx];
+	if (idx < policy->n)
+		return &policy->rules[idx];
+	/*
+	 * A kernel similarity match names its protect directive: the rule
+	 * shown is that line's, of fuzzer "similarity", for the name seen.
+	 */
+	pr = ksim_protect(policy, ev->rule_id);
+	if (!pr)
+		return NULL;
+	memcpy(origin, ev->origin, sizeof(origin));
+	memset(&sim, 0, sizeof(sim));
+	sim.wire = origin;
+	sim.wire_len = mxg_name_wire_len(origin, sizeof(origin));
+	if (!sim.wire_len) {
+		sim.wire = pr->wire;
+		sim.wire_len = pr->len;
+	}
+	sim.protected_wire = pr->wire;
+	sim.protected_len = pr->len;
+	sim.file = pr->file;
+	sim.line = pr->line;
+	sim.kind = MXG_RULE_LOOKALIKE;
+	sim.action = pr->action;
+	sim.origin = MXG_ORIGIN_SIMILARITY;
+	sim.flags = MXG_RULE_F_GENERATED;
+	return &sim;
 }
 
 /* Decoded strings of one event. */

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "mxguard.skel.h"
+#include "ksim.h"
 #include "loader.h"
 #include "log.h"
 #include "name.h"
@@ -90,9 +91,11 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int no_collision(const struct mxg_loader *l, const struct mxg_policy *p)
+/* The similarity entries (ksim.h) share the map: their keys count too. */
+static int no_collision(const struct mxg_loader *l, const struct mxg_policy *p,
+			const __u64 *sim, size_t nsim)
 {
-	__u64 *keys = malloc((p->n + 1) * sizeof(*keys));
+	__u64 *keys = malloc((p->n + nsim + 1) * sizeof(*keys));
 	size_t i, n = 0;
 	int err = 0;
 
@@ -102,6 +105,8 @@ static int no_collision(const struct mxg_loader *l, const struct mxg_policy *p)
 		if (!(p->rules[i].flags & MXG_RULE_F_DEAD))
 			keys[n++] = mxg_name_hash(l->seed, p->rules[i].wire,
 						  p->rules[i].wire_len);
+	memcpy(keys + n, sim, nsim * sizeof(*keys));
+	n += nsim;
 	qsort(keys, n, sizeof(*keys), cmp_u64);
 	for (i = 1; i < n && !err; i++)
 		if (keys[i] == keys[i - 1]) {
@@ -115,17 +120,90 @@ static int no_collision(const struct mxg_loader *l, const struct mxg_policy *p)
 	return err;
 }
 
+_Static_assert(sizeof(struct mxg_sim) == sizeof(struct mxg_rule),
+	       "similarity entries share the policy map's value size");
+
+/*
+ * The similarity entries, in batches like the rules.  Their protected
+ * names go into protected_names first, as a rule's do.
+ */
+static int fill_similar(struct mxg_loader *l, int fd,
+			const struct mxg_policy *p, const __u64 *keys,
+			const struct mxg_sim *vals, size_t n,
+			struct mxg_hashes *protected)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct mxg_policy_rule r = { 0 };
+	size_t i, done, end, want;
+	__u32 count;
+	__u64 hash;
+	int err;
+
+	for (i = 0; i < p->nprotects; i++) {
+		if (!ksim_eligible(&p->protects[i]))
+			continue;
+		r.protected_wire = p->protects[i].wire;
+		r.protected_len = p->protects[i].len;
+		err = protected_put(l, &r, protected, &hash);
+		if (err) {
+			pr_warn("%s:%d: cannot store its protected name: %s\n",
+				p->protects[i].file, p->protects[i].line,
+				strerror(-err));
+			return err;
+		}
+	}
+	for (done = 0; done < n; done = end) {
+		want = n - done < POLICY_BATCH ? n - done : POLICY_BATCH;
+		end = done + want;
+		count = want;
+		err = l->no_batch ? -EINVAL :
+		      bpf_map_update_batch(fd, keys + done, vals + done,
+					   &count, &opts);
+		if (!err)
+			continue;
+		if (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP)
+			l->no_batch = 1;	/* before 5.6: one by one */
+		else if (count < want)
+			done += count;		/* these went in */
+		for (i = done; i < end; i++)
+			if (bpf_map_update_elem(fd, &keys[i], &vals[i],
+						BPF_NOEXIST)) {
+				err = -errno;
+				pr_warn("cannot load similarity entry %zu of "
+					"%zu: %s\n", i, n, strerror(-err));
+				return err;
+			}
+	}
+	return 0;
+}
+
 static int fill_policy(struct mxg_loader *l, int fd,
 		       const struct mxg_policy *p, __u32 gen,
 		       struct mxg_hashes *protected)
 {
 	static struct rule_batch b;
 	const struct mxg_policy_rule *r;
+	size_t cap = ksim_count(p);
+	__u64 *skeys = malloc((cap + 1) * sizeof(*skeys));
+	struct mxg_sim *svals = malloc((cap + 1) * sizeof(*svals));
+	struct ksim_stats st;
 	struct mxg_rule *val;
+	long nsim;
 	size_t i;
 	int err;
 
-	err = no_collision(l, p);
+	nsim = skeys && svals ? ksim_build(p, l->seed, gen, skeys, svals, &st) :
+				-ENOMEM;
+	err = nsim < 0 ? (int)nsim : no_collision(l, p, skeys, (size_t)nsim);
+	if (!err && st.dropped)
+		pr_debug("similarity: %zu entries beyond %u per hash not "
+			 "filed (the second look still sees those names)\n",
+			 st.dropped, MXG_SIM_SLOTS);
+	if (!err)
+		err = fill_similar(l, fd, p, skeys, svals, (size_t)nsim,
+				   protected);
+	free(skeys);
+	free(svals);
 	if (err)
 		return err;
 	b.n = 0;
@@ -217,7 +295,7 @@ static void rotate_protected(struct mxg_loader *l, struct mxg_hashes *next)
 int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
 {
 	/* Room for rules the second look learns while this policy is in force. */
-	__u32 entries = p->n + MXG_LEARNED_MAX;
+	__u32 entries = p->n + MXG_LEARNED_MAX + ksim_count(p);
 	__u32 gen = (l->generation + 1) & 0xff;
 	struct mxg_hashes protected = { 0 };
 	int fd, err;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <stddef.h>
 
+#include "ksim.h"
 #include "loader.h"
 #include "remap.h"
 
@@ -30,11 +31,27 @@ long remap_rule(const struct mxg_gens *g, __u32 rule_id, const __u8 *origin,
 {
 	const struct mxg_policy *was;
 	const struct mxg_policy_rule *r;
+	const struct mxg_protect *pr;
 	size_t idx = MXG_RULE_INDEX(rule_id);
 
-	if (origin && origin_len)
-		return lookalike_rule(g->now, origin, origin_len);
 	was = table_of(g, MXG_RULE_GEN(rule_id));
+	if (origin && origin_len) {
+		idx = (size_t)lookalike_rule(g->now, origin, origin_len);
+		if ((long)idx != REMAP_DROP || !ksim_protect(was, rule_id))
+			return (long)idx;
+		/*
+		 * A kernel similarity match of the old policy, which no rule
+		 * of the new one covers: it goes on enforcing, naming no rule,
+		 * while its protected name is still protected and no rule
+		 * allows the name; else it ends.  (The next lookup of the
+		 * name is matched afresh.)
+		 */
+		pr = ksim_protect(was, rule_id);
+		if (policy_match(g->now, origin, origin_len) < 0 &&
+		    policy_find_protected(g->now, pr->wire, pr->len) >= 0)
+			return REMAP_UNKNOWN;
+		return REMAP_DROP;
+	}
 	/* MXG_RULE_UNKNOWN, or an id from a table that was never this one. */
 	if (!was || idx >= was->n ||
 	    was->rules[idx].kind != MXG_RULE_LOOKALIKE)

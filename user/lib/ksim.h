@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The kernel similarity entries of a policy (bpf/similar.bpf.h): for each
+ * protect directive's first label L under its suffix S, L itself and its
+ * one-deletions, keyed as the kernel looks them up.  Pure (no kernel): the
+ * daemon puts what this returns into the policy map, and unit tests check
+ * it against a model of the kernel's lookup and against similar_judge().
+ */
+#ifndef MXGUARD_KSIM_H
+#define MXGUARD_KSIM_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "mxguard/abi.h"
+#include "policy.h"
+
+/* The key of slot @slot for poly hash @h of @len bytes under suffix @sfx. */
+__u64 ksim_key(__u64 seed, __u64 sfx, __u32 slot, __u64 h, __u32 len);
+
+/*
+ * Does protect directive @pr take part?  Two labels or more, a first label
+ * of 1..MXG_SIM_LABEL_MAX bytes, not an IDN (xn--) label.
+ */
+int ksim_eligible(const struct mxg_protect *pr);
+
+/* Policies with this many rules or more get no kernel similarity. */
+#define KSIM_RULES_MAX	(MXG_RULE_SIM / 2)
+
+/*
+ * The protect directive a rule id names, if it is a similarity match's
+ * (MXG_RULE_SIM set, not MXG_RULE_UNKNOWN, a directive of @p), else NULL.
+ */
+const struct mxg_protect *ksim_protect(const struct mxg_policy *p,
+				       __u32 rule_id);
+
+/* Entries @p gives at most: room to allocate before ksim_build(). */
+size_t ksim_count(const struct mxg_policy *p);
+
+struct ksim_stats {
+	size_t names;		/* protect directives that took part */
+	size_t entries;		/* filed */
+	size_t dropped;		/* beyond MXG_SIM_SLOTS for one hash */
+};
+
+/*
+ * Fill @keys/@vals (room for ksim_count(@p)) for policy generation @gen;
+ * returns the number filed, or -ENOMEM.  Several entries of one hash take consecutive
+ * slots, whole labels first (the kernel stops at a protected name before it
+ * reads a deletion).
+ */
+long ksim_build(const struct mxg_policy *p, __u64 seed, __u32 gen,
+		__u64 *keys, struct mxg_sim *vals, struct ksim_stats *st);
+
+#endif
