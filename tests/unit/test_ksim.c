@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The kernel similarity entries (ksim.c): what the daemon files for each
+ * protect directive, and, through a model of bpf/similar.bpf.h's lookup
+ * over those same entries, that every name the kernel would match is one
+ * similar_judge() (the second look) accepts too, and which one-edit names
+ * it leaves to the second look.
+ */
+#include <errno.h>
+
+#include "mxguard/hash.h"
+
+#include "idn.h"
+#include "ksim.h"
+#include "lookalike.h"
+#include "policy_helpers.h"
+#include "similar.h"
+
+#define SEED	0x1234abcd5678ef01ULL
+
+struct table {
+	struct mxg_policy p;
+	__u64 keys[4096];
+	struct mxg_sim vals[4096];
+	long n;
+	struct ksim_stats st;
+};
+
+static void build(struct table *t, const char *text)
+{
+	policy_init(&t->p);
+	assert_int_equal(load_text(&t->p, text), 0);
+	assert_true(ksim_count(&t->p) <= 4096);
+	t->n = ksim_build(&t->p, SEED, 7, t->keys, t->vals, &t->st);
+	assert_true(t->n >= 0);
+}
+
+static const struct mxg_sim *find(const struct table *t, __u64 key)
+{
+	long i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->keys[i] == key)
+			return &t->vals[i];
+	return NULL;
+}
+
+/* mxg_sim_hit(), on the same rules. */
+static int hit(const struct table *t, const __u8 *x, __u32 m, __u64 sfx,
+	       __u64 h, __u32 len, __u32 k, __u32 *rule)
+{
+	const struct mxg_sim *e;
+	__u32 i, p;
+	int ok;
+
+	for (i = 0; i < MXG_SIM_SLOTS; i++) {
+		e = find(t, ksim_key(SEED, sfx, i, h, len));
+		if (!e)
+			return 0;
+		p = e->pos;
+		if (k == MXG_SIM_WHOLE)
+			ok = p == MXG_SIM_WHOLE ? 2 : 1;
+		else if (p == MXG_SIM_WHOLE)
+			ok = k > 0 || (m > 1 && x[0] == x[1]);
+		else if (p == k)
+			ok = k > 0;
+		else
+			ok = (p == k + 1 || k == p + 1) && x[k] == e->byte;
+		if (ok == 2)
+			return -1;
+		if (ok) {
+			*rule = e->rule_id;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* mxg_similar() on @name: the protect index it matched, or -1. */
+static int kernel(const struct table *t, const char *name)
+{
+	__u8 wire[MXG_NAME_MAX];
+	__u64 q[64] = { 0 }, pw[64], p = 0, h, sfx;
+	__u32 len, m, k, rule = 0;
+	int r, j;
+
+	parse_or_fail(name, wire, &len);
+	m = wire[0];
+	if (1 + m >= len || m > MXG_SIM_LABEL_MAX ||
+	    (m >= 4 && !memcmp(wire + 1, "xn--", 4)))
+		return -1;
+	sfx = mxg_name_hash(SEED, wire + 1 + m, len - 1 - m);
+	h = 1;
+	for (j = (int)m - 1; j >= 0; j--) {
+		pw[j] = h;
+		q[j] = q[j + 1] + ((__u64)wire[1 + j] + 1) * h;
+		h *= MXG_POLY_BASE;
+	}
+	r = hit(t, wire + 1, m, sfx, q[0], m, MXG_SIM_WHOLE, &rule);
+	if (r)
+		goto out;
+	for (k = 0; k < m; k++) {
+		h = p * pw[k] + q[k + 1];
+		r = hit(t, wire + 1, m, sfx, h, m - 1, k, &rule);
+		if (r > 0)
+			break;
+		p = mxg_poly_step(p, wire[1 + k]);
+	}
+out:
+	if (r <= 0)
+		return -1;
+	assert_int_equal(rule >> 24, 7);
+	assert_true(rule & MXG_RULE_SIM);
+	return (int)(rule & 0x7fffff);
+}
+
+/* similar_judge() on "label.suffix" texts, as the second look splits. */
+static unsigned int judge(const char *seen, const char *prot)
+{
+	uint32_t a[256], b[256];
+	int na = idn_utf8_decode(seen, strlen(seen), a, 256);
+	int nb = idn_utf8_decode(prot, strlen(prot), b, 256);
+	int la = 0, lb = 0;
+
+	while (la < na && a[la] != '.')
+		la++;
+	while (lb < nb && b[lb] != '.')
+		lb++;
+	return similar_judge(a, la, a + la + 1, na - la - 1, b, lb,
+			     b + lb + 1, nb - lb - 1, -1, 0) & ~SIMILAR_WEAK;
+}
+
+static void test_entries(void **state)
+{
+	struct table *t = malloc(sizeof(*t));
+	const struct mxg_protect *pr;
+	long i;
+
+	(void)state;
+	build(t, "protect example.org fuzz=tld-swap\n"
+		 "protect gmail.com action=block fuzz=tld-swap\n"
+		 "protect xn--bcher-kva.de fuzz=tld-swap\n"
+		 "protect com fuzz=tld-swap\n");
+	/* example: itself and 7 deletions; gmail: 1 + 5; no IDN, no TLD. */
+	assert_int_equal(ksim_count(&t->p), 14);
+	assert_int_equal(t->n, 14);
+	assert_int_equal(t->st.names, 2);
+	assert_int_equal(t->st.dropped, 0);
+	for (i = 0; i < t->n; i++) {
+		pr = ksim_protect(&t->p, t->vals[i].rule_id);
+		assert_non_null(pr);
+		assert_int_equal(t->vals[i].action, pr->action);
+		assert_true(t->vals[i].protected_hash ==
+			    mxg_name_hash(SEED, pr->wire, pr->len));
+	}
+	/* A rule id of no similarity match names no directive. */
+	assert_null(ksim_protect(&t->p, 7u << 24 | 3));
+	assert_null(ksim_protect(&t->p, 7u << 24 | 0xffffff));
+	assert_null(ksim_protect(&t->p, 7u << 24 | MXG_RULE_SIM | 9));
+	policy_free(&t->p);
+	free(t);
+}
+
+/* The composed keys are the direct hashes of each variant. */
+static void test_keys_direct(void **state)
+{
+	static const char *want[] = { "example", "xample", "eample", "exmple",
+				      "exaple", "examle", "exampe", "exampl" };
+	struct table *t = malloc(sizeof(*t));
+	__u8 sfx_wire[] = { 3, 'o', 'r', 'g' };
+	__u64 sfx = mxg_name_hash(SEED, sfx_wire, sizeof(sfx_wire));
+	__u64 h;
+	size_t i, j;
+
+	(void)state;
+	build(t, "protect example.org fuzz=tld-swap\n");
+	for (i = 0; i < 8; i++) {
+		for (h = 0, j = 0; want[i][j]; j++)
+			h = mxg_poly_step(h, (__u8)want[i][j]);
+		assert_non_null(find(t, ksim_key(SEED, sfx, 0, h,
+						 (__u32)strlen(want[i]))));
+		assert_null(find(t, ksim_key(SEED, sfx, 1, h,
+					     (__u32)strlen(want[i]))));
+	}
+	policy_free(&t->p);
+	free(t);
+}
+
+static void test_matches(void **state)
+{
+	struct table *t = malloc(sizeof(*t));
+
+	(void)state;
+	build(t, "protect example.org fuzz=tld-swap\n"
+		 "protect gmail.com action=block fuzz=tld-swap\n");
+	assert_int_equal(kernel(t, "exmaple.org"), 0);	/* transposition */
+	assert_int_equal(kernel(t, "exampl.org"), 0);	/* deletion */
+	assert_int_equal(kernel(t, "examplee.org"), 0);	/* insertion */
+	assert_int_equal(kernel(t, "exanple.org"), 0);	/* substitution */
+	assert_int_equal(kernel(t, "xample.org"), 0);	/* first dropped */
+	assert_int_equal(kernel(t, "xeample.org"), 0);	/* first two swapped */
+	assert_int_equal(kernel(t, "eexample.org"), 0);	/* first doubled */
+	assert_int_equal(kernel(t, "gmial.com"), 1);
+	assert_int_equal(kernel(t, "GMAI.com"), 1);	/* case folded */
+	/* Not matches. */
+	assert_int_equal(kernel(t, "example.org"), -1);	/* itself */
+	assert_int_equal(kernel(t, "exmaple.com"), -1);	/* other suffix */
+	assert_int_equal(kernel(t, "mx.exmaple.org"), -1); /* first label */
+	assert_int_equal(kernel(t, "exmapel.org"), -1);	/* two edits */
+	assert_int_equal(kernel(t, "unrelated.org"), -1);
+	assert_int_equal(kernel(t, "org"), -1);
+	/* The first letter: the second look's, with its keyboard. */
+	assert_int_equal(kernel(t, "wxample.org"), -1);
+	assert_int_equal(kernel(t, "aexample.org"), -1);
+	policy_free(&t->p);
+	free(t);
+}
+
+/* A protected label is never a match of another's, under its suffix. */
+static void test_protected_itself(void **state)
+{
+	struct table *t = malloc(sizeof(*t));
+
+	(void)state;
+	build(t, "protect example.org fuzz=tld-swap\n"
+		 "protect exampl.org fuzz=tld-swap\n");
+	assert_int_equal(kernel(t, "exampl.org"), -1);
+	assert_int_equal(kernel(t, "example.org"), -1);
+	assert_true(kernel(t, "exampe.org") >= 0);
+	policy_free(&t->p);
+	free(t);
+}
+
+/* More than MXG_SIM_SLOTS entries of one hash: the rest not filed. */
+static void test_slots(void **state)
+{
+	struct table *t = malloc(sizeof(*t));
+
+	(void)state;
+	/* "ab" is aab\0, aab\1, abb\1, abb\2 and bab\0. */
+	build(t, "protect aab.org fuzz=tld-swap\n"
+		 "protect abb.org fuzz=tld-swap\n"
+		 "protect bab.org fuzz=tld-swap\n");
+	assert_int_equal(t->st.dropped, 1);
+	assert_int_equal(t->n, 12 - 1);
+	policy_free(&t->p);
+	free(t);
+}
+
+/*
+ * Every single edit of a few labels, with every letter, digit and hyphen:
+ * the kernel matches only what similar_judge() accepts, and all of those
+ * that leave the first letter alone.
+ */
+static void test_subset_of_second_look(void **state)
+{
+	static const char *prot[] = { "example.org", "gmail.com", "ab.net",
+				      "paypal.co.uk", "aaaa.de" };
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789-";
+	struct table *t = malloc(sizeof(*t));
+	char lab[80], name[160];
+	size_t pi, i, c, n, tried = 0, matched = 0;
+	const char *dot;
+	int kind;
+
+	(void)state;
+	build(t, "protect example.org fuzz=tld-swap\n"
+		 "protect gmail.com fuzz=tld-swap\n"
+		 "protect ab.net fuzz=tld-swap\n"
+		 "protect paypal.co.uk fuzz=tld-swap\n"
+		 "protect aaaa.de fuzz=tld-swap\n");
+	for (pi = 0; pi < 5; pi++) {
+		dot = strchr(prot[pi], '.');
+		n = (size_t)(dot - prot[pi]);
+		for (kind = 0; kind < 4; kind++)
+			for (i = 0; i <= n; i++)
+				for (c = 0; c < sizeof(alpha) - 1; c++) {
+					const char *L = prot[pi];
+					size_t o = 0;
+
+					if (kind == 0 && (c || i == n))
+						continue;	/* delete i */
+					if (kind == 2 && i == n)
+						continue;	/* replace i */
+					if (kind == 3 && (c || i + 1 >= n))
+						continue;	/* swap i, i+1 */
+					memcpy(lab, L, i);
+					o = i;
+					if (kind == 1 || kind == 2)
+						lab[o++] = alpha[c];
+					if (kind == 3) {
+						lab[o++] = L[i + 1];
+						lab[o++] = L[i];
+					}
+					memcpy(lab + o,
+					       L + i + (kind == 1 ? 0 :
+							kind == 3 ? 2 : 1),
+					       n - i - (kind == 1 ? 0 :
+						       kind == 3 ? 2 : 1));
+					o += n - i - (kind == 1 ? 0 :
+						      kind == 3 ? 2 : 1);
+					lab[o] = '\0';
+					if (!o || lab[0] == '-')
+						continue;
+					snprintf(name, sizeof(name), "%s%s",
+						 lab, dot);
+					tried++;
+					if (kernel(t, name) < 0) {
+						/* Unchanged first letter. */
+						if (lab[0] == L[0] &&
+						    strcmp(name, L) &&
+						    judge(name, L) == 1)
+							fail_msg("kernel missed "
+								 "%s for %s",
+								 name, L);
+						continue;
+					}
+					matched++;
+					if (!judge(name, L))
+						fail_msg("kernel matched %s "
+							 "for %s, similar_"
+							 "judge did not",
+							 name, L);
+				}
+	}
+	assert_true(tried > 1000);
+	assert_true(matched > 500);
+	policy_free(&t->p);
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_entries),
+		cmocka_unit_test(test_keys_direct),
+		cmocka_unit_test(test_matches),
+		cmocka_unit_test(test_protected_itself),
+		cmocka_unit_test(test_slots),
+		cmocka_unit_test(test_subset_of_second_look),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
