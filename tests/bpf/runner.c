@@ -36,12 +36,14 @@ extern const struct tcase sinks_tests[];
 extern const struct tcase secondlook_tests[];
 extern const struct tcase responder_tests[];
 extern const struct tcase correspondents_tests[];
+extern const struct tcase similarity_tests[];
 static const struct tcase *const suites[] = { datapath_tests, failclosed_tests,
 					      service_tests, control_tests,
 					      conncache_tests, reload_tests,
 					      sinks_tests, secondlook_tests,
 					      responder_tests,
-					      correspondents_tests, NULL };
+					      correspondents_tests,
+					      similarity_tests, NULL };
 int test_failures(void);
 
 static const uint16_t sink_ports[] = { 25, 465, 587, 2525 };

@@ -33,14 +33,14 @@ static const struct zrec zone[] = {
 	{ "gmai1.com", DNS_MX, 300, "mx.gmai1.com" },
 	{ "gmai1.com", DNS_A, 300, "192.0.2.50" },
 	{ "mx.gmai1.com", DNS_A, 300, "192.0.2.50" },
-	{ "usps.com", DNS_A, 300, "192.0.2.60" },
-	{ "dhs.com", DNS_A, 300, "192.0.2.61" },
+	{ "yps.com", DNS_A, 300, "192.0.2.60" },
+	{ "shl.com", DNS_A, 300, "192.0.2.61" },
 	{ "hot.mail.com", DNS_A, 300, "192.0.2.62" },
 	{ "mail.com", DNS_A, 300, "192.0.2.63" },
 	{ "army.ml", DNS_A, 300, "192.0.2.26" },
 	/* The first and the last name of the cap test. */
 	{ "examplecaap.com", DNS_A, 300, "192.0.2.70" },
-	{ "examplec5fp.com", DNS_A, 300, "192.0.2.71" },
+	{ "examplec7bp.com", DNS_A, 300, "192.0.2.71" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -119,38 +119,40 @@ static int t_second_look(struct tctx *t)
 
 /*
  * The issue's case: protect ups.com (alert, the default) and dhl.com
- * (block).  usps.com imitates ups.com, so its finding alerts and its mail
- * flows; dhs.com imitates dhl.com, so its mail is refused.
+ * (block).  yps.com imitates ups.com, so its finding alerts and its mail
+ * flows; shl.com imitates dhl.com, so its mail is refused.  Their first
+ * letters are keyboard neighbours, which only the second look judges (the
+ * kernel's similarity match takes usps.com and dhs.com on the question).
  */
 static int t_takes_action(struct tctx *t)
 {
-	struct lookup_connect usps = { "usps.com", "192.0.2.60" };
-	struct lookup_connect dhs = { "dhs.com", "192.0.2.61" };
+	struct lookup_connect yps = { "yps.com", "192.0.2.60" };
+	struct lookup_connect shl = { "shl.com", "192.0.2.61" };
 	const char *ev;
 
-	ev = suspect(t, "usps.com");
+	ev = suspect(t, "yps.com");
 	ASSERT_HAS(ev, "\"protected\":\"ups.com\"");
 	ASSERT_HAS(ev, "\"action\":\"alert\"");
 	ASSERT_HAS(ev, "\"added_to_policy\":true");
-	ASSERT_EQ(run_in(t, NULL, a_then_connect, &usps), 0,
+	ASSERT_EQ(run_in(t, NULL, a_then_connect, &yps), 0,
 		  "connect to an alert-action finding is not refused");
 	ev = next_event(t, "alerted", WAIT_MS);
 	ASSERT_HAS(ev, "\"ip\":\"192.0.2.60\"");
 	ASSERT_HAS(ev, "\"protected\":\"ups.com\"");
 
-	ev = suspect(t, "dhs.com");
+	ev = suspect(t, "shl.com");
 	ASSERT_HAS(ev, "\"protected\":\"dhl.com\"");
 	ASSERT_HAS(ev, "\"action\":\"block\"");
-	ASSERT_EQ(run_in(t, NULL, a_then_connect, &dhs), EPERM,
+	ASSERT_EQ(run_in(t, NULL, a_then_connect, &shl), EPERM,
 		  "connect to a block-action finding is refused");
 	ev = next_event(t, "blocked", WAIT_MS);
 	ASSERT_HAS(ev, "\"ip\":\"192.0.2.61\"");
 
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "learned"), 0, "learned");
 	ASSERT_HAS(out, "learned: 2 of at most 1024");
-	ASSERT_HAS(out, "usps.com");
+	ASSERT_HAS(out, "yps.com");
 	ASSERT_HAS(out, "ups.com");
-	ASSERT_HAS(out, "dhs.com");
+	ASSERT_HAS(out, "shl.com");
 	return 0;
 }
 
@@ -221,23 +223,23 @@ static int request_as(struct tctx *t, uid_t uid, gid_t gid, const char *line,
 
 static int t_restart_forget(struct tctx *t)
 {
-	struct lookup_connect dhs = { "dhs.com", "192.0.2.61" };
+	struct lookup_connect shl = { "shl.com", "192.0.2.61" };
 	char file[4096], reply[256];
 
-	if (!suspect(t, "dhs.com"))
+	if (!suspect(t, "shl.com"))
 		return -1;
 	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop");
 	ASSERT_EQ(read_text(t->learned, file, sizeof(file)), 0, "state file");
-	ASSERT_HAS(file, "\ndhs.com dhl.com edit-distance 1 block ");
+	ASSERT_HAS(file, "\nshl.com dhl.com edit-distance 1 block ");
 	if (!ASSERT_EQ(daemon_start(t, t->tc->args), 0, "restart"))
 		return -1;
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "learned"), 0, "learned after restart");
 	ASSERT_HAS(out, "learned: 1 of at most 1024");
-	ASSERT_HAS(out, "dhs.com");
+	ASSERT_HAS(out, "shl.com");
 	ASSERT_HAS(out, "edit-distance");
 	ASSERT_HAS(out, " block ");
 	/* Enforced from the first policy the restarted daemon loaded. */
-	ASSERT_EQ(run_in(t, NULL, a_then_connect, &dhs), EPERM,
+	ASSERT_EQ(run_in(t, NULL, a_then_connect, &shl), EPERM,
 		  "refused after the restart");
 	ASSERT_HAS(next_event(t, "blocked", WAIT_MS), "\"ip\":\"192.0.2.61\"");
 	ASSERT_EQ(run_in(t, NULL, connect_only, "192.0.2.61"), EPERM,
@@ -247,20 +249,20 @@ static int t_restart_forget(struct tctx *t)
 	ASSERT_EQ(request_as(t, 65534, 65534, "learned", reply,
 			     sizeof(reply)), 0, "nogroup asks");
 	ASSERT_HAS(reply, "ok\n");
-	ASSERT_EQ(request_as(t, 65534, 65534, "forget dhs.com", reply,
+	ASSERT_EQ(request_as(t, 65534, 65534, "forget shl.com", reply,
 			     sizeof(reply)), 0, "nogroup asks to forget");
 	ASSERT_HAS(reply, "permission denied");
-	ASSERT_EQ(ctl(t, out, OUT_SZ, "forget mx.dhs.com"), 2,
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "forget mx.shl.com"), 2,
 		  "only a learned name");
-	ASSERT_EQ(ctl(t, out, OUT_SZ, "forget dhs.com"), 0, "forget");
-	ASSERT_HAS(out, "forgot dhs.com");
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "forget shl.com"), 0, "forget");
+	ASSERT_HAS(out, "forgot shl.com");
 	/* The records it made go at once: no new lookup needed. */
 	ASSERT_EQ(run_in(t, NULL, connect_only, "192.0.2.61"), 0,
 		  "connect after forget");
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "learned"), 0, "learned after forget");
 	ASSERT_HAS(out, "learned: 0 of at most 1024");
 	ASSERT_EQ(read_text(t->learned, file, sizeof(file)), 0, "state file");
-	ASSERT_TRUE(!strstr(file, "dhs.com"), "forgotten in the state file");
+	ASSERT_TRUE(!strstr(file, "shl.com"), "forgotten in the state file");
 	return 0;
 }
 
@@ -271,15 +273,15 @@ static int t_restart_forget(struct tctx *t)
  */
 static int t_state_file(struct tctx *t)
 {
-	struct lookup_connect dhs = { "dhs.com", "192.0.2.61" };
+	struct lookup_connect shl = { "shl.com", "192.0.2.61" };
 	long long now = time(NULL);
 	char state[1024];
 
 	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop");
 	snprintf(state, sizeof(state),
 		 "# mxguard learned findings v1\n"
-		 "dhs.com dhl.com edit-distance 1 block %lld %lld\n"
-		 "usps.com ups.com edit-distance 1 block %lld %lld\n"
+		 "shl.com dhl.com edit-distance 1 block %lld %lld\n"
+		 "yps.com ups.com edit-distance 1 block %lld %lld\n"
 		 "not a finding\n",
 		 now - 60, now + 3600, now - 7200, now - 3600);
 	if (write_text(t->learned, state) || chmod(t->learned, 0600))
@@ -288,9 +290,9 @@ static int t_state_file(struct tctx *t)
 		return -1;
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "learned"), 0, "learned");
 	ASSERT_HAS(out, "learned: 1 of at most 1024");
-	ASSERT_HAS(out, "dhs.com");
-	ASSERT_TRUE(!strstr(out, "usps.com"), "the expired one is gone");
-	ASSERT_EQ(run_in(t, NULL, a_then_connect, &dhs), EPERM,
+	ASSERT_HAS(out, "shl.com");
+	ASSERT_TRUE(!strstr(out, "yps.com"), "the expired one is gone");
+	ASSERT_EQ(run_in(t, NULL, a_then_connect, &shl), EPERM,
 		  "the live one is enforced");
 
 	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop again");
@@ -309,13 +311,14 @@ static int t_state_file(struct tctx *t)
 
 /*
  * Name @i of the cap test: examplecXYp.com, two edits from examplecorp.
- * No "o" in the set, so none of them is the protected name itself.
+ * No "o" and no "r" in the set, so none of them is the protected name
+ * itself or one edit from it (the kernel's similarity match takes those).
  */
 static void cap_name(int i, char *out, size_t sz)
 {
-	static const char set[] = "abcdefghijklmnpqrstuvwxyz0123456789";
+	static const char set[] = "abcdefghijklmnpqstuvwxyz0123456789";
 
-	snprintf(out, sz, "examplec%c%cp.com", set[i / 35], set[i % 35]);
+	snprintf(out, sz, "examplec%c%cp.com", set[i / 34], set[i % 34]);
 }
 
 struct batch {
@@ -339,7 +342,7 @@ static int mx_batch(void *arg)
 static int t_cap(struct tctx *t)
 {
 	struct lookup_connect first = { "examplecaap.com", "192.0.2.70" };
-	struct lookup_connect last = { "examplec5fp.com", "192.0.2.71" };
+	struct lookup_connect last = { "examplec7bp.com", "192.0.2.71" };
 	struct batch b;
 	char name[64];
 	int i, seen = 0;
@@ -488,10 +491,12 @@ static int t_flood(struct tctx *t)
 }
 
 /*
- * One fuzzer only: every single edit of a short label past its first
- * letter is now a generated rule, which the kernel matches before the
- * second look would see it ("usps.com" for ups.com), so these names come
- * from what omission does not make.
+ * One fuzzer only: with all of them every single edit of a short label
+ * past its first letter is a generated rule, which the kernel matches
+ * before the second look would see it ("usps.com" for ups.com).  The
+ * kernel's similarity match (bpf/similar.bpf.h) takes those edits too,
+ * whatever the fuzzers, so the names here change the first letter to a
+ * keyboard neighbour, which only the second look judges.
  */
 #define POLICY_UPS_DHL	"protect ups.com fuzz=omission\n" \
 			"protect dhl.com fuzz=omission action=block\n"

@@ -213,6 +213,16 @@ static void test_matches(void **state)
 	assert_int_equal(kernel(t, "wxample.org"), -1);
 	assert_int_equal(kernel(t, "aexample.org"), -1);
 	policy_free(&t->p);
+	/* The BPF suite's second-look names: the second look's alone. */
+	build(t, "protect ups.com fuzz=omission\n"
+		 "protect dhl.com fuzz=omission action=block\n");
+	assert_int_equal(kernel(t, "yps.com"), -1);
+	assert_int_equal(judge("yps.com", "ups.com"), 1);
+	assert_int_equal(kernel(t, "shl.com"), -1);
+	assert_int_equal(judge("shl.com", "dhl.com"), 1);
+	assert_int_equal(kernel(t, "usps.com"), 0);
+	assert_int_equal(kernel(t, "dhs.com"), 1);
+	policy_free(&t->p);
 	free(t);
 }
 

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The kernel's similarity match on the real kernel (bpf/similar.bpf.h):
+ * protect example.org with no fuzzer that makes its one-edit names, and a
+ * question for one of them still taints its answer before the connect,
+ * like a rule's match: refused in block mode, alerted in alert mode or
+ * under action=alert, named after the protect line with fuzzer
+ * "similarity".  The protected name itself, an unrelated name and another
+ * suffix are not touched, and a reload keeps the verdict of an answer
+ * already given while the name it imitates is still protected.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+#include "mxguard/abi.h"
+
+#define WAIT_MS 5000
+#define OUT_SZ (64 * 1024)
+
+static char out[OUT_SZ];
+
+static const struct zrec zone[] = {
+	{ "exmaple.org", DNS_MX, 300, "mx.exmaple.org" },
+	{ "mx.exmaple.org", DNS_A, 300, "192.0.2.80" },
+	{ "exampl.org", DNS_A, 300, "192.0.2.81" },
+	{ "examplee.org", DNS_A, 300, "192.0.2.82" },
+	{ "unrelated.org", DNS_A, 300, "192.0.2.83" },
+	{ "example.org", DNS_A, 300, "192.0.2.84" },
+	{ "exmaple.com", DNS_A, 300, "192.0.2.85" },
+	{ NULL, 0, 0, NULL },
+};
+
+struct lc {
+	const char *name, *ip;
+};
+
+static int a_then_connect(void *arg)
+{
+	const struct lc *lc = arg;
+
+	if (resolve(lc->name, DNS_A, VIA_UDP))
+		return 201;
+	return try_connect(lc->ip, 25);
+}
+
+/* The recipient domain's MX, its host's address, then :25. */
+static int mx_chain(void *arg)
+{
+	(void)arg;
+	if (resolve("exmaple.org", DNS_MX, VIA_UDP))
+		return 201;
+	if (resolve("mx.exmaple.org", DNS_A, VIA_UDP))
+		return 202;
+	return try_connect("192.0.2.80", 25);
+}
+
+static int connect_only(void *arg)
+{
+	return try_connect(arg, 25);
+}
+
+/*
+ * The connect verdict @action for @ip, as a similarity match of line 1;
+ * -1 if it is not that.
+ */
+static int verdict(struct tctx *t, const char *action, const char *ip,
+		   const char *lookalike)
+{
+	char want[128];
+	const char *ev = next_event(t, action, WAIT_MS);
+
+	snprintf(want, sizeof(want), "\"ip\":\"%s\"", ip);
+	if (!ASSERT_HAS(ev, want))
+		return -1;
+	snprintf(want, sizeof(want), "\"lookalike\":\"%s\"", lookalike);
+	ASSERT_HAS(ev, want);
+	ASSERT_HAS(ev, "\"protected\":\"example.org\"");
+	ASSERT_HAS(ev, "\"fuzzer\":\"similarity\"");
+	ASSERT_HAS(ev, "\"name\":\"protect example.org (similarity)\"");
+	ASSERT_HAS(ev, "\"line\":1");
+	snprintf(want, sizeof(want), "\"action\":\"%s\"",
+		 strcmp(action, "blocked") ? "alert" : "block");
+	ASSERT_HAS(strstr(ev, "\"mxguard\":"), want);	/* the rule's */
+	return 0;
+}
+
+/* Neither the protected name nor an unrelated one, nor another suffix. */
+static int clean_ones(struct tctx *t)
+{
+	static const struct lc clean[] = {
+		{ "example.org", "192.0.2.84" },
+		{ "unrelated.org", "192.0.2.83" },
+		{ "exmaple.com", "192.0.2.85" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(clean) / sizeof(clean[0]); i++)
+		if (!ASSERT_EQ(run_in(t, NULL, a_then_connect,
+				      (void *)&clean[i]), 0, clean[i].name))
+			return -1;
+	return 0;
+}
+
+static int t_block(struct tctx *t)
+{
+	static const struct lc names[] = {
+		{ "exampl.org", "192.0.2.81" },		/* deletion */
+		{ "examplee.org", "192.0.2.82" },	/* insertion */
+	};
+	long long before = counter(t, MXG_CNT_SIM_MATCH);
+	const char *ev;
+	size_t i;
+
+	if (clean_ones(t))
+		return -1;
+	/* The MX chain: the answer's MX host inherits the match. */
+	if (!ASSERT_EQ(run_in(t, NULL, mx_chain, NULL), EPERM,
+		       "connect to the MX of exmaple.org"))
+		return -1;
+	ev = next_event(t, "dns-lookalike-query", WAIT_MS);
+	ASSERT_HAS(ev, "\"dns\":{\"question\":{\"name\":\"exmaple.org\"}}");
+	ASSERT_HAS(ev, "\"protected\":\"example.org\"");
+	if (verdict(t, "blocked", "192.0.2.80", "exmaple.org"))
+		return -1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!ASSERT_EQ(run_in(t, NULL, a_then_connect,
+				      (void *)&names[i]), EPERM, names[i].name))
+			return -1;
+		if (verdict(t, "blocked", names[i].ip, names[i].name))
+			return -1;
+	}
+	/* Three questions matched at egress (the MX host is tainted). */
+	ASSERT_EQ(counter(t, MXG_CNT_SIM_MATCH) - before, 3,
+		  "similarity matches counted");
+	return 0;
+}
+
+/*
+ * A reload keeps the verdict of an answer already given (host scope, so
+ * another process's connect is judged by it): the MTA need not look the
+ * name up again for it to hold, while example.org is still protected.
+ */
+static int t_reload(struct tctx *t)
+{
+	static const struct lc l = { "exampl.org", "192.0.2.81" };
+
+	if (!ASSERT_EQ(run_in(t, NULL, a_then_connect, (void *)&l), EPERM,
+		       "connect before the reload"))
+		return -1;
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "reload"), 0, "reload");
+	if (!ASSERT_EQ(run_in(t, NULL, connect_only, "192.0.2.81"), EPERM,
+		       "connect after the reload"))
+		return -1;
+	/* Unprotected, the name's records end with the next reload. */
+	if (write_text(t->policy_path, "protect other.org fuzz=tld-swap\n"))
+		return -1;
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "reload"), 0, "reload without it");
+	return ASSERT_EQ(run_in(t, NULL, connect_only, "192.0.2.81"), 0,
+			 "connect once example.org is not protected") ? 0 : -1;
+}
+
+/* action=alert (the default): the mail flows, the connect is alerted. */
+static int t_alert_action(struct tctx *t)
+{
+	static const struct lc l = { "exampl.org", "192.0.2.81" };
+
+	if (clean_ones(t))
+		return -1;
+	if (!ASSERT_EQ(run_in(t, NULL, a_then_connect, (void *)&l), 0,
+		       "connect under action=alert"))
+		return -1;
+	if (verdict(t, "alerted", "192.0.2.81", "exampl.org"))
+		return -1;
+	if (!ASSERT_EQ(run_in(t, NULL, mx_chain, NULL), 0, "MX chain"))
+		return -1;
+	return verdict(t, "alerted", "192.0.2.80", "exmaple.org");
+}
+
+/* --mode alert with action=block: a dry run, alerted, rule says block. */
+static int t_alert_mode(struct tctx *t)
+{
+	const char *ev;
+
+	if (clean_ones(t))
+		return -1;
+	if (!ASSERT_EQ(run_in(t, NULL, mx_chain, NULL), 0,
+		       "connect in alert mode"))
+		return -1;
+	ev = next_event(t, "alerted", WAIT_MS);
+	ASSERT_HAS(ev, "\"ip\":\"192.0.2.80\"");
+	ASSERT_HAS(ev, "\"mode\":\"alert\"");
+	ASSERT_HAS(ev, "\"action\":\"block\"");
+	ASSERT_HAS(ev, "\"fuzzer\":\"similarity\"");
+	ASSERT_HAS(ev, "\"lookalike\":\"exmaple.org\"");
+	return 0;
+}
+
+#define PROTECT		"protect example.org fuzz=tld-swap"
+
+const struct tcase similarity_tests[] = {
+	{ .name = "similarity_block", .fn = t_block,
+	  .policy = PROTECT " action=block\n", .zone = zone },
+	{ .name = "similarity_alert_action", .fn = t_alert_action,
+	  .policy = PROTECT "\n", .zone = zone },
+	{ .name = "similarity_alert_mode", .fn = t_alert_mode,
+	  .policy = PROTECT " action=block\n", .zone = zone,
+	  .args = { "--mode", "alert" } },
+	{ .name = "similarity_reload", .fn = t_reload,
+	  .policy = PROTECT " action=block\n", .zone = zone,
+	  .args = { "--scope", "host" } },
+	{ 0 },
+};
