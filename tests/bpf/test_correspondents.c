@@ -5,9 +5,11 @@
  * its lookalike exampel.org is flagged after that, and only after it.
  *
  * The daemon looks at MX queries in the order they came, so a lookup of
- * a second-look lookalike (gmai1.com, of the protected gmail.com) is a
- * barrier: when its alert is out, every lookup before it was looked at,
- * and an alert for one of them would have come first.
+ * a second-look lookalike (grnail.com, of the protected gmail.com: a
+ * skeleton match, two edits, which the kernel's one-edit similarity match
+ * leaves to the second look) is a barrier: when its alert is out, every
+ * lookup before it was looked at, and an alert for one of them would have
+ * come first.
  */
 #include <errno.h>
 #include <signal.h>
@@ -83,14 +85,14 @@ static int t_learnt_then_flagged(struct tctx *t)
 	if (mx(t, "example.org") || mx(t, "example.org"))
 		return -1;
 	/* So its lookalike is learnt like any name, and not flagged. */
-	if (mx(t, "exampel.org") || barrier(t, "gmai1.com"))
+	if (mx(t, "exampel.org") || barrier(t, "grnail.com"))
 		return -1;
 	ASSERT_EQ(run_in(t, NULL, a_then_connect, "192.0.2.81"), 0,
 		  "connect before the correspondent is known");
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "correspondents"), 0, "correspondents");
 	ASSERT_HAS(out, "\nexampel.org ");
 	/* A lookalike of a protected name is never a correspondent. */
-	ASSERT_TRUE(!strstr(out, "gmai1.com"), "second-look finding learnt");
+	ASSERT_TRUE(!strstr(out, "grnail.com"), "second-look finding learnt");
 
 	/* The third lookup makes example.org frequent ... */
 	if (mx(t, "example.org"))
@@ -156,7 +158,7 @@ static int t_window(struct tctx *t)
 		  "only a registrable domain");
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "correspondents add example.org"), 0,
 		  "add");
-	if (mx(t, "exampel.org") || barrier(t, "gmai1.com"))
+	if (mx(t, "exampel.org") || barrier(t, "grnail.com"))
 		return -1;
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "correspondents list"), 0, "list");
 	ASSERT_HAS(out, "learning window: until ");
