@@ -5,7 +5,9 @@
  * map, each protected label and its one-deletions by the polynomial hash of
  * hash.h (struct mxg_sim).  Here the seen label x (m bytes) is hashed once
  * from each end; then x itself and each x without x[k] cost O(1) and one
- * lookup (1 + m lookups, m <= 63).  What a hit says:
+ * lookup (1 + m lookups, m <= 63), after one lookup that tells whether
+ * the suffix has any protected label of a length one edit away.  What a
+ * hit says:
  *
  *   x      = L without L[i]  deletion (always allowed)
  *   x\k    = L               insertion at k (not at the start, unless it
@@ -88,17 +90,32 @@ __noinline int mxg_sim_hit(__u64 h, __u32 len, __u32 k, __u32 slot)
 __noinline int mxg_similar(__u32 slot)
 {
 	struct mxg_scratch *s = get_scratch(slot);
-	__u64 q = 0, pw = 1, p = 0, h;
-	__u32 m, t, k;
+	struct mxg_config *cfg = get_config();
+	__u64 q = 0, pw = 1, p = 0, h, key;
+	__u32 m, t, k, zero = 0;
+	struct mxg_sim *e;
+	void *inner;
 	int r;
 
-	if (!s || !s->sim_sfx)
+	if (!s || !cfg || !s->sim_sfx)
 		return 0;
 	m = s->name[0];
 	if (!m || m > MXG_SIM_LABEL_MAX)
 		return 0;
 	if (m >= 4 && s->name[1] == 'x' && s->name[2] == 'n' &&
 	    s->name[3] == '-' && s->name[4] == '-')
+		return 0;
+	/*
+	 * One lookup first: which lengths of protected label the suffix
+	 * has.  Only m - 1, m and m + 1 are one edit away.
+	 */
+	inner = bpf_map_lookup_elem(&policy, &zero);
+	if (!inner)
+		return 0;
+	key = mxg_poly_key(cfg->hash_seed ^ s->sim_sfx,
+			   MXG_SIM_KIND + MXG_SIM_SLOTS, 0, 0);
+	e = bpf_map_lookup_elem(inner, &key);
+	if (!e || !(e->protected_hash & (7ULL << (m - 1))))
 		return 0;
 	/* From the end: Q(k) = sum over j >= k, and B^(m-1-k). */
 	s->sim_q[m & SIM_MASK] = 0;

@@ -190,6 +190,10 @@ struct mxg_rule {
  * keyed by the poly hash of the string, its length and S's suffix hash.
  * Deletions of two protected labels may coincide: they take slots 0, 1,
  * ... of the same hash, and a lookup reads slots until one is missing.
+ * Each suffix has one more entry, under slot MXG_SIM_SLOTS with hash and
+ * length 0: in protected_hash, bit n is set when some protected label of
+ * n bytes is under it.  A question whose suffix has none, or none of a
+ * length one edit away, costs that one lookup.
  */
 #define MXG_SIM_KIND	8
 #define MXG_SIM_SLOTS	4

@@ -82,6 +82,7 @@ static int kernel(const struct table *t, const char *name)
 	__u8 wire[MXG_NAME_MAX];
 	__u64 q[64] = { 0 }, pw[64], p = 0, h, sfx;
 	__u32 len, m, k, rule = 0;
+	const struct mxg_sim *e;
 	int r, j;
 
 	parse_or_fail(name, wire, &len);
@@ -90,6 +91,10 @@ static int kernel(const struct table *t, const char *name)
 	    (m >= 4 && !memcmp(wire + 1, "xn--", 4)))
 		return -1;
 	sfx = mxg_name_hash(SEED, wire + 1 + m, len - 1 - m);
+	/* The suffix's lengths first. */
+	e = find(t, ksim_key(SEED, sfx, MXG_SIM_SLOTS, 0, 0));
+	if (!e || !(e->protected_hash & (7ULL << (m - 1))))
+		return -1;
 	h = 1;
 	for (j = (int)m - 1; j >= 0; j--) {
 		pw[j] = h;
@@ -141,12 +146,20 @@ static void test_entries(void **state)
 		 "protect gmail.com action=block fuzz=tld-swap\n"
 		 "protect xn--bcher-kva.de fuzz=tld-swap\n"
 		 "protect com fuzz=tld-swap\n");
-	/* example: itself and 7 deletions; gmail: 1 + 5; no IDN, no TLD. */
-	assert_int_equal(ksim_count(&t->p), 14);
-	assert_int_equal(t->n, 14);
+	/*
+	 * example: itself and 7 deletions; gmail: 1 + 5; a suffix entry
+	 * each; no IDN, no TLD.
+	 */
+	assert_int_equal(ksim_count(&t->p), 16);
+	assert_int_equal(t->n, 16);
 	assert_int_equal(t->st.names, 2);
 	assert_int_equal(t->st.dropped, 0);
 	for (i = 0; i < t->n; i++) {
+		if (!t->vals[i].rule_id) {	/* a suffix's lengths */
+			assert_true(t->vals[i].protected_hash == 1ULL << 7 ||
+				    t->vals[i].protected_hash == 1ULL << 5);
+			continue;
+		}
 		pr = ksim_protect(&t->p, t->vals[i].rule_id);
 		assert_non_null(pr);
 		assert_int_equal(t->vals[i].action, pr->action);
@@ -252,7 +265,9 @@ static void test_slots(void **state)
 		 "protect abb.org fuzz=tld-swap\n"
 		 "protect bab.org fuzz=tld-swap\n");
 	assert_int_equal(t->st.dropped, 1);
-	assert_int_equal(t->n, 12 - 1);
+	/* 3 x (itself + 3 deletions), less the one dropped, one suffix. */
+	assert_int_equal(t->n, 12 - 1 + 1);
+	assert_int_equal(ksim_count(&t->p), 15);
 	policy_free(&t->p);
 	free(t);
 }

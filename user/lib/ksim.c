@@ -51,9 +51,10 @@ size_t ksim_count(const struct mxg_policy *p)
 	if (p->n >= KSIM_RULES_MAX)
 		return 0;
 
+	/* The label, its deletions, and at most one suffix entry. */
 	for (i = 0; i < p->nprotects; i++)
 		if (ksim_eligible(&p->protects[i]))
-			n += 1 + p->protects[i].wire[0];
+			n += 2 + p->protects[i].wire[0];
 	return n;
 }
 
@@ -62,6 +63,7 @@ struct pending {
 	__u64 h, sfx;
 	__u32 len;
 	struct mxg_sim val;
+	int lengths;		/* the suffix's entry: no slots of its own */
 };
 
 static int cmp_pending(const void *a, const void *b)
@@ -70,6 +72,8 @@ static int cmp_pending(const void *a, const void *b)
 
 	if (x->base != y->base)
 		return x->base < y->base ? -1 : 1;
+	if (x->lengths != y->lengths)
+		return x->lengths ? -1 : 1;
 	/* MXG_SIM_WHOLE (0xff) first, then by position: stable output. */
 	if (x->val.pos != y->val.pos)
 		return x->val.pos > y->val.pos ? -1 : 1;
@@ -117,6 +121,13 @@ long ksim_build(const struct mxg_policy *p, __u64 seed, __u32 gen,
 		for (h = 0, j = 0; j < m; j++)
 			h = mxg_poly_step(h, pr->wire[1 + j]);
 		add(&e[n++], seed, sfx, h, m, &v);
+		/* The suffix's lengths: merged with its other names below. */
+		memset(&e[n], 0, sizeof(e[n]));
+		e[n].lengths = 1;
+		e[n].sfx = sfx;
+		e[n].base = ksim_key(seed, sfx, MXG_SIM_SLOTS, 0, 0);
+		e[n].val.pos = MXG_SIM_WHOLE;
+		e[n++].val.protected_hash = 1ULL << m;
 		for (k = 0; k < m; k++) {
 			for (h = 0, j = 0; j < m; j++)
 				if (j != k)
@@ -129,6 +140,17 @@ long ksim_build(const struct mxg_policy *p, __u64 seed, __u32 gen,
 	}
 	qsort(e, n, sizeof(*e), cmp_pending);
 	for (i = 0; i < n; i++) {
+		if (e[i].lengths) {
+			if (out && i && e[i - 1].lengths &&
+			    e[i].base == e[i - 1].base) {
+				vals[out - 1].protected_hash |=
+					e[i].val.protected_hash;
+				continue;
+			}
+			keys[out] = e[i].base;
+			vals[out++] = e[i].val;
+			continue;
+		}
 		run = i && e[i].base == e[i - 1].base ? run + 1 : 0;
 		if (run >= MXG_SIM_SLOTS) {
 			st->dropped++;
