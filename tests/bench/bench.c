@@ -202,16 +202,23 @@ static int bench_parse(void)
 	return 0;
 }
 
-/* @n protect directives with a fuzzer that makes no rule under .example. */
+/*
+ * @n protect directives with a fuzzer that makes no rule under .example.
+ * One of them is a 63-letter label "rqq...q": the 63 q's are then the
+ * worst case, every lookup made and most of them hits that say no.
+ */
 static int make_similar_policy(struct mxg_policy *p, size_t n)
 {
-	size_t i, cap = n * 48 + 1, len = 0;
+	size_t i, cap = n * 48 + 160, len = 0;
 	char *buf = malloc(cap);
 	int err;
 
 	if (!buf)
 		return -1;
-	for (i = 0; i < n; i++)
+	len += snprintf(buf, cap, "protect r%.62s.example fuzz=tld-swap\n",
+			"qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"
+			"qqqq");
+	for (i = 1; i < n; i++)
 		len += snprintf(buf + len, cap - len,
 				"protect brand%07zu.example fuzz=tld-swap\n",
 				i);
