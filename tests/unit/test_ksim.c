@@ -15,6 +15,7 @@
 #include "lookalike.h"
 #include "policy_helpers.h"
 #include "similar.h"
+#include "verdict.h"
 
 #define SEED	0x1234abcd5678ef01ULL
 
@@ -117,6 +118,16 @@ out:
 	assert_int_equal(rule >> 24, 7);
 	assert_true(rule & MXG_RULE_SIM);
 	return (int)(rule & 0x7fffff);
+}
+
+static const struct mxg_protect *by_name(const struct table *t,
+					 const char *name)
+{
+	__u8 wire[MXG_NAME_MAX];
+	__u32 len;
+
+	parse_or_fail(name, wire, &len);
+	return ksim_match(&t->p, wire, len);
 }
 
 /* similar_judge() on "label.suffix" texts, as the second look splits. */
@@ -330,6 +341,12 @@ static void test_subset_of_second_look(void **state)
 					snprintf(name, sizeof(name), "%s%s",
 						 lab, dot);
 					tried++;
+					/* The same decision on names. */
+					if ((kernel(t, name) >= 0) !=
+					    (by_name(t, name) != NULL))
+						fail_msg("ksim_match and the "
+							 "kernel differ on %s",
+							 name);
 					if (kernel(t, name) < 0) {
 						/* Unchanged first letter. */
 						if (lab[0] == L[0] &&
@@ -348,8 +365,45 @@ static void test_subset_of_second_look(void **state)
 							 name, L);
 				}
 	}
+	assert_int_equal(t->st.dropped, 0);
 	assert_true(tried > 1000);
 	assert_true(matched > 500);
+	policy_free(&t->p);
+	free(t);
+}
+
+/* A recipient's verdict: what the kernel matched, explained. */
+static void test_recipient(void **state)
+{
+	struct table *t = malloc(sizeof(*t));
+	struct mxg_rcpt_verdict v;
+	const char *err;
+
+	(void)state;
+	build(t, "protect example.org fuzz=tld-swap\n"
+		 "protect gmail.com action=block fuzz=tld-swap\n");
+	assert_int_equal(mxg_rcpt_judge(&t->p, "<user@Exmaple.org>", &v,
+					&err), 0);
+	assert_int_equal(v.kind, MXG_RCPT_LOOKALIKE);
+	assert_null(v.rule);
+	assert_int_equal(v.protect, 0);
+	assert_int_equal(v.action, MXG_ACTION_ALERT);
+	assert_string_equal(v.imitates, "example.org");
+	assert_string_equal(v.suggest, "user@example.org");
+	assert_non_null(strstr(v.reason, "exmaple.org imitates example.org ("));
+	assert_non_null(strstr(v.reason, ":1)"));
+	assert_int_equal(mxg_rcpt_judge(&t->p, "gmial.com", &v, &err), 0);
+	assert_int_equal(v.kind, MXG_RCPT_LOOKALIKE);
+	assert_int_equal(v.protect, 1);
+	assert_int_equal(v.action, MXG_ACTION_BLOCK);
+	/* The protected names, other suffixes, unrelated names: clean. */
+	assert_int_equal(mxg_rcpt_judge(&t->p, "a@example.org", &v, &err), 0);
+	assert_int_not_equal(v.kind, MXG_RCPT_LOOKALIKE);
+	assert_int_equal(mxg_rcpt_judge(&t->p, "a@exmaple.net", &v, &err), 0);
+	assert_int_not_equal(v.kind, MXG_RCPT_LOOKALIKE);
+	assert_int_equal(mxg_rcpt_judge(&t->p, "a@wxample.org", &v, &err), 0);
+	assert_int_not_equal(v.kind, MXG_RCPT_LOOKALIKE);
+	assert_int_equal(v.protect, -1);
 	policy_free(&t->p);
 	free(t);
 }
@@ -363,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_protected_itself),
 		cmocka_unit_test(test_slots),
 		cmocka_unit_test(test_subset_of_second_look),
+		cmocka_unit_test(test_recipient),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

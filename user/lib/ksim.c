@@ -38,6 +38,56 @@ int ksim_eligible(const struct mxg_protect *pr)
 	return !(n >= 4 && !memcmp(pr->wire + 1, "xn--", 4));
 }
 
+static int same(const __u8 *a, const __u8 *b, __u32 n)
+{
+	return !n || !memcmp(a, b, n);
+}
+
+int ksim_label_match(const __u8 *x, __u32 m, const __u8 *L, __u32 n)
+{
+	__u32 p = 0;
+
+	while (p < m && p < n && x[p] == L[p])
+		p++;
+	if (m + 1 == n)				/* deletion */
+		return same(x + p, L + p + 1, m - p);
+	if (m == n + 1)				/* insertion, not first */
+		return p > 0 && same(x + p + 1, L + p, n - p);
+	if (m != n || p == m)
+		return 0;
+	if (p > 0 && same(x + p + 1, L + p + 1, n - p - 1))
+		return 1;			/* substitution */
+	return p + 1 < n && x[p] == L[p + 1] && x[p + 1] == L[p] &&
+	       same(x + p + 2, L + p + 2, n - p - 2);	/* transposition */
+}
+
+const struct mxg_protect *ksim_match(const struct mxg_policy *p,
+				     const __u8 *wire, __u32 len)
+{
+	const struct mxg_protect *pr;
+	__u32 m, n;
+	size_t i;
+
+	if (!len || !ksim_count(p) || policy_find_protected(p, wire, len) >= 0)
+		return NULL;
+	m = wire[0];
+	if (!m || m > MXG_SIM_LABEL_MAX || 1 + m >= len ||
+	    (m >= 4 && !memcmp(wire + 1, "xn--", 4)))
+		return NULL;
+	for (i = 0; i < p->nprotects; i++) {
+		pr = &p->protects[i];
+		if (!ksim_eligible(pr))
+			continue;
+		n = pr->wire[0];
+		if (pr->len - 1 - n != len - 1 - m ||
+		    memcmp(pr->wire + 1 + n, wire + 1 + m, len - 1 - m))
+			continue;
+		if (ksim_label_match(wire + 1, m, pr->wire + 1, n))
+			return pr;
+	}
+	return NULL;
+}
+
 size_t ksim_count(const struct mxg_policy *p)
 {
 	size_t i, n = 0;

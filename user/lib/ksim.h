@@ -34,6 +34,21 @@ int ksim_eligible(const struct mxg_protect *pr);
 const struct mxg_protect *ksim_protect(const struct mxg_policy *p,
 				       __u32 rule_id);
 
+/*
+ * The same decision as the kernel's, on names rather than hashes: is
+ * label @x one edit from protected label @L by bpf/similar.bpf.h's rules?
+ */
+int ksim_label_match(const __u8 *x, __u32 m, const __u8 *L, __u32 n);
+
+/*
+ * The protect directive whose name @wire (canonical) is a kernel
+ * similarity match of, or NULL: none, or @wire is a protected name.
+ * Recipients' verdicts (verdict.c) use it, so a refusal on submission or
+ * by the responder names what the kernel matched.
+ */
+const struct mxg_protect *ksim_match(const struct mxg_policy *p,
+				     const __u8 *wire, __u32 len);
+
 /* Entries @p gives at most: room to allocate before ksim_build(). */
 size_t ksim_count(const struct mxg_policy *p);
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ksim.h"
 #include "verdict.h"
 
 /* Local part as written: printable ASCII, no '<', '>' or space. */
@@ -60,6 +61,32 @@ static int split(const char *rcpt, char *local, size_t lsz, char *dom,
 	return 0;
 }
 
+/*
+ * No rule: what the kernel's similarity match takes (ksim.h) is a
+ * lookalike all the same, explained by its protect line.  The suggestion
+ * is the protected name whole: the domain is its first label and suffix.
+ */
+static int similar(const struct mxg_policy *p, const __u8 *wire, __u32 len,
+		   const char *local, struct mxg_rcpt_verdict *v)
+{
+	const struct mxg_protect *pr = ksim_match(p, wire, len);
+	const char *base;
+
+	if (!pr)
+		return 0;
+	v->kind = MXG_RCPT_LOOKALIKE;
+	v->action = pr->action;
+	v->protect = pr - p->protects;
+	mxg_name_format(pr->wire, pr->len, v->imitates, sizeof(v->imitates));
+	base = strrchr(pr->file, '/');
+	snprintf(v->reason, sizeof(v->reason), "%s imitates %s (%s:%d)",
+		 v->domain, v->imitates, base ? base + 1 : pr->file, pr->line);
+	snprintf(v->suggest, sizeof(v->suggest), "%s%s%s", local,
+		 local[0] ? "@" : "", v->imitates);
+	(void)len;
+	return 0;
+}
+
 int mxg_rcpt_judge(const struct mxg_policy *p, const char *rcpt,
 		   struct mxg_rcpt_verdict *v, const char **err)
 {
@@ -75,9 +102,10 @@ int mxg_rcpt_judge(const struct mxg_policy *p, const char *rcpt,
 	    mxg_name_parse(dom, wire, &len, err))
 		return -EINVAL;
 	mxg_name_format(wire, len, v->domain, sizeof(v->domain));
+	v->protect = -1;
 	idx = policy_match(p, wire, len);
 	if (idx < 0)
-		return 0;
+		return similar(p, wire, len, local, v);
 	r = v->rule = &p->rules[idx];
 	v->action = r->action;
 	if (r->kind == MXG_RULE_ALLOW) {

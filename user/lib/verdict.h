@@ -29,7 +29,9 @@ enum mxg_rcpt_kind {
 struct mxg_rcpt_verdict {
 	int kind;				/* enum mxg_rcpt_kind */
 	__u8 action;				/* enum mxg_action */
-	const struct mxg_policy_rule *rule;	/* NULL when clean */
+	/* NULL when clean, or for a kernel similarity match (@protect) */
+	const struct mxg_policy_rule *rule;
+	long protect;		/* that match's protect directive, or -1 */
 	char domain[MXG_NAME_TEXT_MAX];		/* the recipient's, canonical */
 	char imitates[MXG_NAME_TEXT_MAX];	/* the protected name */
 	char suggest[MXG_RCPT_TEXT_MAX];	/* "" if none */

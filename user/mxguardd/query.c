@@ -63,6 +63,8 @@ static void alert(struct daemon *d, const struct ctl_peer *peer,
 {
 	const struct mxg_policy_rule *r = v->rule;
 	struct mxg_event ev = { .type = MXG_EV_SUBMISSION };
+	const __u8 *pw;
+	__u32 plen;
 	struct timespec ts;
 	struct rl_key k;
 	const char *err;
@@ -73,16 +75,20 @@ static void alert(struct daemon *d, const struct ctl_peer *peer,
 	ev.pid = ev.tgid = peer->pid;
 	ev.uid = peer->uid;
 	peer_comm(peer->pid, ev.comm);
-	ev.rule_id = ((__u32)d->gen[0] << 24) | (__u32)(r - d->policy[0].rules);
-	ev.action = r->action;
+	/* A kernel similarity match names its protect directive. */
+	ev.rule_id = ((__u32)d->gen[0] << 24) |
+		     (r ? (__u32)(r - d->policy[0].rules) :
+			  MXG_RULE_SIM | (__u32)v->protect);
+	ev.action = v->action;
 	ev.mode = d->conf->mode;
 	ev.scope = MXG_SCOPE_NONE;
 	if (mxg_name_parse(v->domain, ev.origin, &len, &err))
 		return;
 	memcpy(ev.name, ev.origin, sizeof(ev.name));
-	memcpy(ev.protected_name, r->protected_wire,
-	       r->protected_len < sizeof(ev.protected_name) ?
-	       r->protected_len : sizeof(ev.protected_name));
+	pw = r ? r->protected_wire : d->policy[0].protects[v->protect].wire;
+	plen = r ? r->protected_len : d->policy[0].protects[v->protect].len;
+	memcpy(ev.protected_name, pw, plen < sizeof(ev.protected_name) ?
+				      plen : sizeof(ev.protected_name));
 	memset(&k, 0, sizeof(k));
 	k.type = ev.type;
 	k.tgid = ev.tgid;
