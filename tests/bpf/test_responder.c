@@ -37,6 +37,7 @@ static const struct zrec zone[] = {
 	{ "army.ml", DNS_A, 300, "192.0.2.26" },
 	{ "army.ml", DNS_AAAA, 300, "2001:db8::26" },
 	{ "partner.org", DNS_A, 300, "192.0.2.26" },
+	{ "exmaple.org", DNS_A, 300, "192.0.2.26" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -291,6 +292,37 @@ static int t_redirect4(struct tctx *t)
 	ASSERT_HAS(out, "at 192.0.2.26:25");
 	ASSERT_HAS(out, "did you mean: officer@army.mil");
 	ASSERT_HAS(out, "state: held; to release, add `allow army.ml`");
+	return 0;
+}
+
+/*
+ * A kernel similarity match (no rule names exmaple.org): the responder's
+ * 450 names the protect line, and its alerts the protected name.
+ */
+static int t_redirect_similar(struct tctx *t)
+{
+	struct seen *s = shared_seen();
+	struct target g = { "exmaple.org", DNS_A, VIA_UDP, "192.0.2.26", 25,
+			    "partner@exmaple.org", s, 0, 0 };
+	const char *ev;
+
+	if (!ASSERT_EQ(run_in(t, NULL, resolve_and_talk, &g), 0, "child"))
+		return -1;
+	ASSERT_EQ(s->err, 0, "connect succeeded (redirected)");
+	ASSERT_HAS(s->peer, "127.0.0.1:" RPORT);
+	ASSERT_HAS(s->replies, "450 4.7.1 <partner@exmaple.org>: exmaple.org "
+		   "imitates example.org (");
+	ASSERT_HAS(s->replies, ":1); held on this host by mxguard; did you "
+		   "mean partner@example.org?");
+	ASSERT_TRUE(rcpt_data_never_2xx(s->replies), "no 2xx to RCPT/DATA");
+	ev = next_event(t, "held", WAIT_MS);
+	ASSERT_HAS(ev, "\"fuzzer\":\"similarity\"");
+	ev = next_event(t, "recipient-held", WAIT_MS);
+	ASSERT_HAS(ev, "\"protected\":\"example.org\"");
+	ASSERT_HAS(ev, "\"suggestion\":\"partner@example.org\"");
+	ASSERT_HAS(ev, "\"fuzzer\":\"similarity\"");
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "held"), 0, "held");
+	ASSERT_HAS(out, "exmaple.org: 1 refused");
 	return 0;
 }
 
@@ -595,6 +627,9 @@ static int t_hostile(struct tctx *t)
 const struct tcase responder_tests[] = {
 	{ .name = "responder_redirect4", .fn = t_redirect4,
 	  .policy = ml_block, .zone = zone, .args = { RESP_ARGS } },
+	{ .name = "responder_redirect_similar", .fn = t_redirect_similar,
+	  .policy = "protect example.org fuzz=tld-swap action=block\n",
+	  .zone = zone, .args = { RESP_ARGS } },
 	{ .name = "responder_redirect6", .fn = t_redirect6,
 	  .policy = ml_block, .zone = zone, .args = { RESP_ARGS } },
 	{ .name = "responder_redirect_v4mapped", .fn = t_redirect_mapped,
