@@ -103,7 +103,7 @@ PKT_TEST	:= $(OUTPUT)/tests/bpf_packets
 BPF_TEST_SRCS	:= $(addprefix tests/bpf/,runner.c harness.c client.c dnsd.c dnsmsg.c \
 		     test_datapath.c test_failclosed.c test_service.c test_control.c \
 		     test_conncache.c test_reload.c test_sinks.c test_secondlook.c \
-		     test_responder.c)
+		     test_responder.c test_correspondents.c)
 PKT_TEST_SRCS	:= $(addprefix tests/bpf/,test_packets.c harness.c dnsmsg.c pktrun.c)
 BENCH		:= $(OUTPUT)/tests/bench
 # The differential fuzzer of the DNS datapath (tests/fuzz/dnsdiff.c).

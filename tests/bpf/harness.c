@@ -201,6 +201,8 @@ int daemon_start(struct tctx *t, const char *const *extra)
 	argv[n++] = "/dev/null";	/* never the host's mxguard.conf */
 	argv[n++] = "--learned-file";	/* nor the host's state */
 	argv[n++] = t->learned;
+	argv[n++] = "--correspondents-file";
+	argv[n++] = t->corr;
 	/*
 	 * No SMTP responder unless a test asks for one (test_responder.c):
 	 * the other suites expect a port-25 block to be EPERM.

@@ -47,6 +47,7 @@ struct tctx {
 	char policy_path[256];
 	char control[108];		/* the daemon's control socket */
 	char learned[256];		/* its second look's state file */
+	char corr[256];			/* its correspondents file */
 	char notify[108];
 	pid_t daemon;
 	int daemon_out;

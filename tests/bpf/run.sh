@@ -29,7 +29,8 @@ cleanup() {
 		esac
 	done
 	rm -f /tmp/mxguard-test-$$-*.policy /tmp/mxguard-test-$$-*.sock \
-		/tmp/mxguard-test-$$-*.learned /tmp/mxguard-test-$$-*.learned.tmp
+		/tmp/mxguard-test-$$-*.learned /tmp/mxguard-test-$$-*.learned.tmp \
+		/tmp/mxguard-test-$$-*.corr /tmp/mxguard-test-$$-*.corr.tmp
 }
 trap cleanup EXIT
 

@@ -35,12 +35,13 @@ extern const struct tcase control_tests[];
 extern const struct tcase sinks_tests[];
 extern const struct tcase secondlook_tests[];
 extern const struct tcase responder_tests[];
+extern const struct tcase correspondents_tests[];
 static const struct tcase *const suites[] = { datapath_tests, failclosed_tests,
 					      service_tests, control_tests,
 					      conncache_tests, reload_tests,
 					      sinks_tests, secondlook_tests,
 					      responder_tests,
-					      NULL };
+					      correspondents_tests, NULL };
 int test_failures(void);
 
 static const uint16_t sink_ports[] = { 25, 465, 587, 2525 };
@@ -200,6 +201,8 @@ static int run_case(const struct tcase *tc, const char *base,
 		 test_id(), idx);
 	snprintf(t.learned, sizeof(t.learned),
 		 "/tmp/mxguard-test-%ld-%d.learned", test_id(), idx);
+	snprintf(t.corr, sizeof(t.corr),
+		 "/tmp/mxguard-test-%ld-%d.corr", test_id(), idx);
 	if (mkdir(t.cg, 0755)) {
 		perror(t.cg);
 		return 1;
@@ -221,6 +224,7 @@ static int run_case(const struct tcase *tc, const char *base,
 	snprintf(lock, sizeof(lock), "%s.lock", t.control);
 	unlink(lock);
 	unlink(t.learned);
+	unlink(t.corr);
 	return rc;
 }
 

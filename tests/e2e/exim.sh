@@ -58,6 +58,17 @@ e2e_exim() {
 	* * F,1h,1h
 	EOF
 	EXIM_CONF=$x/exim.conf
+	# The same, with mxguard's routing-time hold before dnslookup
+	# (user/contrib/exim/mxguard-hold.router), asking this test's daemon.
+	# A copy Exim's own user can read again when it re-executes itself
+	# (the tree may sit under a home directory of mode 0700).
+	install -m 0644 "$SRC/user/contrib/exim/mxguard-hold.router" "$x/"
+	sed "/^begin routers\$/a .include $x/mxguard-hold.router" \
+		"$x/exim.conf" >"$x/exim-hold.conf"
+	sed -i "1i MXGUARD_QUERY = $T/query.sock" "$x/exim-hold.conf"
+	grep -q '^.include .*mxguard-hold.router' "$x/exim-hold.conf" ||
+		e2e_die "exim-hold.conf has no router"
+	EXIM_CONF_PLAIN=$x/exim.conf EXIM_CONF_HOLD=$x/exim-hold.conf
 	: >"$EXIM_LOG/mainlog"
 	chown "$EXIM_UID:$EXIM_UID" "$EXIM_LOG/mainlog" 2>/dev/null || true
 }

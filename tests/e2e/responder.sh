@@ -19,7 +19,7 @@ MXGUARDCTL=$(dirname "$MXGUARDD")/mxguardctl
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/lib.sh"
 
-TOTAL=8 PASSED=0 FAILED=0 NUM=0
+TOTAL=10 PASSED=0 FAILED=0 NUM=0
 summary() {
 	FAILED=$((TOTAL - PASSED))
 	echo "$PASSED passed, $FAILED failed"
@@ -192,8 +192,14 @@ p4_release() {
 		--count "$held" --timeout 30 >/dev/null ||
 		fail "not every held message was sent"
 	expect "messages left in the queue" "$(queue | $E2E_PY select - --count)" 0
+	# Through the router: with the rule gone it declines, and x5's
+	# navy.ml recipient goes out too.
+	EXIM_CONF=$EXIM_CONF_HOLD
 	exim_run
+	EXIM_CONF=$EXIM_CONF_PLAIN
 	expect "messages left in Exim's queue" "$(EX -bpc)" 0
+	expect "x5's navy.ml recipient at the shared MX" "$(sink event=message \
+		id=x5 local=$MX_SHARED4 'rcpt~=officer@navy\.ml')" 1
 	expect "x1's message at the army.ml sink" "$(sink event=message id=x1 \
 		"local~=^($MX_ML4|$MX_ML6)\$")" 1
 	expect "p1's message at the army.ml sink" "$(sink event=message id=p1 \
@@ -297,9 +303,10 @@ x3_exim_kill9() {
 }
 
 # One message, both recipients on one MX address: Exim routes both, then
-# sends them over one connection, which the kernel has to judge as one.
+# sends them over one connection, which the kernel has to judge as one
+# (x5: the router that splits them).
 x4_exim_one_message() {
-	scenario_begin "Exim: one message to navy.ml and contractor.com, neither lost, navy.ml told"
+	scenario_begin "Exim, no router: one message to navy.ml and contractor.com, neither lost, navy.ml told"
 	local mid
 	exim_submit x4 officer@navy.ml buyer@contractor.com || fail "submit"
 	mid=$(exim_mid x4)
@@ -307,6 +314,10 @@ x4_exim_one_message() {
 	expect_ge "navy.ml told" \
 		"$(exim_told "$mid" "$(reason_re officer navy.ml)")" 1
 	expect "the message is kept for both" "$(exim_queued "$mid")" 1
+	wait_alerts 1 event.action=dns-lookalike-query dns.question.name=navy.ml
+	expect_ge "exim4's DNS question for navy.ml, seen by the kernel" \
+		"$(alerts event.action=dns-lookalike-query \
+		dns.question.name=navy.ml process.name=exim4)" 1
 	expect "navy.ml recipients at the shared MX" "$(SKIP=$SINK0 sink \
 		event=message 'rcpt~=navy\.ml')" 0
 	expect "host-level retry records" "$(ip netns exec "$E2E_NS_MAIL" \
@@ -315,6 +326,69 @@ x4_exim_one_message() {
 	echo "#   contractor.com in the same message: $(grep " $mid " \
 		"$EXIM_LOG/mainlog" | grep -E 'buyer@contractor' | tail -n 1 |
 		cut -c 21-)"
+	scenario_end
+}
+
+# The same message through mxguard-hold.router (user/contrib/exim): the
+# lookalike recipient is deferred at routing, before any MX lookup, and the
+# other goes out over the connection it no longer shares.
+HOLD_RE='R=mxguard_hold defer \(-1\): <officer@navy\.ml>: navy\.ml imitates mil \(.*mil\.policy:[0-9]+\); held on this host by mxguard; did you mean officer@navy\.mil\?'
+x5_exim_hold_router() {
+	scenario_begin "Exim with mxguard-hold.router: one message to navy.ml and contractor.com, contractor.com delivered at once, navy.ml held with the reason"
+	local mid
+	EXIM_CONF=$EXIM_CONF_HOLD
+	cap_start x5
+	exim_submit x5 officer@navy.ml buyer@contractor.com || fail "submit"
+	mid=$(exim_mid x5)
+	exim_run
+	cap_stop || fail "capture"
+	expect "contractor.com at the shared MX" "$(SKIP=$SINK0 sink \
+		event=message id=x5 local=$MX_SHARED4 'rcpt~=buyer@contractor\.com')" 1
+	expect "navy.ml recipients at the shared MX" "$(SKIP=$SINK0 sink \
+		event=message id=x5 'rcpt~=navy\.ml')" 0
+	expect "the message kept for navy.ml" "$(exim_queued "$mid")" 1
+	expect "exim -bp: contractor.com done" "$(EX -bp "$mid" |
+		grep -cE '^ +D buyer@contractor\.com$')" 1
+	expect "exim -bp: navy.ml waiting" "$(EX -bp "$mid" |
+		grep -cE '^ +officer@navy\.ml$')" 1
+	expect "the reason in its msglog and mainlog" \
+		"$(exim_told "$mid" "$HOLD_RE")" 2
+	expect "host-level retry records" "$(ip netns exec "$E2E_NS_MAIL" \
+		env LD_LIBRARY_PATH="$EXIM_LIB" "${EXIM_BIN%exim4}exim_dumpdb" \
+		"$EXIM_SPOOL" retry 2>/dev/null | grep -c '^ *T:')" 0
+	wait_alerts 1 event.action=submission-lookalike mxguard.lookalike=navy.ml
+	expect_ge "alert for the held recipient" "$(alerts \
+		event.action=submission-lookalike mxguard.lookalike=navy.ml \
+		mxguard.action=block process.name=exim4)" 1
+	# Exim never asked for navy.ml's MX (x4 shows the kernel sees it).
+	expect "exim4's DNS questions for navy.ml" "$(alerts \
+		event.action=dns-lookalike-query dns.question.name=navy.ml \
+		process.name=exim4)" 0
+	EXIM_CONF=$EXIM_CONF_PLAIN
+	scenario_end
+}
+
+# The router with no daemon to ask: the queue run does not stall, the
+# router declines, and the kernel (pins kept after kill -9, no responder)
+# refuses the connect, so nothing reaches the lookalike.
+x6_exim_hold_router_down() {
+	scenario_begin "Exim with mxguard-hold.router, daemon killed: no stall, nothing to navy.ml, both kept"
+	local mid t0 took
+	EXIM_CONF=$EXIM_CONF_HOLD
+	kill -KILL "$MXGUARDD_PID"
+	$E2E_PY wait-exit "$MXGUARDD_PID" --timeout 10 || fail "still alive"
+	MXGUARDD_PID=
+	exim_submit x6 officer@navy.ml buyer@contractor.com || fail "submit"
+	mid=$(exim_mid x6)
+	t0=$(date +%s)
+	exim_run
+	took=$(($(date +%s) - t0))
+	[ "$took" -le 20 ] || fail "the queue run took $took s"
+	expect "navy.ml recipients at any sink" "$(sink event=message id=x6 \
+		'rcpt~=navy\.ml')" 0
+	expect "the message kept" "$(exim_queued "$mid")" 1
+	EXIM_CONF=$EXIM_CONF_PLAIN
+	start_with_responder
 	scenario_end
 }
 
@@ -344,6 +418,8 @@ x1_exim_told
 x2_exim_shared_mx
 x3_exim_kill9
 x4_exim_one_message
+x5_exim_hold_router
+x6_exim_hold_router_down
 p4_release
 
 [ "$PASSED" -eq "$TOTAL" ]

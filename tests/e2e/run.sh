@@ -66,6 +66,10 @@ s2_lookalike_blocked() {
 	expect "captured packets to the army.ml MX" \
 		"$(cap_count "host $MX_ML4 or host $MX_ML6")" 0
 	# One alert per refused connect: Postfix tries the MX's A and AAAA.
+	# process.executable is the kernel's name for the file from the
+	# daemon's side; smtp runs in a mount namespace of ip netns exec's,
+	# so when the suite itself runs in a chroot (make check-minbase) the
+	# name carries the chroot's path in front.
 	wait_alerts 2 event.action=blocked
 	expect "blocked alerts" "$(alerts event.action=blocked)" 2
 	expect "blocked alerts with every field of the story" "$(alerts \
@@ -76,8 +80,10 @@ s2_lookalike_blocked() {
 		ecs.version=8.11.0 event.severity=73 \
 		"rule.name=lookalike ml of mil" \
 		process.name=smtp process.pid="$pid" \
-		process.executable=/usr/lib/postfix/sbin/smtp \
+		'process.executable~=^(/.*)?/usr/lib/postfix/sbin/smtp$' \
 		"destination.ip~=^($MX_ML4|$MX_ML6)\$")" 2
+	[ "$FAIL" -eq 0 ] || $E2E_PY select "$T/alerts.jsonl" --skip "$ALERT0" \
+		event.action=blocked | head -n 2 | sed 's/^/#   /'
 	expect "addresses blocked" "$(alert_get destination.ip \
 		event.action=blocked | sort | tr '\n' ' ')" "$MX_ML4 $MX_ML6 "
 	expect "lookalike queries seen" \

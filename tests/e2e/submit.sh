@@ -382,6 +382,10 @@ setup_exim() {
 	# loader cache of our own: Exim re-executes itself with a clean
 	# environment, so LD_LIBRARY_PATH would not reach the second run.
 	ldconfig -C "$EXIM/ld.so.cache" "$EXIM_ROOT/usr/lib/x86_64-linux-gnu"
+	# Copies Exim's own user can read when it re-executes itself (the
+	# tree may sit under a home directory of mode 0700).
+	install -m 0644 "$SRC/user/contrib/exim/mxguard-rcpt.acl" \
+		"$SRC/user/contrib/exim/mxguard-not-smtp.acl" "$EXIM/"
 	cat >"$EXIM/exim.conf" <<-EOF
 	MXGUARD_QUERY = $T/query.sock
 	MXGUARD_TIMEOUT = 1s
@@ -392,10 +396,10 @@ setup_exim() {
 	acl_not_smtp = acl_not_smtp
 	begin acl
 	acl_rcpt:
-	.include $SRC/user/contrib/exim/mxguard-rcpt.acl
+	.include $EXIM/mxguard-rcpt.acl
 	  accept
 	acl_not_smtp:
-	.include $SRC/user/contrib/exim/mxguard-not-smtp.acl
+	.include $EXIM/mxguard-not-smtp.acl
 	  accept
 	begin routers
 	begin transports
@@ -504,8 +508,11 @@ o1_opensmtpd() {
 	echo 'opensmtpd:x:64991:64991:smtpd (e2e):/nonexistent:/usr/sbin/nologin' >>"$O/passwd"
 	echo 'opensmtpq:x:64992:64992:smtpq (e2e):/nonexistent:/usr/sbin/nologin' >>"$O/passwd"
 	printf 'opensmtpd:x:64991:\nopensmtpq:x:64992:\n' >>"$O/group"
+	# smtpd runs the filter as its own user: a copy where that user can
+	# reach it (the tree may sit under a home directory of mode 0700).
+	install -m 0755 "$SMTPD_FILTER" "$O/mxguard-smtpd-filter"
 	cat >"$O/smtpd.conf" <<-EOF
-	filter "mxguard" proc-exec "$SMTPD_FILTER -q $T/query.sock -t 1000"
+	filter "mxguard" proc-exec "$O/mxguard-smtpd-filter -q $T/query.sock -t 1000"
 	listen on 127.0.0.1 port 2525 filter "mxguard"
 	action "out" relay
 	match from any for any action "out"

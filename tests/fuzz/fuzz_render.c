@@ -250,6 +250,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.method = str[0],
 		.distance = t.distance,
 		.added_to_policy = (int)t.added_to_policy,
+		.correspondent = !!(t.flags & RENDER_CORRESPONDENT),
 	};
 	px = t.flags & RENDER_EXTRA ? &x : NULL;
 	p = t.flags & RENDER_NO_POLICY ? NULL : &policy;

@@ -27,6 +27,8 @@ struct render_tail {
 #define RENDER_EXTRA	0x01
 /* No policy: the daemon's, for a rule id of a generation it no longer has. */
 #define RENDER_NO_POLICY 0x02
+/* The extra's finding imitates a correspondent (correspondents.h). */
+#define RENDER_CORRESPONDENT 0x04
 
 #define RENDER_STRINGS	5	/* method, exe, cgroup, unit, hostname */
 

@@ -39,6 +39,7 @@ for f in opt/mxg/sbin/mxguardd opt/mxg/sbin/mxguardctl \
 	opt/mxg/share/mxguard/contrib/main.cf.snippet \
 	opt/mxg/share/mxguard/contrib/mxguard-rcpt.acl \
 	opt/mxg/share/mxguard/contrib/mxguard-not-smtp.acl \
+	opt/mxg/share/mxguard/contrib/mxguard-hold.router \
 	opt/mxg/share/mxguard/contrib/smtpd.conf.snippet; do
 	check "installed $f" "[ -e '$dest/$f' ]"
 done

@@ -13,6 +13,7 @@
 
 static struct {
 	int reloads, unloads, learned, forgets, walks, held;
+	int corr_lists, corr_adds, corr_forgets;
 	int counters_fail;
 	char forgot[256];
 } calls;
@@ -85,10 +86,30 @@ static void op_held(void *owner, struct ctl_reply *r)
 	reply_printf(r, "ok\narmy.ml: 2 refused\n");
 }
 
+static void op_correspondents(void *owner, struct ctl_reply *r)
+{
+	(void)owner;
+	calls.corr_lists++;
+	reply_printf(r, "ok\ncorrespondents: 0 of at most 4096\n");
+}
+
+static void op_corr_edit(void *owner, int add, const char *name,
+			 struct ctl_reply *r)
+{
+	(void)owner;
+	if (add)
+		calls.corr_adds++;
+	else
+		calls.corr_forgets++;
+	reply_printf(r, "ok\n%s %s\n", add ? "added" : "forgot", name);
+}
+
 static const struct cmd_ops ops = {
 	.counters = op_counters, .each_taint = op_each_taint,
 	.reload = op_reload, .unload = op_unload,
 	.learned = op_learned, .forget = op_forget, .held = op_held,
+	.correspondents = op_correspondents,
+	.correspondent_edit = op_corr_edit,
 };
 
 static struct mxg_policy pol;
@@ -156,14 +177,25 @@ static void expect(const struct ctl_peer *peer, const char *line,
 /* What changes state is root's; the group reads. */
 static void admin_is_root_only(void **state)
 {
-	static const char *const admin[] = { "reload", "unload",
-					     "forget gmial.com" };
+	static const char *const admin[] = {
+		"reload", "unload", "forget gmial.com",
+		"correspondent-add example.org",
+		"correspondent-forget example.org",
+	};
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 5; i++)
 		expect(&reader, admin[i], "error permission denied", NULL);
-	assert_int_equal(calls.reloads + calls.unloads + calls.forgets, 0);
+	assert_int_equal(calls.reloads + calls.unloads + calls.forgets +
+			 calls.corr_adds + calls.corr_forgets, 0);
+	expect(&root, "correspondent-add example.org", "ok",
+	       "added example.org");
+	expect(&root, "correspondent-forget example.org", "ok",
+	       "forgot example.org");
+	expect(&root, "correspondent-add", "error usage: correspondent-add "
+	       "NAME", NULL);
+	assert_int_equal(calls.corr_adds + calls.corr_forgets, 2);
 	expect(&root, "reload", "ok", "reloaded");
 	expect(&root, "unload", "ok", "enforcement is removed");
 	expect(&root, "forget gmial.com", "ok", NULL);
@@ -188,6 +220,11 @@ static void reads_for_the_group(void **state)
 	assert_int_equal(calls.learned, 1);
 	expect(&reader, "held", "ok", "army.ml: 2 refused");
 	assert_int_equal(calls.held, 1);
+	expect(&reader, "correspondents", "ok", "of at most 4096");
+	expect(&reader, "correspondents list", "ok", "of at most 4096");
+	expect(&reader, "correspondents add", "error usage: correspondents",
+	       NULL);
+	assert_int_equal(calls.corr_lists, 2);
 }
 
 static void list_walks_the_taints(void **state)

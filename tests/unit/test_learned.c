@@ -58,7 +58,8 @@ static void test_line_round_trip(void **state)
 
 	assert_int_equal(learned_parse("dhs.com dhl.com typo 1 block 1 2", &g,
 				       &err), -EINVAL);
-	assert_string_equal(err, "method is skeleton or edit-distance");
+	assert_string_equal(err, "method is skeleton, edit-distance or "
+				 "correspondent");
 	assert_int_equal(learned_parse("dhs.com dhl.com skeleton 1 drop 1 2",
 				       &g, &err), -EINVAL);
 	assert_int_equal(learned_parse("dhs.com dhl.com skeleton 1 block 1 2 x",

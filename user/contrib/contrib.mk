@@ -39,6 +39,7 @@ CONTRIB_SHARE	:= $(DATADIR)/mxguard/contrib
 CONTRIB_FILES	:= user/contrib/postfix/main.cf.snippet \
 		   user/contrib/exim/mxguard-rcpt.acl \
 		   user/contrib/exim/mxguard-not-smtp.acl \
+		   user/contrib/exim/mxguard-hold.router \
 		   user/contrib/opensmtpd/smtpd.conf.snippet
 
 .PHONY: install-contrib uninstall-contrib

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "correspondents.h"
 #include "learned.h"
 #include "qproto.h"
 #include "log.h"
@@ -35,6 +36,12 @@ void conf_defaults(struct mxg_conf *c)
 	c->destroy_cached = 1;
 	c->learned_file = strdup(MXG_LEARNED_FILE_DEFAULT);
 	c->learned_lifetime_s = MXG_LEARNED_LIFETIME_DEFAULT;
+	c->correspondents = 1;
+	c->correspondents_file = strdup(MXG_CORR_FILE_DEFAULT);
+	c->correspondents_window_s = MXG_CORR_WINDOW_DEFAULT;
+	c->correspondents_min_count = MXG_CORR_MIN_COUNT_DEFAULT;
+	c->correspondents_min_days = MXG_CORR_MIN_DAYS_DEFAULT;
+	c->correspondents_action = MXG_ACTION_ALERT;
 	c->responder_port = MXG_RESPONDER_PORT_DEFAULT;
 	c->responder_timeout_s = MXG_RESPONDER_TIMEOUT_DEFAULT;
 }
@@ -66,6 +73,7 @@ void conf_free(struct mxg_conf *c)
 	free(c->query_socket);
 	free(c->query_group);
 	free(c->learned_file);
+	free(c->correspondents_file);
 	free(c->responder_netns);
 	memset(c, 0, sizeof(*c));
 }
@@ -137,6 +145,60 @@ static int set_str(char **dst, const char *v)
 	free(*dst);
 	*dst = s;
 	return 0;
+}
+
+/*
+ * Correspondents (correspondents.h).  A window of 0 flags from the first
+ * lookup on; min_days of 1 lets one day's lookups make a correspondent.
+ */
+static int set_correspondents(struct mxg_conf *c, const char *key,
+			      const char *v, const char **err)
+{
+	__u64 n;
+	int i;
+
+	if (!strcmp(key, "correspondents")) {
+		*err = "expected yes or no";
+		i = parse_bool(v);
+		return i < 0 ? -1 : (c->correspondents = i, 0);
+	}
+	if (!strcmp(key, "correspondents_file")) {
+		*err = "correspondents_file is an absolute path";
+		return v[0] == '/' ? set_str(&c->correspondents_file, v) : -1;
+	}
+	if (!strcmp(key, "correspondents_window")) {
+		*err = "correspondents_window is seconds, at most a year's";
+		if (parse_u64(v, 366ULL * 86400, &n))
+			return -1;
+		c->correspondents_window_s = n;
+		return 0;
+	}
+	if (!strcmp(key, "correspondents_min_count")) {
+		*err = "correspondents_min_count is 1 to 1000000 lookups";
+		if (parse_u64(v, 1000000, &n) || !n)
+			return -1;
+		c->correspondents_min_count = n;
+		return 0;
+	}
+	if (!strcmp(key, "correspondents_min_days")) {
+		*err = "correspondents_min_days is 1 to 366 days";
+		if (parse_u64(v, 366, &n) || !n)
+			return -1;
+		c->correspondents_min_days = n;
+		return 0;
+	}
+	if (!strcmp(key, "correspondents_action")) {
+		*err = "correspondents_action is alert or block";
+		if (!strcmp(v, "alert"))
+			c->correspondents_action = MXG_ACTION_ALERT;
+		else if (!strcmp(v, "block"))
+			c->correspondents_action = MXG_ACTION_BLOCK;
+		else
+			return -1;
+		return 0;
+	}
+	*err = "unknown setting";
+	return -1;
 }
 
 int conf_set(struct mxg_conf *c, const char *key, const char *v,
@@ -242,6 +304,8 @@ int conf_set(struct mxg_conf *c, const char *key, const char *v,
 			c->destroy_cached = i;
 		return 0;
 	}
+	if (!strncmp(key, "correspondents", 14))
+		return set_correspondents(c, key, v, err);
 	/* The second look's findings (learned.h). */
 	if (!strcmp(key, "learned_file")) {
 		*err = "learned_file is an absolute path";

@@ -56,6 +56,13 @@ struct mxg_conf {
 	/* second look: where findings are kept, and for how long */
 	char *learned_file;
 	__u64 learned_lifetime_s;
+	/* correspondents (correspondents.h): learnt recipient domains */
+	int correspondents;		/* learn and flag their lookalikes */
+	char *correspondents_file;
+	__u64 correspondents_window_s;	/* learning only, nothing flagged */
+	__u64 correspondents_min_count;	/* frequent: this many lookups ... */
+	__u32 correspondents_min_days;	/* ... on this many UTC days */
+	__u8 correspondents_action;	/* of a finding: enum mxg_action */
 	/* the SMTP responder for port-25 blocks (responder.h) */
 	__u16 responder_port;		/* 0: none, every block is EPERM */
 	char *responder_netns;		/* NULL: the daemon's own */

@@ -99,7 +99,8 @@ void learned_format(const struct mxg_finding *f, char *out, size_t sz)
 static int parse_method(const char *s, __u8 *method)
 {
 	static const __u8 methods[] = { MXG_ORIGIN_SKELETON,
-					MXG_ORIGIN_EDIT_DISTANCE };
+					MXG_ORIGIN_EDIT_DISTANCE,
+					MXG_ORIGIN_CORRESPONDENT };
 	size_t i;
 
 	for (i = 0; i < sizeof(methods); i++)
@@ -145,7 +146,7 @@ int learned_parse(const char *line, struct mxg_finding *f, const char **err)
 	    f->protected_len > MXG_PROTECTED_MAX - 1)
 		return -EINVAL;
 	memcpy(f->protected_name, pw, f->protected_len);
-	*err = "method is skeleton or edit-distance";
+	*err = "method is skeleton, edit-distance or correspondent";
 	if (parse_method(method, &f->method))
 		return -EINVAL;
 	*err = "action is block or alert";

@@ -34,7 +34,7 @@ struct mxg_finding {
 	__u8 protected_name[MXG_PROTECTED_MAX];
 	__u32 len, protected_len;
 	__u32 distance;
-	__u8 method;			/* MXG_ORIGIN_SKELETON or _EDIT_DISTANCE */
+	__u8 method;	/* MXG_ORIGIN_SKELETON, _EDIT_DISTANCE, _CORRESPONDENT */
 	__u8 action;			/* enum mxg_action */
 	long long first_seen, expires;	/* seconds since the Epoch */
 	long rule;			/* index in the live policy, or -1 */

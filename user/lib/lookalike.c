@@ -49,6 +49,8 @@ const char *lookalike_fuzzer_name(uint8_t id)
 		return "edit-distance";
 	case MXG_ORIGIN_SKELETON:
 		return "skeleton";
+	case MXG_ORIGIN_CORRESPONDENT:
+		return "correspondent";
 	}
 	return id < MXG_FUZZ__COUNT ? fuzzer_names[id] : NULL;
 }

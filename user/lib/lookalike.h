@@ -48,6 +48,8 @@ enum mxg_fuzzer {
 	MXG_ORIGIN_PROTECTED	= 64,	/* implicit allow of a protected name */
 	MXG_ORIGIN_EDIT_DISTANCE = 65,	/* second look: Damerau-Levenshtein */
 	MXG_ORIGIN_SKELETON	= 66,	/* second look: UTS #39 skeleton */
+	/* second look: near a frequent correspondent (correspondents.h) */
+	MXG_ORIGIN_CORRESPONDENT = 67,
 };
 
 #define MXG_FUZZ_ALL	(((1U << MXG_FUZZ__COUNT) - 1) & ~1U)
@@ -60,7 +62,8 @@ enum mxg_fuzzer {
 #define MXG_GEN_ANY_FIRST	(1U << 31)
 
 /*
- * "omission", "tld-swap", ..., "edit-distance", "skeleton", "protected";
+ * "omission", "tld-swap", ..., "edit-distance", "skeleton", "protected",
+ * "correspondent";
  * NULL for MXG_FUZZ_EXPLICIT and for unknown ids.
  */
 const char *lookalike_fuzzer_name(uint8_t id);

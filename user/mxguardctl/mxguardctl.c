@@ -28,6 +28,7 @@ static void usage(FILE *f)
 "       mxguardctl [-s SOCKET] list | reload | unload\n"
 "       mxguardctl [-s SOCKET] learned | forget NAME\n"
 "       mxguardctl [-s SOCKET] held\n"
+"       mxguardctl [-s SOCKET] correspondents [list|add NAME|forget NAME]\n"
 "       mxguardctl --version\n"
 "See mxguardctl(8).\n");
 }
@@ -135,6 +136,23 @@ static int write_textfile(const char *path, const struct ctl_reply *r)
 	return CHECK_CLEAN;
 }
 
+/*
+ * `correspondents`, `correspondents list`, `... add NAME`, `... forget
+ * NAME`: one word each on the wire, so each has its own credential check.
+ */
+static int correspondents_request(int argc, char **argv, char *req,
+				  size_t sz)
+{
+	if (!argc || (argc == 1 && !strcmp(argv[0], "list")))
+		snprintf(req, sz, "correspondents");
+	else if (argc == 2 && (!strcmp(argv[0], "add") ||
+			       !strcmp(argv[0], "forget")))
+		snprintf(req, sz, "correspondent-%s %s", argv[0], argv[1]);
+	else
+		return -1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -184,6 +202,12 @@ int main(int argc, char **argv)
 		snprintf(req, sizeof(req), "check %s", argv[optind + 1]);
 	} else if (!strcmp(argv[optind], "forget") && optind + 2 == argc) {
 		snprintf(req, sizeof(req), "forget %s", argv[optind + 1]);
+	} else if (!strcmp(argv[optind], "correspondents")) {
+		if (correspondents_request(argc - optind - 1, argv + optind + 1,
+					   req, sizeof(req))) {
+			usage(stderr);
+			return CHECK_ERROR;
+		}
 	} else if (!strcmp(argv[optind], "stats")) {
 		snprintf(req, sizeof(req), "stats %s", fmt);
 	} else if (optind + 1 == argc &&

@@ -88,6 +88,14 @@ static const struct {
 	S("learned_expired", learned_expired, "learned findings that expired"),
 	S("learned_forgotten", learned_forgotten,
 	  "learned findings removed by mxguardctl forget"),
+	S("correspondents_learnt", corr_learnt,
+	  "recipient domains learnt as correspondents"),
+	S("correspondents_lookalikes", corr_refused,
+	  "first-seen domains near a frequent correspondent: not learnt"),
+	S("correspondents_evicted", corr_evicted,
+	  "correspondents dropped at the cap, least used first"),
+	S("correspondents_swept", corr_swept,
+	  "correspondents dropped as lookalikes of a more frequent one"),
 	S("records_swept", swept,
 	  "expired lookalike records removed by the daemon"),
 	S("reloads", reloads, "policy reloads"),
@@ -281,6 +289,43 @@ static void cmd_forget(const struct cmd_env *e, const char *arg,
 	e->ops->forget(e->owner, arg, r);
 }
 
+static void cmd_correspondents(const struct cmd_env *e, const char *arg,
+			       struct ctl_reply *r)
+{
+	if (arg[0] && strcmp(arg, "list")) {
+		reply_printf(r, "error usage: correspondents [list]\n");
+		return;
+	}
+	e->ops->correspondents(e->owner, r);
+}
+
+/*
+ * Adding one silences the lookalikes it would be mistaken for; forgetting
+ * one lets its lookalikes be learnt: both root's.
+ */
+static void corr_edit(const struct cmd_env *e, int add, const char *arg,
+		      struct ctl_reply *r)
+{
+	if (!arg[0]) {
+		reply_printf(r, "error usage: correspondent-%s NAME\n",
+			     add ? "add" : "forget");
+		return;
+	}
+	e->ops->correspondent_edit(e->owner, add, arg, r);
+}
+
+static void cmd_corr_add(const struct cmd_env *e, const char *arg,
+			 struct ctl_reply *r)
+{
+	corr_edit(e, 1, arg, r);
+}
+
+static void cmd_corr_forget(const struct cmd_env *e, const char *arg,
+			    struct ctl_reply *r)
+{
+	corr_edit(e, 0, arg, r);
+}
+
 /*
  * Each command names what it needs (OpenSMTPD's per-command badcred):
  * reading is for root and control_group; what changes the policy or
@@ -301,6 +346,9 @@ static const struct command {
 	{ "learned", CTL_MAY_READ, cmd_learned },
 	{ "forget", CTL_MAY_ADMIN, cmd_forget },
 	{ "held", CTL_MAY_READ, cmd_held },
+	{ "correspondents", CTL_MAY_READ, cmd_correspondents },
+	{ "correspondent-add", CTL_MAY_ADMIN, cmd_corr_add },
+	{ "correspondent-forget", CTL_MAY_ADMIN, cmd_corr_forget },
 };
 
 void commands_dispatch(const struct cmd_env *e, const struct ctl_peer *peer,
@@ -325,5 +373,7 @@ void commands_dispatch(const struct cmd_env *e, const struct ctl_peer *peer,
 	}
 	reply_printf(r, "error unknown command '%s' (status, stats "
 		     "[json|prometheus], check NAME, list, learned, reload, "
-		     "unload, forget NAME, held)\n", cmd);
+		     "unload, forget NAME, held, correspondents, "
+		     "correspondent-add NAME, correspondent-forget NAME)\n",
+		     cmd);
 }

@@ -30,6 +30,7 @@ struct cmd_counts {
 	unsigned long long suspects, suspects_added;
 	unsigned long long sl_received, sl_checked, sl_dropped;
 	unsigned long long learned_evicted, learned_expired, learned_forgotten;
+	unsigned long long corr_learnt, corr_refused, corr_evicted, corr_swept;
 	unsigned long long swept, reloads, reload_failures;
 	/* the SMTP responder (responder.h) and its held table (held.h) */
 	unsigned long long resp_sessions, resp_refused, resp_deferred;
@@ -65,6 +66,10 @@ struct cmd_ops {
 	void (*unload)(void *owner);
 	void (*learned)(void *owner, struct ctl_reply *r);
 	void (*forget)(void *owner, const char *name, struct ctl_reply *r);
+	/* Correspondents (correspondents.h): list; add (1) or forget (0). */
+	void (*correspondents)(void *owner, struct ctl_reply *r);
+	void (*correspondent_edit)(void *owner, int add, const char *name,
+				   struct ctl_reply *r);
 	/* What the responder held, per lookalike domain (held.h). */
 	void (*held)(void *owner, struct ctl_reply *r);
 };

@@ -393,6 +393,17 @@ static void op_forget(void *owner, const char *name, struct ctl_reply *r)
 	learn_forget(owner, name, r);
 }
 
+static void op_correspondents(void *owner, struct ctl_reply *r)
+{
+	corr_list(owner, r);
+}
+
+static void op_corr_edit(void *owner, int add, const char *name,
+			 struct ctl_reply *r)
+{
+	corr_edit(owner, add, name, r);
+}
+
 static void op_held(void *owner, struct ctl_reply *r)
 {
 	struct daemon *d = owner;
@@ -408,6 +419,8 @@ static const struct cmd_ops daemon_ops = {
 	.learned = op_learned,
 	.forget = op_forget,
 	.held = op_held,
+	.correspondents = op_correspondents,
+	.correspondent_edit = op_corr_edit,
 };
 
 /* The commands' view of the daemon, as it is now. */
@@ -442,6 +455,10 @@ static void fill_view(const struct daemon *d, struct cmd_view *v)
 			.learned_evicted = l->evicted,
 			.learned_expired = l->expired,
 			.learned_forgotten = l->forgotten,
+			.corr_learnt = l->corr.learnt,
+			.corr_refused = l->corr.refused,
+			.corr_evicted = l->corr.evicted,
+			.corr_swept = l->corr.swept,
 			.swept = d->swept,
 			.reloads = d->reloads,
 			.reload_failures = d->reload_failures,

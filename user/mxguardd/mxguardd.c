@@ -31,7 +31,8 @@ static void usage(FILE *f)
 "                [--syslog-enterprise-id N] [--journal] [--human]\n"
 "                [--control PATH] [--query PATH]\n"
 "                [--repeat-window S] [--learned-file PATH]\n"
-"                [--learned-lifetime S] [--responder-port PORT]\n"
+"                [--learned-lifetime S] [--correspondents-file PATH]\n"
+"                [--responder-port PORT]\n"
 "                [--responder-netns PATH] [--responder-timeout S]\n"
 "                [-n|--check-config] [-v]\n"
 "       mxguardd --unload [--pin-dir DIR]\n"
@@ -41,7 +42,8 @@ static void usage(FILE *f)
 
 enum { OPT_PORTS = 256, OPT_TTL_MIN, OPT_TTL_MAX, OPT_PIN_DIR, OPT_UNLOAD,
        OPT_JSON, OPT_SYSLOG, OPT_SYSLOG_SOCKET, OPT_HUMAN, OPT_CONTROL,
-       OPT_REPEAT, OPT_LEARNED_FILE, OPT_LEARNED_LIFETIME, OPT_JOURNAL,
+       OPT_REPEAT, OPT_LEARNED_FILE, OPT_LEARNED_LIFETIME, OPT_CORR_FILE,
+       OPT_JOURNAL,
        OPT_SYSLOG_FORMAT, OPT_SYSLOG_PEN, OPT_VERSION, OPT_QUERY,
        OPT_RESP_PORT, OPT_RESP_NETNS, OPT_RESP_TIMEOUT };
 
@@ -68,6 +70,7 @@ static const struct option longopts[] = {
 	{ "repeat-window", required_argument, NULL, OPT_REPEAT },
 	{ "learned-file", required_argument, NULL, OPT_LEARNED_FILE },
 	{ "learned-lifetime", required_argument, NULL, OPT_LEARNED_LIFETIME },
+	{ "correspondents-file", required_argument, NULL, OPT_CORR_FILE },
 	{ "responder-port", required_argument, NULL, OPT_RESP_PORT },
 	{ "responder-netns", required_argument, NULL, OPT_RESP_NETNS },
 	{ "responder-timeout", required_argument, NULL, OPT_RESP_TIMEOUT },
@@ -99,6 +102,7 @@ static const char *key_of(int c)
 	case OPT_REPEAT: return "repeat_window";
 	case OPT_LEARNED_FILE: return "learned_file";
 	case OPT_LEARNED_LIFETIME: return "learned_lifetime";
+	case OPT_CORR_FILE: return "correspondents_file";
 	case OPT_RESP_PORT: return "responder_port";
 	case OPT_RESP_NETNS: return "responder_netns";
 	case OPT_RESP_TIMEOUT: return "responder_timeout";

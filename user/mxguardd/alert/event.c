@@ -127,6 +127,14 @@ static void unexplained_text(struct tbuf *b, const struct mxg_event *ev,
 		   "address");
 }
 
+/* Near a frequent correspondent, not a protected name (correspondents.h). */
+static int imitates_correspondent(const struct names *n,
+				  const struct alert_extra *x)
+{
+	return (x && x->correspondent) ||
+	       (n->rule && n->rule->origin == MXG_ORIGIN_CORRESPONDENT);
+}
+
 /* "blocked smtp[42] -> 192.0.2.25:25 army.ml via mx.x imitates mil (...)" */
 static void alert_text(struct tbuf *b, const struct mxg_event *ev,
 		       const struct names *n, const struct alert_extra *x)
@@ -140,8 +148,10 @@ static void alert_text(struct tbuf *b, const struct mxg_event *ev,
 		tb_puts(b, " -> ");
 		text_endpoint(b, n->addr, ev->dport);
 	}
-	tb_printf(b, " %s%s%s imitates %s", suspect ? n->name : n->origin,
-		  via ? " via " : "", via ? n->name : "", n->protected);
+	tb_printf(b, " %s%s%s imitates %s%s", suspect ? n->name : n->origin,
+		  via ? " via " : "", via ? n->name : "",
+		  imitates_correspondent(n, x) ? "correspondent " : "",
+		  n->protected);
 	if (n->rule) {
 		tb_printf(b, " (rule %s at ", n->suffix);
 		tb_text(b, n->rule->file);
@@ -292,17 +302,21 @@ static void write_rule(struct jw *w, const struct names *n)
 {
 	const char *fuzzer = lookalike_fuzzer_name(n->rule->origin);
 	char id[4200], name[2 * MXG_NAME_TEXT_MAX + 32];
-	char desc[2 * MXG_NAME_TEXT_MAX + 16];
+	char desc[2 * MXG_NAME_TEXT_MAX + 32];
 
 	snprintf(id, sizeof(id), "%s:%d", n->rule->file, n->rule->line);
-	if (fuzzer)
+	if (n->rule->origin == MXG_ORIGIN_CORRESPONDENT)
+		snprintf(name, sizeof(name), "correspondent %s",
+			 n->protected);
+	else if (fuzzer)
 		snprintf(name, sizeof(name), "protect %s (%s)", n->protected,
 			 fuzzer);
 	else
 		snprintf(name, sizeof(name), "lookalike %s of %s", n->suffix,
 			 n->protected);
-	snprintf(desc, sizeof(desc), "%s imitates %s", n->suffix,
-		 n->protected);
+	snprintf(desc, sizeof(desc), "%s imitates %s%s", n->suffix,
+		 n->rule->origin == MXG_ORIGIN_CORRESPONDENT ?
+		 "correspondent " : "", n->protected);
 	jw_obj_open(w, "rule");
 	jw_str(w, "id", id);
 	jw_str(w, "name", name);
@@ -387,6 +401,8 @@ static void write_mxguard(struct jw *w, const struct mxg_event *ev,
 		jw_u64(w, "distance", x->distance);
 		jw_bool(w, "added_to_policy", x->added_to_policy);
 	}
+	if (imitates_correspondent(n, x))
+		jw_bool(w, "correspondent", 1);
 	jw_u64(w, "cgroup_id", ev->cgroup_id);
 	if (env->cgroup)
 		jw_str(w, "cgroup", env->cgroup);

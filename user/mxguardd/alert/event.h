@@ -16,6 +16,7 @@ struct alert_extra {
 	const char *method;		/* MXG_EV_SUSPECT: how it was found */
 	unsigned int distance;
 	int added_to_policy;		/* MXG_EV_SUSPECT in block mode */
+	int correspondent;		/* MXG_EV_SUSPECT: imitates one */
 	/* MXG_EV_RCPT_HELD: printable ASCII, as the responder said it */
 	const char *rcpt, *reason, *suggest;
 };

@@ -15,6 +15,7 @@
 #include "name.h"
 
 static const char learned_file_rule[] = "second-look";
+static const char corr_file_rule[] = "correspondents";
 
 /* --- a finding in the live policy ------------------------------------------ */
 
@@ -28,7 +29,8 @@ static void rule_of(const struct mxg_finding *f, struct mxg_policy_rule *r)
 	r->wire_len = f->len;
 	r->protected_wire = f->protected_name;
 	r->protected_len = f->protected_len;
-	r->file = learned_file_rule;
+	r->file = f->method == MXG_ORIGIN_CORRESPONDENT ? corr_file_rule :
+							 learned_file_rule;
 }
 
 /* Into policy[0] and the kernel's map; its index, or -errno. */
@@ -66,7 +68,9 @@ static void say(const char *why, const struct mxg_finding *f)
 	mxg_name_format(f->name, f->len, name, sizeof(name));
 	mxg_name_format(f->protected_name, f->protected_len, prot,
 			sizeof(prot));
-	pr_info("second look: %s %s (imitates %s)\n", why, name, prot);
+	pr_info("second look: %s %s (imitates %s%s)\n", why, name,
+		f->method == MXG_ORIGIN_CORRESPONDENT ? "correspondent " : "",
+		prot);
 }
 
 static void drop_at(struct daemon *d, size_t i, const char *why)
@@ -82,7 +86,7 @@ static void drop_at(struct daemon *d, size_t i, const char *why)
  * inside the label keeps the label before it: hot.mail.com, not mail.com.
  */
 static void finding_of(const struct daemon *d, const __u8 *wire, __u32 len,
-		       const struct mxg_secondlook_finding *s,
+		       const struct mxg_secondlook_finding *s, __u8 origin,
 		       struct mxg_finding *f)
 {
 	__u32 off = secondlook_finding_offset(wire, len, s);
@@ -92,7 +96,8 @@ static void finding_of(const struct daemon *d, const __u8 *wire, __u32 len,
 	memcpy(f->name, wire + off, f->len);
 	f->protected_len = s->protected_len;
 	memcpy(f->protected_name, s->protected_wire, s->protected_len);
-	f->method = s->method;
+	/* A correspondent's: how it is near is in its alert. */
+	f->method = origin ? origin : s->method;
 	f->distance = s->distance;
 	f->action = s->action;
 	f->first_seen = time(NULL);
@@ -102,12 +107,12 @@ static void finding_of(const struct daemon *d, const __u8 *wire, __u32 len,
 
 /* Learn @s (block mode): 0 once the kernel enforces it. */
 static int learn(struct daemon *d, const __u8 *wire, __u32 len,
-		 const struct mxg_secondlook_finding *s)
+		 const struct mxg_secondlook_finding *s, __u8 origin)
 {
 	struct mxg_learned *found = &d->learn.found;
 	struct mxg_finding f, gone;
 
-	finding_of(d, wire, len, s, &f);
+	finding_of(d, wire, len, s, origin, &f);
 	if (learned_find(found, f.name, f.len) >= 0)
 		return -EEXIST;
 	/* The cap: the oldest finding makes room, before the map fills. */
@@ -160,7 +165,8 @@ static int seen_recently(struct daemon *d, const __u8 *wire, __u32 len)
 }
 
 static void report(struct daemon *d, const struct mxg_event *ev,
-		   const struct mxg_secondlook_finding *f, int added)
+		   const struct mxg_secondlook_finding *f, int added,
+		   __u8 origin)
 {
 	struct alert_extra x = { 0 };
 	struct mxg_event alert = *ev;
@@ -175,29 +181,47 @@ static void report(struct daemon *d, const struct mxg_event *ev,
 	x.method = lookalike_fuzzer_name(f->method);
 	x.distance = f->distance;
 	x.added_to_policy = added;
+	x.correspondent = origin == MXG_ORIGIN_CORRESPONDENT;
 	daemon_emit(d, &alert, &x);
+}
+
+void learn_flag(struct daemon *d, const struct mxg_event *ev, __u32 len,
+		const struct mxg_secondlook_finding *f, __u8 origin)
+{
+	int added = 0;
+
+	if (seen_recently(d, ev->name, len))
+		return;
+	d->suspects++;
+	/* In block mode the kernel judges the lookups that follow. */
+	if (d->conf->mode == MXG_MODE_ENFORCE &&
+	    !learn(d, ev->name, len, f, origin)) {
+		added = 1;
+		d->suspects_added++;
+	}
+	report(d, ev, f, added, origin);
 }
 
 static void look(struct daemon *d, const struct mxg_event *ev)
 {
 	struct mxg_secondlook_finding f;
 	__u32 len = mxg_name_wire_len(ev->name, sizeof(ev->name));
-	int added = 0;
+	int found;
 
 	/* A rule learnt while the name waited covers it now. */
 	if (!len || policy_match(&d->policy[0], ev->name, len) >= 0)
 		return;
 	d->learn.checked++;
-	if (secondlook_match(&d->policy[0], d->learn.ix, ev->name, len, &f,
-			     1) != 1 || seen_recently(d, ev->name, len))
-		return;
-	d->suspects++;
-	/* In block mode the kernel judges the lookups that follow. */
-	if (d->conf->mode == MXG_MODE_ENFORCE && !learn(d, ev->name, len, &f)) {
-		added = 1;
-		d->suspects_added++;
-	}
-	report(d, ev, &f, added);
+	found = secondlook_match(&d->policy[0], d->learn.ix, ev->name, len, &f,
+				 1);
+	/*
+	 * A lookalike of a protected name is never a correspondent; what
+	 * the second look leaves alone is one, or imitates one.
+	 */
+	if (found == 0 && d->conf->correspondents)
+		corr_look(d, ev, len);
+	else if (found == 1)
+		learn_flag(d, ev, len, &f, 0);
 }
 
 void learn_one(struct daemon *d)
@@ -233,6 +257,9 @@ static long carry(struct mxg_policy *next, const struct learn_next *n,
 	int a = secondlook_action_of(n->ix, f->protected_name,
 				     f->protected_len), idx;
 
+	/* A correspondent's keeps its action: correspondents are no policy. */
+	if (f->method == MXG_ORIGIN_CORRESPONDENT)
+		a = f->action;
 	/* Not protected any more, or the files have a rule for it now. */
 	if (a < 0 || policy_match(next, f->name, f->len) >= 0)
 		return -1;
@@ -305,7 +332,7 @@ int learn_start(struct daemon *d)
 	if (l->found.n)
 		pr_info("second look: %zu learned findings from %s\n",
 			l->found.n, d->conf->learned_file);
-	return 0;
+	return corr_start(d);
 }
 
 /* --- time and the state file --------------------------------------------- */
@@ -350,6 +377,7 @@ void learn_tick(struct daemon *d)
 	}
 	purge(d);
 	save(d);
+	corr_tick(d);
 }
 
 void learn_stop(struct daemon *d)
@@ -358,6 +386,7 @@ void learn_stop(struct daemon *d)
 
 	if (l->found.f)
 		save(d);
+	corr_stop(d);
 	secondlook_index_free(l->ix);
 	learned_free(&l->found);
 	free(l->queue);

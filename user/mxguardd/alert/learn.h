@@ -19,6 +19,7 @@
 #define MXGUARD_LEARN_H
 
 #include "control.h"
+#include "correspondents.h"
 #include "learned.h"
 #include "mxguard/abi.h"
 #include "policy.h"
@@ -37,6 +38,12 @@ struct learn {
 	int dirty;		/* the state file is behind */
 	int purge_due;		/* findings left: purge their records */
 	int save_failed;	/* said once, until a save works again */
+	/* Correspondents (correspondents.h, correspond.c). */
+	struct mxg_correspondents corr;
+	long long corr_saved;	/* when the file was last written */
+	int corr_dirty;
+	int corr_keep_file;	/* refused at start: never written over */
+	int corr_save_failed;
 };
 
 struct daemon;
@@ -74,6 +81,24 @@ static inline int learn_pending(const struct learn *l)
 void learn_one(struct daemon *d);
 /* Once a second: expiry, the purge of what left, the state file. */
 void learn_tick(struct daemon *d);
+
+/*
+ * A finding of the second look or (@origin MXG_ORIGIN_CORRESPONDENT) of
+ * the correspondents on the name of MX query @ev: reported once per repeat
+ * window, learnt into the live policy in block mode.
+ */
+void learn_flag(struct daemon *d, const struct mxg_event *ev, __u32 len,
+		const struct mxg_secondlook_finding *f, __u8 origin);
+
+/* correspond.c: the correspondents in the daemon. */
+int corr_start(struct daemon *d);
+void corr_stop(struct daemon *d);
+void corr_look(struct daemon *d, const struct mxg_event *ev, __u32 len);
+void corr_tick(struct daemon *d);
+/* `mxguardctl correspondents [list|add NAME|forget NAME]`. */
+void corr_list(struct daemon *d, struct ctl_reply *r);
+void corr_edit(struct daemon *d, int add, const char *name,
+	       struct ctl_reply *r);
 
 /* `mxguardctl learned`, `mxguardctl forget NAME`. */
 void learn_list(struct daemon *d, struct ctl_reply *r);
