@@ -351,8 +351,10 @@ FUZZ_SRCS	:= $(LIB_SRCS) $(RENDER_SRCS)
 # fuzz_name keeps every hook: name.c's parser is what it fuzzes.
 FUZZ_NOCMP_fuzz_policy := tests/fuzz/fuzz_policy.c user/lib/policy.c \
 			  user/lib/name.c
+# The renderers compare event types, actions and flags: one-byte values a
+# mutation meets unaided.
 FUZZ_NOCMP_fuzz_render := tests/fuzz/fuzz_render.c user/lib/escape.c \
-			  user/lib/json.c user/lib/name.c
+			  user/lib/json.c user/lib/name.c $(RENDER_SRCS)
 nocmp_objs	= $(patsubst %.c,$(OUTPUT)/fuzz/nocmp/%.o,$(1))
 FUZZ_CFLAGS	:= -g -O1 $(WARN) -std=gnu11 -D_GNU_SOURCE \
 		   -Iinclude $(addprefix -I,$(USER_DIRS))
