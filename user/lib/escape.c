@@ -101,11 +101,12 @@ int unicode_unsafe(unsigned int cp)
 	       (cp >= 0x2066 && cp <= 0x2069);		/* isolates */
 }
 
+/* "\\x%02x" by hand: printf was most of an escape's cost. */
 static void put_hex(struct tbuf *b, unsigned char c)
 {
-	char piece[5];
+	static const char hex[] = "0123456789abcdef";
+	char piece[4] = { '\\', 'x', hex[c >> 4], hex[c & 0xf] };
 
-	snprintf(piece, sizeof(piece), "\\x%02x", c);
 	tb_put(b, piece, 4);
 }
 

@@ -31,11 +31,42 @@ static void esc_put(struct esc_out *o, const char *piece, size_t n)
 	o->len += n;
 }
 
+/*
+ * @n bytes that are each their own one-byte piece: what esc_put would do
+ * byte by byte, in one copy.  Most of a name or a path is such bytes.
+ */
+static void esc_run(struct esc_out *o, const char *run, size_t n)
+{
+	size_t fit = 0;
+
+	if (!o->full) {
+		if (o->size > o->len + 1)
+			fit = o->size - 1 - o->len;
+		if (fit >= n)
+			fit = n;
+		else
+			o->full = 1;
+		if (fit) {
+			memcpy(o->buf + o->len, run, fit);
+			o->written = o->len + fit;
+		}
+	}
+	o->len += n;
+}
+
+/* A byte json_escape copies as it is. */
+static int plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* "\\u%04x" by hand (printf is most of an escape's cost); cp <= 0xffff. */
 static void esc_hex(struct esc_out *o, unsigned int cp)
 {
-	char piece[7];
+	static const char hex[] = "0123456789abcdef";
+	char piece[6] = { '\\', 'u', hex[cp >> 12 & 0xf], hex[cp >> 8 & 0xf],
+			  hex[cp >> 4 & 0xf], hex[cp & 0xf] };
 
-	snprintf(piece, sizeof(piece), "\\u%04x", cp);
 	esc_put(o, piece, 6);
 }
 
@@ -66,6 +97,13 @@ size_t json_escape(char *out, size_t outsz, const char *in, size_t n)
 	size_t i = 0, len;
 
 	while (i < n) {
+		for (len = 0; i + len < n && plain(s[i + len]); len++)
+			;
+		if (len) {
+			esc_run(&o, in + i, len);
+			i += len;
+			continue;
+		}
 		if (s[i] < 0x80) {
 			esc_ascii(&o, s[i++]);
 			continue;

@@ -152,12 +152,37 @@ static void out_put(struct text_out *o, const char *piece, size_t n)
 	o->buf[o->len] = '\0';
 }
 
+static int plain_byte(__u8 c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/*
+ * A run of plain bytes at once: the same text as one piece per byte (each
+ * fits while a byte and the NUL do), without a call per byte.
+ */
+static void out_run(struct text_out *o, const __u8 *s, size_t n)
+{
+	size_t room;
+
+	if (o->full)
+		return;
+	room = o->size - o->len - 1;
+	if (n > room) {
+		n = room;
+		o->full = 1;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
 static void out_byte(struct text_out *o, __u8 c)
 {
 	char esc[5];
 
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_') {
+	if (plain_byte(c)) {
 		esc[0] = (char)c;
 		out_put(o, esc, 1);
 	} else if (c == '.' || c == '\\') {
@@ -191,8 +216,18 @@ void mxg_name_format(const __u8 *wire, size_t max, char *out, size_t outsz)
 			out_put(&o, "\\?", 2);
 			return;
 		}
-		for (i = 1; i <= n; i++)
-			out_byte(&o, wire[pos + i]);
+		for (i = 1; i <= n;) {
+			size_t j = i;
+
+			while (j <= n && plain_byte(wire[pos + j]))
+				j++;
+			if (j > i) {
+				out_run(&o, &wire[pos + i], j - i);
+				i = j;
+			} else {
+				out_byte(&o, wire[pos + i++]);
+			}
+		}
 		pos += 1 + n;
 	}
 	if (!pos)

@@ -28,6 +28,14 @@
 
 #define POLICY_INDEX_SEED	0
 #define POLICY_SLOTS_MIN	1024
+/*
+ * An arena's first block is small and each next one twice the last, up to
+ * ARENA_BLOCK: a policy of a few lines (a reload's, a test's) then costs a
+ * few KB, not two 256 KB blocks, and a large one still lands in few big
+ * blocks.  (A block above the allocator's mmap threshold is an mmap and
+ * munmap per load, page faults included.)
+ */
+#define ARENA_FIRST		(4 * 1024)
 #define ARENA_BLOCK		(256 * 1024)
 
 struct mxg_arena_block {
@@ -79,17 +87,23 @@ static __u8 *arena_copy(struct mxg_arena_block **head, size_t *bytes,
 			const __u8 *src, __u32 len)
 {
 	struct mxg_arena_block *b = *head;
+	size_t size;
 	__u8 *dst;
 
 	if (!b || b->size - b->used < len) {
-		b = malloc(sizeof(*b) + ARENA_BLOCK);
+		size = b ? b->size * 2 : ARENA_FIRST;
+		if (size > ARENA_BLOCK)
+			size = ARENA_BLOCK;
+		if (size < len)
+			size = len;
+		b = malloc(sizeof(*b) + size);
 		if (!b)
 			return NULL;
 		b->next = *head;
 		b->used = 0;
-		b->size = ARENA_BLOCK;
+		b->size = size;
 		*head = b;
-		*bytes += sizeof(*b) + ARENA_BLOCK;
+		*bytes += sizeof(*b) + size;
 	}
 	dst = b->data + b->used;
 	memcpy(dst, src, len);
@@ -243,11 +257,27 @@ static int grow(void **arr, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-long policy_append(struct mxg_policy *p, const struct mxg_policy_rule *rule,
-		   long *first)
+/*
+ * Index the rule just appended, whose suffix hashes to @h: what index_sync
+ * would do, without hashing the name again (unless the table must grow).
+ */
+static int index_push(struct mxg_policy *p, __u64 h)
 {
-	__u64 h = name_hash(rule->wire, rule->wire_len);
+	size_t idx = p->n - 1;
 
+	if (p->nindexed != idx || !p->nslots || p->n * 2 > p->nslots)
+		return index_sync(p);
+	if (!(p->rules[idx].flags & MXG_RULE_F_DEAD))
+		slot_put(p->slots, p->nslots, h, idx);
+	p->nindexed = p->n;
+	return 0;
+}
+
+/* policy_append, for a caller that has the hash of the rule's suffix. */
+static long append_hashed(struct mxg_policy *p,
+			  const struct mxg_policy_rule *rule, __u64 h,
+			  long *first)
+{
 	if (index_sync(p))
 		return -ENOMEM;
 	*first = index_find(p, h, rule->wire, rule->wire_len);
@@ -257,13 +287,20 @@ long policy_append(struct mxg_policy *p, const struct mxg_policy_rule *rule,
 		return -ENOMEM;
 	p->rules[p->n++] = *rule;
 	/* A rule the index cannot hold is not kept: callers see -ENOMEM. */
-	if (index_sync(p)) {
+	if (index_push(p, h)) {
 		p->n--;
 		return -ENOMEM;
 	}
 	if (rule->flags & MXG_RULE_F_GENERATED)
 		p->ngenerated++;
 	return (long)p->n - 1;
+}
+
+long policy_append(struct mxg_policy *p, const struct mxg_policy_rule *rule,
+		   long *first)
+{
+	return append_hashed(p, rule, name_hash(rule->wire, rule->wire_len),
+			     first);
 }
 
 int policy_add(struct mxg_policy *p, const struct mxg_policy_rule *rule)
@@ -430,18 +467,39 @@ struct expansion {
 };
 
 /*
+ * The hash of every suffix of a name, shortest first: a generated name is
+ * matched, checked against the protected names and appended, and each of
+ * those looks its suffixes up, so they are hashed once (the hash of a
+ * suffix is name_hash() of it: mxg_name_suffixes walks the same way).
+ */
+struct suffixes {
+	__u64 hash[MXG_LABELS_MAX + 1];
+	__u32 off[MXG_LABELS_MAX + 1];
+	int n;
+};
+
+static void suffixes_of(struct suffixes *s, const __u8 *wire, __u32 len)
+{
+	s->n = mxg_name_suffixes(POLICY_INDEX_SEED, wire, len, s->hash,
+				 s->off, MXG_LABELS_MAX + 1);
+}
+
+static int match_suffixes(const struct mxg_policy *p, const __u8 *wire,
+			  __u32 len, const struct suffixes *s);
+
+/*
  * Would @wire flag a protected name, or part of one?  Under a public
  * suffix ("com") is fine: that is where lookalikes live.
  */
 static int hits_protected(const struct mxg_policy *p, const __u8 *wire,
-			  __u32 len)
+			  __u32 len, const struct suffixes *s)
 {
 	__u32 pos;
-	long i;
+	int k;
 
-	for (pos = 0; pos < len; pos += 1 + wire[pos]) {
-		i = policy_find_protected(p, wire + pos, len - pos);
-		if (i < 0)
+	for (k = 0; k < s->n; k++) {
+		pos = s->off[k];
+		if (protected_find(p, s->hash[k], wire + pos, len - pos) < 0)
 			continue;
 		if (!pos || !lookalike_is_public_suffix(wire + pos, len - pos))
 			return 1;
@@ -489,9 +547,12 @@ static int emit_generated(void *ctx, uint8_t fuzzer, const __u8 *wire,
 		.protected_wire = x->pr->wire, .protected_len = x->pr->len,
 		.file = x->pr->file, .line = x->pr->line, .wire_len = len,
 	};
+	struct suffixes s;
 	long first, ret;
-	int m = policy_match(p, wire, len);
+	int m;
 
+	suffixes_of(&s, wire, len);
+	m = match_suffixes(p, wire, len, &s);
 	/* Hand-written rules win. */
 	if (m >= 0 && !(p->rules[m].flags & MXG_RULE_F_GENERATED))
 		return 0;
@@ -508,12 +569,14 @@ static int emit_generated(void *ctx, uint8_t fuzzer, const __u8 *wire,
 		}
 		return 0;
 	}
-	if (hits_protected(p, wire, len))
+	if (hits_protected(p, wire, len, &s))
 		return 0;
 	r.wire = arena_copy(&p->generated, &p->generated_bytes, wire, len);
 	if (!r.wire)
 		return -ENOMEM;
-	ret = policy_append(p, &r, &first);
+	/* The whole name is the longest suffix, the last one. */
+	ret = append_hashed(p, &r, s.n && !s.off[s.n - 1] ?
+			    s.hash[s.n - 1] : name_hash(wire, len), &first);
 	return ret == -ENOMEM ? -ENOMEM : 0;
 }
 
@@ -692,23 +755,28 @@ static long find_suffix(const struct mxg_policy *p, __u64 h,
 	return -1;
 }
 
-int policy_match(const struct mxg_policy *p, const __u8 *wire, __u32 len)
+static int match_suffixes(const struct mxg_policy *p, const __u8 *wire,
+			  __u32 len, const struct suffixes *s)
 {
-	__u64 hashes[MXG_LABELS_MAX + 1];
-	__u32 offsets[MXG_LABELS_MAX + 1];
 	long r;
-	int n, i;
+	int i;
 
-	n = mxg_name_suffixes(POLICY_INDEX_SEED, wire, len, hashes, offsets,
-			      MXG_LABELS_MAX + 1);
 	/* Suffixes come shortest first; the longest match wins. */
-	for (i = n - 1; i >= 0; i--) {
-		r = find_suffix(p, hashes[i], wire + offsets[i],
-				len - offsets[i]);
+	for (i = s->n - 1; i >= 0; i--) {
+		r = find_suffix(p, s->hash[i], wire + s->off[i],
+				len - s->off[i]);
 		if (r >= 0)
 			return (int)r;
 	}
 	return -1;
+}
+
+int policy_match(const struct mxg_policy *p, const __u8 *wire, __u32 len)
+{
+	struct suffixes s;
+
+	suffixes_of(&s, wire, len);
+	return match_suffixes(p, wire, len, &s);
 }
 
 /* --- rules learnt at run time --------------------------------------------- */
