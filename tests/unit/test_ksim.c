@@ -10,6 +10,8 @@
 
 #include "mxguard/hash.h"
 
+#include "check.h"
+#include "ctlproto.h"
 #include "idn.h"
 #include "ksim.h"
 #include "lookalike.h"
@@ -408,6 +410,30 @@ static void test_recipient(void **state)
 	free(t);
 }
 
+/* `check` says where a match is enforced. */
+static void test_check_enforced(void **state)
+{
+	struct table *t = malloc(sizeof(*t));
+	struct ctl_reply r = { 0 };
+
+	(void)state;
+	build(t, "protect example.org fuzz=tld-swap action=block\n");
+	assert_int_equal(check_name(&t->p, "exmaple.org", &r),
+			 CHECK_LOOKALIKE);
+	assert_non_null(strstr(r.buf, "action: block\nenforced: in the "
+				      "kernel, on the question (similarity to "
+				      "example.org)\n"));
+	free(r.buf);
+	memset(&r, 0, sizeof(r));
+	/* A neighbouring first letter: the second look's alone. */
+	assert_int_equal(check_name(&t->p, "wxample.org", &r),
+			 CHECK_LOOKALIKE);
+	assert_non_null(strstr(r.buf, "enforced: by mxguardd's second look"));
+	free(r.buf);
+	policy_free(&t->p);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_slots),
 		cmocka_unit_test(test_subset_of_second_look),
 		cmocka_unit_test(test_recipient),
+		cmocka_unit_test(test_check_enforced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ksim.h"
 #include "check.h"
 #include "idn.h"
 #include "lookalike.h"
@@ -44,6 +45,7 @@ static int by_similarity(const struct mxg_policy *p,
 			 struct ctl_reply *r)
 {
 	char prot[MXG_NAME_TEXT_MAX];
+	const struct mxg_protect *pr;
 	struct mxg_secondlook_finding f;
 	int n = ix ? secondlook_match(p, ix, wire, len, &f, 1) :
 		     secondlook_check(p, NULL, wire, len, &f, 1);
@@ -64,6 +66,15 @@ static int by_similarity(const struct mxg_policy *p,
 		     "edits: %u\n", shown, prot,
 		     lookalike_fuzzer_name(f.method), f.distance);
 	why(r, wire, len, f.protected_wire, f.protected_len, f.dot_typed);
+	/* One edit past the first letter: the kernel's own match. */
+	pr = ksim_match(p, wire, len);
+	if (pr) {
+		mxg_name_format(pr->wire, pr->len, prot, sizeof(prot));
+		reply_printf(r, "action: %s\nenforced: in the kernel, on the "
+			     "question (similarity to %s)\n",
+			     mxg_action_name(pr->action), prot);
+		return CHECK_LOOKALIKE;
+	}
 	reply_printf(r, "action: %s\nenforced: by mxguardd's second look, "
 		     "once it sees the name queried\n",
 		     mxg_action_name(f.action));
