@@ -145,6 +145,38 @@ static void test_id_of_an_allow(void **state)
 	free_two(&t);
 }
 
+/*
+ * A kernel similarity match (MXG_RULE_SIM over the protect directive):
+ * kept, naming no rule, while the name is still protected and nothing
+ * allows the origin; a rule that covers the origin now takes it.
+ */
+static void test_similarity(void **state)
+{
+	static const char was[] = "protect example.org fuzz=tld-swap "
+				  "action=block\n";
+	__u32 id = 255u << 24 | MXG_RULE_SIM | 0;
+	struct two t;
+
+	(void)state;
+	load_two(&t, was, was);
+	assert_int_equal(by_origin(&t, id, "exmaple.org"), REMAP_UNKNOWN);
+	/* Without the origin: no rule of that table to judge by. */
+	assert_int_equal(by_rule(&t, id), REMAP_UNKNOWN);
+	free_two(&t);
+	load_two(&t, was, "protect other.org fuzz=tld-swap\n");
+	assert_int_equal(by_origin(&t, id, "exmaple.org"), REMAP_DROP);
+	free_two(&t);
+	load_two(&t, was, "protect example.org fuzz=tld-swap\n"
+			  "allow exmaple.org\n");
+	assert_int_equal(by_origin(&t, id, "exmaple.org"), REMAP_DROP);
+	free_two(&t);
+	load_two(&t, was, "protect example.org fuzz=tld-swap\n"
+			  "lookalike exmaple.org of example.org\n");
+	assert_int_equal(by_origin(&t, id, "exmaple.org"),
+			 match(&t.now, "exmaple.org"));
+	free_two(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_broader_rule_covers),
 		cmocka_unit_test(test_generation_unknown),
 		cmocka_unit_test(test_id_of_an_allow),
+		cmocka_unit_test(test_similarity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
