@@ -128,17 +128,17 @@ __noinline int mxg_hash_name(__u32 match, __u32 slot)
 {
 	struct mxg_scratch *s = get_scratch(slot);
 	struct mxg_config *cfg = get_config();
+	struct mxg_sim_scratch *ss;
 	struct mxg_rule *rule;
 	__u32 zero = 0, n, idx, i;
 	void *inner;
-	__u64 h, fh;
+	__u64 h, fh, sfx = 0, last = 0;
 
 	if (!s || !cfg)
 		return 0;
 	n = s->name_len;
 	h = mxg_hash_init(cfg->hash_seed);
 	s->name_hash = mxg_hash_final(h);
-	s->sim_sfx = 0;
 	WALK(s, w_found) = 0;
 	for (i = 0; i < MXG_NAME_MAX; i++) {
 		if (i >= n)
@@ -149,9 +149,12 @@ __noinline int mxg_hash_name(__u32 match, __u32 slot)
 			continue;
 		fh = mxg_hash_final(h);
 		s->name_hash = fh;
-		/* The last one before the first label: what follows it. */
-		if (idx)
-			s->sim_sfx = fh;
+		/*
+		 * The walk ends at the first label (index 0): the label
+		 * start before it is the suffix that follows it.
+		 */
+		sfx = last;
+		last = fh;
 		if (!match)
 			continue;
 		inner = bpf_map_lookup_elem(&policy, &zero);
@@ -163,6 +166,10 @@ __noinline int mxg_hash_name(__u32 match, __u32 slot)
 			WALK(s, w_found) = 1;
 		}
 	}
+	/* For the similarity match (similar.bpf.h); 0: one label only. */
+	ss = match ? get_sim_scratch(slot) : NULL;
+	if (ss)
+		ss->sfx = sfx;
 	return WALK(s, w_found);
 }
 

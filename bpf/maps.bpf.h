@@ -313,10 +313,6 @@ struct mxg_scratch {
 	__u32 r_ns;
 	__u32 r_total;
 	__u32 r_next;
-	/* Similarity (similar.bpf.h): the first label's hashes. */
-	__u64 sim_sfx;			/* hash of the suffix after it */
-	__u64 sim_q[64];
-	__u64 sim_pw[64];
 };
 
 struct {
@@ -325,6 +321,31 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mxg_scratch);
 } scratch SEC(".maps");
+
+/*
+ * The similarity match's working state (similar.bpf.h), one slot per hook
+ * like scratch.  A map of its own: scratch keeps its pinned shape, so an
+ * upgrade still adopts the pins.
+ */
+struct mxg_sim_scratch {
+	__u64 sfx;		/* hash of the suffix after the first label */
+	__u64 q[64];		/* Q(k): the label's hash from k on */
+	__u64 pw[64];		/* B^(m-1-k) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLOTS);
+	__type(key, __u32);
+	__type(value, struct mxg_sim_scratch);
+} sim_scratch SEC(".maps");
+
+static __always_inline struct mxg_sim_scratch *get_sim_scratch(__u32 slot)
+{
+	__u32 key = slot & 1;
+
+	return bpf_map_lookup_elem(&sim_scratch, &key);
+}
 
 static __always_inline void count(__u32 which)
 {

@@ -37,6 +37,7 @@
 __noinline int mxg_sim_hit(__u64 h, __u32 len, __u32 k, __u32 slot)
 {
 	struct mxg_scratch *s = get_scratch(slot);
+	struct mxg_sim_scratch *ss = get_sim_scratch(slot);
 	struct mxg_config *cfg = get_config();
 	__u32 zero = 0, i, p, ok;
 	struct mxg_sim *e;
@@ -44,7 +45,7 @@ __noinline int mxg_sim_hit(__u64 h, __u32 len, __u32 k, __u32 slot)
 	__u64 key;
 	__u8 x0, x1, xk;
 
-	if (!s || !cfg)
+	if (!s || !ss || !cfg)
 		return 0;
 	inner = bpf_map_lookup_elem(&policy, &zero);
 	if (!inner)
@@ -53,8 +54,8 @@ __noinline int mxg_sim_hit(__u64 h, __u32 len, __u32 k, __u32 slot)
 	x1 = s->name[2];
 	xk = s->name[(k + 1) & NAME_MASK];
 	for (i = 0; i < MXG_SIM_SLOTS; i++) {
-		key = mxg_poly_key(cfg->hash_seed ^ s->sim_sfx,
-				   MXG_SIM_KIND + i, h, len);
+		key = mxg_poly_key(cfg->hash_seed ^ ss->sfx, MXG_SIM_KIND + i,
+				   h, len);
 		e = bpf_map_lookup_elem(inner, &key);
 		if (!e)
 			return 0;
@@ -85,11 +86,12 @@ __noinline int mxg_sim_hit(__u64 h, __u32 len, __u32 k, __u32 slot)
 /*
  * The question in scratch->name against the similarity entries; 1 with
  * scratch->rule filled on a match.  mxg_hash_name() left the hash of the
- * suffix after the first label in scratch->sim_sfx (0: one label only).
+ * suffix after the first label in sim_scratch (0: one label only).
  */
 __noinline int mxg_similar(__u32 slot)
 {
 	struct mxg_scratch *s = get_scratch(slot);
+	struct mxg_sim_scratch *ss = get_sim_scratch(slot);
 	struct mxg_config *cfg = get_config();
 	__u64 q = 0, pw = 1, p = 0, h, key;
 	__u32 m, t, k, zero = 0;
@@ -97,7 +99,7 @@ __noinline int mxg_similar(__u32 slot)
 	void *inner;
 	int r;
 
-	if (!s || !cfg || !s->sim_sfx)
+	if (!s || !ss || !cfg || !ss->sfx)
 		return 0;
 	m = s->name[0];
 	if (!m || m > MXG_SIM_LABEL_MAX)
@@ -112,20 +114,20 @@ __noinline int mxg_similar(__u32 slot)
 	inner = bpf_map_lookup_elem(&policy, &zero);
 	if (!inner)
 		return 0;
-	key = mxg_poly_key(cfg->hash_seed ^ s->sim_sfx,
+	key = mxg_poly_key(cfg->hash_seed ^ ss->sfx,
 			   MXG_SIM_KIND + MXG_SIM_SLOTS, 0, 0);
 	e = bpf_map_lookup_elem(inner, &key);
 	if (!e || !(e->protected_hash & (7ULL << (m - 1))))
 		return 0;
 	/* From the end: Q(k) = sum over j >= k, and B^(m-1-k). */
-	s->sim_q[m & SIM_MASK] = 0;
+	ss->q[m & SIM_MASK] = 0;
 	for (t = 0; t < MXG_SIM_LABEL_MAX; t++) {
 		if (t >= m)
 			break;
 		k = (m - 1 - t) & SIM_MASK;
-		s->sim_pw[k] = pw;
+		ss->pw[k] = pw;
 		q += ((__u64)s->name[(k + 1) & NAME_MASK] + 1) * pw;
-		s->sim_q[k] = q;
+		ss->q[k] = q;
 		pw *= MXG_POLY_BASE;
 	}
 	r = mxg_sim_hit(q, m, MXG_SIM_WHOLE, slot);
@@ -136,7 +138,7 @@ __noinline int mxg_similar(__u32 slot)
 		if (t >= m)
 			break;
 		k = t & SIM_MASK;
-		h = p * s->sim_pw[k] + s->sim_q[(k + 1) & SIM_MASK];
+		h = p * ss->pw[k] + ss->q[(k + 1) & SIM_MASK];
 		if (mxg_sim_hit(h, m - 1, k, slot) > 0)
 			return 1;
 		p = mxg_poly_step(p, s->name[(k + 1) & NAME_MASK]);
