@@ -83,10 +83,7 @@ static void alert(struct daemon *d, const struct ctl_peer *peer,
 	memcpy(ev.protected_name, r->protected_wire,
 	       r->protected_len < sizeof(ev.protected_name) ?
 	       r->protected_len : sizeof(ev.protected_name));
-	memset(&k, 0, sizeof(k));
-	k.type = ev.type;
-	k.tgid = ev.tgid;
-	memcpy(k.dest, ev.origin, sizeof(k.dest));
+	rl_key_of(&ev, &k);
 	if (rl_check(&d->rl, &k, ts.tv_sec, &ev, flush_repeats, d) == RL_EMIT)
 		daemon_emit(d, &ev, NULL);
 }
