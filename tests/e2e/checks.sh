@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 #
-# Checks shared by the e2e suites (run.sh, responder.sh): assertions that
+# Checks shared by the e2e suites (run.sh, responder.sh, submit.sh): assertions that
 # record a failure and go on, scenario bookkeeping, and what happened
 # (alerts, the sink, Postfix's log and queue).  Sourced after lib.sh.
 
@@ -14,6 +14,12 @@ expect() {	# expect WHAT GOT WANT
 }
 expect_ge() {	# expect_ge WHAT GOT MIN
 	[ "$2" -ge "$3" ] 2>/dev/null || fail "$1: got '$2', want >= $3"
+}
+expect_le() {	# expect_le WHAT GOT MAX
+	[ "$2" -le "$3" ] 2>/dev/null || fail "$1: got '$2', want <= $3"
+}
+expect_has() {	# expect_has WHAT TEXT NEEDLE
+	case $2 in *"$3"*) ;; *) fail "$1: '$2' lacks '$3'" ;; esac
 }
 scenario_begin() {
 	NUM=$((NUM + 1)) FAIL=0 NAME=$1

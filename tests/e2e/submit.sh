@@ -32,42 +32,9 @@ submit_cleanup() {
 	summary
 }
 
-FAIL=0
-fail() { printf '#   FAIL: %s\n' "$*"; FAIL=1; }
-expect() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
-expect_ge() { [ "$2" -ge "$3" ] 2>/dev/null || fail "$1: got '$2', want >= $3"; }
-expect_le() { [ "$2" -le "$3" ] 2>/dev/null || fail "$1: got '$2', want <= $3"; }
-expect_has() {	# expect_has WHAT TEXT NEEDLE
-	case $2 in *"$3"*) ;; *) fail "$1: '$2' lacks '$3'" ;; esac
-}
-scenario_begin() {
-	NUM=$((NUM + 1)) FAIL=0 NAME=$1
-	ALERT0=$(lines "$T/alerts.jsonl") SINK0=$(lines "$T/sink.jsonl")
-	LOG0=$(lines "$T/maillog")
-	T0=$(date +%s%N)
-}
-scenario_end() {
-	local took=$((($(date +%s%N) - T0) / 1000000))
-	if [ "$FAIL" -eq 0 ]; then
-		PASSED=$((PASSED + 1))
-		echo "ok $NUM - $NAME ($((took / 1000)).$((took % 1000 / 100)) s)"
-	else
-		echo "not ok $NUM - $NAME"
-	fi
-}
-lines() { wc -l <"$1"; }
+. "$(dirname "$0")/checks.sh"
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
-alerts() {
-	$E2E_PY select "$T/alerts.jsonl" --skip "$ALERT0" --count \
-		'mxguard.repeated!~=.' "$@"
-}
-wait_alerts() {
-	local n=$1
-	shift
-	$E2E_PY wait "$T/alerts.jsonl" --skip "$ALERT0" --count "$n" \
-		--timeout 10 --json "$@" >/dev/null 2>&1
-}
 # sink_get FIELD CONDITION...: a field of this scenario's sink records.
 sink_get() {
 	local f=$1

@@ -114,14 +114,15 @@ static void flush_repeats(void *ctx, const struct rl_entry *e)
 		daemon_emit(d, e->sample, &x);
 }
 
-static void rl_key_of(const struct mxg_event *ev, struct rl_key *k)
+void rl_key_of(const struct mxg_event *ev, struct rl_key *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->type = ev->type;
 	k->tgid = ev->tgid;
 	k->port = ev->dport;
 	k->outcome = ev->outcome;
-	if (ev->type == MXG_EV_DNS_LOOKALIKE)
+	/* A name, not an address, is what these repeat. */
+	if (ev->type == MXG_EV_DNS_LOOKALIKE || ev->type == MXG_EV_SUBMISSION)
 		memcpy(k->dest, ev->origin, sizeof(k->dest));
 	else
 		memcpy(k->dest, ev->addr, sizeof(k->dest));

@@ -60,6 +60,8 @@ int daemon_load_policy(const struct mxg_conf *conf, struct mxg_policy *p);
 int daemon_run(struct mxg_conf *conf);
 /* Build the new policy in full, then swap; the old one stays on error. */
 int daemon_reload(struct daemon *d, struct ctl_reply *r);
+/* The repeat window's key of an event (ratelimit.h), one for every path. */
+void rl_key_of(const struct mxg_event *ev, struct rl_key *k);
 void daemon_emit(struct daemon *d, const struct mxg_event *ev,
 		 const struct alert_extra *x);
 const struct mxg_policy *daemon_policy_for(const struct daemon *d,

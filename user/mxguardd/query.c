@@ -89,10 +89,7 @@ static void alert(struct daemon *d, const struct ctl_peer *peer,
 	plen = r ? r->protected_len : d->policy[0].protects[v->protect].len;
 	memcpy(ev.protected_name, pw, plen < sizeof(ev.protected_name) ?
 				      plen : sizeof(ev.protected_name));
-	memset(&k, 0, sizeof(k));
-	k.type = ev.type;
-	k.tgid = ev.tgid;
-	memcpy(k.dest, ev.origin, sizeof(k.dest));
+	rl_key_of(&ev, &k);
 	if (rl_check(&d->rl, &k, ts.tv_sec, &ev, flush_repeats, d) == RL_EMIT)
 		daemon_emit(d, &ev, NULL);
 }
