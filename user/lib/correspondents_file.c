@@ -13,6 +13,7 @@
 #include "correspondents_int.h"
 #include "log.h"
 #include "name.h"
+#include "statefile.h"
 
 #define CORR_MAGIC	"# mxguard correspondents v1\n"
 #define CORR_HEADER	CORR_MAGIC \
@@ -67,27 +68,9 @@ int corr_parse(const char *line, struct mxg_correspondent *c,
 
 /* --- the file ------------------------------------------------------------- */
 
-/* The directory of @path, made (0700) if missing. */
-static int state_dir(const char *path, char *dir, size_t sz)
+static int write_all(FILE *f, const void *ctx)
 {
-	char *slash;
-
-	if ((size_t)snprintf(dir, sz, "%s", path) >= sz)
-		return -ENAMETOOLONG;
-	slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, sz, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int write_all(FILE *f, const struct mxg_correspondents *t)
-{
+	const struct mxg_correspondents *t = ctx;
 	char line[MXG_NAME_TEXT_MAX + 128];
 	size_t i;
 
@@ -101,60 +84,7 @@ static int write_all(FILE *f, const struct mxg_correspondents *t)
 
 int corr_save(const struct mxg_correspondents *t, const char *path)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX + 8];
-	int fd, err, dfd;
-	FILE *f;
-
-	err = state_dir(path, dir, sizeof(dir));
-	if (err)
-		return err;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	unlink(tmp);	/* a crash's; O_EXCL then refuses to follow a link */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	err = write_all(f, t);
-	if (!err && fsync(fd))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -EIO;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		return err;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
-
-/* Ours alone, checked on what was opened. */
-static int trusted(int fd, const char *path)
-{
-	struct stat st;
-
-	if (fstat(fd, &st))
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		pr_warn("%s: refusing correspondents from a file that is not "
-			"ours alone (owner %u, mode %04o)\n", path,
-			(unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-		return -EPERM;
-	}
-	return 0;
+	return statefile_save(path, write_all, t);
 }
 
 static int read_lines(struct mxg_correspondents *t, FILE *f,
@@ -198,7 +128,7 @@ int corr_load(struct mxg_correspondents *t, const char *path, long long now)
 	corr_empty(t, now);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	err = trusted(fd, path);
+	err = statefile_trusted(fd, path, "correspondents");
 	f = err ? NULL : fdopen(fd, "r");
 	if (!f) {
 		err = err ? err : -errno;

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "lookalike.h"
 #include "name.h"
+#include "statefile.h"
 
 #define LEARNED_HEADER	"# mxguard learned findings v1\n" \
 			"# name protected method distance action " \
@@ -155,27 +156,9 @@ int learned_parse(const char *line, struct mxg_finding *f, const char **err)
 
 /* --- the state file ------------------------------------------------------- */
 
-/* The directory of @path, made (0700) if missing: the state's home. */
-static int state_dir(const char *path, char *dir, size_t sz)
+static int write_all(FILE *f, const void *ctx)
 {
-	char *slash;
-
-	if ((size_t)snprintf(dir, sz, "%s", path) >= sz)
-		return -ENAMETOOLONG;
-	slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, sz, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int write_all(FILE *f, const struct mxg_learned *l)
-{
+	const struct mxg_learned *l = ctx;
 	char line[2 * MXG_NAME_TEXT_MAX + 128];
 	size_t i;
 
@@ -187,70 +170,9 @@ static int write_all(FILE *f, const struct mxg_learned *l)
 	return fflush(f) || ferror(f) ? -EIO : 0;
 }
 
-/* Make the rename itself durable. */
-static void sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 int learned_save(const struct mxg_learned *l, const char *path)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX + 8];
-	int fd, err;
-	FILE *f;
-
-	err = state_dir(path, dir, sizeof(dir));
-	if (err)
-		return err;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	/* A crash may have left one; O_EXCL then refuses to follow a link. */
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	err = write_all(f, l);
-	if (!err && fsync(fd))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -EIO;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	else
-		sync_dir(dir);
-	return err;
-}
-
-/* Root's, and no one else may write it: checked on what was opened. */
-static int trusted_file(int fd, const char *path)
-{
-	struct stat st;
-
-	if (fstat(fd, &st))
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		pr_warn("%s: refusing learned findings from a file that is not "
-			"ours alone (owner %u, mode %04o); starting without "
-			"them\n", path, (unsigned)st.st_uid,
-			(unsigned)(st.st_mode & 07777));
-		return -EPERM;
-	}
-	return 0;
+	return statefile_save(path, write_all, l);
 }
 
 static void read_lines(struct mxg_learned *l, FILE *f, const char *path,
@@ -283,7 +205,7 @@ int learned_load(struct mxg_learned *l, const char *path, long long now)
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	err = trusted_file(fd, path);
+	err = statefile_trusted(fd, path, "learned findings");
 	if (err) {
 		close(fd);
 		return err;
