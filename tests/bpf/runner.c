@@ -225,6 +225,9 @@ static int run_case(const struct tcase *tc, const char *base,
 	/* The daemon's lock beside its socket, left by a kill -9. */
 	snprintf(lock, sizeof(lock), "%s.lock", t.control);
 	unlink(lock);
+	/* And its query socket (query.c: "<control>.query" by default). */
+	snprintf(lock, sizeof(lock), "%s.query", t.control);
+	unlink(lock);
 	unlink(t.learned);
 	unlink(t.corr);
 	return rc;
