@@ -5,6 +5,15 @@
 # record a failure and go on, scenario bookkeeping, and what happened
 # (alerts, the sink, Postfix's log and queue).  Sourced after lib.sh.
 
+# The TAP tally: each suite sets TOTAL, its scenario count, first.
+# Scenarios a bail-out kept from running count as failed.
+PASSED=0 FAILED=0 NUM=0
+summary() {
+	FAILED=$((TOTAL - PASSED))
+	echo "$PASSED passed, $FAILED failed"
+}
+E2E_ON_EXIT=summary
+
 # --- assertions: record a failure and go on, so one scenario reports all
 # that is wrong with it.
 FAIL=0
