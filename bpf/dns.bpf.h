@@ -119,23 +119,58 @@ __noinline int mxg_parse_name(__u32 off, __u32 slot)
 }
 
 /*
- * Hash scratch->name from its last byte to its first (see hash.h).  When
- * @match is set, look up every suffix in the policy: suffixes come shortest
- * first, so the last hit is the most specific rule and wins.  Returns 1 when
- * some rule matched (scratch->rule holds it), else 0.
+ * Hash scratch->name from its last byte to its first (see hash.h) into
+ * scratch->name_hash.  The names of records need the whole name's hash
+ * alone: label starts, suffixes and the policy are the question's.
  */
-__noinline int mxg_hash_name(__u32 match, __u32 slot)
+__noinline int mxg_hash_name(__u32 slot)
 {
 	struct mxg_scratch *s = get_scratch(slot);
 	struct mxg_config *cfg = get_config();
-	struct mxg_sim_scratch *ss;
-	struct mxg_rule *rule;
-	__u32 zero = 0, n, idx, i;
-	void *inner;
-	__u64 h, fh, sfx = 0, last = 0;
+	__u32 n, i;
+	__u64 h;
 
 	if (!s || !cfg)
 		return 0;
+	n = s->name_len;
+	h = mxg_hash_init(cfg->hash_seed);
+	for (i = 0; i < MXG_NAME_MAX; i++) {
+		if (i >= n)
+			break;
+		h = mxg_hash_step(h, s->name[(n - 1 - i) & NAME_MASK]);
+	}
+	s->name_hash = mxg_hash_final(h);
+	return 0;
+}
+
+/*
+ * Hash the question in scratch->name as mxg_hash_name() does, and look up
+ * every suffix in the policy: suffixes come shortest first, so the last
+ * hit is the most specific rule and wins.  The policy's slot is read once
+ * before the walk, so one name is judged against one policy even while a
+ * reload swaps it (and the walk keeps one pointer type: a slot read per
+ * label, or a NULL on some paths, gives the verifier states that do not
+ * prune).  Returns 1 when some rule matched (scratch->rule holds it),
+ * else 0.
+ */
+__noinline int mxg_match_name(__u32 slot)
+{
+	struct mxg_scratch *s = get_scratch(slot);
+	struct mxg_sim_scratch *ss = get_sim_scratch(slot);
+	struct mxg_config *cfg = get_config();
+	__u32 zero = 0, n, idx, i;
+	struct mxg_rule *rule;
+	__u64 h, fh, sfx = 0, last = 0;
+	void *inner;
+
+	if (!s || !cfg)
+		return 0;
+	/* For the similarity match (similar.bpf.h); 0: one label only. */
+	if (ss)
+		ss->sfx = 0;
+	inner = bpf_map_lookup_elem(&policy, &zero);
+	if (!inner)
+		return mxg_hash_name(slot);
 	n = s->name_len;
 	h = mxg_hash_init(cfg->hash_seed);
 	s->name_hash = mxg_hash_final(h);
@@ -155,19 +190,12 @@ __noinline int mxg_hash_name(__u32 match, __u32 slot)
 		 */
 		sfx = last;
 		last = fh;
-		if (!match)
-			continue;
-		inner = bpf_map_lookup_elem(&policy, &zero);
-		if (!inner)
-			continue;
 		rule = bpf_map_lookup_elem(inner, &s->name_hash);
 		if (rule) {
 			s->rule = *rule;
 			WALK(s, w_found) = 1;
 		}
 	}
-	/* For the similarity match (similar.bpf.h); 0: one label only. */
-	ss = match ? get_sim_scratch(slot) : NULL;
 	if (ss)
 		ss->sfx = sfx;
 	return WALK(s, w_found);

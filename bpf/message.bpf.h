@@ -118,7 +118,7 @@ __noinline int mxg_question(__u32 slot, __u32 egress)
 		return past_end(s);
 	s->qtype = pkt_u16(s, qend);
 	__builtin_memcpy(s->qname, s->name, MXG_NAME_MAX);
-	matched = mxg_hash_name(1, slot);
+	matched = mxg_match_name(slot);
 	s->qname_hash = s->name_hash;
 	/*
 	 * No rule at all (an allow rule, or the protected name's own, wins):

@@ -85,7 +85,7 @@ __noinline int mxg_sim_hit(__u64 h, __u32 len, __u32 k, __u32 slot)
 
 /*
  * The question in scratch->name against the similarity entries; 1 with
- * scratch->rule filled on a match.  mxg_hash_name() left the hash of the
+ * scratch->rule filled on a match.  mxg_match_name() left the hash of the
  * suffix after the first label in sim_scratch (0: one label only).
  */
 __noinline int mxg_similar(__u32 slot)

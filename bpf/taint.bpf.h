@@ -231,7 +231,7 @@ static __always_inline int record_addr(struct mxg_scratch *s,
 	int fresh = 0, ret;
 	__u8 scope;
 
-	mxg_hash_name(0, slot);
+	mxg_hash_name(slot);
 	__builtin_memset(t, 0, sizeof(*t));
 	t->expires_ns = s->now + life;
 	t->name_hash = s->name_hash;
@@ -300,7 +300,7 @@ static __always_inline int record_name(struct mxg_scratch *s,
 	struct mxg_tname tn = {};
 	struct mxg_tname_key k = {};
 
-	mxg_hash_name(0, slot);
+	mxg_hash_name(slot);
 	tn.expires_ns = s->now + ttl_ns(cfg, ttl);
 	tn.origin_hash = s->origin_hash;
 	tn.protected_hash = s->protected_hash;
