@@ -145,11 +145,13 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, const __u8 *addr,
 	struct mxg_unit_key uk = {};
 	struct mxg_host_key hk = {};
 	struct mxg_taint *t;
-	__u64 now = bpf_ktime_get_ns();
 	__u8 scope = MXG_SCOPE_PROCESS, block, outcome;
+	__u64 now;
 
 	if (!cfg || !bpf_map_lookup_elem(&ports, &port))
 		return 1;
+	/* After the port: a connect mxguard does not judge needs no clock. */
+	now = bpf_ktime_get_ns();
 	count(MXG_CNT_CONNECTS);
 	uk.cgroup_id = bpf_get_current_cgroup_id();
 	__builtin_memcpy(uk.addr, addr, 16);

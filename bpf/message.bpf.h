@@ -219,7 +219,7 @@ __noinline int mxg_answers(__u32 slot, __u32 off)
  * socket sent (pending.bpf.h).  Returns 1 to pass the packet, 0 to hold it
  * back.
  */
-static __always_inline int judge_response(struct __sk_buff *skb,
+static __always_inline int judge_response(struct bpf_sock *sk,
 					  struct mxg_scratch *s,
 					  struct mxg_config *cfg, __u32 slot,
 					  const struct dns_loc *loc)
@@ -240,13 +240,13 @@ static __always_inline int judge_response(struct __sk_buff *skb,
 		count(qend == PARSE_TRUNCATED ? MXG_CNT_TRUNCATED :
 						MXG_CNT_MALFORMED);
 		/* Unreadable: held where a watched query may await it. */
-		if (loc && pending_match(skb, s, loc, 0) != PENDING_OTHER)
+		if (loc && pending_match(sk, s, loc, 0) != PENDING_OTHER)
 			return 1;
 		reason = MXG_HOLD_QUESTION;
 		goto incomplete;
 	}
 	if (loc)
-		match = pending_match(skb, s, loc, 1);
+		match = pending_match(sk, s, loc, 1);
 	if (match == PENDING_NONE || match == PENDING_OTHER) {
 		/* Not the answer to a query sent: never trusted. */
 		count(MXG_CNT_UNSOLICITED);

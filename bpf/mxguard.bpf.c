@@ -79,14 +79,13 @@ static __always_inline void owner_from_current(struct mxg_owner *o)
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }
 
+/* @sk: the skb's full socket, or NULL (dns_packet() looks it up once). */
 static __always_inline void load_owner(struct __sk_buff *skb,
+				       struct bpf_sock *sk,
 				       struct mxg_scratch *s, int egress)
 {
-	struct bpf_sock *sk = skb->sk;
 	struct mxg_owner *o = NULL;
 
-	if (sk)
-		sk = bpf_sk_fullsock(sk);
 	if (sk)
 		o = bpf_sk_storage_get(&sock_owner, sk, 0, 0);
 	if (o) {
@@ -144,6 +143,7 @@ static __always_inline int load_message(struct __sk_buff *skb,
  * prefix (observation only: ingress judges every answer on its own).
  */
 static __always_inline int dns_query(struct __sk_buff *skb,
+				     struct bpf_sock *sk,
 				     const struct dns_loc *loc,
 				     struct mxg_scratch *s)
 {
@@ -161,7 +161,7 @@ static __always_inline int dns_query(struct __sk_buff *skb,
 	}
 	if (load_message(skb, s, off, len) || (s->pkt[2] & 0x80))
 		return 1;
-	load_owner(skb, s, 1);
+	load_owner(skb, sk, s, 1);
 	qend = mxg_question(SLOT_EGRESS, 1);
 	if (qend < 0) {
 		count(qend == PARSE_TRUNCATED ? MXG_CNT_TRUNCATED :
@@ -170,21 +170,22 @@ static __always_inline int dns_query(struct __sk_buff *skb,
 	}
 	count(MXG_CNT_PARSED);
 	if (loc->proto == IPPROTO_UDP)
-		pending_add(skb, s, loc);
+		pending_add(sk, s, loc);
 	return 1;
 }
 
 static __always_inline int udp_answer(struct __sk_buff *skb,
+				      struct bpf_sock *sk,
 				      struct mxg_config *cfg,
 				      const struct dns_loc *loc,
 				      struct mxg_scratch *s)
 {
 	if (load_message(skb, s, loc->off, loc->len))
 		return 1;
-	load_owner(skb, s, 0);
+	load_owner(skb, sk, s, 0);
 	__builtin_memcpy(s->server, loc->peer, 16);
 	s->server_port = bpf_ntohs(loc->peer_port);
-	return judge_response(skb, s, cfg, SLOT_INGRESS, loc);
+	return judge_response(sk, s, cfg, SLOT_INGRESS, loc);
 }
 
 /*
@@ -193,15 +194,14 @@ static __always_inline int udp_answer(struct __sk_buff *skb,
  * cannot read: held back in block mode.
  */
 static __always_inline int opaque_packet(struct __sk_buff *skb,
+					 struct bpf_sock *sk,
 					 struct mxg_config *cfg,
 					 struct mxg_scratch *s)
 {
-	struct bpf_sock *sk = skb_fullsock(skb);
-
 	if (!sk || !bpf_sk_storage_get(&sock_owner, sk, 0, 0))
 		return 1;
 	count(MXG_CNT_PACKETS);
-	load_owner(skb, s, 0);
+	load_owner(skb, sk, s, 0);
 	s->tainted = 0;
 	s->qtype = 0;
 	s->server_port = 0;
@@ -211,16 +211,17 @@ static __always_inline int opaque_packet(struct __sk_buff *skb,
 }
 
 static __always_inline int dns_message(struct __sk_buff *skb,
+				       struct bpf_sock *sk,
 				       struct mxg_config *cfg,
 				       const struct dns_loc *loc,
 				       struct mxg_scratch *s, __u32 slot)
 {
 	count(MXG_CNT_PACKETS);
 	if (slot == SLOT_EGRESS)
-		return dns_query(skb, loc, s);
+		return dns_query(skb, sk, loc, s);
 	if (loc->proto == IPPROTO_TCP)
-		return tcp_segment(skb, cfg, loc, s);
-	return udp_answer(skb, cfg, loc, s);
+		return tcp_segment(skb, sk, cfg, loc, s);
+	return udp_answer(skb, sk, cfg, loc, s);
 }
 
 /*
@@ -236,9 +237,8 @@ static __always_inline int dns_message(struct __sk_buff *skb,
  * every kernel accepts (5.10's field is a __u32; later ones a __be16 and
  * padding); the port is its low 16 bits, in network order either way.
  */
-static __always_inline int surely_not_dns(struct __sk_buff *skb, __u32 slot)
+static __always_inline int surely_not_dns(struct bpf_sock *sk, __u32 slot)
 {
-	struct bpf_sock *sk = skb_fullsock(skb);
 	__u16 port;
 
 	if (!sk)
@@ -254,12 +254,14 @@ static __always_inline int surely_not_dns(struct __sk_buff *skb, __u32 slot)
 
 static __always_inline int dns_packet(struct __sk_buff *skb, __u32 slot)
 {
+	/* Once: every later use of the socket gets it from here. */
+	struct bpf_sock *sk = skb_fullsock(skb);
 	struct mxg_config *cfg;
 	struct mxg_scratch *s;
 	struct dns_loc loc = {};
 	int ret, verdict;
 
-	if (surely_not_dns(skb, slot))
+	if (surely_not_dns(sk, slot))
 		return 1;
 	cfg = get_config();
 	if (!cfg)
@@ -278,9 +280,9 @@ static __always_inline int dns_packet(struct __sk_buff *skb, __u32 slot)
 	}
 	s->busy = 1;
 	if (ret == LOC_OPAQUE)
-		verdict = slot == SLOT_EGRESS ? 1 : opaque_packet(skb, cfg, s);
+		verdict = slot == SLOT_EGRESS ? 1 : opaque_packet(skb, sk, cfg, s);
 	else
-		verdict = dns_message(skb, cfg, &loc, s, slot);
+		verdict = dns_message(skb, sk, cfg, &loc, s, slot);
 	s->busy = 0;
 	return verdict;
 }

@@ -27,12 +27,14 @@ static __always_inline struct bpf_sock *skb_fullsock(struct __sk_buff *skb)
 	return sk ? bpf_sk_fullsock(sk) : NULL;
 }
 
-/* At egress, after the question was read: remember the query. */
-static __always_inline void pending_add(struct __sk_buff *skb,
+/*
+ * At egress, after the question was read: remember the query on @sk, the
+ * skb's full socket (NULL: none).
+ */
+static __always_inline void pending_add(struct bpf_sock *sk,
 					struct mxg_scratch *s,
 					const struct dns_loc *loc)
 {
-	struct bpf_sock *sk = skb_fullsock(skb);
 	struct mxg_pending *pd;
 	struct mxg_query *q;
 	__u32 i;
@@ -70,12 +72,11 @@ enum pending_match {
  * consumed.  Without it (the question would not parse), only whether a
  * watched query awaits from that server is told.
  */
-static __always_inline __u32 pending_match(struct __sk_buff *skb,
+static __always_inline __u32 pending_match(struct bpf_sock *sk,
 					   struct mxg_scratch *s,
 					   const struct dns_loc *loc,
 					   __u32 question_known)
 {
-	struct bpf_sock *sk = skb_fullsock(skb);
 	__u16 id = *(__u16 *)s->pkt;
 	struct mxg_pending *pd;
 	struct mxg_query *q;

@@ -130,7 +130,7 @@ static __always_inline int stream_complete(struct __sk_buff *skb,
 	s->pkt_len = msglen < MXG_DNS_MAX ? msglen : MXG_DNS_MAX;
 	s->pkt_capped = msglen > MXG_DNS_MAX;
 	count(MXG_CNT_TCP_MESSAGES);
-	if (!judge_response(skb, s, cfg, SLOT_INGRESS, NULL))
+	if (!judge_response(NULL, s, cfg, SLOT_INGRESS, NULL))
 		return TCP_HOLD;
 	s->t_got = 0;
 	s->t_msglen = 0;
@@ -189,11 +189,13 @@ static __always_inline int unattributable(struct mxg_scratch *s,
 }
 
 static __always_inline int tcp_segment(struct __sk_buff *skb,
+				       struct bpf_sock *sk,
 				       struct mxg_config *cfg,
 				       const struct dns_loc *loc,
 				       struct mxg_scratch *s)
 {
-	struct mxg_stream *st = stream_of(skb);
+	struct mxg_stream *st = sk ? bpf_sk_storage_get(&dns_stream, sk, 0, 0) :
+				  NULL;
 	__u32 seq = loc->seq, pos, end, i;
 	int delta, ret = 0;
 
@@ -208,7 +210,7 @@ static __always_inline int tcp_segment(struct __sk_buff *skb,
 	}
 	if (!loc->len)
 		return 1;
-	load_owner(skb, s, 0);
+	load_owner(skb, sk, s, 0);
 	if (!st || !st->synced || st->lost)
 		return unattributable(s, cfg, st, MXG_HOLD_TCP_STREAM);
 	delta = (int)(seq - st->nxt);
