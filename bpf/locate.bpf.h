@@ -53,25 +53,46 @@ static __always_inline int ipv6_transport(struct __sk_buff *skb,
 								 LOC_OPAQUE;
 }
 
+/* The first 20 bytes of the transport header, UDP's 8 or TCP's fixed part. */
+union l4hdr {
+	struct udphdr uh;
+	struct tcphdr th;
+};
+
+/*
+ * Sets *@have when @t already holds the transport header: an IPv4 header
+ * without options is read in one load with the 20 bytes after it, which
+ * saves the second bpf_skb_load_bytes() call (about 30 ns each,
+ * tests/bench/micro.c) on nearly every packet.
+ */
 static __always_inline int ip_header(struct __sk_buff *skb, int egress,
 				     struct dns_loc *loc, __u8 *proto,
-				     __u32 *l4)
+				     __u32 *l4, union l4hdr *t, int *have)
 {
+	*have = 0;
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		struct iphdr ip;
+		struct {
+			struct iphdr ip;
+			union l4hdr t;
+		} h;
 
-		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
+		if (skb->len >= sizeof(h) &&
+		    !bpf_skb_load_bytes(skb, 0, &h, sizeof(h)))
+			*have = h.ip.ihl == 5;
+		else if (bpf_skb_load_bytes(skb, 0, &h.ip, sizeof(h.ip)))
 			return LOC_NOT_DNS;
 		/* Fragments are reassembled before ingress; a piece is opaque. */
-		if (ip.frag_off & bpf_htons(0x3fff))
+		if (h.ip.frag_off & bpf_htons(0x3fff))
 			return LOC_OPAQUE;
-		*proto = ip.protocol;
-		*l4 = ip.ihl * 4;
+		if (*have)
+			*t = h.t;
+		*proto = h.ip.protocol;
+		*l4 = h.ip.ihl * 4;
 		__builtin_memset(loc->peer, 0, 10);
 		loc->peer[10] = 0xff;
 		loc->peer[11] = 0xff;
-		__builtin_memcpy(&loc->peer[12], egress ? &ip.daddr : &ip.saddr,
-				 4);
+		__builtin_memcpy(&loc->peer[12],
+				 egress ? &h.ip.daddr : &h.ip.saddr, 4);
 		return LOC_DNS;
 	}
 	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
@@ -91,33 +112,30 @@ static __always_inline int ip_header(struct __sk_buff *skb, int egress,
 static __always_inline int dns_locate(struct __sk_buff *skb, int egress,
 				      struct dns_loc *loc)
 {
+	union l4hdr t;
 	__u32 l4 = 0;
 	__u8 proto = 0;
+	int ret, have;
 	__u16 port;
-	int ret;
 
-	ret = ip_header(skb, egress, loc, &proto, &l4);
+	ret = ip_header(skb, egress, loc, &proto, &l4, &t, &have);
 	if (ret != LOC_DNS)
 		return ret;
 	loc->proto = proto;
 	loc->syn = 0;
 	loc->seq = 0;
 	if (proto == IPPROTO_UDP) {
-		struct udphdr uh;
-
-		if (bpf_skb_load_bytes(skb, l4, &uh, sizeof(uh)))
+		if (!have && bpf_skb_load_bytes(skb, l4, &t.uh, sizeof(t.uh)))
 			return LOC_NOT_DNS;
-		port = egress ? uh.dest : uh.source;
-		loc->off = l4 + sizeof(uh);
+		port = egress ? t.uh.dest : t.uh.source;
+		loc->off = l4 + sizeof(t.uh);
 	} else {
-		struct tcphdr th;
-
-		if (bpf_skb_load_bytes(skb, l4, &th, sizeof(th)))
+		if (!have && bpf_skb_load_bytes(skb, l4, &t.th, sizeof(t.th)))
 			return LOC_NOT_DNS;
-		port = egress ? th.dest : th.source;
-		loc->off = l4 + th.doff * 4;
-		loc->seq = bpf_ntohl(th.seq);
-		loc->syn = th.syn;
+		port = egress ? t.th.dest : t.th.source;
+		loc->off = l4 + t.th.doff * 4;
+		loc->seq = bpf_ntohl(t.th.seq);
+		loc->syn = t.th.syn;
 	}
 	if (port != bpf_htons(DNS_PORT))
 		return LOC_NOT_DNS;
