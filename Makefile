@@ -114,7 +114,7 @@ RECALL		:= $(OUTPUT)/tests/recall
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps deb vmlinux-h check check-host check-unit check-bpf check-install bench recall vmtest \
+.PHONY: all deps deb vmlinux-h check check-host check-unit check-bpf check-install bench bench-micro recall vmtest \
 	demo install uninstall clean help fuzz fuzz-seeds
 
 all: $(PROGS)
@@ -131,6 +131,7 @@ help:
 	@echo 'make check-logs alerts through real journald, rsyslog, syslog-ng, logrotate (root)'
 	@echo 'make demo       the .mil -> .ml story with a real Postfix, in under a minute'
 	@echo 'make bench      benchmarks: DNS parse cost, connect overhead, map memory'
+	@echo 'make bench-micro ns per kernel operation the datapath is made of (root)'
 	@echo 'make recall     lookalike recall and false alarms on the held-out corpus'
 	@echo 'make fuzz       dnsdiff (1M cases, root), then each libFuzzer target to FUZZ_RUNS (10M)'
 	@echo 'make fuzz-seeds rewrite the seed corpus of fuzz_render (tests/fuzz/corpus/render/)'
@@ -318,11 +319,29 @@ $(LOADGEN): tests/bench/loadgen.c
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
 
+# ns per kernel operation the datapath is made of (tests/bench/micro.c).
+MICRO_OBJ	:= $(OUTPUT)/bench/micro.bpf.o
+MICRO		:= $(OUTPUT)/bench/micro
+
+$(MICRO_OBJ): tests/bench/micro.bpf.c $(OUTPUT)/vmlinux.h
+	$(Q)mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(MICRO): tests/bench/micro.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBS) -o $@
+
+bench-micro: $(MICRO) $(MICRO_OBJ)
+	$(Q)$(MICRO) $(MICRO_OBJ)
+
 BENCH_RULES	?= 1000000
 BENCH_ROUNDS	?= 6
 
-bench: $(BENCH) $(GEN_BENCH) $(PROGS) $(NOOP_OBJ) $(LOADGEN)
+bench: $(BENCH) $(GEN_BENCH) $(PROGS) $(NOOP_OBJ) $(LOADGEN) $(MICRO) $(MICRO_OBJ)
 	$(Q)tests/bench/run.sh $(BENCH) $(GEN_BENCH)
+	$(Q)$(MICRO) $(MICRO_OBJ)
 	$(Q)unshare -n python3 tests/bench/floor.py $(OUTPUT)/mxguardd \
 		$(LOADGEN) $(NOOP_OBJ) tests/e2e/e2e.py $(BENCH_RULES) \
 		$(BENCH_ROUNDS)
