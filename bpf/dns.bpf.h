@@ -156,21 +156,22 @@ __noinline int mxg_hash_name(__u32 slot)
 __noinline int mxg_match_name(__u32 slot)
 {
 	struct mxg_scratch *s = get_scratch(slot);
-	struct mxg_sim_scratch *ss = get_sim_scratch(slot);
 	struct mxg_config *cfg = get_config();
 	__u32 zero = 0, n, idx, i;
+	struct mxg_sim_scratch *ss;
 	struct mxg_rule *rule;
 	__u64 h, fh, sfx = 0, last = 0;
 	void *inner;
 
 	if (!s || !cfg)
 		return 0;
-	/* For the similarity match (similar.bpf.h); 0: one label only. */
-	if (ss)
-		ss->sfx = 0;
 	inner = bpf_map_lookup_elem(&policy, &zero);
-	if (!inner)
+	if (!inner) {
+		ss = get_sim_scratch(slot);
+		if (ss)
+			ss->sfx = 0;
 		return mxg_hash_name(slot);
+	}
 	n = s->name_len;
 	h = mxg_hash_init(cfg->hash_seed);
 	s->name_hash = mxg_hash_final(h);
@@ -196,6 +197,12 @@ __noinline int mxg_match_name(__u32 slot)
 			WALK(s, w_found) = 1;
 		}
 	}
+	/*
+	 * For the similarity match (similar.bpf.h); 0: one label only.
+	 * Looked up here, not held through the walk: a pointer that may be
+	 * NULL there doubles the walk's states.
+	 */
+	ss = get_sim_scratch(slot);
 	if (ss)
 		ss->sfx = sfx;
 	return WALK(s, w_found);
