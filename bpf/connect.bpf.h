@@ -160,7 +160,7 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, const __u8 *addr,
 	if (!cfg || !monitored(port))
 		return 1;
 	/* After the port: a connect mxguard does not judge needs no clock. */
-	now = bpf_ktime_get_ns();
+	now = mxg_now();
 	count(MXG_CNT_CONNECTS);
 	uk.cgroup_id = bpf_get_current_cgroup_id();
 	__builtin_memcpy(uk.addr, addr, 16);

@@ -107,7 +107,7 @@ __noinline int mxg_question(__u32 slot, __u32 egress)
 		return PARSE_MALFORMED;
 	s->tainted = 0;
 	s->qtype = 0;
-	s->now = bpf_ktime_get_ns();
+	s->now = mxg_now();
 	if (pkt_u16(s, 4) != 1)
 		return PARSE_MALFORMED;		/* exactly one question */
 	ret = mxg_parse_name(DNS_HDR_LEN, slot);

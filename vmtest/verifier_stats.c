@@ -43,7 +43,8 @@ static long processed(const char *log)
 	return p ? strtol(p + strlen("processed "), NULL, 10) : -1;
 }
 
-static struct mxguard_bpf *load(__u32 walk_ancestry, __u32 skb_current_task)
+static struct mxguard_bpf *load(__u32 walk_ancestry, __u32 skb_current_task,
+				__u32 ktime_coarse)
 {
 	struct bpf_program *prog;
 	struct mxguard_bpf *skel;
@@ -54,6 +55,7 @@ static struct mxguard_bpf *load(__u32 walk_ancestry, __u32 skb_current_task)
 		return NULL;
 	skel->rodata->walk_ancestry = walk_ancestry;
 	skel->rodata->skb_current_task = skb_current_task;
+	skel->rodata->ktime_coarse = ktime_coarse;
 	bpf_object__for_each_program(prog, skel->obj) {
 		if (i == MAX_PROGS)
 			break;
@@ -70,7 +72,10 @@ static struct mxguard_bpf *load(__u32 walk_ancestry, __u32 skb_current_task)
 
 int main(void)
 {
-	static const __u32 variants[][2] = { { 1, 1 }, { 1, 0 }, { 0, 0 } };
+	static const __u32 variants[][3] = {
+		{ 1, 1, 1 }, { 1, 0, 1 }, { 1, 0, 0 },
+		{ 0, 0, 1 }, { 0, 0, 0 },
+	};
 	struct mxguard_bpf *skel = NULL;
 	struct bpf_program *prog;
 	size_t v, n = sizeof(variants) / sizeof(variants[0]);
@@ -79,7 +84,7 @@ int main(void)
 	libbpf_set_print(print_last);
 	for (v = 0; v < n && !skel; v++) {
 		last_try = v == n - 1;
-		skel = load(variants[v][0], variants[v][1]);
+		skel = load(variants[v][0], variants[v][1], variants[v][2]);
 	}
 	if (!skel) {
 		fprintf(stderr, "verifier_stats: load: %s\n", strerror(errno));
@@ -91,8 +96,9 @@ int main(void)
 		printf("%s %ld\n", bpf_program__name(prog),
 		       processed(logs[i++]));
 	}
-	printf("# walk_ancestry=%u skb_current_task=%u\n",
-	       skel->rodata->walk_ancestry, skel->rodata->skb_current_task);
+	printf("# walk_ancestry=%u skb_current_task=%u ktime_coarse=%u\n",
+	       skel->rodata->walk_ancestry, skel->rodata->skb_current_task,
+	       skel->rodata->ktime_coarse);
 	mxguard_bpf__destroy(skel);
 	return 0;
 }

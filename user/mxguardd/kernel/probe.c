@@ -245,6 +245,17 @@ static int redirect_usable(void)
 	return 1;
 }
 
+/* See ktime_coarse in bpf/mxguard.bpf.c (Linux 5.11). */
+static int ktime_coarse_usable(void)
+{
+	return probe_helper_usable(BPF_PROG_TYPE_CGROUP_SKB,
+				   BPF_CGROUP_INET_INGRESS,
+				   BPF_FUNC_ktime_get_coarse_ns) &&
+	       probe_helper_usable(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+				   BPF_CGROUP_INET4_CONNECT,
+				   BPF_FUNC_ktime_get_coarse_ns);
+}
+
 enum mxg_lineage probe_datapath(struct mxguard_bpf *skel)
 {
 	enum mxg_lineage lineage = probe_lineage();
@@ -252,6 +263,7 @@ enum mxg_lineage probe_datapath(struct mxguard_bpf *skel)
 	skel->rodata->redirect_usable = redirect_usable();
 	skel->rodata->walk_ancestry = lineage == MXG_LINEAGE_ANCESTORS;
 	skel->rodata->skb_current_task = skb_current_task_usable();
+	skel->rodata->ktime_coarse = ktime_coarse_usable();
 	return lineage;
 }
 
