@@ -296,7 +296,7 @@ struct mxg_scratch {
 	__u32 action;
 	__u32 busy;
 	__u32 trust;			/* clean records may be written */
-	__u32 reason;			/* enum mxg_hold_reason of the message */
+	__u32 qname_direct;		/* the question's name has no pointer */
 	__u32 qtype;
 	__u32 server_port;		/* host order, for events */
 	__u8 server[16];

@@ -107,12 +107,15 @@ __noinline int mxg_question(__u32 slot, __u32 egress)
 		return PARSE_MALFORMED;
 	s->tainted = 0;
 	s->qtype = 0;
+	s->qname_direct = 0;
 	s->now = mxg_now();
 	if (pkt_u16(s, 4) != 1)
 		return PARSE_MALFORMED;		/* exactly one question */
 	ret = mxg_parse_name(DNS_HDR_LEN, slot);
 	if (ret < 0)
 		return ret;
+	/* No pointer followed: see mxg_rr(). */
+	s->qname_direct = !WALK(s, w_end);
 	qend = ret;
 	if (qend + 4 > s->pkt_len)
 		return past_end(s);

@@ -219,19 +219,21 @@ static __always_inline void record_clean(struct mxg_scratch *s)
 }
 
 /*
- * scratch->addr was resolved by scratch->name.  Returns 0, or PARSE_FULL
- * when a lookalike record could not be stored.
+ * scratch->addr was resolved by scratch->name (@hashed: scratch->name_hash
+ * is its hash already).  Returns 0, or PARSE_FULL when a lookalike record
+ * could not be stored.
  */
 static __always_inline int record_addr(struct mxg_scratch *s,
 				       struct mxg_config *cfg, __u32 ttl,
-				       __u16 qtype, __u32 slot)
+				       __u16 qtype, __u32 slot, __u32 hashed)
 {
 	struct mxg_taint *t = &s->rec;
 	__u64 life = ttl_ns(cfg, ttl);
 	int fresh = 0, ret;
 	__u8 scope;
 
-	mxg_hash_name(slot);
+	if (!hashed)
+		mxg_hash_name(slot);
 	__builtin_memset(t, 0, sizeof(*t));
 	t->expires_ns = s->now + life;
 	t->name_hash = s->name_hash;
@@ -327,7 +329,8 @@ full:
 
 static __always_inline int rr_addr(struct mxg_scratch *s,
 				   struct mxg_config *cfg, __u32 type,
-				   __u32 rd, __u32 ttl, __u32 slot)
+				   __u32 rd, __u32 ttl, __u32 slot,
+				   __u32 hashed)
 {
 	__u32 i;
 
@@ -341,7 +344,7 @@ static __always_inline int rr_addr(struct mxg_scratch *s,
 		for (i = 0; i < 16; i++)
 			s->addr[i] = s->pkt[(rd + i) & PKT_MASK];
 	}
-	return record_addr(s, cfg, ttl, type, slot);
+	return record_addr(s, cfg, ttl, type, slot, hashed);
 }
 
 /*
@@ -352,14 +355,30 @@ __noinline int mxg_rr(__u32 off, __u32 section, __u32 slot)
 {
 	struct mxg_scratch *s = get_scratch(slot);
 	struct mxg_config *cfg = get_config();
-	__u32 p, type, ttl, rdlen, rd, next, skip = 0;
+	__u32 p, type, ttl, rdlen, rd, next, skip = 0, hashed = 0;
 	int ret;
 
 	if (!s || !cfg)
 		return PARSE_MALFORMED;
-	ret = mxg_parse_name(off, slot);
-	if (ret < 0)
-		return ret;
+	/*
+	 * An owner that is a pointer to the question (0xC00C, as in nearly
+	 * every answer) is the question's name, which mxg_question() walked
+	 * and hashed: copied, not walked and hashed again.  Only when that
+	 * walk followed no pointer: then this one would be the same bytes
+	 * after one hop, backwards, and no bound could differ.
+	 */
+	if (s->qname_direct && off + 1 < s->pkt_len &&
+	    s->pkt[off & PKT_MASK] == 0xC0 &&
+	    s->pkt[(off + 1) & PKT_MASK] == DNS_HDR_LEN) {
+		__builtin_memcpy(s->name, s->qname, MXG_NAME_MAX);
+		s->name_hash = s->qname_hash;
+		hashed = 1;
+		ret = off + 2;
+	} else {
+		ret = mxg_parse_name(off, slot);
+		if (ret < 0)
+			return ret;
+	}
 	p = ret;
 	if (p + 10 > s->pkt_len)
 		return past_end(s);
@@ -374,7 +393,7 @@ __noinline int mxg_rr(__u32 off, __u32 section, __u32 slot)
 		return next;
 	if ((type == DNS_T_A && rdlen == 4) ||
 	    (type == DNS_T_AAAA && rdlen == 16)) {
-		ret = rr_addr(s, cfg, type, rd, ttl, slot);
+		ret = rr_addr(s, cfg, type, rd, ttl, slot, hashed);
 		return ret < 0 ? ret : (int)next;
 	}
 	if (!s->tainted)
