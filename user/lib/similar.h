@@ -51,6 +51,9 @@ enum similar_kind {
  */
 #define SIMILAR_F_ANY_FIRST	0x1	/* any first-character edit */
 #define SIMILAR_F_NO_MID	0x2	/* 5..7 characters: 1 edit */
+#define SIMILAR_F_ANY_TWO	0x4	/* two edits need not be slips */
+#define SIMILAR_F_AFFIX_ANY	0x8	/* the label whole, any two around */
+#define SIMILAR_F_TLD_TABLE	0x10	/* TLD neighbours: the table only */
 
 /*
  * Or'ed into what similar_judge returns when the two-edit rule for labels
