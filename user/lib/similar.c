@@ -103,12 +103,11 @@ static int is_glyph_pair(uint32_t want, uint32_t got)
 enum edit_kind {
 	EDIT_NONE = -1,		/* not one edit */
 	EDIT_OTHER = 0,		/* an arbitrary character in or for another */
-	EDIT_TYPO = 1,		/* a slip (below) */
-	EDIT_SWAP = 2,		/* a slip: neighbours transposed */
+	EDIT_SLIP = 1,		/* a slip of typing or spelling (below) */
 };
 
 /*
- * Which single edit turns @f (what was meant) into @m, and where (*@at).
+ * Which single edit turns @f (what was meant) into @m.
  * The slips of typing and spelling: an omission, a transposition of
  * neighbours, a character doubled or a key next to its neighbours typed
  * with them, or a character replaced by a keyboard neighbour, a vowel by
@@ -116,16 +115,15 @@ enum edit_kind {
  * character put in or swapped for another ("hd-mail" for "hotmail").
  */
 static enum edit_kind one_edit(const uint32_t *m, int nm, const uint32_t *f,
-			       int nf, int *at)
+			       int nf)
 {
 	uint32_t c;
 	int i = 0;
 
 	while (i < nm && i < nf && m[i] == f[i])
 		i++;
-	*at = i;
 	if (nm == nf - 1)
-		return same(m + i, nm - i, f + i + 1, nf - i - 1) ? EDIT_TYPO :
+		return same(m + i, nm - i, f + i + 1, nf - i - 1) ? EDIT_SLIP :
 								    EDIT_NONE;
 	if (nm == nf + 1) {
 		if (!same(m + i + 1, nm - i - 1, f + i, nf - i))
@@ -133,7 +131,7 @@ static enum edit_kind one_edit(const uint32_t *m, int nm, const uint32_t *f,
 		c = m[i];
 		return (i > 0 && (c == f[i - 1] ||
 				  is_neighbour_key(f[i - 1], c))) ||
-		       (i < nf && is_neighbour_key(f[i], c)) ? EDIT_TYPO :
+		       (i < nf && is_neighbour_key(f[i], c)) ? EDIT_SLIP :
 							       EDIT_OTHER;
 	}
 	if (nm != nf || i == nm)
@@ -141,9 +139,9 @@ static enum edit_kind one_edit(const uint32_t *m, int nm, const uint32_t *f,
 	if (same(m + i + 1, nm - i - 1, f + i + 1, nf - i - 1))
 		return is_neighbour_key(f[i], m[i]) ||
 		       (is_vowel(f[i]) && is_vowel(m[i])) ||
-		       is_glyph_pair(f[i], m[i]) ? EDIT_TYPO : EDIT_OTHER;
+		       is_glyph_pair(f[i], m[i]) ? EDIT_SLIP : EDIT_OTHER;
 	return i + 1 < nm && m[i] == f[i + 1] && m[i + 1] == f[i] &&
-	       same(m + i + 2, nm - i - 2, f + i + 2, nf - i - 2) ? EDIT_SWAP :
+	       same(m + i + 2, nm - i - 2, f + i + 2, nf - i - 2) ? EDIT_SLIP :
 								    EDIT_NONE;
 }
 
@@ -171,17 +169,13 @@ static int two_steps(const uint32_t *l, int nl, const uint32_t *m, int nm,
 		     const uint32_t *L, int nL)
 {
 	enum edit_kind a, b;
-	int i, j;
 
-	a = one_edit(m, nm, L, nL, &i);
+	a = one_edit(m, nm, L, nL);
 	if (a == EDIT_NONE)
 		return -1;
-	b = one_edit(l, nl, m, nm, &j);
+	b = one_edit(l, nl, m, nm);
 	if (b == EDIT_NONE)
 		return -1;
-	/* One letter carried two places ("pronto" for "proton"): no slip. */
-	if (a == EDIT_SWAP && b == EDIT_SWAP && abs(i - j) == 1)
-		return 0;
 	return (a != EDIT_OTHER) + (b != EDIT_OTHER);
 }
 
@@ -332,7 +326,7 @@ static unsigned int label_edits(const uint32_t *l, int nl, const uint32_t *L,
 	 */
 	if (!affixed(l, nl, L, nL))
 		return 0;
-	if ((flags & SIMILAR_F_AFFIX_ANY) || run_in(l, nl, L, nL, S, nS) ||
+	if (!(flags & SIMILAR_F_AFFIX_SLIPS) || run_in(l, nl, L, nL, S, nS) ||
 	    typos2(l, nl, L, nL, 2, flags & ~SIMILAR_F_ANY_TWO))
 		return 2 | SIMILAR_WEAK;
 	return 0;
@@ -383,10 +377,9 @@ static int tld_slip(const uint32_t *s, int ns, const uint32_t *S, int nS)
 {
 	const psl_ctx_t *ctx = lookalike_psl();
 	char a[64];
-	int at;
 
 	ascii(s, ns, a, sizeof(a));
-	if (!a[0] || !ctx || one_edit(s, ns, S, nS, &at) < EDIT_TYPO ||
+	if (!a[0] || !ctx || one_edit(s, ns, S, nS) != EDIT_SLIP ||
 	    count_dots(s, ns) != count_dots(S, nS))
 		return 0;
 	return psl_is_public_suffix2(ctx, a, PSL_TYPE_ICANN |

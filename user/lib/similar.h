@@ -52,7 +52,7 @@ enum similar_kind {
 #define SIMILAR_F_ANY_FIRST	0x1	/* any first-character edit */
 #define SIMILAR_F_NO_MID	0x2	/* 5..7 characters: 1 edit */
 #define SIMILAR_F_ANY_TWO	0x4	/* two edits need not be slips */
-#define SIMILAR_F_AFFIX_ANY	0x8	/* the label whole, any two around */
+#define SIMILAR_F_AFFIX_SLIPS	0x8	/* the label whole: two around slips */
 #define SIMILAR_F_TLD_TABLE	0x10	/* TLD neighbours: the table only */
 
 /*
