@@ -154,7 +154,7 @@ static const struct {
 	{ SIMILAR_F_ANY_FIRST, "check, any first letter" },
 	{ SIMILAR_F_ANY_FIRST | SIMILAR_F_NO_MID, "check, both" },
 	{ SIMILAR_F_ANY_TWO, "check, two edits need no slip" },
-	{ SIMILAR_F_AFFIX_SLIPS, "check, label whole, two around slips" },
+	{ SIMILAR_F_AFFIX_SLIPS, "check, label whole, two letters slips" },
 	{ SIMILAR_F_TLD_TABLE, "check, TLD neighbours of the table only" },
 	{ SIMILAR_F_ANY_TWO | SIMILAR_F_TLD_TABLE,
 	  "check, no slip, TLD table (the rules before)" },

@@ -268,6 +268,19 @@ static int affixed(const uint32_t *l, int nl, const uint32_t *L, int nL)
 	return 0;
 }
 
+/* A digit among what @l has around @L whole (affixed): not a word. */
+static int affix_digit(const uint32_t *l, int nl, const uint32_t *L, int nL)
+{
+	int i, o = 0;
+
+	while (o < nl - nL && memcmp(l + o, L, sizeof(*L) * (size_t)nL))
+		o++;
+	for (i = 0; i < nl; i++)
+		if ((i < o || i >= o + nL) && l[i] >= '0' && l[i] <= '9')
+			return 1;
+	return 0;
+}
+
 /*
  * @l is @L and the start of its suffix @S: the dot typed late
  * ("gmailco" under com).
@@ -321,15 +334,16 @@ static unsigned int label_edits(const uint32_t *l, int nl, const uint32_t *L,
 		return 2 | SIMILAR_WEAK;
 	/*
 	 * The label whole with two characters more ("00gmail", "gmailot").
-	 * Such names are as often another word ("dugmail", "yahoofs"), but
-	 * taking only two slips ("gmaill" and a neighbour key) or the start
-	 * of the suffix, the dot typed late ("gmailco" under com), misses 5
-	 * of the 80 held-out typos for 3 fewer false alarms (README, "Recall
-	 * and false alarms"): SIMILAR_F_AFFIX_SLIPS measures it.
+	 * Two letters make another word as often ("dugmail", "yahoofs"), but
+	 * taking letters only as two slips ("gmaill" and a neighbour key)
+	 * or the start of the suffix, the dot typed late ("gmailco" under
+	 * com), misses 3 of the 80 held-out typos for 3 fewer false alarms
+	 * (README, "Recall and false alarms"): SIMILAR_F_AFFIX_SLIPS.
 	 */
 	if (!affixed(l, nl, L, nL))
 		return 0;
-	if (!(flags & SIMILAR_F_AFFIX_SLIPS) || run_in(l, nl, L, nL, S, nS) ||
+	if (!(flags & SIMILAR_F_AFFIX_SLIPS) || affix_digit(l, nl, L, nL) ||
+	    run_in(l, nl, L, nL, S, nS) ||
 	    typos2(l, nl, L, nL, 2, flags & ~SIMILAR_F_ANY_TWO))
 		return 2 | SIMILAR_WEAK;
 	return 0;

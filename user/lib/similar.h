@@ -66,7 +66,7 @@ enum similar_kind {
 #define SIMILAR_F_ANY_FIRST	0x1	/* any first-character edit */
 #define SIMILAR_F_NO_MID	0x2	/* 5..7 characters: 1 edit */
 #define SIMILAR_F_ANY_TWO	0x4	/* two edits need no slip (before) */
-/* The label whole with two around: only slips or the suffix run in. */
+/* The label whole, two letters around: slips or the suffix run in only. */
 #define SIMILAR_F_AFFIX_SLIPS	0x8
 #define SIMILAR_F_TLD_TABLE	0x10	/* TLD neighbours: the table only */
 
