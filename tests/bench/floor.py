@@ -34,8 +34,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "e2e"))
-from cgrun import (cgroup2_root, in_cg, sh, start_ready, stop,  # noqa: E402
-                   unbound_conf, wait_port)
+from cgrun import (cgroup2_root, daemon_conf, in_cg, sh,  # noqa: E402
+                   start_ready, stop, unbound_conf, wait_port)
 
 MXGUARDD, LOADGEN, NOOP, E2E = sys.argv[1:5]
 RULES = int(sys.argv[5]) if len(sys.argv) > 5 else 1000000
@@ -190,13 +190,7 @@ def setup():
         f.write("lookalike ml of mil action=block\nallow gov.ml\n")
         f.writelines(f"lookalike x{i}.example of example.com\n"
                      for i in range(2, RULES))
-    with open(f"{TMP}/mxguard.conf", "w") as f:
-        f.write(f"policy = {TMP}/bench.policy\npin_dir = {PIN}\n"
-                f"mode = block\ncontrol_socket = {TMP}/control.sock\n"
-                f"json_file = {TMP}/alerts.json\n"
-                f"learned_file = {TMP}/learned\n")
-    os.chmod(f"{TMP}/bench.policy", 0o644)
-    os.chmod(f"{TMP}/mxguard.conf", 0o644)
+    daemon_conf(TMP, f"{TMP}/bench.policy", PIN)
 
 
 def med(xs):

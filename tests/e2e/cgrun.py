@@ -58,6 +58,20 @@ def unbound_conf(tmp, zones, data):
     return f"{tmp}/unbound.conf"
 
 
+def daemon_conf(tmp, policy, pin):
+    """mxguard.conf in tmp for block mode on policy (a file in tmp), with
+    the control socket, alerts and learned file in tmp; both readable, as
+    mxguardd requires of what it reads."""
+    with open(f"{tmp}/mxguard.conf", "w") as f:
+        f.write(f"policy = {policy}\npin_dir = {pin}\n"
+                f"mode = block\ncontrol_socket = {tmp}/control.sock\n"
+                f"json_file = {tmp}/alerts.json\n"
+                f"learned_file = {tmp}/learned\n")
+    os.chmod(policy, 0o644)
+    os.chmod(f"{tmp}/mxguard.conf", 0o644)
+    return f"{tmp}/mxguard.conf"
+
+
 def wait_port(port, timeout=10):
     import socket
     end = time.monotonic() + timeout

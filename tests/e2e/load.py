@@ -33,7 +33,8 @@ import sys
 import tempfile
 import time
 
-from cgrun import cgroup2_root, in_cg, sh, start_ready, stop, unbound_conf
+from cgrun import (cgroup2_root, daemon_conf, in_cg, sh, start_ready, stop,
+                   unbound_conf)
 
 DEADLINE_S = 90			# the prober's own bound, whatever the load
 BULK_MB = 2048			# loadgen stops at this, or when killed
@@ -235,13 +236,7 @@ def setup():
         raise RuntimeError("unbound did not answer")
     with open(f"{TMP}/load.policy", "w") as f:
         f.write("lookalike ml of mil action=block\n")
-    with open(f"{TMP}/mxguard.conf", "w") as f:
-        f.write(f"policy = {TMP}/load.policy\npin_dir = {PIN}\n"
-                f"mode = block\ncontrol_socket = {TMP}/control.sock\n"
-                f"json_file = {TMP}/alerts.json\n"
-                f"learned_file = {TMP}/learned\n")
-    os.chmod(f"{TMP}/load.policy", 0o644)
-    os.chmod(f"{TMP}/mxguard.conf", 0o644)
+    daemon_conf(TMP, f"{TMP}/load.policy", PIN)
 
 
 def run_probe(first, count):
