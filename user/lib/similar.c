@@ -19,6 +19,8 @@
 
 #define PART_MAX	256
 #define PART_TEXT	(PART_MAX * 4 + 1)
+/* How far from where two labels part a first edit is tried (slips2). */
+#define SLIP_NEAR	3
 
 unsigned int similar_reach(int n)
 {
@@ -188,10 +190,20 @@ static int two_steps(const uint32_t *l, int nl, const uint32_t *m, int nm,
 static int slips2(const uint32_t *l, int nl, const uint32_t *L, int nL)
 {
 	uint32_t m[PART_MAX + 1];
-	int i, k, best = -1, r;
+	int i, k, best = -1, r, p = 0, q = 0;
 
 	if (nL + 1 > PART_MAX)
 		return -1;
+	/*
+	 * One of the two edits is where @l and @L part from the left (p),
+	 * or it would leave more of the prefix alike, and the first can be
+	 * either: only first edits near p or near where they part from the
+	 * right (nL - q) can start a way there.
+	 */
+	while (p < nl && p < nL && l[p] == L[p])
+		p++;
+	while (q < nl - p && q < nL - p && l[nl - 1 - q] == L[nL - 1 - q])
+		q++;
 #define TRY_STEP(nm)							\
 	do {								\
 		r = two_steps(l, nl, m, (nm), L, nL);			\
@@ -201,6 +213,8 @@ static int slips2(const uint32_t *l, int nl, const uint32_t *L, int nL)
 			return 2;					\
 	} while (0)
 	for (i = 0; i <= nL; i++) {
+		if (abs(i - p) > SLIP_NEAR && abs(i - (nL - q)) > SLIP_NEAR)
+			continue;
 		if (i < nL) {		/* L without L[i] */
 			memcpy(m, L, sizeof(*L) * i);
 			memcpy(m + i, L + i + 1, sizeof(*L) * (nL - i - 1));
