@@ -157,7 +157,7 @@ static const struct {
 	{ SIMILAR_F_AFFIX_SLIPS, "check, label whole, two letters slips" },
 	{ SIMILAR_F_TLD_TABLE, "check, TLD neighbours of the table only" },
 	{ SIMILAR_F_ANY_TWO | SIMILAR_F_TLD_TABLE,
-	  "check, no slip, TLD table (the rules before)" },
+	  "check, no slip, TLD table (before)" },
 };
 #define NVARIANTS (int)(sizeof(variant) / sizeof(variant[0]))
 
