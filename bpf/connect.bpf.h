@@ -138,15 +138,6 @@ static __always_inline int tainted_nowhere(const __u8 *addr, __u64 now)
 	return !until || *until <= now;
 }
 
-/* Is @port (host order) one mxguard judges connects to? */
-static __always_inline int monitored(__u16 port)
-{
-	__u32 zero = 0;
-	__u8 *bits = bpf_map_lookup_elem(&port_bits, &zero);
-
-	return bits && (bits[port >> 3] & (1 << (port & 7)));
-}
-
 static __always_inline int judge(struct bpf_sock_addr *ctx, const __u8 *addr,
 				 __u16 port, __u8 family)
 {
@@ -157,7 +148,7 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, const __u8 *addr,
 	__u8 scope = MXG_SCOPE_PROCESS, block, outcome;
 	__u64 now;
 
-	if (!cfg || !monitored(port))
+	if (!cfg || !bpf_map_lookup_elem(&ports, &port))
 		return 1;
 	/* After the port: a connect mxguard does not judge needs no clock. */
 	now = mxg_now();

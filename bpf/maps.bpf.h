@@ -10,27 +10,13 @@ struct {
 	__type(value, struct mxg_config);
 } config_map SEC(".maps");
 
-/* Monitored destination ports (host order): the list, for readers. */
+/* Monitored destination ports (host order). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MXG_PORTS_MAX);
 	__type(key, __u16);
 	__type(value, __u8);
 } ports SEC(".maps");
-
-/*
- * The same ports as a bitmap, bit (port & 7) of byte port >> 3: what every
- * connect asks first.  An array lookup is inlined by the verifier (about
- * 4 ns, tests/bench/micro.c) where a hash lookup costs about 30.  The
- * daemon fills it before it attaches, with the ports map; ports only
- * change at a start, and a rewrite keeps every bit that stays set.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u8[8192]);
-} port_bits SEC(".maps");
 
 /*
  * The policy is one hash map (suffix hash -> rule) held in slot 0 of an

@@ -112,7 +112,6 @@ static int write_settings(struct mxg_loader *l, const struct mxg_settings *s)
 		.policy_gen = l->generation,
 	};
 	int pfd = bpf_map__fd(l->skel->maps.ports);
-	__u8 bits[8192] = { 0 };
 	__u16 key, next;
 	__u32 zero = 0;
 	__u8 one = 1;
@@ -127,15 +126,9 @@ static int write_settings(struct mxg_loader *l, const struct mxg_settings *s)
 		else
 			key = next;
 	}
-	for (i = 0; i < s->nports; i++) {
+	for (i = 0; i < s->nports; i++)
 		if (bpf_map_update_elem(pfd, &s->ports[i], &one, BPF_ANY))
 			return -errno;
-		bits[s->ports[i] >> 3] |= 1 << (s->ports[i] & 7);
-	}
-	/* What the connect programs read (maps.bpf.h: port_bits). */
-	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.port_bits), &zero,
-				bits, BPF_ANY))
-		return -errno;
 	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.config_map), &zero,
 				&cfg, BPF_ANY))
 		return -errno;
