@@ -210,6 +210,9 @@ static int add_rule(struct parse_ctx *c, struct mxg_policy_rule *r)
 	ret = policy_append(c->p, r, &first);
 	if (ret == -ENOMEM)
 		return parse_error(c, "out of memory");
+	if (ret == -E2BIG)
+		return parse_error(c, "too many rules (at most %ld)",
+				   (long)MXG_POLICY_RULES_MAX);
 	if (ret == -EEXIST) {
 		old = &c->p->rules[first];
 		mxg_name_format(r->wire, r->wire_len, name, sizeof(name));
@@ -429,10 +432,31 @@ static int parse_line(struct parse_ctx *c, const char *s, size_t len)
 	return parse_error(c, "unknown directive '%s'", tok[0]);
 }
 
+/*
+ * Lines that may append a rule ("lookalike", "allow"; the words are case
+ * sensitive): the policy makes room for them at once (policy_reserve).
+ */
+static size_t rule_lines(const char *buf, size_t len)
+{
+	const char *s = buf, *end = buf + len, *nl;
+	size_t n = 0;
+
+	while (s < end) {
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		n += s < end && (*s == 'l' || *s == 'a');
+		nl = memchr(s, '\n', (size_t)(end - s));
+		s = nl ? nl + 1 : end;
+	}
+	return n;
+}
+
 static void parse_text(struct parse_ctx *c, const char *buf, size_t len)
 {
 	size_t off = 0, n;
 	const char *nl;
+
+	policy_reserve(c->p, rule_lines(buf, len));	/* a hint */
 
 	while (off < len) {
 		nl = memchr(buf + off, '\n', len - off);
