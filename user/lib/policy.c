@@ -359,8 +359,18 @@ static int index_push(struct mxg_policy *p, __u64 h)
 	return 0;
 }
 
+__u64 policy_hash_prefetch(const struct mxg_policy *p, const __u8 *wire,
+			   __u32 len)
+{
+	__u64 h = name_hash(wire, len);
+
+	if (p->nslots)
+		__builtin_prefetch(&p->slots[h & (p->nslots - 1)]);
+	return h;
+}
+
 /* policy_append, for a caller that has the hash of the rule's suffix. */
-static long append_hashed(struct mxg_policy *p,
+long policy_append_hashed(struct mxg_policy *p,
 			  const struct mxg_policy_rule *rule, __u64 h,
 			  long *first)
 {
@@ -387,8 +397,9 @@ static long append_hashed(struct mxg_policy *p,
 long policy_append(struct mxg_policy *p, const struct mxg_policy_rule *rule,
 		   long *first)
 {
-	return append_hashed(p, rule, name_hash(rule->wire, rule->wire_len),
-			     first);
+	return policy_append_hashed(p, rule,
+				    name_hash(rule->wire, rule->wire_len),
+				    first);
 }
 
 int policy_add(struct mxg_policy *p, const struct mxg_policy_rule *rule)
@@ -663,8 +674,9 @@ static int emit_generated(void *ctx, uint8_t fuzzer, const __u8 *wire,
 	if (!r.wire)
 		return -ENOMEM;
 	/* The whole name is the longest suffix, the last one. */
-	ret = append_hashed(p, &r, s.n && !s.off[s.n - 1] ?
-			    s.hash[s.n - 1] : name_hash(wire, len), &first);
+	ret = policy_append_hashed(p, &r, s.n && !s.off[s.n - 1] ?
+				   s.hash[s.n - 1] : name_hash(wire, len),
+				   &first);
 	/* Past POLICY_RULES_MAX too: no generated rule is dropped unsaid. */
 	return ret == -ENOMEM || ret == -E2BIG ? -ENOMEM : 0;
 }

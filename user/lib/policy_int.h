@@ -42,6 +42,17 @@ long policy_append(struct mxg_policy *p, const struct mxg_policy_rule *rule,
 		   long *first);
 
 /*
+ * The index's hash of suffix @wire, for policy_append_hashed(); the slot
+ * it starts at is prefetched, so the caller can do other work while the
+ * cache miss (a large policy's index is megabytes) is served.
+ */
+__u64 policy_hash_prefetch(const struct mxg_policy *p, const __u8 *wire,
+			   __u32 len);
+long policy_append_hashed(struct mxg_policy *p,
+			  const struct mxg_policy_rule *rule, __u64 h,
+			  long *first);
+
+/*
  * Room for @more rules, in the array and in the index, at once: a hint
  * (a file's count of rule lines), so 0 or -ENOMEM, and a failure is no
  * error.  Room not used is given back when the load call ends.
