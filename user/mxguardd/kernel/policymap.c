@@ -231,18 +231,6 @@ static int fill_similar(struct mxg_loader *l, int fd,
 	return 0;
 }
 
-/* The rule behind live entry @k (dead rules have none). */
-static const struct mxg_policy_rule *live_rule(const struct mxg_policy *p,
-					       size_t k)
-{
-	size_t i;
-
-	for (i = 0; i < p->n; i++)
-		if (!(p->rules[i].flags & MXG_RULE_F_DEAD) && !k--)
-			break;
-	return &p->rules[i < p->n ? i : 0];
-}
-
 /* Values of the live rules; their protected names go into the map. */
 static int rule_values(struct mxg_loader *l, const struct mxg_policy *p,
 		       __u32 gen, struct mxg_rule *vals,
@@ -329,7 +317,8 @@ static int fill_policy(struct mxg_loader *l, int fd,
 	if (!err) {
 		err = fill_rules(l, fd, keys, vals, n, &bad);
 		if (err) {
-			r = live_rule(p, bad);
+			/* The value names its rule: (gen << 24) | index. */
+			r = &p->rules[vals[bad].rule_id & 0xffffff];
 			pr_warn("%s:%d: cannot load rule: %s\n", r->file,
 				r->line, strerror(-err));
 		}
