@@ -362,6 +362,89 @@ static void test_many_rules(void **state)
 	free(text);
 }
 
+/*
+ * A run of one "of" name is parsed once (parse_lookalike keeps the last):
+ * a change of name, and the checks on a line whose name is the last one,
+ * still come out as with a fresh parse.
+ */
+static void test_protected_name_runs(void **state)
+{
+	static const char text[] =
+		"lookalike a.ml of x.com\n"
+		"lookalike b.ml of x.com action=block\n"
+		"lookalike c.ml of y.com\n"
+		"lookalike d.ml of x.com\n"
+		"lookalike x.com of x.com\n"
+		"lookalike com of x.com\n";
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, text), 2);
+	assert_string_equal(warned,
+			    "test: t.policy:5: 'x.com' is its own protected name\n"
+			    "test: t.policy:6: protected name 'x.com' is under "
+			    "the lookalike suffix\n");
+	policy_free(&p);
+
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "lookalike a.ml of x.com\n"
+				       "lookalike b.ml of x.com action=block\n"
+				       "lookalike c.ml of y.com\n"
+				       "lookalike d.ml of x.com\n"), 0);
+	assert_int_equal(p.n, 4);
+	assert_int_equal(p.nprotected, 2);
+	assert_wire(p.rules[1].protected_wire, p.rules[1].protected_len,
+		    "x.com");
+	assert_int_equal(p.rules[1].action, MXG_ACTION_BLOCK);
+	assert_wire(p.rules[2].protected_wire, p.rules[2].protected_len,
+		    "y.com");
+	assert_ptr_equal(p.rules[3].protected_wire, p.rules[0].protected_wire);
+	policy_free(&p);
+}
+
+/*
+ * Room made for a file's rule lines is given back once it is read, but
+ * for some for learnt rules; lines that only look like rules (errors,
+ * comments) leave no oversized index behind.
+ */
+static void test_reserve_given_back(void **state)
+{
+	const size_t n = 50000;
+	char *text = malloc(n * 40), *s = text;
+	struct mxg_policy p;
+	size_t i;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < n; i++)
+		s += sprintf(s, i % 100 ? "   # allow c%zu.ml\n" :
+					  "\tallow n%zu.ml\n", i);
+	policy_init(&p);
+	assert_int_equal(policy_load_buffer(&p, "big.policy", text, s - text),
+			 0);
+	assert_int_equal(p.n, n / 100);
+	assert_true(p.cap <= p.n + 2048);
+	assert_true(p.nslots <= 4096);
+	assert_int_equal(match(&p, "www.n4900.ml"), 49);
+	policy_free(&p);
+
+	/* 50000 lines that begin "a" or "l": reserved for, then given back. */
+	for (i = 0, s = text; i < n; i++)
+		s += sprintf(s, i % 100 ? "lookalike c%zu.ml of\n" :
+					  "allow n%zu.ml\n", i);
+	policy_init(&p);
+	capture_begin();
+	assert_int_equal(policy_load_buffer(&p, "big.policy", text, s - text),
+			 (int)(n - n / 100));
+	capture_end();
+	assert_int_equal(p.n, 0);
+	assert_true(p.cap <= 2048);
+	assert_true(p.nslots <= 4096);
+	policy_free(&p);
+	free(text);
+}
+
 static void test_directory_order(void **state)
 {
 	const char *dir = *state;
@@ -652,6 +735,8 @@ int main(void)
 		cmocka_unit_test(test_add_and_hand_appended),
 		cmocka_unit_test(test_learn_unlearn),
 		cmocka_unit_test(test_many_rules),
+		cmocka_unit_test(test_protected_name_runs),
+		cmocka_unit_test(test_reserve_given_back),
 		cmocka_unit_test(test_duplicate_protect),
 		cmocka_unit_test_setup_teardown(test_duplicate_protect_files,
 						dir_setup, dir_teardown),

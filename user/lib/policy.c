@@ -273,9 +273,10 @@ int policy_reserve(struct mxg_policy *p, size_t more)
 }
 
 /*
- * After a load: what policy_reserve() asked for and no rule took is given
- * back, but for room for rules learnt later (the array would otherwise
- * double on the first), and a table far larger than its rules shrinks.
+ * After a load call, kept or rolled back: what policy_reserve() asked for
+ * and no rule took is given back, but for room for rules learnt later (the
+ * array would otherwise double on the first), and a table far larger than
+ * its rules shrinks.
  */
 #define POLICY_SPARE		2048
 static void policy_trim(struct mxg_policy *p)
@@ -838,6 +839,7 @@ int policy_finish(struct mxg_policy *p, const struct policy_mark *m,
 	/* What loaded before this call generates as it did then. */
 	if (p->nprotects && expand(p, &(int){ 0 }))
 		drop_generated(p);
+	policy_trim(p);
 	return errors + own;
 }
 
