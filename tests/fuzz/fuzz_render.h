@@ -4,6 +4,8 @@
  * ring-buffer record, then this, then the strings an alert gets from
  * elsewhere, each ended by a NUL (or by the input's end): the second
  * look's method, the executable, the cgroup path, the unit, the host name.
+ * The input's last byte is not part of it: it chooses the renderer
+ * (RENDER_FAMILY_*, modulo RENDER_FAMILIES).
  */
 #ifndef MXGUARD_FUZZ_RENDER_H
 #define MXGUARD_FUZZ_RENDER_H
@@ -29,6 +31,12 @@ struct render_tail {
 #define RENDER_NO_POLICY 0x02
 /* The extra's finding imitates a correspondent (correspondents.h). */
 #define RENDER_CORRESPONDENT 0x04
+
+/* The last byte of an input: JSON, journal and "@cee:"; human; RFC 5424. */
+#define RENDER_FAMILY_JSON	0
+#define RENDER_FAMILY_TEXT	1
+#define RENDER_FAMILY_SYSLOG	2
+#define RENDER_FAMILIES		3
 
 #define RENDER_STRINGS	5	/* method, exe, cgroup, unit, hostname */
 

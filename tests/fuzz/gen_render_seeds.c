@@ -2,7 +2,8 @@
 /*
  * Writes the seed corpus of fuzz_render.c (tests/fuzz/corpus/render/): one
  * valid record of each kind the daemon renders, as the datapath or the
- * daemon would make it, in the input layout of fuzz_render.h.
+ * daemon would make it, in the input layout of fuzz_render.h, once for
+ * each renderer (NAME.json, NAME.text, NAME.syslog: the last byte).
  * `make fuzz-seeds` runs it; the output is committed, beside the inputs
  * that found bugs (syslog-cut-in-utf8), which it leaves alone.
  */
@@ -64,13 +65,18 @@ static void base(struct mxg_event *ev, __u32 type)
 	wire(ev->protected_name, sizeof(ev->protected_name), "mil");
 }
 
-static void write_seed(const char *dir, const struct seed *s)
+static void write_one(const char *dir, const struct seed *s, __u8 family)
 {
+	static const char *const ext[RENDER_FAMILIES] = {
+		[RENDER_FAMILY_JSON] = "json",
+		[RENDER_FAMILY_TEXT] = "text",
+		[RENDER_FAMILY_SYSLOG] = "syslog",
+	};
 	char path[4096];
 	FILE *f;
 	int i;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, s->file);
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, s->file, ext[family]);
 	f = fopen(path, "wb");
 	if (!f) {
 		perror(path);
@@ -80,10 +86,19 @@ static void write_seed(const char *dir, const struct seed *s)
 	fwrite(&s->t, sizeof(s->t), 1, f);
 	for (i = 0; i < RENDER_STRINGS && s->str[i]; i++)
 		fwrite(s->str[i], strlen(s->str[i]) + 1, 1, f);
+	fwrite(&family, 1, 1, f);
 	if (fclose(f)) {
 		perror(path);
 		exit(1);
 	}
+}
+
+static void write_seed(const char *dir, const struct seed *s)
+{
+	__u8 family;
+
+	for (family = 0; family < RENDER_FAMILIES; family++)
+		write_one(dir, s, family);
 }
 
 int main(int argc, char **argv)
