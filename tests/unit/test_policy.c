@@ -445,6 +445,60 @@ static void test_reserve_given_back(void **state)
 	free(text);
 }
 
+/*
+ * A file is read 1 MiB at a time (policy_parse.c, parse_fd): lines that
+ * straddle a piece, a line longer than a piece, and a last line with no
+ * newline come out as from one buffer, line numbers included.
+ */
+static void test_file_in_pieces(void **state)
+{
+	const char *dir = *state;
+	const size_t n = 150000, big = 1536 * 1024;
+	char *text = malloc(n * 40 + big + 64), *s = text, path[4096];
+	struct mxg_policy p;
+	size_t i;
+
+	assert_non_null(text);
+	for (i = 0; i < n; i++) {
+		if (i == n / 2) {	/* line n/2 + 1: 1.5 MiB of comment */
+			*s++ = '#';
+			memset(s, 'x', big);
+			s += big;
+			*s++ = '\n';
+			continue;
+		}
+		s += sprintf(s, i % 7 ? "allow n%zu.example.ml\n" :
+					"  lookalike l%zu.ml of mil\r\n", i);
+	}
+	s += sprintf(s, "allow last.ml");	/* no final newline */
+	write_file(dir, "big.policy", text, 0644);
+	snprintf(path, sizeof(path), "%s/big.policy", dir);
+	policy_init(&p);
+	assert_int_equal(load_path(&p, path), 1);
+	assert_non_null(strstr(warned, "big.policy:75001: line longer than "
+				       "4096 bytes\n"));
+	policy_free(&p);
+
+	/* Without the long line: every rule, the last one on line n + 1. */
+	s = text;
+	for (i = 0; i < n; i++)
+		s += sprintf(s, i % 7 ? "allow n%zu.example.ml\n" :
+					"  lookalike l%zu.ml of mil\r\n", i);
+	s += sprintf(s, "allow last.ml");
+	write_file(dir, "big.policy", text, 0644);
+	policy_init(&p);
+	assert_int_equal(load_path(&p, path), 0);
+	assert_int_equal(p.n, n + 1);
+	assert_int_equal(p.rules[n].line, (int)n + 1);
+	assert_int_equal(p.rules[n / 2].line, (int)n / 2 + 1);
+	assert_int_equal(p.rules[7].kind, MXG_RULE_LOOKALIKE);
+	assert_int_equal(match(&p, "www.n149999.example.ml"), (int)n - 1);
+	assert_int_equal(match(&p, "last.ml"), (int)n);
+	assert_true(p.cap <= p.n + 2048);
+	policy_free(&p);
+	free(text);
+}
+
 static void test_directory_order(void **state)
 {
 	const char *dir = *state;
@@ -745,6 +799,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_include_relative,
 						dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_include_errors,
+						dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_in_pieces,
 						dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_directory_order,
 						dir_setup, dir_teardown),
