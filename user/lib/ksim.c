@@ -151,6 +151,22 @@ static int dot_cut(const struct mxg_policy *p, const struct dotless *o,
 	return secondlook_registrable_offset(probe, *len + 2) == 2;
 }
 
+/* Do @pr's labels, run together, end in @x (@nx bytes) and @y (@ny)? */
+static int dot_tail(const struct mxg_protect *pr, const __u8 *x, __u32 nx,
+		    const __u8 *y, __u32 ny)
+{
+	__u8 d[MXG_NAME_MAX];
+	__u32 pos, n = 0;
+
+	for (pos = 0; pos < pr->len && pos + 1 + pr->wire[pos] <= pr->len;
+	     pos += 1 + pr->wire[pos]) {
+		memcpy(d + n, pr->wire + pos + 1, pr->wire[pos]);
+		n += pr->wire[pos];
+	}
+	return n >= nx + ny && !memcmp(d + n - nx - ny, x, nx) &&
+	       !memcmp(d + n - ny, y, ny);
+}
+
 /* The protect directive whose moved-dot entry @wire's last two labels are. */
 static const struct mxg_protect *dot_match(const struct mxg_policy *p,
 					   const __u8 *wire, __u32 len)
@@ -175,7 +191,9 @@ static const struct mxg_protect *dot_match(const struct mxg_policy *p,
 	x = t[0];
 	y = t[1 + x];
 	for (i = 0; i < p->nprotects && i < MXG_RULE_SIM && !found; i++) {
-		if (!dot_side(&p->protects[i], o) || o->n != x + y ||
+		/* Bytes first: libpsl only for the one whose bytes they are. */
+		if (!dot_tail(&p->protects[i], t + 1, x, t + 2 + x, y) ||
+		    !dot_side(&p->protects[i], o) || o->n != x + y ||
 		    memcmp(o->d, t + 1, x) || memcmp(o->d + x, t + 2 + x, y) ||
 		    !dot_cut(p, o, x, cut, &clen))
 			continue;
