@@ -30,8 +30,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import socket
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "e2e"))
+from cgrun import (cgroup2_root, daemon_conf, in_cg, sh,  # noqa: E402
+                   start_ready, stop, unbound_conf, wait_port)
 
 MXGUARDD, LOADGEN, NOOP, E2E = sys.argv[1:5]
 RULES = int(sys.argv[5]) if len(sys.argv) > 5 else 1000000
@@ -42,8 +46,7 @@ DNSPERF_S = 3
 
 TMP = tempfile.mkdtemp(prefix="mxguard-bench.")
 os.chmod(TMP, 0o755)
-CGROOT = next(l.split()[4] for l in open("/proc/self/mountinfo")
-              if " - cgroup2 " in l)
+CGROOT = cgroup2_root()
 BASE = os.path.join(CGROOT, f"mxguard-bench-{os.getpid()}")
 CG = {n: os.path.join(BASE, n) for n in ("none", "noop", "mxg", "aux")}
 PIN = f"/sys/fs/bpf/mxguard-bench-{os.getpid()}"
@@ -52,11 +55,6 @@ STATS = "/proc/sys/kernel/bpf_stats_enabled"
 procs = []
 daemon = [None]
 saved_stats = open(STATS).read().strip()
-
-
-def sh(*cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True,
-                          **kw).stdout
 
 
 def cleanup():
@@ -94,19 +92,9 @@ def cleanup():
     shutil.rmtree(TMP, ignore_errors=True)
 
 
-def in_cg(cg, cmd):
-    """argv that runs cmd as a member of cgroup cg."""
-    return ["sh", "-c", 'echo $$ >"$0/cgroup.procs" && exec "$@"', cg] + cmd
-
-
 def stop_daemon():
     if daemon[0]:
-        try:
-            os.kill(daemon[0], signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        subprocess.run([sys.executable, E2E, "wait-exit", str(daemon[0]),
-                        "--timeout", "20"], capture_output=True)
+        stop(daemon[0], E2E)
         daemon[0] = None
 
 
@@ -178,34 +166,19 @@ def setup():
         f.write("1")
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     for port in (2525, 25):
-        p = subprocess.Popen(in_cg(CG["aux"], [LOADGEN, "serve", str(port),
-                                               "10000000"]),
-                             stdout=subprocess.PIPE, text=True)
-        procs.append(p)
-        if p.stdout.readline().strip() != "ready":
-            raise RuntimeError(f"loadgen serve {port} did not start")
+        start_ready(procs, in_cg(CG["aux"], [LOADGEN, "serve", str(port),
+                                             "10000000"]),
+                    f"loadgen serve {port}")
     # unbound answers the queries from local data, in aux.
-    with open(f"{TMP}/queries", "w") as q, \
-            open(f"{TMP}/unbound.conf", "w") as u:
-        u.write("server:\n  interface: 127.0.0.1\n  port: 53\n"
-                "  do-daemonize: no\n  chroot: \"\"\n  username: \"\"\n"
-                f"  directory: \"{TMP}\"\n  pidfile: \"\"\n"
-                "  use-syslog: no\n  num-threads: 1\n"
-                "  access-control: 127.0.0.0/8 allow\n"
-                "  local-zone: \"bench.test.\" static\n")
-        for i in range(1000):
-            u.write(f"  local-data: \"h{i}.bench.test. 3600 IN A "
-                    f"192.0.2.{i % 250 + 1}\"\n")
-            q.write(f"h{i}.bench.test A\n")
+    with open(f"{TMP}/queries", "w") as q:
+        q.writelines(f"h{i}.bench.test A\n" for i in range(1000))
+    conf = unbound_conf(TMP, ("bench.test",),
+                        [f"h{i}.bench.test. 3600 IN A 192.0.2.{i % 250 + 1}"
+                         for i in range(1000)])
     procs.append(subprocess.Popen(in_cg(CG["aux"], [
-        "unbound", "-d", "-c", f"{TMP}/unbound.conf"]),
+        "unbound", "-d", "-c", conf]),
         stdout=subprocess.DEVNULL, stderr=open(f"{TMP}/unbound.log", "w")))
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", 53), 0.1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_port(53)
     # The floor: no-op programs on noop.
     sh("bpftool", "prog", "loadall", NOOP, NOOP_PIN)
     for hook, name in (("egress", "noop_egress"), ("ingress", "noop_ingress"),
@@ -217,13 +190,7 @@ def setup():
         f.write("lookalike ml of mil action=block\nallow gov.ml\n")
         f.writelines(f"lookalike x{i}.example of example.com\n"
                      for i in range(2, RULES))
-    with open(f"{TMP}/mxguard.conf", "w") as f:
-        f.write(f"policy = {TMP}/bench.policy\npin_dir = {PIN}\n"
-                f"mode = block\ncontrol_socket = {TMP}/control.sock\n"
-                f"json_file = {TMP}/alerts.json\n"
-                f"learned_file = {TMP}/learned\n")
-    os.chmod(f"{TMP}/bench.policy", 0o644)
-    os.chmod(f"{TMP}/mxguard.conf", 0o644)
+    daemon_conf(TMP, f"{TMP}/bench.policy", PIN)
 
 
 def med(xs):

@@ -33,6 +33,9 @@ import sys
 import tempfile
 import time
 
+from cgrun import (cgroup2_root, daemon_conf, in_cg, sh, start_ready, stop,
+                   unbound_conf)
+
 DEADLINE_S = 90			# the prober's own bound, whatever the load
 BULK_MB = 2048			# loadgen stops at this, or when killed
 DNSPERF_S = 60
@@ -46,23 +49,9 @@ def ok(cond, what):
     print(f"{'ok' if cond else 'not ok'} {len(results)} - {what}", flush=True)
 
 
-def sh(*cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True,
-                          **kw).stdout
-
-
-def in_cg(cg, cmd):
-    return ["sh", "-c", 'echo $$ >"$0/cgroup.procs" && exec "$@"', cg] + cmd
-
-
 def stop_daemon():
     if daemon[0]:
-        try:
-            os.kill(daemon[0], signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        subprocess.run([sys.executable, E2E, "wait-exit", str(daemon[0]),
-                        "--timeout", "20"], capture_output=True)
+        stop(daemon[0], E2E)
         daemon[0] = None
     if os.path.isdir(PIN):
         subprocess.run([MXGUARDD, "--unload", "--pin-dir", PIN],
@@ -215,47 +204,29 @@ def setup():
     sh("ip", "route", "add", "local", "203.0.113.0/24", "dev", "lo")
     sh("ip", "route", "add", "local", "198.51.100.0/24", "dev", "lo")
     sh("ip", "-6", "route", "add", "local", "2001:db8:1::/64", "dev", "lo")
-    p = subprocess.Popen(in_cg(CG["aux"], [sys.executable, __file__, "sink",
-                                           f"{TMP}/sink.log"]),
-                         stdout=subprocess.PIPE, text=True)
-    procs.append(p)
-    if p.stdout.readline().strip() != "ready":
-        raise RuntimeError("the sink did not start")
-    p = subprocess.Popen(in_cg(CG["aux"], [LOADGEN, "serve", "2525", "100"]),
-                         stdout=subprocess.PIPE, text=True)
-    procs.append(p)
-    if p.stdout.readline().strip() != "ready":
-        raise RuntimeError("loadgen serve did not start")
-    with open(f"{TMP}/unbound.conf", "w") as u, \
-            open(f"{TMP}/queries", "w") as q:
-        u.write("server:\n  interface: 127.0.0.1\n  port: 53\n"
-                "  do-daemonize: no\n  chroot: \"\"\n  username: \"\"\n"
-                f"  directory: \"{TMP}\"\n  pidfile: \"\"\n"
-                "  use-syslog: no\n  num-threads: 1\n"
-                "  access-control: 127.0.0.0/8 allow\n"
-                "  local-zone: \"navy.ml.\" static\n"
-                "  local-zone: \"example.net.\" static\n"
-                "  local-zone: \"bench.test.\" static\n")
-        for i in range(PROBES + 20):
-            u.write(f"  local-data: \"p{i}.navy.ml. 300 IN AAAA "
-                    f"2001:db8:1::{i + 1:x}\"\n"
-                    f"  local-data: \"p{i}.navy.ml. 300 IN A "
-                    f"203.0.113.{i % 250 + 1}\"\n"
-                    f"  local-data: \"c{i}.example.net. 300 IN A "
-                    f"198.51.100.{i % 250 + 1}\"\n")
-        # dnsperf's flood: clean names, and one lookalike in ten, whose
-        # addresses (2001:db8:2::/64) no probe connects to: each probe's
-        # verdict is its own answer's.
+    start_ready(procs, in_cg(CG["aux"], [sys.executable, __file__, "sink",
+                                         f"{TMP}/sink.log"]), "the sink")
+    start_ready(procs, in_cg(CG["aux"], [LOADGEN, "serve", "2525", "100"]),
+                "loadgen serve")
+    data = []
+    for i in range(PROBES + 20):
+        data += [f"p{i}.navy.ml. 300 IN AAAA 2001:db8:1::{i + 1:x}",
+                 f"p{i}.navy.ml. 300 IN A 203.0.113.{i % 250 + 1}",
+                 f"c{i}.example.net. 300 IN A 198.51.100.{i % 250 + 1}"]
+    # dnsperf's flood: clean names, and one lookalike in ten, whose
+    # addresses (2001:db8:2::/64) no probe connects to: each probe's
+    # verdict is its own answer's.
+    with open(f"{TMP}/queries", "w") as q:
         for i in range(1000):
-            u.write(f"  local-data: \"h{i}.bench.test. 300 IN A "
-                    f"192.0.2.{i % 250 + 1}\"\n")
+            data.append(f"h{i}.bench.test. 300 IN A 192.0.2.{i % 250 + 1}")
             q.write(f"h{i}.bench.test A\n")
             if i % 10 == 0:
-                u.write(f"  local-data: \"f{i}.navy.ml. 300 IN AAAA "
-                        f"2001:db8:2::{i + 1:x}\"\n")
+                data.append(f"f{i}.navy.ml. 300 IN AAAA "
+                            f"2001:db8:2::{i + 1:x}")
                 q.write(f"f{i}.navy.ml AAAA\n")
+    conf = unbound_conf(TMP, ("navy.ml", "example.net", "bench.test"), data)
     procs.append(subprocess.Popen(in_cg(CG["aux"], [
-        "unbound", "-d", "-c", f"{TMP}/unbound.conf"]),
+        "unbound", "-d", "-c", conf]),
         stdout=subprocess.DEVNULL, stderr=open(f"{TMP}/unbound.log", "w")))
     for _ in range(100):
         if resolve("h1.bench.test", 1, 7, time.monotonic() + 1):
@@ -265,13 +236,7 @@ def setup():
         raise RuntimeError("unbound did not answer")
     with open(f"{TMP}/load.policy", "w") as f:
         f.write("lookalike ml of mil action=block\n")
-    with open(f"{TMP}/mxguard.conf", "w") as f:
-        f.write(f"policy = {TMP}/load.policy\npin_dir = {PIN}\n"
-                f"mode = block\ncontrol_socket = {TMP}/control.sock\n"
-                f"json_file = {TMP}/alerts.json\n"
-                f"learned_file = {TMP}/learned\n")
-    os.chmod(f"{TMP}/load.policy", 0o644)
-    os.chmod(f"{TMP}/mxguard.conf", 0o644)
+    daemon_conf(TMP, f"{TMP}/load.policy", PIN)
 
 
 def run_probe(first, count):
@@ -396,8 +361,7 @@ if __name__ == "__main__":
     PROBES = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
     TMP = tempfile.mkdtemp(prefix="mxguard-load.")
     os.chmod(TMP, 0o755)
-    CGROOT = next(l.split()[4] for l in open("/proc/self/mountinfo")
-                  if " - cgroup2 " in l)
+    CGROOT = cgroup2_root()
     BASE = os.path.join(CGROOT, f"mxguard-load-{os.getpid()}")
     CG = {n: os.path.join(BASE, n) for n in ("mxg", "aux")}
     PIN = f"/sys/fs/bpf/mxguard-load-{os.getpid()}"

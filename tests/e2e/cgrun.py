@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""What tests/bench/floor.py and tests/e2e/load.py share: running programs
+in cgroups of their own, a daemon's stop, a server's "ready" line and a
+local unbound answering from local data.  Each caller runs as root in a
+private network namespace of its own."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+
+def cgroup2_root():
+    """Where cgroup v2 is mounted (never assumed: /proc/self/mountinfo)."""
+    return next(l.split()[4] for l in open("/proc/self/mountinfo")
+                if " - cgroup2 " in l)
+
+
+def sh(*cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True,
+                          **kw).stdout
+
+
+def in_cg(cg, cmd):
+    """argv that runs cmd as a member of cgroup cg."""
+    return ["sh", "-c", 'echo $$ >"$0/cgroup.procs" && exec "$@"', cg] + cmd
+
+
+def stop(pid, e2e):
+    """SIGTERM to pid, then wait for it to go (e2e.py wait-exit, bounded)."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    subprocess.run([sys.executable, e2e, "wait-exit", str(pid),
+                    "--timeout", "20"], capture_output=True)
+
+
+def start_ready(procs, cmd, what):
+    """Popen cmd, which prints "ready" once it serves; kept in procs."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    procs.append(p)
+    if p.stdout.readline().strip() != "ready":
+        raise RuntimeError(f"{what} did not start")
+    return p
+
+
+def unbound_conf(tmp, zones, data):
+    """unbound.conf for 127.0.0.1:53 in tmp: static zones, local data."""
+    with open(f"{tmp}/unbound.conf", "w") as u:
+        u.write("server:\n  interface: 127.0.0.1\n  port: 53\n"
+                "  do-daemonize: no\n  chroot: \"\"\n  username: \"\"\n"
+                f"  directory: \"{tmp}\"\n  pidfile: \"\"\n"
+                "  use-syslog: no\n  num-threads: 1\n"
+                "  access-control: 127.0.0.0/8 allow\n")
+        u.writelines(f"  local-zone: \"{z}.\" static\n" for z in zones)
+        u.writelines(f"  local-data: \"{d}\"\n" for d in data)
+    return f"{tmp}/unbound.conf"
+
+
+def daemon_conf(tmp, policy, pin):
+    """mxguard.conf in tmp for block mode on policy (a file in tmp), with
+    the control socket, alerts and learned file in tmp; both readable, as
+    mxguardd requires of what it reads."""
+    with open(f"{tmp}/mxguard.conf", "w") as f:
+        f.write(f"policy = {policy}\npin_dir = {pin}\n"
+                f"mode = block\ncontrol_socket = {tmp}/control.sock\n"
+                f"json_file = {tmp}/alerts.json\n"
+                f"learned_file = {tmp}/learned\n")
+    os.chmod(policy, 0o644)
+    os.chmod(f"{tmp}/mxguard.conf", 0o644)
+    return f"{tmp}/mxguard.conf"
+
+
+def wait_port(port, timeout=10):
+    import socket
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
