@@ -647,6 +647,12 @@ static void test_recipient(void **state)
 	assert_int_equal(v.kind, MXG_RCPT_LOOKALIKE);
 	assert_int_equal(v.protect, 1);
 	assert_int_equal(v.action, MXG_ACTION_BLOCK);
+	/* A moved dot: the kernel's too, with its line's action. */
+	assert_int_equal(mxg_rcpt_judge(&t->p, "<a@Gmailc.om>", &v, &err), 0);
+	assert_int_equal(v.kind, MXG_RCPT_LOOKALIKE);
+	assert_int_equal(v.protect, 1);
+	assert_int_equal(v.action, MXG_ACTION_BLOCK);
+	assert_string_equal(v.suggest, "a@gmail.com");
 	/* The protected names, other suffixes, unrelated names: clean. */
 	assert_int_equal(mxg_rcpt_judge(&t->p, "a@example.org", &v, &err), 0);
 	assert_int_not_equal(v.kind, MXG_RCPT_LOOKALIKE);
@@ -672,6 +678,14 @@ static void test_check_enforced(void **state)
 	assert_non_null(strstr(r.buf, "action: block\nenforced: in the "
 				      "kernel, on the question (similarity to "
 				      "example.org)\n"));
+	free(r.buf);
+	memset(&r, 0, sizeof(r));
+	/* A moved dot. */
+	assert_int_equal(check_name(&t->p, "exampleo.rg", &r),
+			 CHECK_LOOKALIKE);
+	assert_non_null(strstr(r.buf, "moved the dot"));
+	assert_non_null(strstr(r.buf, "action: block\nenforced: in the "
+				      "kernel"));
 	free(r.buf);
 	memset(&r, 0, sizeof(r));
 	/* A neighbouring first letter: the second look's alone. */
