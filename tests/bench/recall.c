@@ -153,6 +153,11 @@ static const struct {
 	{ SIMILAR_F_NO_MID, "check, 5-7 letters one edit" },
 	{ SIMILAR_F_ANY_FIRST, "check, any first letter" },
 	{ SIMILAR_F_ANY_FIRST | SIMILAR_F_NO_MID, "check, both" },
+	{ SIMILAR_F_ANY_TWO, "check, two edits need no slip" },
+	{ SIMILAR_F_AFFIX_SLIPS, "check, label whole, two letters slips" },
+	{ SIMILAR_F_TLD_TABLE, "check, TLD neighbours of the table only" },
+	{ SIMILAR_F_ANY_TWO | SIMILAR_F_TLD_TABLE,
+	  "check, no slip, TLD table (before)" },
 };
 #define NVARIANTS (int)(sizeof(variant) / sizeof(variant[0]))
 
@@ -295,7 +300,7 @@ int main(int argc, char **argv)
 		       ntypos ? 100.0 * caught[w] / ntypos : 0.0,
 		       elsewhere[w], alarms[w], nlegit);
 	for (v = 0; v < NVARIANTS; v++) {
-		printf("%-30s %4d/%-4d %6.1f%% %10d/%-6d\n", variant[v].what,
+		printf("%-40s %4d/%-4d %6.1f%% %10d/%-6d\n", variant[v].what,
 		       vcaught[v], ntypos,
 		       ntypos ? 100.0 * vcaught[v] / ntypos : 0.0, valarms[v],
 		       nlegit);

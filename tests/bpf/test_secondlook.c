@@ -39,8 +39,8 @@ static const struct zrec zone[] = {
 	{ "mail.com", DNS_A, 300, "192.0.2.63" },
 	{ "army.ml", DNS_A, 300, "192.0.2.26" },
 	/* The first and the last name of the cap test. */
-	{ "examplecaap.com", DNS_A, 300, "192.0.2.70" },
-	{ "examplec7bp.com", DNS_A, 300, "192.0.2.71" },
+	{ "eamplecarp.com", DNS_A, 300, "192.0.2.70" },
+	{ "exampldcbrp.com", DNS_A, 300, "192.0.2.71" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -310,15 +310,29 @@ static int t_state_file(struct tctx *t)
 #define CAP_BATCH	64
 
 /*
- * Name @i of the cap test: examplecXYp.com, two edits from examplecorp.
- * No "o" and no "r" in the set, so none of them is the protected name
- * itself or one edit from it (the kernel's similarity match takes those).
+ * Name @i of the cap test: two edits from examplecorp, each a finding of
+ * the second look, which takes two edits of a long label when one is a
+ * slip: a slip of "example" (one of 32), then "c", any character of the
+ * set for the "o", and "rp".  No "o" in the set, so none of them is the
+ * protected name itself or one edit from it (the kernel's similarity
+ * match takes those).
  */
 static void cap_name(int i, char *out, size_t sz)
 {
 	static const char set[] = "abcdefghijklmnpqstuvwxyz0123456789";
+	static const char *const slip[] = {
+		/* a letter dropped, neighbours swapped, a letter doubled */
+		"eample", "exmple", "exaple", "examle", "exampe", "exampl",
+		"eaxmple", "exmaple", "exapmle", "examlpe", "exampel",
+		"exxample", "exaample", "exammple", "exampple", "examplle",
+		"examplee",
+		/* a keyboard neighbour */
+		"ezample", "ecample", "esample", "edample", "exsmple",
+		"exqmple", "exwmple", "exanple", "exajple", "exakple",
+		"exampke", "exampoe", "exampls", "examplr", "exampld",
+	};
 
-	snprintf(out, sz, "examplec%c%cp.com", set[i / 34], set[i % 34]);
+	snprintf(out, sz, "%sc%crp.com", slip[(i / 34) % 32], set[i % 34]);
 }
 
 struct batch {
@@ -341,8 +355,8 @@ static int mx_batch(void *arg)
 
 static int t_cap(struct tctx *t)
 {
-	struct lookup_connect first = { "examplecaap.com", "192.0.2.70" };
-	struct lookup_connect last = { "examplec7bp.com", "192.0.2.71" };
+	struct lookup_connect first = { "eamplecarp.com", "192.0.2.70" };
+	struct lookup_connect last = { "exampldcbrp.com", "192.0.2.71" };
 	struct batch b;
 	char name[64];
 	int i, seen = 0;

@@ -159,6 +159,68 @@ static void test_two_edits(void **state)
 	assert_int_equal(judge("prtnmial.com", "protonmail.com"), 0);
 }
 
+/*
+ * Two edits must hold a slip: a keyboard neighbour, a vowel for a vowel,
+ * an ASCII look-alike, a doubled letter or a key typed with its
+ * neighbour, an omission or a swap.  Two arbitrary characters make
+ * another word (real provider names: "hmamail", "homemail").
+ */
+static void test_two_edits_slips(void **state)
+{
+	(void)state;
+	assert_int_equal(judge("gmeal.com", "gmail.com"), 2);	/* vowels */
+	assert_int_equal(judge("hqtmaii.com", "hotmail.com"), 2); /* l/i */
+	assert_int_equal(judge("hqtmaix.com", "hotmail.com"), 0);
+	assert_int_equal(judge("hmamail.com", "hotmail.com"), 0);
+	assert_int_equal(judge("homemail.com", "hotmail.com"), 0);
+	assert_int_equal(judge_f("hmamail.com", "hotmail.com",
+				 SIMILAR_F_ANY_TWO), 2);
+	/* Long labels too. */
+	assert_int_equal(judge("protxnmavil.com", "protonmail.com"), 0);
+	assert_int_equal(judge("protpnmavil.com", "protonmail.com"), 2);
+	/* A hyphen put in splits the label: one edit only ("g-meil"). */
+	assert_int_equal(judge("gm-ail.com", "gmail.com"), 1);
+	assert_int_equal(judge("g-meil.com", "gmail.com"), 0);
+	assert_int_equal(judge("gm-ial.com", "gmail.com"), 0);
+	assert_int_equal(judge_f("g-meil.com", "gmail.com",
+				 SIMILAR_F_ANY_TWO), 2);
+}
+
+/*
+ * The label whole with two characters more: by default any two; with
+ * SIMILAR_F_AFFIX_SLIPS two letters only as slips or the suffix run in,
+ * which drops "dugmail" and "yahoofs" (real providers) and, measured, 3
+ * typos of the held-out corpus (README, "Recall and false alarms").
+ */
+static void test_affixed(void **state)
+{
+	(void)state;
+	assert_int_equal(judge("dugmail.com", "gmail.com"), 2);
+	assert_int_equal(judge_f("dugmail.com", "gmail.com",
+				 SIMILAR_F_AFFIX_SLIPS), 0);
+	assert_int_equal(judge_f("yahoofs.com", "yahoo.com",
+				 SIMILAR_F_AFFIX_SLIPS), 0);
+	/* The dot typed late: the suffix's start run in. */
+	assert_int_equal(judge_f("gmailco.com", "gmail.com",
+				 SIMILAR_F_AFFIX_SLIPS), 2);
+	assert_int_equal(judge_f("gmailne.net", "gmail.net",
+				 SIMILAR_F_AFFIX_SLIPS), 2);
+	/* A doubled letter and a key next to it. */
+	assert_int_equal(judge_f("gmaillk.com", "gmail.com",
+				 SIMILAR_F_AFFIX_SLIPS), 2);
+	assert_int_equal(judge_f("gmailxq.com", "gmail.com",
+				 SIMILAR_F_AFFIX_SLIPS), 0);
+	/* Digits make no word. */
+	assert_int_equal(judge_f("00gmail.com", "gmail.com",
+				 SIMILAR_F_AFFIX_SLIPS), 2);
+	assert_int_equal(judge_f("gmailx7.com", "gmail.com",
+				 SIMILAR_F_AFFIX_SLIPS), 2);
+	assert_int_equal(judge_f("xgmail7.com", "gmail.com",
+				 SIMILAR_F_AFFIX_SLIPS), 2);
+	assert_int_equal(judge_f("xgmailq.com", "gmail.com",
+				 SIMILAR_F_AFFIX_SLIPS), 0);
+}
+
 /* A label edit and a TLD neighbour; the neighbour alone. */
 static void test_tld_combinations(void **state)
 {
@@ -172,6 +234,31 @@ static void test_tld_combinations(void **state)
 	assert_int_equal(judge("gnial.co", "gmail.com"), 0);
 	/* Not a neighbour in the table. */
 	assert_int_equal(judge("gmial.org", "gmail.com"), 0);
+}
+
+/*
+ * Any TLD one slip from the protected one that the PSL lists (ICANN):
+ * "cam" for "com" (a vowel), "se" for "de" (a neighbour key).  With one
+ * label edit where the label reaches two, the first letter kept.
+ */
+static void test_tld_slips(void **state)
+{
+	(void)state;
+	assert_int_equal(judge("example.cam", "example.com"), 1);
+	assert_int_equal(judge("example.se", "example.de"), 1);
+	assert_int_equal(judge("exmaple.cam", "example.com"), 2);
+	assert_int_equal(judge("aol.cam", "aol.com"), 1);
+	/* Not a slip ("k" is far from "e"), or not a TLD (".cpm"). */
+	assert_int_equal(judge("example.dk", "example.de"), 0);
+	assert_int_equal(judge("example.cpm", "example.com"), 0);
+	/* Two edits: the first letter kept, and a label that reaches two. */
+	assert_int_equal(judge("wxample.cam", "example.com"), 0);
+	assert_int_equal(judge("aoll.cam", "aol.com"), 0);
+	/* The built-in table only: as before. */
+	assert_int_equal(judge_f("example.cam", "example.com",
+				 SIMILAR_F_TLD_TABLE), 0);
+	assert_string_equal(explain("exmaple.cam", "example.com"),
+			    "swapped 'am', and 'com' became 'cam'");
 }
 
 /* Moved or missing dots. */
@@ -321,6 +408,12 @@ static void test_check(void **state)
 	assert_int_equal(check(&p, "protnmial.com"), CHECK_LOOKALIKE);
 	assert_non_null(strstr(reply_text, "rule: none (similarity)\n"));
 	assert_non_null(strstr(reply_text, "action: block\n"));
+	/* A TLD one slip away that exists, with a label edit. */
+	assert_int_equal(check(&p, "protonmali.cam"), CHECK_LOOKALIKE);
+	assert_non_null(strstr(reply_text, "imitates: protonmail.com\n"));
+	assert_non_null(strstr(reply_text, "rule: none (similarity)\n"));
+	assert_non_null(strstr(reply_text, "why: swapped 'il', and 'com' "
+					   "became 'cam'\n"));
 	/* U-labels are checked as the A-labels they are. */
 	assert_int_equal(check(&p, "gmaïl.com"), CHECK_LOOKALIKE);
 	assert_non_null(strstr(reply_text, "name: xn--gmal-7pa.com\n"));
@@ -387,7 +480,7 @@ static void test_check_indexed(void **state)
  * (README, "Recall and false alarms"); a change that raises it must say
  * why there.  Well-known providers are never flagged.
  */
-#define LEGIT_ALARMS_MAX	23
+#define LEGIT_ALARMS_MAX	19
 
 static void test_false_alarms(void **state)
 {
@@ -450,7 +543,10 @@ int main(void)
 		cmocka_unit_test(test_first_letter),
 		cmocka_unit_test(test_first_any),
 		cmocka_unit_test(test_two_edits),
+		cmocka_unit_test(test_two_edits_slips),
+		cmocka_unit_test(test_affixed),
 		cmocka_unit_test(test_tld_combinations),
+		cmocka_unit_test(test_tld_slips),
 		cmocka_unit_test(test_dots),
 		cmocka_unit_test(test_dot_typed),
 		cmocka_unit_test(test_deletion_hashes),

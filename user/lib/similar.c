@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpsl.h>
+
 #include "mxguard/hash.h"
 
 #include "idn.h"
@@ -17,6 +19,8 @@
 
 #define PART_MAX	256
 #define PART_TEXT	(PART_MAX * 4 + 1)
+/* How far from where two labels part a first edit is tried (slips2). */
+#define SLIP_NEAR	3
 
 unsigned int similar_reach(int n)
 {
@@ -71,6 +75,188 @@ static int is_neighbour_key(uint32_t want, uint32_t got)
 	return strchr(keys, (int)got) != NULL;
 }
 
+/* Spelled by ear: one vowel for another ("gmeal" for "gmail"). */
+static int is_vowel(uint32_t c)
+{
+	return c && c < 0x80 && strchr("aeiou", (int)c);
+}
+
+/*
+ * ASCII characters that look the same in common fonts (the generator's
+ * strong glyph swaps: 0/o, 1/l, l/i): misread, then retyped.
+ */
+static int is_glyph_pair(uint32_t want, uint32_t got)
+{
+	int i;
+
+	if (lk_tables_init())
+		return 0;
+	for (i = 0; i < lk_nglyphs; i++) {
+		const struct lk_glyph *g = &lk_glyphs[i];
+
+		if (g->strong && g->nfrom == 1 && g->nto == 1 &&
+		    g->from[0] == want && g->to[0] == got && got < 0x80)
+			return 1;
+	}
+	return 0;
+}
+
+/* What one edit is (one_edit). */
+enum edit_kind {
+	EDIT_NONE = -1,		/* not one edit */
+	EDIT_OTHER = 0,		/* an arbitrary character in or for another */
+	EDIT_SLIP = 1,		/* a slip of typing or spelling (below) */
+};
+
+/*
+ * Which single edit turns @f (what was meant) into @m.
+ * The slips of typing and spelling: an omission, a transposition of
+ * neighbours, a character doubled or a key next to its neighbours typed
+ * with them, or a character replaced by a keyboard neighbour, a vowel by
+ * a vowel, or a look-alike.  Anything else is EDIT_OTHER: an arbitrary
+ * character put in or swapped for another ("hd-mail" for "hotmail").
+ */
+static enum edit_kind one_edit(const uint32_t *m, int nm, const uint32_t *f,
+			       int nf)
+{
+	uint32_t c;
+	int i = 0;
+
+	while (i < nm && i < nf && m[i] == f[i])
+		i++;
+	if (nm == nf - 1)
+		return same(m + i, nm - i, f + i + 1, nf - i - 1) ? EDIT_SLIP :
+								    EDIT_NONE;
+	if (nm == nf + 1) {
+		if (!same(m + i + 1, nm - i - 1, f + i, nf - i))
+			return EDIT_NONE;
+		c = m[i];
+		return (i > 0 && (c == f[i - 1] ||
+				  is_neighbour_key(f[i - 1], c))) ||
+		       (i < nf && is_neighbour_key(f[i], c)) ? EDIT_SLIP :
+							       EDIT_OTHER;
+	}
+	if (nm != nf || i == nm)
+		return EDIT_NONE;
+	if (same(m + i + 1, nm - i - 1, f + i + 1, nf - i - 1))
+		return is_neighbour_key(f[i], m[i]) ||
+		       (is_vowel(f[i]) && is_vowel(m[i])) ||
+		       is_glyph_pair(f[i], m[i]) ? EDIT_SLIP : EDIT_OTHER;
+	return i + 1 < nm && m[i] == f[i + 1] && m[i + 1] == f[i] &&
+	       same(m + i + 2, nm - i - 2, f + i + 2, nf - i - 2) ? EDIT_SLIP :
+								    EDIT_NONE;
+}
+
+static int count_of(const uint32_t *s, int n, uint32_t c)
+{
+	int i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += s[i] == c;
+	return k;
+}
+
+static int count_hyphens(const uint32_t *s, int n)
+{
+	return count_of(s, n, '-');
+}
+
+static int count_dots(const uint32_t *s, int n)
+{
+	return count_of(s, n, '.');
+}
+
+/* The step @L -> @m -> @l: how many of its two edits are slips, or -1. */
+static int two_steps(const uint32_t *l, int nl, const uint32_t *m, int nm,
+		     const uint32_t *L, int nL)
+{
+	enum edit_kind a, b;
+
+	a = one_edit(m, nm, L, nL);
+	if (a == EDIT_NONE)
+		return -1;
+	b = one_edit(l, nl, m, nm);
+	if (b == EDIT_NONE)
+		return -1;
+	return (a != EDIT_OTHER) + (b != EDIT_OTHER);
+}
+
+/*
+ * How many of two edits that turn @L into @l can be slips (one_edit): 2,
+ * 1 or 0, the most over every way there; -1 when it takes more.  The
+ * first edit, when it puts a character at i, puts in one of @l's, and one
+ * that the second edit moves at most one place: l[i - 1..i + 1].
+ */
+static int slips2(const uint32_t *l, int nl, const uint32_t *L, int nL)
+{
+	uint32_t m[PART_MAX + 1];
+	int i, k, best = -1, r, p = 0, q = 0;
+
+	if (nL + 1 > PART_MAX)
+		return -1;
+	/*
+	 * One of the two edits is where @l and @L part from the left (p),
+	 * or it would leave more of the prefix alike, and the first can be
+	 * either: only first edits near p or near where they part from the
+	 * right (nL - q) can start a way there.
+	 */
+	while (p < nl && p < nL && l[p] == L[p])
+		p++;
+	while (q < nl - p && q < nL - p && l[nl - 1 - q] == L[nL - 1 - q])
+		q++;
+#define TRY_STEP(nm)							\
+	do {								\
+		r = two_steps(l, nl, m, (nm), L, nL);			\
+		if (r > best)						\
+			best = r;					\
+		if (best == 2)						\
+			return 2;					\
+	} while (0)
+	for (i = 0; i <= nL; i++) {
+		if (abs(i - p) > SLIP_NEAR && abs(i - (nL - q)) > SLIP_NEAR)
+			continue;
+		if (i < nL) {		/* L without L[i] */
+			memcpy(m, L, sizeof(*L) * i);
+			memcpy(m + i, L + i + 1, sizeof(*L) * (nL - i - 1));
+			TRY_STEP(nL - 1);
+		}
+		if (i + 1 < nL) {	/* L[i] and L[i + 1] swapped */
+			memcpy(m, L, sizeof(*L) * nL);
+			m[i] = L[i + 1];
+			m[i + 1] = L[i];
+			TRY_STEP(nL);
+		}
+		for (k = i > 0 ? i - 1 : 0; k <= i + 1 && k < nl; k++) {
+			/* l[k] put in before L[i], or in place of it */
+			memcpy(m, L, sizeof(*L) * i);
+			m[i] = l[k];
+			memcpy(m + i + 1, L + i, sizeof(*L) * (nL - i));
+			TRY_STEP(nL + 1);
+			if (i == nL || l[k] == L[i])
+				continue;
+			memcpy(m, L, sizeof(*L) * nL);
+			m[i] = l[k];
+			TRY_STEP(nL);
+		}
+	}
+#undef TRY_STEP
+	return best;
+}
+
+/*
+ * Two edits that are typos: at least @need of them slips (slips2), and
+ * no hyphen put in, which splits the label into two words ("g-meil").
+ */
+static int typos2(const uint32_t *l, int nl, const uint32_t *L, int nL,
+		  int need, unsigned int flags)
+{
+	if (flags & SIMILAR_F_ANY_TWO)
+		return 1;
+	if (count_hyphens(l, nl) > count_hyphens(L, nL))
+		return 0;
+	return slips2(l, nl, L, nL) >= need;
+}
+
 /* A one-edit pair whose edit touches the first character: allowed? */
 static int first_ok(const uint32_t *l, int nl, const uint32_t *L, int nL)
 {
@@ -96,8 +282,42 @@ static int affixed(const uint32_t *l, int nl, const uint32_t *L, int nL)
 	return 0;
 }
 
+/* A digit among what @l has around @L whole (affixed): not a word. */
+static int affix_digit(const uint32_t *l, int nl, const uint32_t *L, int nL)
+{
+	int i, o = 0;
+
+	while (o < nl - nL && memcmp(l + o, L, sizeof(*L) * (size_t)nL))
+		o++;
+	for (i = 0; i < nl; i++)
+		if ((i < o || i >= o + nL) && l[i] >= '0' && l[i] <= '9')
+			return 1;
+	return 0;
+}
+
+/*
+ * @l is @L and the start of its suffix @S: the dot typed late
+ * ("gmailco" under com).
+ */
+static int run_in(const uint32_t *l, int nl, const uint32_t *L, int nL,
+		  const uint32_t *S, int nS)
+{
+	int i, k = 0;
+
+	if (nl <= nL || memcmp(l, L, sizeof(*L) * (size_t)nL))
+		return 0;
+	for (i = nL; i < nl; i++) {
+		while (k < nS && S[k] == '.')
+			k++;
+		if (k == nS || S[k++] != l[i])
+			return 0;
+	}
+	return 1;
+}
+
 static unsigned int label_edits(const uint32_t *l, int nl, const uint32_t *L,
-				int nL, int tier, unsigned int flags)
+				int nL, const uint32_t *S, int nS, int tier,
+				unsigned int flags)
 {
 	unsigned int d;
 	int mid = tier >= SIMILAR_MID && !(flags & SIMILAR_F_NO_MID);
@@ -112,13 +332,35 @@ static unsigned int label_edits(const uint32_t *l, int nl, const uint32_t *L,
 	}
 	if (d != 2)
 		return 0;
+	/*
+	 * Two edits: at least one a slip (typos2), and no hyphen put in.
+	 * Two arbitrary ones reach other words ("hmamail", "homemail" for
+	 * "hotmail").  A long label kept whole with two characters around
+	 * it is still its brand's ("xyprotonmail").
+	 */
 	if (tier >= SIMILAR_LONG)
-		return 2;
+		return typos2(l, nl, L, nL, 1, flags) ||
+		       affixed(l, nl, L, nL) ? 2 : 0;
 	if (!mid)
 		return 0;
-	if (l[0] == L[0] && abs(nl - nL) <= 1)
+	/* 5 to 7 characters: the first one kept, the lengths near. */
+	if (l[0] == L[0] && abs(nl - nL) <= 1 && typos2(l, nl, L, nL, 1, flags))
 		return 2 | SIMILAR_WEAK;
-	return affixed(l, nl, L, nL) ? 2 | SIMILAR_WEAK : 0;
+	/*
+	 * The label whole with two characters more ("00gmail", "gmailot").
+	 * Two letters make another word as often ("dugmail", "yahoofs"), but
+	 * taking letters only as two slips ("gmaill" and a neighbour key)
+	 * or the start of the suffix, the dot typed late ("gmailco" under
+	 * com), misses 3 of the 80 held-out typos for 3 fewer false alarms
+	 * (README, "Recall and false alarms"): SIMILAR_F_AFFIX_SLIPS.
+	 */
+	if (!affixed(l, nl, L, nL))
+		return 0;
+	if (!(flags & SIMILAR_F_AFFIX_SLIPS) || affix_digit(l, nl, L, nL) ||
+	    run_in(l, nl, L, nL, S, nS) ||
+	    typos2(l, nl, L, nL, 2, flags & ~SIMILAR_F_ANY_TWO))
+		return 2 | SIMILAR_WEAK;
+	return 0;
 }
 
 /* A suffix as ASCII text, or "" when it is not ASCII. */
@@ -155,6 +397,24 @@ static int tld_neighbours(const uint32_t *s, int ns, const uint32_t *S,
 		if (!strcmp(near[i], a))
 			return 1;
 	return 0;
+}
+
+/*
+ * @s is one slip (one_edit) from @S and a public suffix of its own, as
+ * the PSL's ICANN section lists it: "cam" for "com", "se" for "de".  The
+ * table's pairs are omissions; this takes in the other slips.
+ */
+static int tld_slip(const uint32_t *s, int ns, const uint32_t *S, int nS)
+{
+	const psl_ctx_t *ctx = lookalike_psl();
+	char a[64];
+
+	ascii(s, ns, a, sizeof(a));
+	if (!a[0] || !ctx || one_edit(s, ns, S, nS) != EDIT_SLIP ||
+	    count_dots(s, ns) != count_dots(S, nS))
+		return 0;
+	return psl_is_public_suffix2(ctx, a, PSL_TYPE_ICANN |
+				     PSL_TYPE_NO_STAR_RULE);
 }
 
 /* @a and @b (label, suffix) run together without dots, into @out. */
@@ -195,7 +455,7 @@ unsigned int similar_judge(const uint32_t *l, int nl, const uint32_t *s,
 		tier = nL;
 	if (same(s, ns, S, nS))
 		return same(l, nl, L, nL) ? 0 :
-		       label_edits(l, nl, L, nL, tier, flags);
+		       label_edits(l, nl, L, nL, S, nS, tier, flags);
 	if (moved_dot(l, nl, s, ns, L, nL, S, nS))
 		return 1;
 	if (tld_neighbours(s, ns, S, nS)) {
@@ -204,6 +464,18 @@ unsigned int similar_judge(const uint32_t *l, int nl, const uint32_t *s,
 		d = similar_distance(l, nl, L, nL);
 		return d == 1 && ((flags & SIMILAR_F_ANY_FIRST) ||
 				  first_ok(l, nl, L, nL)) ? 2 : 0;
+	}
+	/*
+	 * Any other TLD one slip away: with the label itself, or with one
+	 * more edit where two reach (5 characters or more), the first kept,
+	 * as for two edits under the same suffix ("zmail.cam" is not
+	 * gmail.com's).
+	 */
+	if (!(flags & SIMILAR_F_TLD_TABLE) && tld_slip(s, ns, S, nS)) {
+		if (same(l, nl, L, nL))
+			return 1;
+		return tier >= SIMILAR_MID && l[0] == L[0] &&
+		       similar_distance(l, nl, L, nL) == 1 ? 2 : 0;
 	}
 	return 0;
 }

@@ -13,6 +13,10 @@
  *   TLD neighbour     s is a one-edit gTLD/ccTLD neighbour of S (the
  *                     built-in table: com/co, net/ne, ...) and l is L or
  *                     one edit from it ("yahou.co", "ootlook.co");
+ *   TLD slip          s is one slip (below) from S and an ICANN public
+ *                     suffix ("cam" for "com", "se" for "de"), and l is L,
+ *                     or one edit from it keeping its first character
+ *                     where L reaches two ("exmaple.cam");
  *   moved dot         l and s run together are L and S run together
  *                     ("gmailc.om", "comcastn.et").
  *
@@ -22,11 +26,21 @@
  *     be a keyboard neighbour of it, its deletion, or the swap of the
  *     first two (typists rarely get the first letter wrong, and any letter
  *     there turns "mail" into "email" and "aol" into "gol");
- *   - 2 for labels of SIMILAR_LONG (8) characters or more;
+ *   - 2 for labels of SIMILAR_LONG (8) characters or more, when one of
+ *     the two edits at least is a slip and neither puts in a hyphen, or
+ *     when the whole label is there with two characters around it;
  *   - 2 for labels of SIMILAR_MID (5) to 7 characters when the first
- *     character is kept and the lengths differ by at most one
- *     ("gmeal", "hormails"), or when the whole label is there with at most
- *     two characters added before or after it ("00gmail", "gmailot").
+ *     character is kept, the lengths differ by at most one, and one edit
+ *     at least is a slip and neither puts in a hyphen ("gmeal",
+ *     "hormails"; not "hmamail", "g-meil"), or when the whole label is
+ *     there with two characters added before or after it ("00gmail",
+ *     "gmailot").
+ *
+ * A slip is what typing or spelling does: an omission, neighbours
+ * swapped, a letter doubled, a key next to its neighbours typed with
+ * them, or a character replaced by a keyboard neighbour, a vowel by a
+ * vowel, or an ASCII look-alike (0/o, 1/l, l/i).  Single edits under the
+ * same suffix need none: the kernel (bpf/similar.bpf.h) matches those.
  */
 #ifndef MXGUARD_SIMILAR_H
 #define MXGUARD_SIMILAR_H
@@ -51,6 +65,10 @@ enum similar_kind {
  */
 #define SIMILAR_F_ANY_FIRST	0x1	/* any first-character edit */
 #define SIMILAR_F_NO_MID	0x2	/* 5..7 characters: 1 edit */
+#define SIMILAR_F_ANY_TWO	0x4	/* two edits need no slip (before) */
+/* The label whole, two letters around: slips or the suffix run in only. */
+#define SIMILAR_F_AFFIX_SLIPS	0x8
+#define SIMILAR_F_TLD_TABLE	0x10	/* TLD neighbours: the table only */
 
 /*
  * Or'ed into what similar_judge returns when the two-edit rule for labels
