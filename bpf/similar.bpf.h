@@ -21,7 +21,9 @@
  * which stay with the second look: a kernel match is always one the second
  * look would make.  The label is split at the question's first dot, as
  * the second look splits it.  IDN labels (xn--) are left to user space,
- * which compares them as code points.
+ * which compares them as code points.  Moved dots ("gmailc.om") are not
+ * matched here: user/lib/ksim.c files those names whole, as rule-shaped
+ * entries that mxg_hash_name()'s policy walk finds, at no cost here.
  */
 #ifndef MXGUARD_SIMILAR_BPF_H
 #define MXGUARD_SIMILAR_BPF_H

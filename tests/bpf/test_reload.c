@@ -33,6 +33,9 @@ static char out[OUT_SZ];
 static const struct zrec zone[] = {
 	{ "army.ml", DNS_A, 300, "192.0.2.26" },
 	{ "gov.ml", DNS_A, 300, "192.0.2.27" },
+	{ "x1.example", DNS_A, 300, "192.0.2.28" },
+	{ "x69999.example", DNS_A, 300, "192.0.2.29" },
+	{ "x70000.example", DNS_A, 300, "192.0.2.30" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -486,7 +489,52 @@ out_fd:
 	return 0;
 }
 
+/*
+ * A policy large enough that two threads put its rules in the kernel's
+ * map (policymap.c, fill_rules: the first half and the second): a rule
+ * from each half blocks, and a name in neither is let through.
+ */
+static int t_large_policy(struct tctx *t)
+{
+	const size_t n = 70000;
+	char *text = malloc(n * 64), *s = text;
+	struct held lo, hi, none;
+	size_t i;
+	int rc;
+
+	if (!ASSERT_TRUE(text != NULL, "memory"))
+		return -1;
+	s += sprintf(s, "%s", ml_block);
+	for (i = 0; i < n; i++)
+		s += sprintf(s, "lookalike x%zu.example of example.com "
+			     "action=block\n", i);
+	rc = reload_with(t, text);
+	free(text);
+	if (!ASSERT_EQ(rc, 0, "reload with 70001 rules"))
+		return -1;
+	ASSERT_HAS(out, "reloaded 70001 rules");
+	if (!ASSERT_EQ(held_start(t, &lo, "x1.example", "192.0.2.28"), 0,
+		       "x1.example resolved") ||
+	    !ASSERT_EQ(held_start(t, &hi, "x69999.example", "192.0.2.29"), 0,
+		       "x69999.example resolved") ||
+	    !ASSERT_EQ(held_start(t, &none, "x70000.example", "192.0.2.30"),
+		       0, "x70000.example resolved"))
+		return -1;
+	ASSERT_EQ(held_connect(&lo, 25), EPERM, "line 3 (first half) blocks");
+	ASSERT_HAS(next_event(t, "blocked", WAIT_MS), "\"line\":3,");
+	ASSERT_EQ(held_connect(&hi, 25), EPERM,
+		  "line 70001 (second half) blocks");
+	ASSERT_HAS(next_event(t, "blocked", WAIT_MS), "\"line\":70001,");
+	ASSERT_EQ(held_connect(&none, 25), 0, "no rule: let through");
+	ASSERT_EQ(held_stop(&lo), 0, "x1.example process");
+	ASSERT_EQ(held_stop(&hi), 0, "x69999.example process");
+	ASSERT_EQ(held_stop(&none), 0, "x70000.example process");
+	return 0;
+}
+
 const struct tcase reload_tests[] = {
+	{ .name = "reload_large_policy", .fn = t_large_policy,
+	  .policy = ml_block, .zone = zone },
 	{ .name = "reload_purge_without_names", .fn = t_purge_without_names,
 	  .policy = ml_block, .zone = zone },
 	{ .name = "reload_purge_by_origin", .fn = t_purge_by_origin,

@@ -7,7 +7,9 @@
  * under action=alert, named after the protect line with fuzzer
  * "similarity".  The protected name itself, an unrelated name and another
  * suffix are not touched, and a reload keeps the verdict of an answer
- * already given while the name it imitates is still protected.
+ * already given while the name it imitates is still protected.  A moved
+ * dot (comcastn.et for comcast.net: the same bytes run together) is the
+ * kernel's too, through the rule-shaped entries the policy walk finds.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +31,12 @@ static const struct zrec zone[] = {
 	{ "unrelated.org", DNS_A, 300, "192.0.2.83" },
 	{ "example.org", DNS_A, 300, "192.0.2.84" },
 	{ "exmaple.com", DNS_A, 300, "192.0.2.85" },
+	{ "comcastn.et", DNS_MX, 300, "mx.comcastn.et" },
+	{ "mx.comcastn.et", DNS_A, 300, "192.0.2.86" },
+	{ "comcas.tnet", DNS_A, 300, "192.0.2.87" },
+	{ "comcast.net", DNS_A, 300, "192.0.2.88" },
+	{ "comcastx.et", DNS_A, 300, "192.0.2.89" },
+	{ "example.net", DNS_A, 300, "192.0.2.90" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -62,11 +70,11 @@ static int connect_only(void *arg)
 }
 
 /*
- * The connect verdict @action for @ip, as a similarity match of line 1;
- * -1 if it is not that.
+ * The connect verdict @action for @ip, as a similarity match of line 1,
+ * protecting @protected; -1 if it is not that.
  */
-static int verdict(struct tctx *t, const char *action, const char *ip,
-		   const char *lookalike)
+static int verdict_of(struct tctx *t, const char *action, const char *ip,
+		      const char *lookalike, const char *protected)
 {
 	char want[128];
 	const char *ev = next_event(t, action, WAIT_MS);
@@ -76,14 +84,23 @@ static int verdict(struct tctx *t, const char *action, const char *ip,
 		return -1;
 	snprintf(want, sizeof(want), "\"lookalike\":\"%s\"", lookalike);
 	ASSERT_HAS(ev, want);
-	ASSERT_HAS(ev, "\"protected\":\"example.org\"");
+	snprintf(want, sizeof(want), "\"protected\":\"%s\"", protected);
+	ASSERT_HAS(ev, want);
 	ASSERT_HAS(ev, "\"fuzzer\":\"similarity\"");
-	ASSERT_HAS(ev, "\"name\":\"protect example.org (similarity)\"");
+	snprintf(want, sizeof(want), "\"name\":\"protect %s (similarity)\"",
+		 protected);
+	ASSERT_HAS(ev, want);
 	ASSERT_HAS(ev, "\"line\":1");
 	snprintf(want, sizeof(want), "\"action\":\"%s\"",
 		 strcmp(action, "blocked") ? "alert" : "block");
 	ASSERT_HAS(strstr(ev, "\"mxguard\":"), want);	/* the rule's */
 	return 0;
+}
+
+static int verdict(struct tctx *t, const char *action, const char *ip,
+		   const char *lookalike)
+{
+	return verdict_of(t, action, ip, lookalike, "example.org");
 }
 
 /* Neither the protected name nor an unrelated one, nor another suffix. */
@@ -197,6 +214,86 @@ static int t_alert_mode(struct tctx *t)
 	return 0;
 }
 
+/* comcastn.et's MX, its host's address, then :25. */
+static int dot_mx_chain(void *arg)
+{
+	(void)arg;
+	if (resolve("comcastn.et", DNS_MX, VIA_UDP))
+		return 201;
+	if (resolve("mx.comcastn.et", DNS_A, VIA_UDP))
+		return 202;
+	return try_connect("192.0.2.86", 25);
+}
+
+/*
+ * The protected name itself, a two-label name one byte off the moved dot
+ * (comcastx.et) and an unrelated one: untouched.
+ */
+static int dot_clean_ones(struct tctx *t)
+{
+	static const struct lc clean[] = {
+		{ "comcast.net", "192.0.2.88" },
+		{ "comcastx.et", "192.0.2.89" },
+		{ "example.net", "192.0.2.90" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(clean) / sizeof(clean[0]); i++)
+		if (!ASSERT_EQ(run_in(t, NULL, a_then_connect,
+				      (void *)&clean[i]), 0, clean[i].name))
+			return -1;
+	return 0;
+}
+
+/* Block mode, action=block: moved dots refused, the MX chain with them. */
+static int t_dot_block(struct tctx *t)
+{
+	static const struct lc left = { "comcas.tnet", "192.0.2.87" };
+	long long before = counter(t, MXG_CNT_QUERY_MATCH);
+	long long sim = counter(t, MXG_CNT_SIM_MATCH);
+	const char *ev;
+
+	if (dot_clean_ones(t))
+		return -1;
+	if (!ASSERT_EQ(run_in(t, NULL, dot_mx_chain, NULL), EPERM,
+		       "connect to the MX of comcastn.et"))
+		return -1;
+	ev = next_event(t, "dns-lookalike-query", WAIT_MS);
+	ASSERT_HAS(ev, "\"dns\":{\"question\":{\"name\":\"comcastn.et\"}}");
+	ASSERT_HAS(ev, "\"protected\":\"comcast.net\"");
+	if (verdict_of(t, "blocked", "192.0.2.86", "comcastn.et",
+		       "comcast.net"))
+		return -1;
+	if (!ASSERT_EQ(run_in(t, NULL, a_then_connect, (void *)&left), EPERM,
+		       left.name))
+		return -1;
+	if (verdict_of(t, "blocked", left.ip, left.name, "comcast.net"))
+		return -1;
+	/*
+	 * The policy walk's match: counted as a rule's (the MX question,
+	 * its host under it, comcas.tnet), not by query_similar.
+	 */
+	ASSERT_EQ(counter(t, MXG_CNT_QUERY_MATCH) - before, 3,
+		  "moved-dot questions counted");
+	ASSERT_EQ(counter(t, MXG_CNT_SIM_MATCH) - sim, 0,
+		  "not the first label's match");
+	return 0;
+}
+
+/* action=alert (the default): the connect goes through, alerted. */
+static int t_dot_alert(struct tctx *t)
+{
+	if (dot_clean_ones(t))
+		return -1;
+	if (!ASSERT_EQ(run_in(t, NULL, dot_mx_chain, NULL), 0,
+		       "MX chain under action=alert"))
+		return -1;
+	return verdict_of(t, "alerted", "192.0.2.86", "comcastn.et",
+			  "comcast.net");
+}
+
+#define PROTECT_DOT	"protect comcast.net fuzz=tld-swap"
+
 #define PROTECT		"protect example.org fuzz=tld-swap"
 
 const struct tcase similarity_tests[] = {
@@ -210,5 +307,9 @@ const struct tcase similarity_tests[] = {
 	{ .name = "similarity_reload", .fn = t_reload,
 	  .policy = PROTECT " action=block\n", .zone = zone,
 	  .args = { "--scope", "host" } },
+	{ .name = "similarity_dot_block", .fn = t_dot_block,
+	  .policy = PROTECT_DOT " action=block\n", .zone = zone },
+	{ .name = "similarity_dot_alert", .fn = t_dot_alert,
+	  .policy = PROTECT_DOT "\n", .zone = zone },
 	{ 0 },
 };

@@ -16,6 +16,7 @@
 #include "ksim.h"
 #include "lookalike.h"
 #include "policy_helpers.h"
+#include "secondlook.h"
 #include "similar.h"
 #include "verdict.h"
 
@@ -79,7 +80,37 @@ static int hit(const struct table *t, const __u8 *x, __u32 m, __u64 sfx,
 	return 0;
 }
 
-/* mxg_similar() on @name: the protect index it matched, or -1. */
+/*
+ * mxg_hash_name()'s policy walk over the moved dots' entries (the last
+ * st.dots): every suffix, the most specific hit wins.  The protect index,
+ * or -1.
+ */
+static int walk(const struct table *t, const __u8 *wire, __u32 len)
+{
+	long i, first = t->n - (long)t->st.dots;
+	struct mxg_rule v;
+	__u32 pos;
+	__u64 h;
+
+	for (pos = 0; pos < len; pos += 1 + wire[pos]) {
+		h = mxg_name_hash(SEED, wire + pos, len - pos);
+		for (i = first; i < t->n; i++) {
+			if (t->keys[i] != h)
+				continue;
+			memcpy(&v, &t->vals[i], sizeof(v));
+			assert_int_equal(v.verdict, MXG_VERDICT_LOOKALIKE);
+			assert_int_equal(v.rule_id >> 24, 7);
+			assert_true(v.rule_id & MXG_RULE_SIM);
+			return (int)(v.rule_id & 0x7fffff);
+		}
+	}
+	return -1;
+}
+
+/*
+ * What the kernel matches of @name without a rule: the policy walk's
+ * moved dots, then mxg_similar().  The protect index, or -1.
+ */
 static int kernel(const struct table *t, const char *name)
 {
 	__u8 wire[MXG_NAME_MAX];
@@ -89,6 +120,9 @@ static int kernel(const struct table *t, const char *name)
 	int r, j;
 
 	parse_or_fail(name, wire, &len);
+	r = walk(t, wire, len);
+	if (r >= 0)
+		return r;
 	m = wire[0];
 	if (1 + m >= len || m > MXG_SIM_LABEL_MAX ||
 	    (m >= 4 && !memcmp(wire + 1, "xn--", 4)))
@@ -161,13 +195,20 @@ static void test_entries(void **state)
 		 "protect com fuzz=tld-swap\n");
 	/*
 	 * example: itself and 7 deletions; gmail: 1 + 5; a suffix entry
-	 * each; no IDN, no TLD.
+	 * each; no IDN, no TLD.  Moved dots (bounded by the bytes less one,
+	 * 9 + 7): example's 9 cuts but "example.org" itself, gmail's 7 but
+	 * "gmail.com", "gmailc.om" (the rule "om" of com decides it) and
+	 * "gmailco.m" (libpsl makes it a suffix: its subdomains would be
+	 * registrable parts of their own).
 	 */
-	assert_int_equal(ksim_count(&t->p), 16);
-	assert_int_equal(t->n, 16);
+	assert_int_equal(ksim_count(&t->p), 16 + 16);
+	assert_int_equal(t->n, 16 + 12);
+	assert_int_equal(t->st.dots, 12);
 	assert_int_equal(t->st.names, 2);
 	assert_int_equal(t->st.dropped, 0);
-	for (i = 0; i < t->n; i++) {
+	assert_int_equal(kernel(t, "gmai.lcom"), 1);
+	assert_int_equal(kernel(t, "gmailc.om"), -1);
+	for (i = 0; i < t->n - (long)t->st.dots; i++) {
 		if (!t->vals[i].rule_id) {	/* a suffix's lengths */
 			assert_true(t->vals[i].protected_hash == 1ULL << 7 ||
 				    t->vals[i].protected_hash == 1ULL << 5);
@@ -177,6 +218,18 @@ static void test_entries(void **state)
 		assert_non_null(pr);
 		assert_int_equal(t->vals[i].action, pr->action);
 		assert_true(t->vals[i].protected_hash ==
+			    mxg_name_hash(SEED, pr->wire, pr->len));
+	}
+	for (; i < t->n; i++) {		/* rule-shaped */
+		struct mxg_rule v;
+
+		memcpy(&v, &t->vals[i], sizeof(v));
+		pr = ksim_protect(&t->p, v.rule_id);
+		assert_non_null(pr);
+		assert_int_equal(v.verdict, MXG_VERDICT_LOOKALIKE);
+		assert_int_equal(v.action, pr->action);
+		assert_int_equal(v.origin, 0);
+		assert_true(v.protected_hash ==
 			    mxg_name_hash(SEED, pr->wire, pr->len));
 	}
 	/* A rule id of no similarity match names no directive. */
@@ -279,8 +332,10 @@ static void test_slots(void **state)
 		 "protect bab.org fuzz=tld-swap\n");
 	assert_int_equal(t->st.dropped, 1);
 	/* 3 x (itself + 3 deletions), less the one dropped, one suffix. */
-	assert_int_equal(t->n, 12 - 1 + 1);
-	assert_int_equal(ksim_count(&t->p), 15);
+	assert_int_equal(t->n, 12 - 1 + 1 + 12);
+	/* Moved dots: "a.aborg", "aa.borg", "aabo.rg", "aabor.g"; bound 5. */
+	assert_int_equal(t->st.dots, 12);
+	assert_int_equal(ksim_count(&t->p), 15 + 15);
 	policy_free(&t->p);
 	free(t);
 }
@@ -374,6 +429,200 @@ static void test_subset_of_second_look(void **state)
 	free(t);
 }
 
+/* The second look's finding for @name: the protected name, or "". */
+static const char *second_look(const struct table *t, const char *name,
+			       char *buf, size_t size)
+{
+	struct mxg_secondlook_finding f;
+	__u8 wire[MXG_NAME_MAX];
+	__u32 len;
+	int n;
+
+	parse_or_fail(name, wire, &len);
+	n = secondlook_check(&t->p, NULL, wire, len, &f, 1);
+	assert_true(n >= 0);
+	buf[0] = '\0';
+	if (n)
+		mxg_name_format(f.protected_wire, f.protected_len, buf, size);
+	return buf;
+}
+
+/*
+ * Moved dots: a name of two labels whose bytes are a protected
+ * registrable part's, dots left out, matches as a rule would, with the
+ * protect line's action; and the second look finds each.
+ */
+static void test_moved_dots(void **state)
+{
+	static const struct {
+		const char *name;
+		int protect;	/* -1: no kernel match */
+	} want[] = {
+		{ "gmailc.om", 0 }, { "gmai.lcom", 0 }, { "g.mailcom", 0 },
+		{ "GMAILC.OM", 0 }, { "mx.gmailc.om", 0 },
+		{ "comcastn.et", 1 }, { "comcas.tnet", 1 },
+		{ "paypalco.uk", 2 }, { "paypalc.ouk", 2 }, { "paypa.lcouk", 2 },
+		{ "examplec.om", 3 },		/* mail.example.com's part */
+		/* The protected names, their own subdomains, and others. */
+		{ "gmail.com", -1 }, { "mx.gmail.com", -1 },
+		{ "paypal.couk", -1 },		/* the same first label */
+		{ "paypal.co.uk", -1 }, { "mailexamplec.om", -1 },
+		{ "gmailc.om.evil.net", -1 }, { "hotmailc.om", -1 },
+		{ "gmailcom", -1 }, { "gmailc.omm", -1 },
+		{ "allowe.dnet", -1 },		/* allowed */
+		{ "allowed.net", -1 },
+	};
+	struct table *t = malloc(sizeof(*t));
+	char got[MXG_NAME_TEXT_MAX], prot[MXG_NAME_TEXT_MAX];
+	const struct mxg_protect *pr;
+	size_t i;
+	int k;
+
+	(void)state;
+	build(t, "protect gmail.com action=block fuzz=omission\n"
+		 "protect comcast.net fuzz=omission\n"
+		 "protect paypal.co.uk fuzz=omission\n"
+		 "protect mail.example.com fuzz=omission\n"
+		 "protect allowed.net fuzz=omission\n"
+		 "allow allowe.dnet\n");
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		k = kernel(t, want[i].name);
+		if (k != want[i].protect)
+			fail_msg("%s: kernel %d, want %d", want[i].name, k,
+				 want[i].protect);
+		pr = by_name(t, want[i].name);
+		if ((pr ? (int)(pr - t->p.protects) : -1) != k)
+			fail_msg("%s: ksim_match differs", want[i].name);
+		if (k < 0)
+			continue;
+		mxg_name_format(pr->wire, pr->len, prot, sizeof(prot));
+		if (strcmp(second_look(t, want[i].name, got, sizeof(got)),
+			   prot))
+			fail_msg("%s: the second look says '%s', not %s",
+				 want[i].name, got, prot);
+	}
+	/* The entries carry their protect line's action. */
+	for (i = t->n - t->st.dots; i < (size_t)t->n; i++) {
+		struct mxg_rule v;
+
+		memcpy(&v, &t->vals[i], sizeof(v));
+		pr = ksim_protect(&t->p, v.rule_id);
+		assert_non_null(pr);
+		assert_int_equal(v.action, pr->action);
+		assert_int_equal(v.action, pr == &t->p.protects[0] ?
+					   MXG_ACTION_BLOCK : MXG_ACTION_ALERT);
+	}
+	policy_free(&t->p);
+	/* A protected name that libpsl makes a suffix has no part to cut. */
+	build(t, "protect shop.bd fuzz=omission\n");
+	assert_int_equal(t->st.dots, 0);
+	policy_free(&t->p);
+	/* Two protected names that run together alike: the first. */
+	build(t, "protect gmail.com fuzz=omission\n"
+		 "protect gmai.lcom fuzz=omission\n");
+	assert_int_equal(kernel(t, "gmailc.om"), 0);
+	assert_int_equal(kernel(t, "gmai.lcom"), -1);	/* protected */
+	assert_int_equal(kernel(t, "gmail.com"), -1);
+	policy_free(&t->p);
+	free(t);
+}
+
+/*
+ * Every two-label cut of a few protected names, and of the same bytes
+ * with one changed: a kernel match is always one the second look makes
+ * (and similar_judge() accepts, split at the first dot), on the name and
+ * on a subdomain of it (the policy walk matches those too); every moved
+ * dot the second look takes is the kernel's unless a rule, a public
+ * suffix or the same first label's length keeps it out.
+ */
+static void test_dots_subset_of_second_look(void **state)
+{
+	static const char *prot[] = { "example.org", "gmail.com", "ab.net",
+				      "paypal.co.uk", "comcast.net",
+				      "aaaa.de" };
+	static const char alpha[] = "ax0-";
+	struct table *t = malloc(sizeof(*t));
+	char d[80], name[200], sub[220], got[MXG_NAME_TEXT_MAX];
+	size_t pi, n, j, c, o, tried = 0, matched = 0, l;
+	int k, pass;
+
+	(void)state;
+	build(t, "protect example.org fuzz=tld-swap\n"
+		 "protect gmail.com fuzz=tld-swap\n"
+		 "protect ab.net fuzz=tld-swap\n"
+		 "protect paypal.co.uk fuzz=tld-swap\n"
+		 "protect comcast.net fuzz=tld-swap\n"
+		 "protect aaaa.de fuzz=tld-swap\n");
+	for (pi = 0; pi < sizeof(prot) / sizeof(prot[0]); pi++) {
+		for (n = 0, l = 0; prot[pi][l]; l++)
+			if (prot[pi][l] != '.')
+				d[n++] = prot[pi][l];
+		d[n] = '\0';
+		/* pass 0: the bytes as they are; then one changed, at o. */
+		for (pass = 0; pass <= (int)(n * (sizeof(alpha) - 1));
+		     pass++) {
+			char e[80];
+
+			memcpy(e, d, n + 1);
+			if (pass) {
+				o = (size_t)(pass - 1) / (sizeof(alpha) - 1);
+				c = (size_t)(pass - 1) % (sizeof(alpha) - 1);
+				if (e[o] == alpha[c])
+					continue;
+				e[o] = alpha[c];
+			}
+			for (j = 1; j < n; j++) {
+				snprintf(name, sizeof(name), "%.*s.%s", (int)j,
+					 e, e + j);
+				if (name[0] == '-' || name[j + 1] == '-' ||
+				    name[j - 1] == '-' || name[n] == '-')
+					continue;
+				tried++;
+				k = kernel(t, name);
+				if ((k >= 0) != (by_name(t, name) != NULL))
+					fail_msg("ksim_match and the kernel "
+						 "differ on %s", name);
+				if (k < 0) {
+					if (!pass && strcmp(name, prot[pi]) &&
+					    j != strcspn(prot[pi], ".") &&
+					    !strcmp(second_look(t, name, got,
+								sizeof(got)),
+						    prot[pi]) &&
+					    /* libpsl: a suffix */
+					    strcmp(name, "gmailco.m"))
+						fail_msg("kernel missed %s",
+							 name);
+					continue;
+				}
+				/* One changed: a one-edit label (same cut). */
+				matched++;
+				if (k != (int)pi ||
+				    (pass && j != strcspn(prot[pi], ".")))
+					fail_msg("%s matched for %d", name, k);
+				if (!judge(name, prot[pi]))
+					fail_msg("kernel matched %s for %s, "
+						 "similar_judge did not", name,
+						 prot[pi]);
+				if (strcmp(second_look(t, name, got,
+						       sizeof(got)), prot[pi]))
+					fail_msg("kernel matched %s, the second "
+						 "look did not", name);
+				if (j == strcspn(prot[pi], "."))
+					continue;	/* not a dot's */
+				snprintf(sub, sizeof(sub), "mx.%s", name);
+				if (kernel(t, sub) != k ||
+				    strcmp(second_look(t, sub, got,
+						       sizeof(got)), prot[pi]))
+					fail_msg("%s: not both", sub);
+			}
+		}
+	}
+	assert_true(tried > 1300);
+	assert_true(matched > 100);
+	policy_free(&t->p);
+	free(t);
+}
+
 /* A recipient's verdict: what the kernel matched, explained. */
 static void test_recipient(void **state)
 {
@@ -398,6 +647,12 @@ static void test_recipient(void **state)
 	assert_int_equal(v.kind, MXG_RCPT_LOOKALIKE);
 	assert_int_equal(v.protect, 1);
 	assert_int_equal(v.action, MXG_ACTION_BLOCK);
+	/* A moved dot: the kernel's too, with its line's action. */
+	assert_int_equal(mxg_rcpt_judge(&t->p, "<a@Gmailc.om>", &v, &err), 0);
+	assert_int_equal(v.kind, MXG_RCPT_LOOKALIKE);
+	assert_int_equal(v.protect, 1);
+	assert_int_equal(v.action, MXG_ACTION_BLOCK);
+	assert_string_equal(v.suggest, "a@gmail.com");
 	/* The protected names, other suffixes, unrelated names: clean. */
 	assert_int_equal(mxg_rcpt_judge(&t->p, "a@example.org", &v, &err), 0);
 	assert_int_not_equal(v.kind, MXG_RCPT_LOOKALIKE);
@@ -425,6 +680,14 @@ static void test_check_enforced(void **state)
 				      "example.org)\n"));
 	free(r.buf);
 	memset(&r, 0, sizeof(r));
+	/* A moved dot. */
+	assert_int_equal(check_name(&t->p, "exampleo.rg", &r),
+			 CHECK_LOOKALIKE);
+	assert_non_null(strstr(r.buf, "moved the dot"));
+	assert_non_null(strstr(r.buf, "action: block\nenforced: in the "
+				      "kernel"));
+	free(r.buf);
+	memset(&r, 0, sizeof(r));
 	/* A neighbouring first letter: the second look's alone. */
 	assert_int_equal(check_name(&t->p, "wxample.org", &r),
 			 CHECK_LOOKALIKE);
@@ -443,6 +706,8 @@ int main(void)
 		cmocka_unit_test(test_protected_itself),
 		cmocka_unit_test(test_slots),
 		cmocka_unit_test(test_subset_of_second_look),
+		cmocka_unit_test(test_moved_dots),
+		cmocka_unit_test(test_dots_subset_of_second_look),
 		cmocka_unit_test(test_recipient),
 		cmocka_unit_test(test_check_enforced),
 	};

@@ -362,6 +362,143 @@ static void test_many_rules(void **state)
 	free(text);
 }
 
+/*
+ * A run of one "of" name is parsed once (parse_lookalike keeps the last):
+ * a change of name, and the checks on a line whose name is the last one,
+ * still come out as with a fresh parse.
+ */
+static void test_protected_name_runs(void **state)
+{
+	static const char text[] =
+		"lookalike a.ml of x.com\n"
+		"lookalike b.ml of x.com action=block\n"
+		"lookalike c.ml of y.com\n"
+		"lookalike d.ml of x.com\n"
+		"lookalike x.com of x.com\n"
+		"lookalike com of x.com\n";
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, text), 2);
+	assert_string_equal(warned,
+			    "test: t.policy:5: 'x.com' is its own protected name\n"
+			    "test: t.policy:6: protected name 'x.com' is under "
+			    "the lookalike suffix\n");
+	policy_free(&p);
+
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "lookalike a.ml of x.com\n"
+				       "lookalike b.ml of x.com action=block\n"
+				       "lookalike c.ml of y.com\n"
+				       "lookalike d.ml of x.com\n"), 0);
+	assert_int_equal(p.n, 4);
+	assert_int_equal(p.nprotected, 2);
+	assert_wire(p.rules[1].protected_wire, p.rules[1].protected_len,
+		    "x.com");
+	assert_int_equal(p.rules[1].action, MXG_ACTION_BLOCK);
+	assert_wire(p.rules[2].protected_wire, p.rules[2].protected_len,
+		    "y.com");
+	assert_ptr_equal(p.rules[3].protected_wire, p.rules[0].protected_wire);
+	policy_free(&p);
+}
+
+/*
+ * Room made for a file's rule lines is given back once it is read, but
+ * for some for learnt rules; lines that only look like rules (errors,
+ * comments) leave no oversized index behind.
+ */
+static void test_reserve_given_back(void **state)
+{
+	const size_t n = 50000;
+	char *text = malloc(n * 40), *s = text;
+	struct mxg_policy p;
+	size_t i;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < n; i++)
+		s += sprintf(s, i % 100 ? "   # allow c%zu.ml\n" :
+					  "\tallow n%zu.ml\n", i);
+	policy_init(&p);
+	assert_int_equal(policy_load_buffer(&p, "big.policy", text, s - text),
+			 0);
+	assert_int_equal(p.n, n / 100);
+	assert_true(p.cap <= p.n + 2048);
+	assert_true(p.nslots <= 4096);
+	assert_int_equal(match(&p, "www.n4900.ml"), 49);
+	policy_free(&p);
+
+	/* 50000 lines that begin "a" or "l": reserved for, then given back. */
+	for (i = 0, s = text; i < n; i++)
+		s += sprintf(s, i % 100 ? "lookalike c%zu.ml of\n" :
+					  "allow n%zu.ml\n", i);
+	policy_init(&p);
+	capture_begin();
+	assert_int_equal(policy_load_buffer(&p, "big.policy", text, s - text),
+			 (int)(n - n / 100));
+	capture_end();
+	assert_int_equal(p.n, 0);
+	assert_true(p.cap <= 2048);
+	assert_true(p.nslots <= 4096);
+	policy_free(&p);
+	free(text);
+}
+
+/*
+ * A file is read 1 MiB at a time (policy_parse.c, parse_fd): lines that
+ * straddle a piece, a line longer than a piece, and a last line with no
+ * newline come out as from one buffer, line numbers included.
+ */
+static void test_file_in_pieces(void **state)
+{
+	const char *dir = *state;
+	const size_t n = 150000, big = 1536 * 1024;
+	char *text = malloc(n * 40 + big + 64), *s = text, path[4096];
+	struct mxg_policy p;
+	size_t i;
+
+	assert_non_null(text);
+	for (i = 0; i < n; i++) {
+		if (i == n / 2) {	/* line n/2 + 1: 1.5 MiB of comment */
+			*s++ = '#';
+			memset(s, 'x', big);
+			s += big;
+			*s++ = '\n';
+			continue;
+		}
+		s += sprintf(s, i % 7 ? "allow n%zu.example.ml\n" :
+					"  lookalike l%zu.ml of mil\r\n", i);
+	}
+	s += sprintf(s, "allow last.ml");	/* no final newline */
+	write_file(dir, "big.policy", text, 0644);
+	snprintf(path, sizeof(path), "%s/big.policy", dir);
+	policy_init(&p);
+	assert_int_equal(load_path(&p, path), 1);
+	assert_non_null(strstr(warned, "big.policy:75001: line longer than "
+				       "4096 bytes\n"));
+	policy_free(&p);
+
+	/* Without the long line: every rule, the last one on line n + 1. */
+	s = text;
+	for (i = 0; i < n; i++)
+		s += sprintf(s, i % 7 ? "allow n%zu.example.ml\n" :
+					"  lookalike l%zu.ml of mil\r\n", i);
+	s += sprintf(s, "allow last.ml");
+	write_file(dir, "big.policy", text, 0644);
+	policy_init(&p);
+	assert_int_equal(load_path(&p, path), 0);
+	assert_int_equal(p.n, n + 1);
+	assert_int_equal(p.rules[n].line, (int)n + 1);
+	assert_int_equal(p.rules[n / 2].line, (int)n / 2 + 1);
+	assert_int_equal(p.rules[7].kind, MXG_RULE_LOOKALIKE);
+	assert_int_equal(match(&p, "www.n149999.example.ml"), (int)n - 1);
+	assert_int_equal(match(&p, "last.ml"), (int)n);
+	assert_true(p.cap <= p.n + 2048);
+	policy_free(&p);
+	free(text);
+}
+
 static void test_directory_order(void **state)
 {
 	const char *dir = *state;
@@ -652,6 +789,8 @@ int main(void)
 		cmocka_unit_test(test_add_and_hand_appended),
 		cmocka_unit_test(test_learn_unlearn),
 		cmocka_unit_test(test_many_rules),
+		cmocka_unit_test(test_protected_name_runs),
+		cmocka_unit_test(test_reserve_given_back),
 		cmocka_unit_test(test_duplicate_protect),
 		cmocka_unit_test_setup_teardown(test_duplicate_protect_files,
 						dir_setup, dir_teardown),
@@ -660,6 +799,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_include_relative,
 						dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_include_errors,
+						dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_in_pieces,
 						dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_directory_order,
 						dir_setup, dir_teardown),

@@ -2,7 +2,10 @@
 /*
  * The kernel similarity entries of a policy (bpf/similar.bpf.h): for each
  * protect directive's first label L under its suffix S, L itself and its
- * one-deletions, keyed as the kernel looks them up.  Pure (no kernel): the
+ * one-deletions, keyed as the kernel looks them up; and the names of two
+ * labels whose dots moved ("gmailc.om"), as rule-shaped entries (struct
+ * mxg_rule) under their names' FNV hash, which the policy walk finds like
+ * a rule's.  Pure (no kernel, libpsl for the registrable part): the
  * daemon puts what this returns into the policy map, and unit tests check
  * it against a model of the kernel's lookup and against similar_judge().
  */
@@ -42,7 +45,9 @@ int ksim_label_match(const __u8 *x, __u32 m, const __u8 *L, __u32 n);
 
 /*
  * The protect directive whose name @wire (canonical) is a kernel
- * similarity match of, or NULL: none, or @wire is a protected name.
+ * similarity match of, or NULL: none, or @wire is a protected name.  For
+ * a name no rule matches (the kernel's order): a moved dot of its last two
+ * labels first, as the policy walk meets it, then one edit of its first.
  * Recipients' verdicts (verdict.c) use it, so a refusal on submission or
  * by the responder names what the kernel matched.
  */
@@ -56,13 +61,16 @@ struct ksim_stats {
 	size_t names;		/* protect directives that took part */
 	size_t entries;		/* filed */
 	size_t dropped;		/* beyond MXG_SIM_SLOTS for one hash */
+	size_t dots;		/* of those filed, moved dots' (rule-shaped) */
 };
 
 /*
  * Fill @keys/@vals (room for ksim_count(@p)) for policy generation @gen;
  * returns the number filed, or -ENOMEM.  Several entries of one hash take consecutive
  * slots, whole labels first (the kernel stops at a protected name before it
- * reads a deletion).
+ * reads a deletion).  The moved dots' entries come last (st->dots of them):
+ * their values are struct mxg_rule (the same 16 bytes), verdict lookalike,
+ * the rule id and action of the protect directive.
  */
 long ksim_build(const struct mxg_policy *p, __u64 seed, __u32 gen,
 		__u64 *keys, struct mxg_sim *vals, struct ksim_stats *st);

@@ -9,6 +9,15 @@
  * suffix to match and one per rule to check for duplicates.  The seed is a
  * fixed 0: this table never leaves the process, unlike the kernel's map.
  *
+ * A slot holds the rule's index + 1 in its low 24 bits and the top 8 bits
+ * of the suffix's hash above them, so a probe that meets another rule's
+ * slot reads that rule and its name only once in 256 times.  Those two
+ * reads are cache misses in a large policy: without the tag they were most
+ * of a 1M-rule parse.  Hence at most POLICY_RULES_MAX rules, which is also
+ * all the kernel's rule ids can name (MXG_RULES_MAX).  The parser sizes the
+ * array and the table once for the lines of a file (policy_reserve), so a
+ * large file is neither copied nor rehashed as it grows.
+ *
  * Names sit in arenas of large blocks, never moved, so a rule points at its
  * name.  Generated rules have their own arena: every load call drops them
  * and generates them again once the hand-written rules are all known, so
@@ -28,6 +37,10 @@
 
 #define POLICY_INDEX_SEED	0
 #define POLICY_SLOTS_MIN	1024
+#define SLOT_IDX_BITS		24
+#define SLOT_IDX_MASK		((1u << SLOT_IDX_BITS) - 1)
+#define POLICY_RULES_MAX	MXG_POLICY_RULES_MAX	/* index + 1 fits */
+_Static_assert(MXG_POLICY_RULES_MAX < SLOT_IDX_MASK, "rule index in a slot");
 /*
  * An arena's first block is small and each next one twice the last, up to
  * ARENA_BLOCK: a policy of a few lines (a reload's, a test's) then costs a
@@ -141,23 +154,37 @@ static int same_suffix(const struct mxg_policy_rule *r, const __u8 *wire,
 	return same_name(r->wire, r->wire_len, wire, len);
 }
 
+/* A rule slot's parts (see the top of the file); 0 is an empty slot. */
+static __u32 slot_tag(__u64 h)
+{
+	return (__u32)(h >> 56) << SLOT_IDX_BITS;
+}
+
+static __u32 slot_rule(__u32 v)
+{
+	return (v & SLOT_IDX_MASK) - 1;
+}
+
 static long index_find(const struct mxg_policy *p, __u64 h,
 		       const __u8 *wire, __u32 len)
 {
 	size_t mask = p->nslots - 1, i;
-	__u32 r;
+	__u32 r, v, tag = slot_tag(h);
 
 	if (!p->nslots)
 		return -1;
 	/* The table is at most half full, so an empty slot ends every probe. */
-	for (i = h & mask; p->slots[i]; i = (i + 1) & mask) {
-		r = p->slots[i] - 1;
+	for (i = h & mask; (v = p->slots[i]); i = (i + 1) & mask) {
+		if ((v & ~SLOT_IDX_MASK) != tag)
+			continue;
+		r = slot_rule(v);
 		if (r < p->n && same_suffix(&p->rules[r], wire, len))
 			return r;
 	}
 	return -1;
 }
 
+/* For protected names: the index + 1, untagged. */
 static void slot_put(__u32 *slots, size_t nslots, __u64 h, size_t idx)
 {
 	size_t mask = nslots - 1, i;
@@ -165,6 +192,16 @@ static void slot_put(__u32 *slots, size_t nslots, __u64 h, size_t idx)
 	for (i = h & mask; slots[i]; i = (i + 1) & mask)
 		;
 	slots[i] = (__u32)(idx + 1);
+}
+
+/* For rules: tagged; @idx < POLICY_RULES_MAX (append_hashed sees to it). */
+static void rule_slot_put(__u32 *slots, size_t nslots, __u64 h, size_t idx)
+{
+	size_t mask = nslots - 1, i;
+
+	for (i = h & mask; slots[i]; i = (i + 1) & mask)
+		;
+	slots[i] = (__u32)(idx + 1) | slot_tag(h);
 }
 
 static __u64 name_hash(const __u8 *wire, __u32 len)
@@ -181,9 +218,9 @@ static int index_resize(struct mxg_policy *p, size_t nslots)
 		return -ENOMEM;
 	for (i = 0; i < p->nindexed; i++)
 		if (!(p->rules[i].flags & MXG_RULE_F_DEAD))
-			slot_put(slots, nslots, name_hash(p->rules[i].wire,
-							  p->rules[i].wire_len),
-				 i);
+			rule_slot_put(slots, nslots,
+				      name_hash(p->rules[i].wire,
+						p->rules[i].wire_len), i);
 	free(p->slots);
 	p->slots = slots;
 	p->nslots = nslots;
@@ -204,10 +241,60 @@ static int index_sync(struct mxg_policy *p)
 		r = &p->rules[p->nindexed];
 		/* A learnt rule removed again is never matched (policy_unlearn). */
 		if (!(r->flags & MXG_RULE_F_DEAD))
-			slot_put(p->slots, p->nslots,
-				 name_hash(r->wire, r->wire_len), p->nindexed);
+			rule_slot_put(p->slots, p->nslots,
+				      name_hash(r->wire, r->wire_len),
+				      p->nindexed);
 	}
 	return 0;
+}
+
+int policy_reserve(struct mxg_policy *p, size_t more)
+{
+	size_t need, want = p->nslots ? p->nslots : POLICY_SLOTS_MIN;
+	struct mxg_policy_rule *rules;
+
+	if (more > POLICY_RULES_MAX)
+		more = POLICY_RULES_MAX;
+	need = p->n + more;
+	if (need < 16)
+		need = 16;	/* what grow() starts with */
+	if (need > p->cap) {
+		rules = realloc(p->rules, need * sizeof(*rules));
+		if (!rules)
+			return -ENOMEM;
+		p->rules = rules;
+		p->cap = need;
+	}
+	if (index_sync(p))
+		return -ENOMEM;
+	while (need * 2 > want)
+		want *= 2;
+	return want != p->nslots ? index_resize(p, want) : 0;
+}
+
+/*
+ * After a load call, kept or rolled back: what policy_reserve() asked for
+ * and no rule took is given back, but for room for rules learnt later (the
+ * array would otherwise double on the first), and a table far larger than
+ * its rules shrinks.
+ */
+#define POLICY_SPARE		2048
+static void policy_trim(struct mxg_policy *p)
+{
+	size_t want = POLICY_SLOTS_MIN, cap = p->n + POLICY_SPARE;
+	struct mxg_policy_rule *rules;
+
+	if (p->cap > cap && (rules = realloc(p->rules, cap * sizeof(*rules)))) {
+		p->rules = rules;
+		p->cap = cap;
+	}
+	if (index_sync(p))
+		return;
+	while (p->n * 2 > want)
+		want *= 2;
+	/* Failing, the larger table stays: it is as correct. */
+	if (p->nslots > 4 * want)
+		index_resize(p, want);
 }
 
 static void index_rebuild(struct mxg_policy *p)
@@ -268,13 +355,23 @@ static int index_push(struct mxg_policy *p, __u64 h)
 	if (p->nindexed != idx || !p->nslots || p->n * 2 > p->nslots)
 		return index_sync(p);
 	if (!(p->rules[idx].flags & MXG_RULE_F_DEAD))
-		slot_put(p->slots, p->nslots, h, idx);
+		rule_slot_put(p->slots, p->nslots, h, idx);
 	p->nindexed = p->n;
 	return 0;
 }
 
+__u64 policy_hash_prefetch(const struct mxg_policy *p, const __u8 *wire,
+			   __u32 len)
+{
+	__u64 h = name_hash(wire, len);
+
+	if (p->nslots)
+		__builtin_prefetch(&p->slots[h & (p->nslots - 1)]);
+	return h;
+}
+
 /* policy_append, for a caller that has the hash of the rule's suffix. */
-static long append_hashed(struct mxg_policy *p,
+long policy_append_hashed(struct mxg_policy *p,
 			  const struct mxg_policy_rule *rule, __u64 h,
 			  long *first)
 {
@@ -283,6 +380,8 @@ static long append_hashed(struct mxg_policy *p,
 	*first = index_find(p, h, rule->wire, rule->wire_len);
 	if (*first >= 0)
 		return -EEXIST;
+	if (p->n >= POLICY_RULES_MAX)
+		return -E2BIG;
 	if (grow((void **)&p->rules, &p->cap, p->n + 1, sizeof(*p->rules)))
 		return -ENOMEM;
 	p->rules[p->n++] = *rule;
@@ -299,8 +398,9 @@ static long append_hashed(struct mxg_policy *p,
 long policy_append(struct mxg_policy *p, const struct mxg_policy_rule *rule,
 		   long *first)
 {
-	return append_hashed(p, rule, name_hash(rule->wire, rule->wire_len),
-			     first);
+	return policy_append_hashed(p, rule,
+				    name_hash(rule->wire, rule->wire_len),
+				    first);
 }
 
 int policy_add(struct mxg_policy *p, const struct mxg_policy_rule *rule)
@@ -575,9 +675,11 @@ static int emit_generated(void *ctx, uint8_t fuzzer, const __u8 *wire,
 	if (!r.wire)
 		return -ENOMEM;
 	/* The whole name is the longest suffix, the last one. */
-	ret = append_hashed(p, &r, s.n && !s.off[s.n - 1] ?
-			    s.hash[s.n - 1] : name_hash(wire, len), &first);
-	return ret == -ENOMEM ? -ENOMEM : 0;
+	ret = policy_append_hashed(p, &r, s.n && !s.off[s.n - 1] ?
+				   s.hash[s.n - 1] : name_hash(wire, len),
+				   &first);
+	/* Past POLICY_RULES_MAX too: no generated rule is dropped unsaid. */
+	return ret == -ENOMEM || ret == -E2BIG ? -ENOMEM : 0;
 }
 
 /*
@@ -729,12 +831,15 @@ int policy_finish(struct mxg_policy *p, const struct policy_mark *m,
 		pr_warn("out of memory while generating lookalikes\n");
 		own++;
 	}
-	if (!errors && !own)
+	if (!errors && !own) {
+		policy_trim(p);
 		return 0;
+	}
 	rollback(p, m);
 	/* What loaded before this call generates as it did then. */
 	if (p->nprotects && expand(p, &(int){ 0 }))
 		drop_generated(p);
+	policy_trim(p);
 	return errors + own;
 }
 
@@ -791,7 +896,7 @@ static size_t index_slot_of(const struct mxg_policy *p, size_t idx)
 		return 0;
 	for (i = name_hash(r->wire, r->wire_len) & mask; p->slots[i];
 	     i = (i + 1) & mask)
-		if (p->slots[i] == idx + 1)
+		if (slot_rule(p->slots[i]) == idx)
 			return i;
 	return p->nslots;
 }
@@ -802,9 +907,9 @@ static int stays(const struct mxg_policy *p, size_t hole, size_t at)
 	size_t mask = p->nslots - 1, home;
 	const struct mxg_policy_rule *r;
 
-	if (p->slots[at] - 1 >= p->n)
+	if (slot_rule(p->slots[at]) >= p->n)
 		return 1;
-	r = &p->rules[p->slots[at] - 1];
+	r = &p->rules[slot_rule(p->slots[at])];
 	home = name_hash(r->wire, r->wire_len) & mask;
 	return hole <= at ? home > hole && home <= at :
 			    home > hole || home <= at;
@@ -842,7 +947,8 @@ static int reuse_dead(struct mxg_policy *p, const struct mxg_policy_rule *r)
 	p->ndead--;
 	memmove(p->dead, p->dead + 1, p->ndead * sizeof(*p->dead));
 	p->rules[idx] = *r;
-	slot_put(p->slots, p->nslots, name_hash(r->wire, r->wire_len), idx);
+	rule_slot_put(p->slots, p->nslots, name_hash(r->wire, r->wire_len),
+		      idx);
 	p->nlearnt++;
 	return (int)idx;
 }

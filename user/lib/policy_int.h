@@ -7,6 +7,9 @@
 
 #include "policy.h"
 
+/* At most this many rules: the index keeps 24 bits of rule index. */
+#define MXG_POLICY_RULES_MAX	0xfffffe
+
 struct mxg_file_id {
 	dev_t dev;
 	ino_t ino;
@@ -32,10 +35,29 @@ long policy_intern_protected(struct mxg_policy *p, const __u8 *wire,
 
 /*
  * Append a rule whose names the policy already holds.  Returns its index,
- * or -EEXIST (with *first set to the rule that has the suffix), or -ENOMEM.
+ * or -EEXIST (with *first set to the rule that has the suffix), -E2BIG
+ * past 16,777,214 rules (the index's bound), or -ENOMEM.
  */
 long policy_append(struct mxg_policy *p, const struct mxg_policy_rule *rule,
 		   long *first);
+
+/*
+ * The index's hash of suffix @wire, for policy_append_hashed(); the slot
+ * it starts at is prefetched, so the caller can do other work while the
+ * cache miss (a large policy's index is megabytes) is served.
+ */
+__u64 policy_hash_prefetch(const struct mxg_policy *p, const __u8 *wire,
+			   __u32 len);
+long policy_append_hashed(struct mxg_policy *p,
+			  const struct mxg_policy_rule *rule, __u64 h,
+			  long *first);
+
+/*
+ * Room for @more rules, in the array and in the index, at once: a hint
+ * (a file's count of rule lines), so 0 or -ENOMEM, and a failure is no
+ * error.  Room not used is given back when the load call ends.
+ */
+int policy_reserve(struct mxg_policy *p, size_t more);
 
 /* Append a protect directive; its name must be interned.  0 or -ENOMEM. */
 int policy_append_protect(struct mxg_policy *p, const struct mxg_protect *pr);

@@ -40,6 +40,14 @@ struct parse_ctx {
 	int depth;
 	struct mxg_file_id id;	/* 0/0 for a buffer */
 	const struct parse_ctx *parent;
+	/*
+	 * The last "of" name, as written and as interned: a file of
+	 * lookalikes names one protected name on line after line, and
+	 * parsing and looking it up each time was a tenth of a 1M-line parse.
+	 */
+	const __u8 *last_prot;		/* NULL: none yet */
+	__u32 last_prot_len;
+	char last_prot_text[MXG_NAME_TEXT_MAX];
 };
 
 static int read_path(struct mxg_policy *p, const char *path,
@@ -196,7 +204,8 @@ static int parse_options(struct parse_ctx *c, char **tok, int ntok, int first,
 
 /* --- directives ----------------------------------------------------------- */
 
-static int add_rule(struct parse_ctx *c, struct mxg_policy_rule *r)
+/* @h: policy_hash_prefetch() of the suffix, asked for as early as may be. */
+static int add_rule(struct parse_ctx *c, struct mxg_policy_rule *r, __u64 h)
 {
 	char name[MXG_NAME_TEXT_MAX];
 	const struct mxg_policy_rule *old;
@@ -207,9 +216,12 @@ static int add_rule(struct parse_ctx *c, struct mxg_policy_rule *r)
 	r->wire = policy_store_name(c->p, r->wire, r->wire_len);
 	if (!r->wire)
 		return parse_error(c, "out of memory");
-	ret = policy_append(c->p, r, &first);
+	ret = policy_append_hashed(c->p, r, h, &first);
 	if (ret == -ENOMEM)
 		return parse_error(c, "out of memory");
+	if (ret == -E2BIG)
+		return parse_error(c, "too many rules (at most %ld)",
+				   (long)MXG_POLICY_RULES_MAX);
 	if (ret == -EEXIST) {
 		old = &c->p->rules[first];
 		mxg_name_format(r->wire, r->wire_len, name, sizeof(name));
@@ -251,8 +263,11 @@ static int parse_lookalike(struct parse_ctx *c, char **tok, int ntok)
 {
 	struct mxg_policy_rule r = { .kind = MXG_RULE_LOOKALIKE };
 	struct options o = { .action = MXG_ACTION_ALERT };
-	__u8 wire[MXG_NAME_MAX], prot[MXG_NAME_MAX];
+	__u8 wire[MXG_NAME_MAX], pbuf[MXG_NAME_MAX];
+	const __u8 *prot = pbuf;
+	int same;
 	__u32 plen;
+	__u64 h;
 
 	if (ntok < 2)
 		return parse_error(c, "lookalike: missing suffix");
@@ -263,22 +278,40 @@ static int parse_lookalike(struct parse_ctx *c, char **tok, int ntok)
 				   tok[2]);
 	if (ntok < 4)
 		return parse_error(c, "lookalike: missing protected name");
-	if (parse_name(c, "suffix", tok[1], wire, &r.wire_len) ||
-	    parse_name(c, "protected name", tok[3], prot, &plen))
+	if (parse_name(c, "suffix", tok[1], wire, &r.wire_len))
 		return -1;
+	/* The index's cache miss is under way while the rest is read. */
+	h = policy_hash_prefetch(c->p, wire, r.wire_len);
+	same = c->last_prot && !strcmp(tok[3], c->last_prot_text);
+	if (same) {
+		prot = c->last_prot;
+		plen = c->last_prot_len;
+	} else if (parse_name(c, "protected name", tok[3], pbuf, &plen)) {
+		return -1;
+	}
 	if (plen == r.wire_len && !memcmp(prot, wire, plen))
 		return parse_error(c, "'%s' is its own protected name", tok[3]);
 	/* Else the protected name itself would be flagged as its lookalike. */
 	if (under(prot, plen, wire, r.wire_len))
 		return parse_error(c, "protected name '%s' is under the lookalike suffix",
 				   tok[3]);
-	if (parse_options(c, tok, ntok, 4, OPT_ACTION, &o) ||
-	    intern_protected(c, tok[3], prot, plen, 0, &r.protected_wire))
+	if (parse_options(c, tok, ntok, 4, OPT_ACTION, &o))
 		return -1;
+	if (same) {
+		r.protected_wire = c->last_prot;
+	} else {
+		if (intern_protected(c, tok[3], prot, plen, 0,
+				     &r.protected_wire))
+			return -1;
+		c->last_prot = r.protected_wire;
+		c->last_prot_len = plen;
+		snprintf(c->last_prot_text, sizeof(c->last_prot_text), "%s",
+			 tok[3]);
+	}
 	r.protected_len = plen;
 	r.action = o.action;
 	r.wire = wire;
-	return add_rule(c, &r);
+	return add_rule(c, &r, h);
 }
 
 static int parse_allow(struct parse_ctx *c, char **tok, int ntok)
@@ -296,7 +329,7 @@ static int parse_allow(struct parse_ctx *c, char **tok, int ntok)
 	if (parse_name(c, "suffix", tok[1], wire, &r.wire_len))
 		return -1;
 	r.wire = wire;
-	return add_rule(c, &r);
+	return add_rule(c, &r, policy_hash_prefetch(c->p, wire, r.wire_len));
 }
 
 static int find_protect(const struct mxg_policy *p, const __u8 *wire,
@@ -429,10 +462,31 @@ static int parse_line(struct parse_ctx *c, const char *s, size_t len)
 	return parse_error(c, "unknown directive '%s'", tok[0]);
 }
 
+/*
+ * Lines that may append a rule ("lookalike", "allow"; the words are case
+ * sensitive): the policy makes room for them at once (policy_reserve).
+ */
+static size_t rule_lines(const char *buf, size_t len)
+{
+	const char *s = buf, *end = buf + len, *nl;
+	size_t n = 0;
+
+	while (s < end) {
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		n += s < end && (*s == 'l' || *s == 'a');
+		nl = memchr(s, '\n', (size_t)(end - s));
+		s = nl ? nl + 1 : end;
+	}
+	return n;
+}
+
 static void parse_text(struct parse_ctx *c, const char *buf, size_t len)
 {
 	size_t off = 0, n;
 	const char *nl;
+
+	policy_reserve(c->p, rule_lines(buf, len));	/* a hint */
 
 	while (off < len) {
 		nl = memchr(buf + off, '\n', len - off);
@@ -478,19 +532,63 @@ int policy_load_buffer(struct mxg_policy *p, const char *name,
 
 /* --- files and directories ------------------------------------------------ */
 
-static int read_all(int fd, char **out, size_t *outlen)
+/*
+ * A file is read a piece at a time, not whole: a 40 MB policy no longer
+ * doubles the peak memory of a start or a reload by its own size.
+ */
+#define READ_CHUNK	(1u << 20)
+
+/*
+ * rule_lines() of a regular file, read ahead with pread() (the offset
+ * stays put): the hint for policy_reserve().  A pipe has none (0).
+ */
+static size_t file_rule_lines(int fd, char *buf, size_t size)
 {
-	size_t len = 0, cap = 0;
-	char *buf = NULL, *nbuf;
+	const char *s, *end, *nl;
+	size_t n = 0;
+	off_t at = 0;
+	ssize_t got;
+	int start = 1;			/* in a line's leading blanks */
+
+	while ((got = pread(fd, buf, size, at)) > 0) {
+		at += got;
+		for (s = buf, end = buf + got; s < end;) {
+			if (start) {
+				while (s < end && (*s == ' ' || *s == '\t'))
+					s++;
+				if (s == end)
+					break;
+				n += *s == 'l' || *s == 'a';
+				start = 0;
+			}
+			nl = memchr(s, '\n', (size_t)(end - s));
+			if (!nl)
+				break;
+			s = nl + 1;
+			start = 1;
+		}
+	}
+	return n;
+}
+
+/* Every line of @fd, as parse_text() takes a buffer; -1 on a read error. */
+static int parse_fd(struct parse_ctx *c, int fd)
+{
+	size_t cap = READ_CHUNK, len = 0, off, n;
+	char *buf = malloc(cap), *nbuf;
+	const char *nl;
 	ssize_t got;
 
+	if (!buf)
+		return -1;
+	policy_reserve(c->p, file_rule_lines(fd, buf, cap));	/* a hint */
 	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 65536;
-			nbuf = realloc(buf, cap);
+		if (len == cap) {	/* one line fills the buffer */
+			nbuf = realloc(buf, cap * 2);
 			if (!nbuf)
 				goto fail;
 			buf = nbuf;
+			cap *= 2;
 		}
 		got = read(fd, buf + len, cap - len);
 		if (got < 0 && errno == EINTR)
@@ -499,10 +597,21 @@ static int read_all(int fd, char **out, size_t *outlen)
 			goto fail;
 		if (!got)
 			break;
-		len += got;
+		len += (size_t)got;
+		for (off = 0; (nl = memchr(buf + off, '\n', len - off));
+		     off += n + 1) {
+			n = (size_t)(nl - (buf + off));
+			c->line++;
+			parse_line(c, buf + off, n);
+		}
+		memmove(buf, buf + off, len - off);
+		len -= off;
 	}
-	*out = buf;
-	*outlen = len;
+	if (len) {			/* no final newline */
+		c->line++;
+		parse_line(c, buf, len);
+	}
+	free(buf);
 	return 0;
 fail:
 	free(buf);
@@ -531,21 +640,15 @@ static int parse_file(struct mxg_policy *p, const char *path, int fd,
 		      const struct stat *st, struct parse_ctx *from)
 {
 	struct parse_ctx c;
-	char *buf = NULL;
-	size_t len;
 
 	if (ctx_open(&c, p, path, from))
 		return 1;
 	c.id.dev = st->st_dev;
 	c.id.ino = st->st_ino;
-	if (policy_file_add(p, st->st_dev, st->st_ino) ||
-	    read_all(fd, &buf, &len)) {
+	if (policy_file_add(p, st->st_dev, st->st_ino) || parse_fd(&c, fd)) {
 		log_warn("%s", path);
-		free(buf);
-		return 1;
+		return c.errors + 1;
 	}
-	parse_text(&c, buf, len);
-	free(buf);
 	return c.errors;
 }
 
