@@ -103,6 +103,18 @@ static int verdict(struct tctx *t, const char *action, const char *ip,
 	return verdict_of(t, action, ip, lookalike, "example.org");
 }
 
+/* Each of @n names resolved and connected to: every connect goes out. */
+static int all_connect(struct tctx *t, const struct lc *clean, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!ASSERT_EQ(run_in(t, NULL, a_then_connect,
+				      (void *)&clean[i]), 0, clean[i].name))
+			return -1;
+	return 0;
+}
+
 /* Neither the protected name nor an unrelated one, nor another suffix. */
 static int clean_ones(struct tctx *t)
 {
@@ -111,13 +123,8 @@ static int clean_ones(struct tctx *t)
 		{ "unrelated.org", "192.0.2.83" },
 		{ "exmaple.com", "192.0.2.85" },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(clean) / sizeof(clean[0]); i++)
-		if (!ASSERT_EQ(run_in(t, NULL, a_then_connect,
-				      (void *)&clean[i]), 0, clean[i].name))
-			return -1;
-	return 0;
+	return all_connect(t, clean, sizeof(clean) / sizeof(clean[0]));
 }
 
 static int t_block(struct tctx *t)
@@ -236,13 +243,8 @@ static int dot_clean_ones(struct tctx *t)
 		{ "comcastx.et", "192.0.2.89" },
 		{ "example.net", "192.0.2.90" },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(clean) / sizeof(clean[0]); i++)
-		if (!ASSERT_EQ(run_in(t, NULL, a_then_connect,
-				      (void *)&clean[i]), 0, clean[i].name))
-			return -1;
-	return 0;
+	return all_connect(t, clean, sizeof(clean) / sizeof(clean[0]));
 }
 
 /* Block mode, action=block: moved dots refused, the MX chain with them. */
