@@ -83,7 +83,7 @@ def cleanup():
 
 # --- the prober (runs as "load.py probe ..." inside mxg) ---
 
-def query(sock, name, qtype, qid):
+def query(name, qtype, qid):
     q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
     for label in name.split("."):
         q += bytes([len(label)]) + label.encode()
@@ -123,7 +123,7 @@ def resolve(name, qtype, qid, deadline):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(0.5)
         try:
-            s.sendto(query(s, name, qtype, qid), ("127.0.0.1", 53))
+            s.sendto(query(name, qtype, qid), ("127.0.0.1", 53))
             while True:
                 msg, _ = s.recvfrom(4096)
                 if msg[:2] == struct.pack(">H", qid):
