@@ -258,11 +258,20 @@ static int selected(const char *name, const char *filter)
 	return wanted != 0;
 }
 
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 int main(int argc, char **argv)
 {
 	const char *filter = argc > 2 ? argv[2] : NULL;
 	char root[512], base[600];
-	int i, s, n = 0, passed = 0, failed = 0;
+	int i, s, rc, n = 0, passed = 0, failed = 0;
+	double t0;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s MXGUARDD [NAME[,NAME|,-NAME]...]\n",
@@ -287,7 +296,11 @@ int main(int argc, char **argv)
 				continue;
 			n++;
 			fprintf(stderr, "# %s\n", tc->name);
-			if (run_case(tc, base, argv[1], n)) {
+			t0 = mono_s();
+			rc = run_case(tc, base, argv[1], n);
+			/* On stderr (the log): where a slow kernel's time goes. */
+			fprintf(stderr, "# %s: %.2f s\n", tc->name, mono_s() - t0);
+			if (rc) {
 				printf("not ok %d - %s\n", n, tc->name);
 				failed++;
 			} else {
