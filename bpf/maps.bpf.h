@@ -340,6 +340,24 @@ struct {
 	__type(value, struct mxg_sim_scratch);
 } sim_scratch SEC(".maps");
 
+/*
+ * The verdict cache (vcache.bpf.h): MXG_VCACHE_SLOTS per hook, egress's
+ * first.  Its epoch: bumped by the daemon after every policy change.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * MXG_VCACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct mxg_vcache);
+} vcache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} vcache_epoch SEC(".maps");
+
 static __always_inline struct mxg_sim_scratch *get_sim_scratch(__u32 slot)
 {
 	__u32 key = slot & 1;

@@ -121,17 +121,14 @@ __noinline int mxg_question(__u32 slot, __u32 egress)
 		return past_end(s);
 	s->qtype = pkt_u16(s, qend);
 	__builtin_memcpy(s->qname, s->name, MXG_NAME_MAX);
-	matched = mxg_match_name(slot);
-	s->qname_hash = s->name_hash;
 	/*
-	 * No rule at all (an allow rule, or the protected name's own, wins):
-	 * one edit from a protected label is a lookalike like a rule's.
+	 * The policy walk, and with no rule at all (an allow rule, or the
+	 * protected name's own, wins) the similarity match: one edit from a
+	 * protected label is a lookalike like a rule's.  Through the verdict
+	 * cache (vcache.bpf.h).
 	 */
-	if (!matched && mxg_similar(slot)) {
-		matched = 1;
-		if (egress)
-			count(MXG_CNT_SIM_MATCH);
-	}
+	matched = mxg_verdict(slot, egress);
+	s->qname_hash = s->name_hash;
 	if (matched && s->rule.verdict == MXG_VERDICT_LOOKALIKE) {
 		/*
 		 * An MX host under the lookalike suffix itself (mx.navy.ml for

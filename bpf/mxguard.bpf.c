@@ -129,6 +129,7 @@ static __always_inline void load_owner(struct __sk_buff *skb,
 #include "taint.bpf.h"
 #include "pending.bpf.h"
 #include "similar.bpf.h"
+#include "vcache.bpf.h"
 #include "message.bpf.h"
 #include "stream.bpf.h"
 #include "redirect.bpf.h"

@@ -110,6 +110,7 @@ enum mxg_counter {
 	MXG_CNT_REDIRECTS,	/* port-25 blocks sent to the SMTP responder */
 	MXG_CNT_NO_RESPONDER,	/* port-25 blocks with no responder: EPERM */
 	MXG_CNT_SIM_MATCH,	/* questions the kernel similarity matched */
+	MXG_CNT_VCACHE_HIT,	/* questions judged from the verdict cache */
 	MXG_CNT__MAX,
 };
 
@@ -179,6 +180,22 @@ struct mxg_rule {
 	__u8 action;		/* enum mxg_action */
 	__u8 origin;		/* 0: written by hand, else a fuzzer id */
 	__u8 pad;
+};
+
+/*
+ * One slot of the per-CPU verdict cache (bpf/vcache.bpf.h): a question's
+ * name, whole, and the policy walk's verdict on it under epoch @epoch.
+ */
+#define MXG_VCACHE_SLOTS	512	/* per hook and CPU; a power of two */
+struct mxg_vcache {
+	__u64 epoch;		/* vcache_epoch when filled; 0: empty */
+	__u64 name_hash;	/* the whole name's hash */
+	struct mxg_rule rule;
+	__u32 len;		/* name bytes before the root label */
+	__u8 matched;		/* the walk or the similarity matched */
+	__u8 sim;		/* ... the similarity match */
+	__u8 pad[2];
+	__u64 w[MXG_NAME_MAX / 8];	/* the name, zero past len */
 };
 
 /*

@@ -77,6 +77,7 @@ static const char *const counter_names[] = {
 	[MXG_CNT_REDIRECTS] = "responder_redirects",
 	[MXG_CNT_NO_RESPONDER] = "responder_absent",
 	[MXG_CNT_SIM_MATCH] = "query_similar",
+	[MXG_CNT_VCACHE_HIT] = "query_cached",
 };
 
 /* A gap in the middle is test_names.c's to find. */

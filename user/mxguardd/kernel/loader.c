@@ -261,6 +261,9 @@ int loader_start(struct mxg_loader *l, const struct mxg_settings *s)
 	err = read_seed(l);
 	if (!err)
 		err = write_settings(l, s);
+	/* A new seed, or pins of another daemon: nothing cached holds. */
+	if (!err)
+		err = loader_vcache_bump(l);
 	if (err) {
 		pr_warn("write settings: %s\n", strerror(-err));
 		goto cleanup;
@@ -270,6 +273,28 @@ cleanup:
 	mxguard_bpf__destroy(l->skel);
 	l->skel = NULL;
 	return err;
+}
+
+/*
+ * Retire every verdict the datapath cached (bpf/vcache.bpf.h): called
+ * after each change to the policy's contents.  The epoch only goes up;
+ * a failed write is reported, and the caller's change fails with it, so
+ * no change stands while cached verdicts of the old policy are used.
+ */
+int loader_vcache_bump(struct mxg_loader *l)
+{
+	int fd = bpf_map__fd(l->skel->maps.vcache_epoch);
+	__u32 zero = 0;
+	__u64 epoch = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &epoch))
+		return -errno;
+	epoch++;
+	if (bpf_map_update_elem(fd, &zero, &epoch, BPF_ANY)) {
+		pr_warn("retire cached verdicts: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
 int loader_use_skel(struct mxg_loader *l, struct mxguard_bpf *skel,

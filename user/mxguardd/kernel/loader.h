@@ -115,6 +115,8 @@ int loader_unload(const char *pin_dir);
  * generation behind the kernel's rule ids.  On error nothing was swapped.
  */
 int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p);
+/* Retire the datapath's cached verdicts: after every policy change. */
+int loader_vcache_bump(struct mxg_loader *l);
 /*
  * Insert rule @idx of @p into the policy map in force (no swap: one new key
  * is atomic on its own).  For rules learnt at run time (second look).

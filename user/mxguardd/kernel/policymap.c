@@ -360,9 +360,16 @@ static int publish(struct mxg_loader *l, int fd, __u32 gen)
 			strerror(-err));
 		return err;
 	}
+	/*
+	 * The swap, then the cache's epoch (bpf/vcache.bpf.h).  The swap
+	 * stands whatever the bump says: an array's one slot does not
+	 * refuse an update, and the bump reports itself.
+	 */
 	if (!bpf_map_update_elem(bpf_map__fd(l->skel->maps.policy), &zero,
-				 &fd, BPF_ANY))
+				 &fd, BPF_ANY)) {
+		loader_vcache_bump(l);
 		return 0;
+	}
 	err = -errno;
 	pr_warn("swap in the new policy map: %s\n", strerror(-err));
 	/* Best effort: left ahead, the stored generation is still safe. */
@@ -458,7 +465,7 @@ int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
 	/* A full map refuses: the rule is then reported, not enforced. */
 	if (bpf_map_update_elem(l->policy_fd, &key, &val, BPF_NOEXIST))
 		return -errno;
-	return 0;
+	return loader_vcache_bump(l);
 }
 
 int loader_remove_rule(struct mxg_loader *l, const struct mxg_policy *p,
@@ -469,5 +476,7 @@ int loader_remove_rule(struct mxg_loader *l, const struct mxg_policy *p,
 
 	if (l->policy_fd < 0)
 		return -EBADF;
-	return bpf_map_delete_elem(l->policy_fd, &key) ? -errno : 0;
+	if (bpf_map_delete_elem(l->policy_fd, &key))
+		return -errno;
+	return loader_vcache_bump(l);
 }

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The per-CPU verdict cache: a question seen lately on this CPU costs one
+ * array lookup and a compare instead of the policy walk (one hash lookup
+ * per label, 300-600 ns each in a 1M policy for a name not in the CPU's
+ * cache, tests/bench/micro.c) and the similarity match.
+ *
+ * What is cached is exactly what mxg_match_name() and mxg_similar() return
+ * for the name: whether some entry matched, the rule, the whole name's hash
+ * and whether the match was a similarity one.  Those are a function of the
+ * name's bytes, the inner policy map's contents and the hash seed, and of
+ * nothing else (taint_names, which can change any moment, is looked up
+ * after the cache, every time).  So a slot is used only if
+ *  - it holds the same name: its length and every byte are compared, so no
+ *    collision of any hash can stand one name for another (the index hash
+ *    only picks the slot; a crafted clash makes misses, never a verdict);
+ *  - it was filled under the current epoch (vcache_epoch): the daemon bumps
+ *    it after every change to the policy's contents (a swap, a rule the
+ *    second look adds or removes) and at start (a new seed).  The epoch is
+ *    read before the walk reads the policy: a fill tagged with epoch E saw
+ *    the policy as of E or later, and a later change moves the epoch past
+ *    E, so the slot is never used again.  Epochs are 64-bit and only go
+ *    up: a slot from 256 reloads ago does not come back to life (the 8-bit
+ *    policy_gen of the config could).  Epoch 0 (no daemon has published a
+ *    policy, e.g. a harness that writes the map itself) turns the cache off.
+ *
+ * Each hook has its own half of the map and runs only inside the scratch
+ * slot's busy section: an ingress softirq that interrupts an egress fill
+ * never reads the half-written slot.
+ */
+#ifndef MXGUARD_VCACHE_BPF_H
+#define MXGUARD_VCACHE_BPF_H
+
+#define VC_WORDS	(MXG_NAME_MAX / 8)
+
+/*
+ * Word @i of scratch->name with the bytes at and past name_len zeroed:
+ * bytes there are left over from earlier names.
+ */
+static __always_inline __u64 vc_word(struct mxg_scratch *s, __u32 i,
+				     __u32 len)
+{
+	__u64 w;
+	__u32 keep;
+
+	__builtin_memcpy(&w, &s->name[(i * 8) & 0xF8], 8);
+	if (i * 8 + 8 <= len)
+		return w;
+	keep = (len - i * 8) & 7;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return keep ? w & (~0ULL >> (64 - 8 * keep)) : 0;
+#else
+	return keep ? w & (~0ULL << (64 - 8 * keep)) : 0;
+#endif
+}
+
+/* The slot for scratch->name in @slot's half of the map. */
+static __always_inline struct mxg_vcache *vc_slot(struct mxg_scratch *s,
+						  __u64 seed, __u32 slot)
+{
+	__u32 len = s->name_len, i, key;
+	__u64 h = seed ^ len;
+
+	for (i = 0; i < VC_WORDS; i++) {
+		if (i * 8 >= len)
+			break;
+		h = (h ^ vc_word(s, i, len)) * MXG_FNV_PRIME;
+	}
+	key = (__u32)mxg_hash_final(h) & (MXG_VCACHE_SLOTS - 1);
+	key |= (slot & 1) * MXG_VCACHE_SLOTS;
+	return bpf_map_lookup_elem(&vcache, &key);
+}
+
+static __always_inline int vc_same(struct mxg_scratch *s,
+				   struct mxg_vcache *e, __u32 len)
+{
+	__u32 i;
+
+	if (e->len != len)
+		return 0;
+	for (i = 0; i < VC_WORDS; i++) {
+		if (i * 8 >= len)
+			break;
+		if (e->w[i] != vc_word(s, i, len))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The verdict for the question in scratch->name: mxg_match_name(), then,
+ * when no rule matched, mxg_similar(), through the cache.  Returns 1 when
+ * something matched (scratch->rule holds it); scratch->name_hash holds the
+ * whole name's hash either way.  Counts similarity matches at egress.
+ */
+__noinline int mxg_verdict(__u32 slot, __u32 egress)
+{
+	struct mxg_scratch *s = get_scratch(slot);
+	struct mxg_config *cfg = get_config();
+	__u32 zero = 0, len, i;
+	struct mxg_vcache *e = NULL;
+	__u64 epoch = 0, *ep;
+	int matched, sim = 0;
+
+	if (!s || !cfg)
+		return 0;
+	/* The epoch first: see the top of this file. */
+	ep = bpf_map_lookup_elem(&vcache_epoch, &zero);
+	if (ep)
+		epoch = *(volatile __u64 *)ep;
+	len = s->name_len;
+	if (epoch && bpf_map_lookup_elem(&policy, &zero))
+		e = vc_slot(s, cfg->hash_seed, slot);
+	if (e && e->epoch == epoch && vc_same(s, e, len)) {
+		count(MXG_CNT_VCACHE_HIT);
+		s->rule = e->rule;
+		s->name_hash = e->name_hash;
+		if (e->sim && egress)
+			count(MXG_CNT_SIM_MATCH);
+		return e->matched;
+	}
+	matched = mxg_match_name(slot);
+	if (!matched && mxg_similar(slot)) {
+		matched = 1;
+		sim = 1;
+		if (egress)
+			count(MXG_CNT_SIM_MATCH);
+	}
+	if (!e)
+		return matched;
+	/* A name's bytes are stored only with the verdict that goes with it. */
+	e->epoch = epoch;
+	e->len = len;
+	for (i = 0; i < VC_WORDS; i++) {
+		if (i * 8 >= len)
+			break;
+		e->w[i] = vc_word(s, i, len);
+	}
+	e->rule = s->rule;
+	e->name_hash = s->name_hash;
+	e->matched = matched;
+	e->sim = sim;
+	return matched;
+}
+
+#endif
