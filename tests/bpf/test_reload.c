@@ -36,6 +36,8 @@ static const struct zrec zone[] = {
 	{ "x1.example", DNS_A, 300, "192.0.2.28" },
 	{ "x69999.example", DNS_A, 300, "192.0.2.29" },
 	{ "x70000.example", DNS_A, 300, "192.0.2.30" },
+	{ "nav1.ml", DNS_A, 300, "192.0.2.31" },
+	{ "nav2.ml", DNS_A, 300, "192.0.2.32" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -532,7 +534,89 @@ static int t_large_policy(struct tctx *t)
 	return 0;
 }
 
+/* --- the verdict cache (bpf/vcache.bpf.h) -------------------------------- */
+
+/*
+ * @n fresh processes resolve @name and connect to @ip on port 25, each
+ * expecting @want (0 or an errno).  On 2 CPUs, 4 runs put two on one CPU:
+ * the later of them is judged from the cache.
+ */
+static int resolve_n(struct tctx *t, const char *name, const char *ip,
+		     int n, int want)
+{
+	struct held h;
+	int i, rc;
+
+	for (i = 0; i < n; i++) {
+		if (held_start(t, &h, name, ip))
+			return -1;
+		rc = held_connect(&h, 25);
+		if (held_stop(&h) || rc != want) {
+			fprintf(stderr, "  %s #%d: connect %d, want %d\n",
+				name, i, rc, want);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char nothing[] = "# no rule: every name is clean\n";
+
+/*
+ * A name judged clean and cached under one policy is a lookalike under the
+ * next: the reload retires the cached verdict, and the next lookup of the
+ * name is refused.  And back: cached as a lookalike, clean after a reload.
+ */
+static int t_vcache_reload(struct tctx *t)
+{
+	long long hits = counter(t, MXG_CNT_VCACHE_HIT);
+
+	ASSERT_EQ(resolve_n(t, "army.ml", "192.0.2.26", 4, 0), 0,
+		  "clean under policy A, cached");
+	ASSERT_TRUE(counter(t, MXG_CNT_VCACHE_HIT) > hits,
+		    "the cache judged some of them");
+	ASSERT_EQ(reload_with(t, ml_block), 0, "reload to policy B");
+	ASSERT_EQ(resolve_n(t, "army.ml", "192.0.2.26", 4, EPERM), 0,
+		  "a lookalike under B: refused");
+	hits = counter(t, MXG_CNT_VCACHE_HIT);
+	ASSERT_EQ(resolve_n(t, "army.ml", "192.0.2.26", 2, EPERM), 0,
+		  "still refused from the cache");
+	ASSERT_TRUE(counter(t, MXG_CNT_VCACHE_HIT) > hits,
+		    "the lookalike verdict was cached");
+	ASSERT_EQ(reload_with(t, nothing), 0, "reload back to A");
+	ASSERT_EQ(resolve_n(t, "army.ml", "192.0.2.26", 4, 0), 0,
+		  "clean again under A");
+	return 0;
+}
+
+/*
+ * nav1.ml is allowed and cached; nav2.ml, the same length and one byte
+ * apart (the same slot words but one), is a lookalike and must be refused
+ * however warm the cache is.  Then the allow rule is removed by a reload
+ * and nav1.ml is refused too.
+ */
+static const char nav_allow[] = "lookalike ml of mil action=block\n"
+				"allow nav1.ml\n";
+
+static int t_vcache_lookalike(struct tctx *t)
+{
+	ASSERT_EQ(resolve_n(t, "nav1.ml", "192.0.2.31", 4, 0), 0,
+		  "nav1.ml allowed, cached");
+	ASSERT_EQ(resolve_n(t, "nav2.ml", "192.0.2.32", 4, EPERM), 0,
+		  "nav2.ml refused");
+	ASSERT_EQ(resolve_n(t, "nav1.ml", "192.0.2.31", 2, 0), 0,
+		  "nav1.ml still allowed");
+	ASSERT_EQ(reload_with(t, ml_block), 0, "reload without the allow");
+	ASSERT_EQ(resolve_n(t, "nav1.ml", "192.0.2.31", 4, EPERM), 0,
+		  "nav1.ml refused after the reload");
+	return 0;
+}
+
 const struct tcase reload_tests[] = {
+	{ .name = "vcache_reload", .fn = t_vcache_reload,
+	  .policy = nothing, .zone = zone },
+	{ .name = "vcache_lookalike", .fn = t_vcache_lookalike,
+	  .policy = nav_allow, .zone = zone },
 	{ .name = "reload_large_policy", .fn = t_large_policy,
 	  .policy = ml_block, .zone = zone },
 	{ .name = "reload_purge_without_names", .fn = t_purge_without_names,
