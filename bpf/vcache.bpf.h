@@ -31,7 +31,7 @@
 #ifndef MXGUARD_VCACHE_BPF_H
 #define MXGUARD_VCACHE_BPF_H
 
-#define VC_WORDS	(MXG_NAME_MAX / 8)
+#define VC_WORDS	(MXG_VCACHE_NAME / 8)
 
 /*
  * Word @i of scratch->name with the bytes at and past name_len zeroed:
@@ -43,7 +43,7 @@ static __always_inline __u64 vc_word(struct mxg_scratch *s, __u32 i,
 	__u64 w;
 	__u32 keep;
 
-	__builtin_memcpy(&w, &s->name[(i * 8) & 0xF8], 8);
+	__builtin_memcpy(&w, &s->name[(i * 8) & 0x78], 8);
 	if (i * 8 + 8 <= len)
 		return w;
 	keep = (len - i * 8) & 7;
@@ -109,7 +109,8 @@ __noinline int mxg_verdict(__u32 slot, __u32 egress)
 	if (ep)
 		epoch = *(volatile __u64 *)ep;
 	len = s->name_len;
-	if (epoch && bpf_map_lookup_elem(&policy, &zero))
+	if (epoch && len <= MXG_VCACHE_NAME &&
+	    bpf_map_lookup_elem(&policy, &zero))
 		e = vc_slot(s, cfg->hash_seed, slot);
 	if (e && e->epoch == epoch && vc_same(s, e, len)) {
 		count(MXG_CNT_VCACHE_HIT);

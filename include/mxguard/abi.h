@@ -186,7 +186,13 @@ struct mxg_rule {
  * One slot of the per-CPU verdict cache (bpf/vcache.bpf.h): a question's
  * name, whole, and the policy walk's verdict on it under epoch @epoch.
  */
-#define MXG_VCACHE_SLOTS	512	/* per hook and CPU; a power of two */
+/*
+ * 4096 slots per hook and CPU (a power of two) of 176 bytes: 1.4 MiB per
+ * CPU.  Names longer than MXG_VCACHE_NAME bytes are always walked: room for
+ * every name would triple the slot, and mail hosts' names are short.
+ */
+#define MXG_VCACHE_SLOTS	4096
+#define MXG_VCACHE_NAME		128
 struct mxg_vcache {
 	__u64 epoch;		/* vcache_epoch when filled; 0: empty */
 	__u64 name_hash;	/* the whole name's hash */
@@ -195,7 +201,7 @@ struct mxg_vcache {
 	__u8 matched;		/* the walk or the similarity matched */
 	__u8 sim;		/* ... the similarity match */
 	__u8 pad[2];
-	__u64 w[MXG_NAME_MAX / 8];	/* the name, zero past len */
+	__u64 w[MXG_VCACHE_NAME / 8];	/* the name, zero past len */
 };
 
 /*
