@@ -88,13 +88,25 @@ static void test_single_edits(void **state)
 	assert_int_equal(judge("gmial.net", "gmail.com"), 0);
 }
 
-/* The first character: a keyboard neighbour, dropped, or swapped. */
+/*
+ * The first character: a keyboard neighbour, dropped from a label of more
+ * than 5, or swapped.
+ */
 static void test_first_letter(void **state)
 {
 	(void)state;
 	assert_int_equal(judge("fmail.com", "gmail.com"), 1);	/* neighbour */
 	assert_int_equal(judge("hgmail.com", "gmail.com"), 1);
-	assert_int_equal(judge("mail.com", "gmail.com"), 1);	/* dropped */
+	assert_int_equal(judge("otmail.com", "hotmail.com"), 1);	/* dropped */
+	assert_int_equal(judge("cloud.com", "icloud.com"), 1);
+	/* Not from 5 or fewer: "mail" is a provider, "ive" no typo. */
+	assert_int_equal(judge("mail.com", "gmail.com"), 0);
+	assert_int_equal(judge("ive.com", "live.com"), 0);
+	assert_int_equal(judge_f("mail.com", "gmail.com",
+				 SIMILAR_F_FIRST_DROP), 1);
+	/* The last letter, or a doubled first one, may go. */
+	assert_int_equal(judge("gmai.com", "gmail.com"), 1);
+	assert_int_equal(judge("ab.com", "aab.com"), 1);
 	assert_int_equal(judge("mgail.com", "gmail.com"), 1);	/* swapped */
 	assert_int_equal(judge("amail.com", "gmail.com"), 0);
 	assert_int_equal(judge("email.ru", "mail.ru"), 0);

@@ -460,14 +460,17 @@ static int fuzz_insertion(struct gen *g)
 /*
  * Any character left out; the first one only from labels longer than
  * MXG_SIM_SHORT, as the second look and the kernel rule (include/mxguard/
- * abi.h): "mail" is not a typo of "gmail" but a provider.
+ * abi.h): "mail" is not a typo of "gmail" but a provider.  A bare TLD
+ * keeps it ("il" for "mil"): only names that exist as TLDs come out.
  */
 static int fuzz_omission(struct gen *g)
 {
 	uint32_t buf[CAND_MAX];
-	int i;
+	int i = 1;
 
-	for (i = g->n > MXG_SIM_SHORT || g->any_first ? 0 : 1; i < g->n; i++) {
+	if (g->n > MXG_SIM_SHORT || g->any_first || g->tld_mode)
+		i = 0;
+	for (; i < g->n; i++) {
 		splice(g->label, g->n, i, 1, NULL, 0, buf);
 		TRY(cand(g, buf, g->n - 1));
 	}
