@@ -308,7 +308,7 @@ static int t_short_first(struct tctx *t)
 	static const struct lc clean = { "mail.org", "192.0.2.91" };
 	static const struct lc names[] = {
 		{ "gmai.org", "192.0.2.92" },		/* the last dropped */
-		{ "mgail.org", "192.0.2.93" },		/* the first two swapped */
+		{ "mgail.org", "192.0.2.93" },		/* the first two swap */
 	};
 	long long before = counter(t, MXG_CNT_SIM_MATCH);
 	size_t i;

@@ -277,8 +277,8 @@ static void test_bitsquatting(void **state)
 		assert_int_equal(mxg_name_parse("gmail.com", wire, &len, &err),
 				 0);
 		assert_int_equal(lookalike_generate(wire, len,
-				 1U << MXG_FUZZ_BITSQUATTING | MXG_GEN_ANY_FIRST,
-				 collect, &out), 0);
+				 1U << MXG_FUZZ_BITSQUATTING |
+				 MXG_GEN_ANY_FIRST, collect, &out), 0);
 	}
 	assert_true(produced("email.com"));
 }
