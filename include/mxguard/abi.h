@@ -187,7 +187,7 @@ struct mxg_rule {
  * name, whole, and the policy walk's verdict on it under epoch @epoch.
  */
 /*
- * 4096 slots per hook and CPU (a power of two) of 176 bytes: 1.4 MiB per
+ * 4096 slots per hook and CPU (a power of two) of 168 bytes: 1.3 MiB per
  * CPU.  Names longer than MXG_VCACHE_NAME bytes are always walked: room for
  * every name would triple the slot, and mail hosts' names are short.
  */
