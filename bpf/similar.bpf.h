@@ -6,7 +6,8 @@
  * hash.h (struct mxg_sim).  Here the seen label x (m bytes) is hashed once
  * from each end; then x itself and each x without x[k] cost O(1) and one
  * lookup (1 + m lookups, m <= 63), after one lookup that tells whether
- * the suffix has any protected label of a length one edit away.  What a
+ * the suffix has any protected label of a length one edit away (or two
+ * shorter, for the two-edit entries below).  What a
  * hit says:
  *
  *   x      = L without L[i]  deletion (not of the first letter of a
@@ -16,6 +17,19 @@
  *   x\k    = L\i, k == i     substitution (not of the first letter)
  *   x\k    = L\i, |k-i| == 1 and x[k] == L[i]: transposition
  *   x      = L               the protected name itself: never a match
+ *
+ * and, for protected labels of MXG_SIM_LONG bytes or more, which also file
+ * their two-deletions L\{i,j} (i < j):
+ *
+ *   x      = L\{i,j}         two omissions
+ *   x\k    = L\{i,j}         an omission and a substitution, when k == i
+ *                            or k == j - 1 (elsewhere it is three edits);
+ *                            not of the first letter (k == 0), not by a
+ *                            hyphen
+ *
+ * The second look takes two edits of such a label when one is a slip and
+ * no hyphen is put in; an omission is a slip.  No lookup is added: the
+ * two-deletions share the keys of the one-deletions' lookups.
  *
  * These are the one-edit pairs user space's similar_judge() accepts on the
  * same suffix, less the keyboard-neighbour first letters (and first=any),
@@ -42,7 +56,7 @@ __noinline int mxg_sim_hit(__u64 h, __u32 len, __u32 k, __u32 slot)
 	struct mxg_scratch *s = get_scratch(slot);
 	struct mxg_sim_scratch *ss = get_sim_scratch(slot);
 	struct mxg_config *cfg = get_config();
-	__u32 zero = 0, i, p, ok;
+	__u32 zero = 0, i, p, j, ok;
 	struct mxg_sim *e;
 	void *inner;
 	__u64 key;
@@ -63,8 +77,18 @@ __noinline int mxg_sim_hit(__u64 h, __u32 len, __u32 k, __u32 slot)
 		if (!e)
 			return 0;
 		p = e->pos;
-		/* The daemon files whole labels in the first slots. */
-		if (k == MXG_SIM_WHOLE)
+		j = e->pos2;
+		/*
+		 * The daemon files whole labels in the first slots, the
+		 * two-deletions (j) last.  x\k == L\{p,j} is an omission
+		 * and a substitution only where k lines up with p or j;
+		 * elsewhere it takes three edits.  Not the first letter, and
+		 * not a hyphen put in, which the second look refuses.
+		 */
+		if (j)
+			ok = k == MXG_SIM_WHOLE ||
+			     (k > 0 && (k == p || k + 1 == j) && xk != '-');
+		else if (k == MXG_SIM_WHOLE)
 			ok = p == MXG_SIM_WHOLE ? 2 :
 			     p > 0 || len >= MXG_SIM_SHORT;
 		else if (p == MXG_SIM_WHOLE)
@@ -97,7 +121,7 @@ __noinline int mxg_similar(__u32 slot)
 	struct mxg_scratch *s = get_scratch(slot);
 	struct mxg_sim_scratch *ss = get_sim_scratch(slot);
 	struct mxg_config *cfg = get_config();
-	__u64 q = 0, pw = 1, p = 0, h, key;
+	__u64 q = 0, pw = 1, p = 0, h, key, want;
 	__u32 m, t, k, zero = 0;
 	struct mxg_sim *e;
 	void *inner;
@@ -121,7 +145,13 @@ __noinline int mxg_similar(__u32 slot)
 	key = mxg_poly_key(cfg->hash_seed ^ ss->sfx,
 			   MXG_SIM_KIND + MXG_SIM_SLOTS, 0, 0);
 	e = bpf_map_lookup_elem(inner, &key);
-	if (!e || !(e->protected_hash & (7ULL << (m - 1))))
+	if (!e)
+		return 0;
+	/* m + 2 too where that label files its two-deletions. */
+	want = 7ULL << (m - 1);
+	if (m + 2 >= MXG_SIM_LONG && m + 2 <= MXG_SIM_LABEL_MAX)
+		want |= 1ULL << (m + 2);
+	if (!(e->protected_hash & want))
 		return 0;
 	/* From the end: Q(k) = sum over j >= k, and B^(m-1-k). */
 	ss->q[m & SIM_MASK] = 0;

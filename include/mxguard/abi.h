@@ -216,7 +216,15 @@ struct mxg_vcache {
  * Each suffix has one more entry, under slot MXG_SIM_SLOTS with hash and
  * length 0: in protected_hash, bit n is set when some protected label of
  * n bytes is under it.  A question whose suffix has none, or none of a
- * length one edit away, costs that one lookup.
+ * length one edit away (or two shorter, for MXG_SIM_LONG), costs that one
+ * lookup.
+ *
+ * Labels of MXG_SIM_LONG bytes or more also file their two-deletions, L
+ * without L[pos] and L[pos2] (pos < pos2, so pos2 is never 0), in the same
+ * slots after the one-deletions: two edits, when the seen label is one of
+ * them (two omissions) or is one with x[k] deleted for k == pos or
+ * k == pos2 - 1 (an omission and a substitution).  pos2 is 0 in every
+ * other entry.
  */
 #define MXG_SIM_KIND	8
 #define MXG_SIM_SLOTS	4
@@ -231,6 +239,12 @@ struct mxg_vcache {
  * rules (lookalike.c), so the kernel stays a subset of the second look.
  */
 #define MXG_SIM_SHORT	5
+/*
+ * Labels of this many bytes or more: two edits in the kernel too.  The
+ * second look's SIMILAR_LONG (similar.h), from which it takes two edits
+ * with one slip: an omission is one.
+ */
+#define MXG_SIM_LONG	8
 
 struct mxg_sim {
 	__u64 protected_hash;	/* key into the protected-names map */
@@ -238,7 +252,7 @@ struct mxg_sim {
 	__u8 pos;		/* deleted position, or MXG_SIM_WHOLE */
 	__u8 byte;		/* the byte deleted there */
 	__u8 action;		/* the protect directive's action */
-	__u8 pad;
+	__u8 pos2;		/* two-deletions: the second position, else 0 */
 };
 
 /* A rule id of a similarity match: the index of the protect directive. */

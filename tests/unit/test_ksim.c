@@ -54,7 +54,7 @@ static int hit(const struct table *t, const __u8 *x, __u32 m, __u64 sfx,
 	       __u64 h, __u32 len, __u32 k, __u32 *rule)
 {
 	const struct mxg_sim *e;
-	__u32 i, p;
+	__u32 i, p, j;
 	int ok;
 
 	for (i = 0; i < MXG_SIM_SLOTS; i++) {
@@ -62,7 +62,11 @@ static int hit(const struct table *t, const __u8 *x, __u32 m, __u64 sfx,
 		if (!e)
 			return 0;
 		p = e->pos;
-		if (k == MXG_SIM_WHOLE)
+		j = e->pos2;
+		if (j)
+			ok = k == MXG_SIM_WHOLE ||
+			     (k > 0 && (k == p || k + 1 == j) && x[k] != '-');
+		else if (k == MXG_SIM_WHOLE)
 			ok = p == MXG_SIM_WHOLE ? 2 :
 			     p > 0 || len >= MXG_SIM_SHORT;
 		else if (p == MXG_SIM_WHOLE)
@@ -118,6 +122,7 @@ static int kernel(const struct table *t, const char *name)
 	__u64 q[64] = { 0 }, pw[64], p = 0, h, sfx;
 	__u32 len, m, k, rule = 0;
 	const struct mxg_sim *e;
+	__u64 want;
 	int r, j;
 
 	parse_or_fail(name, wire, &len);
@@ -131,7 +136,10 @@ static int kernel(const struct table *t, const char *name)
 	sfx = mxg_name_hash(SEED, wire + 1 + m, len - 1 - m);
 	/* The suffix's lengths first. */
 	e = find(t, ksim_key(SEED, sfx, MXG_SIM_SLOTS, 0, 0));
-	if (!e || !(e->protected_hash & (7ULL << (m - 1))))
+	want = 7ULL << (m - 1);
+	if (m + 2 >= MXG_SIM_LONG && m + 2 <= MXG_SIM_LABEL_MAX)
+		want |= 1ULL << (m + 2);
+	if (!e || !(e->protected_hash & want))
 		return -1;
 	h = 1;
 	for (j = (int)m - 1; j >= 0; j--) {
@@ -435,6 +443,152 @@ static void test_subset_of_second_look(void **state)
 	free(t);
 }
 
+/*
+ * Two edits of a label of MXG_SIM_LONG bytes or more: two omissions, and
+ * an omission with a substitution where it lines up; not the first letter,
+ * not a hyphen, not three edits, not a label of 7.
+ */
+static void test_two_edits(void **state)
+{
+	static const struct {
+		const char *name;
+		int protect;	/* -1: no kernel match */
+	} want[] = {
+		{ "prtonmal.com", 0 },		/* two omissions */
+		{ "rotonmal.com", 0 },		/* the first among them */
+		{ "protonma.com", 0 },		/* the last two */
+		{ "pretonmai.com", 0 },		/* o->e, l dropped (k == i) */
+		{ "potommail.com", 0 },		/* r dropped, n->m (k == j-1) */
+		{ "protnmaol.com", 0 },
+		{ "PRTONMAL.com", 0 },		/* case folded */
+		{ "facbok.com", 1 },		/* 8 bytes: two omissions */
+		{ "facebok.com", 1 },		/* one edit, as before */
+		/* Not the kernel's. */
+		{ "xrotonmai.com", -1 },	/* the first letter replaced */
+		{ "pro-onmai.com", -1 },	/* a hyphen put in */
+		{ "prtnmal.com", -1 },		/* three omissions */
+		{ "prtoxnmal.com", -1 },	/* three edits */
+		{ "prtonmal.net", -1 },		/* another suffix */
+		{ "htmal.com", -1 },		/* 7 bytes: one edit only */
+		{ "hotmai.com", 2 },
+		{ "protonmail.com", -1 },	/* itself */
+	};
+	struct table *t = malloc(sizeof(*t));
+	size_t i;
+	int k;
+
+	(void)state;
+	build(t, "protect protonmail.com action=block fuzz=omission\n"
+		 "protect facebook.com fuzz=omission\n"
+		 "protect hotmail.com fuzz=omission\n");
+	/* 10 + 1 + 45, 8 + 1 + 28, 7 + 1; a suffix entry. */
+	assert_int_equal(t->st.two, 45 + 28);
+	assert_int_equal(t->n - (long)t->st.dots + (long)t->st.dropped,
+			 56 + 37 + 8 + 1);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		k = kernel(t, want[i].name);
+		if (k != want[i].protect)
+			fail_msg("%s: kernel %d, want %d", want[i].name, k,
+				 want[i].protect);
+		if ((by_name(t, want[i].name) != NULL) != (k >= 0))
+			fail_msg("%s: ksim_match differs", want[i].name);
+	}
+	/* What the second look makes of the excluded ones. */
+	assert_int_equal(judge("pro-onmai.com", "protonmail.com"), 0);
+	assert_int_equal(judge("prtoxnmal.com", "protonmail.com"), 0);
+	assert_int_equal(judge("htmal.com", "hotmail.com"), 0);
+	policy_free(&t->p);
+	free(t);
+}
+
+/*
+ * Every string two deletions and at most one insertion from a few labels
+ * of 8 bytes or more (two omissions, an omission and a substitution at
+ * each alignment, and the three-edit shapes between): the kernel model
+ * and ksim_match agree, every kernel match is one similar_judge()
+ * accepts, and every two omissions and aligned omission-substitution is
+ * the kernel's.
+ */
+static void test_two_subset_of_second_look(void **state)
+{
+	static const char *prot[] = { "protonmail.com", "facebook.com",
+				      "microsoft.com", "bankofamerica.com",
+				      "hotmail.com" };
+	static const char alpha[] = "aoxz1-";
+	struct table *t = malloc(sizeof(*t));
+	char y[80], lab[80], name[160];
+	size_t pi, n, i, j, o, c, u, tried = 0, matched = 0;
+	const char *dot;
+	int kr, aligned;
+
+	(void)state;
+	build(t, "protect protonmail.com fuzz=omission\n"
+		 "protect facebook.com fuzz=omission\n"
+		 "protect microsoft.com fuzz=omission\n"
+		 "protect bankofamerica.com fuzz=omission\n"
+		 "protect hotmail.com fuzz=omission\n");
+	for (pi = 0; pi < sizeof(prot) / sizeof(prot[0]); pi++) {
+		const char *L = prot[pi];
+
+		dot = strchr(L, '.');
+		n = (size_t)(dot - L);
+		for (i = 0; i < n; i++)
+			for (j = i + 1; j < n; j++) {
+				for (o = 0, u = 0; u < n; u++)
+					if (u != i && u != j)
+						y[o++] = L[u];
+				/* pass c == 0: y; then y with one put in. */
+				for (c = 0; c <= (n - 1) * strlen(alpha); c++) {
+					size_t at = c ? (c - 1) / strlen(alpha)
+						      : 0;
+					char ch = c ? alpha[(c - 1) %
+							    strlen(alpha)] : 0;
+
+					memcpy(lab, y, at);
+					o = at;
+					if (c)
+						lab[o++] = ch;
+					memcpy(lab + o, y + at, n - 2 - at);
+					o += n - 2 - at;
+					lab[o] = '\0';
+					if (lab[0] == '-' || !o)
+						continue;
+					snprintf(name, sizeof(name), "%s%s",
+						 lab, dot);
+					tried++;
+					kr = kernel(t, name);
+					if ((kr >= 0) != (by_name(t, name) != NULL))
+						fail_msg("ksim_match and the "
+							 "kernel differ on %s",
+							 name);
+					aligned = n >= MXG_SIM_LONG &&
+						  (!c || (at > 0 && ch != '-' &&
+							  (at == i ||
+							   at + 1 == j)));
+					if (kr < 0) {
+						if (aligned && strcmp(lab, L))
+							fail_msg("kernel missed"
+								 " %s for %s",
+								 name, L);
+						continue;
+					}
+					matched++;
+					if (!judge(name, L))
+						fail_msg("kernel matched %s "
+							 "for %s, similar_"
+							 "judge did not",
+							 name, L);
+				}
+			}
+	}
+	assert_int_equal(t->st.dropped, 0);
+	print_message("two-edit shapes: %zu tried, %zu matched\n", tried, matched);
+	assert_true(tried > 10000);
+	assert_true(matched > 1000);
+	policy_free(&t->p);
+	free(t);
+}
+
 /* The second look's finding for @name: the protected name, or "". */
 static const char *second_look(const struct table *t, const char *name,
 			       char *buf, size_t size)
@@ -712,6 +866,8 @@ int main(void)
 		cmocka_unit_test(test_protected_itself),
 		cmocka_unit_test(test_slots),
 		cmocka_unit_test(test_subset_of_second_look),
+		cmocka_unit_test(test_two_edits),
+		cmocka_unit_test(test_two_subset_of_second_look),
 		cmocka_unit_test(test_moved_dots),
 		cmocka_unit_test(test_dots_subset_of_second_look),
 		cmocka_unit_test(test_recipient),

@@ -10,9 +10,12 @@
 #include "lookalike.h"
 #include "name.h"
 #include "secondlook.h"
+#include "similar.h"
 
 _Static_assert(sizeof(struct mxg_sim) == sizeof(struct mxg_rule),
 	       "moved-dot entries are rules in the similarity entries' array");
+_Static_assert(MXG_SIM_LONG == SIMILAR_LONG,
+	       "the kernel's two edits are the second look's");
 
 __u64 ksim_key(__u64 seed, __u64 sfx, __u32 slot, __u64 h, __u32 len)
 {
@@ -48,9 +51,57 @@ static int same(const __u8 *a, const __u8 *b, __u32 n)
 	return !n || !memcmp(a, b, n);
 }
 
+/* Is @y (n - 2 bytes) @L (@n) without L[i] and L[j], i < j? */
+static int del2_eq(const __u8 *y, const __u8 *L, __u32 n, __u32 i, __u32 j)
+{
+	return same(y, L, i) && same(y + i, L + i + 1, j - i - 1) &&
+	       same(y + j - 1, L + j + 1, n - j - 1);
+}
+
+/*
+ * Two edits of a label of MXG_SIM_LONG bytes or more, as the kernel finds
+ * them through its two-deletion entries: two omissions, or an omission
+ * and a substitution where the seen position k lines up with the first
+ * deletion or the second (not the first letter, not by a hyphen).
+ */
+static int label_match2(const __u8 *x, __u32 m, const __u8 *L, __u32 n)
+{
+	__u8 y[MXG_SIM_LABEL_MAX];
+	__u32 i, j, k;
+
+	if (n < MXG_SIM_LONG || n > MXG_SIM_LABEL_MAX)
+		return 0;
+	if (m + 2 == n) {
+		/* x a subsequence of L: two omissions. */
+		for (i = 0, j = 0; i < n && j < m; i++)
+			j += x[j] == L[i];
+		return j == m;
+	}
+	if (m + 1 != n)
+		return 0;
+	for (k = 1; k < m; k++) {
+		if (x[k] == '-')
+			continue;
+		memcpy(y, x, k);
+		memcpy(y + k, x + k + 1, m - k - 1);
+		/* k == i: L[k] replaced, L[j] dropped, j > k. */
+		for (j = k + 1; j < n; j++)
+			if (del2_eq(y, L, n, k, j))
+				return 1;
+		/* k == j - 1: L[i] dropped, L[k + 1] replaced, i < k + 1. */
+		for (i = 0; i <= k; i++)
+			if (del2_eq(y, L, n, i, k + 1))
+				return 1;
+	}
+	return 0;
+}
+
 int ksim_label_match(const __u8 *x, __u32 m, const __u8 *L, __u32 n)
 {
 	__u32 p = 0;
+
+	if (label_match2(x, m, L, n))
+		return 1;
 
 	while (p < m && p < n && x[p] == L[p])
 		p++;
@@ -236,6 +287,12 @@ const struct mxg_protect *ksim_match(const struct mxg_policy *p,
 	return NULL;
 }
 
+/* Two-deletions a label of @n bytes files: n(n-1)/2 from MXG_SIM_LONG. */
+size_t ksim_two(__u32 n)
+{
+	return n >= MXG_SIM_LONG ? (size_t)n * (n - 1) / 2 : 0;
+}
+
 /* The bytes of @pr's labels, less one: what dot_side() may cut. */
 static size_t dot_bound(const struct mxg_protect *pr)
 {
@@ -267,6 +324,7 @@ size_t ksim_count(const struct mxg_policy *p)
 	for (i = 0; i < p->nprotects; i++)
 		if (ksim_eligible(&p->protects[i]))
 			n += 2 + p->protects[i].wire[0] +
+			     ksim_two(p->protects[i].wire[0]) +
 			     dot_bound(&p->protects[i]);
 	return n;
 }
@@ -287,9 +345,16 @@ static int cmp_pending(const void *a, const void *b)
 		return x->base < y->base ? -1 : 1;
 	if (x->lengths != y->lengths)
 		return x->lengths ? -1 : 1;
-	/* MXG_SIM_WHOLE (0xff) first, then by position: stable output. */
+	/*
+	 * MXG_SIM_WHOLE (0xff) first, then by position, the two-deletions
+	 * last (the first left out when the slots run out): stable output.
+	 */
+	if (!x->val.pos2 != !y->val.pos2)
+		return x->val.pos2 ? 1 : -1;
 	if (x->val.pos != y->val.pos)
 		return x->val.pos > y->val.pos ? -1 : 1;
+	if (x->val.pos2 != y->val.pos2)
+		return x->val.pos2 > y->val.pos2 ? -1 : 1;
 	return x->val.rule_id < y->val.rule_id ? -1 :
 	       x->val.rule_id > y->val.rule_id;
 }
@@ -384,7 +449,7 @@ long ksim_build(const struct mxg_policy *p, __u64 seed, __u32 gen,
 	const struct mxg_protect *pr;
 	struct pending *e;
 	struct mxg_sim v;
-	__u32 m, k, j;
+	__u32 m, k, j, l;
 	__u64 sfx, h;
 	long dots;
 
@@ -423,6 +488,19 @@ long ksim_build(const struct mxg_policy *p, __u64 seed, __u32 gen,
 			v.byte = pr->wire[1 + k];
 			add(&e[n++], seed, sfx, h, m - 1, &v);
 		}
+		/* Two-deletions, L without L[k] and L[l], k < l. */
+		for (k = 0; ksim_two(m) && k < m; k++)
+			for (l = k + 1; l < m; l++) {
+				for (h = 0, j = 0; j < m; j++)
+					if (j != k && j != l)
+						h = mxg_poly_step(
+							h, pr->wire[1 + j]);
+				v.pos = (__u8)k;
+				v.pos2 = (__u8)l;
+				v.byte = pr->wire[1 + k];
+				add(&e[n++], seed, sfx, h, m - 2, &v);
+				st->two++;
+			}
 		st->names++;
 	}
 	qsort(e, n, sizeof(*e), cmp_pending);

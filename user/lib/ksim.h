@@ -2,7 +2,8 @@
 /*
  * The kernel similarity entries of a policy (bpf/similar.bpf.h): for each
  * protect directive's first label L under its suffix S, L itself and its
- * one-deletions, keyed as the kernel looks them up; and the names of two
+ * one-deletions (and two-deletions, from MXG_SIM_LONG bytes), keyed as the
+ * kernel looks them up; and the names of two
  * labels whose dots moved ("gmailc.om"), as rule-shaped entries (struct
  * mxg_rule) under their names' FNV hash, which the policy walk finds like
  * a rule's.  Pure (no kernel, libpsl for the registrable part): the
@@ -39,7 +40,8 @@ const struct mxg_protect *ksim_protect(const struct mxg_policy *p,
 
 /*
  * The same decision as the kernel's, on names rather than hashes: is
- * label @x one edit from protected label @L by bpf/similar.bpf.h's rules?
+ * label @x one edit from protected label @L by bpf/similar.bpf.h's rules,
+ * or, for @L of MXG_SIM_LONG bytes or more, two of the kinds it matches?
  */
 int ksim_label_match(const __u8 *x, __u32 m, const __u8 *L, __u32 n);
 
@@ -62,7 +64,11 @@ struct ksim_stats {
 	size_t entries;		/* filed */
 	size_t dropped;		/* beyond MXG_SIM_SLOTS for one hash */
 	size_t dots;		/* of those filed, moved dots' (rule-shaped) */
+	size_t two;		/* two-deletions made (MXG_SIM_LONG labels) */
 };
+
+/* Two-deletions a first label of @n bytes files (n(n-1)/2 from 8 on). */
+size_t ksim_two(__u32 n);
 
 /*
  * Fill @keys/@vals (room for ksim_count(@p)) for policy generation @gen;
