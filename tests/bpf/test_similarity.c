@@ -12,6 +12,8 @@
  * kernel's too, through the rule-shaped entries the policy walk finds.
  * A label of 5 letters or fewer without its first letter is no match
  * (mail.org for gmail.org: MXG_SIM_SHORT), in the kernel or after it.
+ * Two edits of a label of 8 letters or more (prtonmal.com) are the
+ * kernel's too; three, or two of a 7-letter label, are not.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -42,6 +44,13 @@ static const struct zrec zone[] = {
 	{ "mail.org", DNS_A, 300, "192.0.2.91" },
 	{ "gmai.org", DNS_A, 300, "192.0.2.92" },
 	{ "mgail.org", DNS_A, 300, "192.0.2.93" },
+	{ "prtonmal.com", DNS_A, 300, "192.0.2.94" },
+	{ "pretonmai.com", DNS_A, 300, "192.0.2.95" },
+	{ "potommail.com", DNS_A, 300, "192.0.2.96" },
+	{ "prtoxnmal.com", DNS_A, 300, "192.0.2.97" },
+	{ "pro-onmai.com", DNS_A, 300, "192.0.2.98" },
+	{ "htmal.com", DNS_A, 300, "192.0.2.99" },
+	{ "protonmail.com", DNS_A, 300, "192.0.2.100" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -329,6 +338,44 @@ static int t_short_first(struct tctx *t)
 	return all_connect(t, &clean, 1);
 }
 
+/*
+ * Two edits of a label of 8 letters or more (MXG_SIM_LONG): two omissions,
+ * and an omission with a substitution at either alignment, refused at the
+ * connect and named after protonmail.com; three edits, a hyphen put in,
+ * and two omissions from a 7-letter label (hotmail.com) go through.
+ */
+static int t_two_edits(struct tctx *t)
+{
+	static const struct lc clean[] = {
+		{ "protonmail.com", "192.0.2.100" },
+		{ "prtoxnmal.com", "192.0.2.97" },	/* three edits */
+		{ "pro-onmai.com", "192.0.2.98" },	/* a hyphen in */
+		{ "htmal.com", "192.0.2.99" },		/* 7 letters */
+	};
+	static const struct lc names[] = {
+		{ "prtonmal.com", "192.0.2.94" },	/* o, i dropped */
+		{ "pretonmai.com", "192.0.2.95" },	/* o->e, l dropped */
+		{ "potommail.com", "192.0.2.96" },	/* r dropped, n->m */
+	};
+	long long before = counter(t, MXG_CNT_SIM_MATCH);
+	size_t i;
+
+	if (all_connect(t, clean, sizeof(clean) / sizeof(clean[0])))
+		return -1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!ASSERT_EQ(run_in(t, NULL, a_then_connect,
+				      (void *)&names[i]), EPERM, names[i].name))
+			return -1;
+		if (verdict_of(t, "blocked", names[i].ip, names[i].name,
+			       "protonmail.com"))
+			return -1;
+	}
+	ASSERT_EQ(counter(t, MXG_CNT_SIM_MATCH) - before, 3,
+		  "two-edit matches counted");
+	/* Again, after the second look had its time: still clean. */
+	return all_connect(t, clean, sizeof(clean) / sizeof(clean[0]));
+}
+
 #define PROTECT_DOT	"protect comcast.net fuzz=tld-swap"
 
 #define PROTECT		"protect example.org fuzz=tld-swap"
@@ -350,6 +397,10 @@ const struct tcase similarity_tests[] = {
 	  .policy = PROTECT_DOT "\n", .zone = zone },
 	{ .name = "similarity_short_first", .fn = t_short_first,
 	  .policy = "protect gmail.org fuzz=tld-swap action=block\n",
+	  .zone = zone },
+	{ .name = "similarity_two_edits", .fn = t_two_edits,
+	  .policy = "protect protonmail.com action=block\n"
+		    "protect hotmail.com action=block\n",
 	  .zone = zone },
 	{ 0 },
 };
