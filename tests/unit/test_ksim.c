@@ -589,6 +589,58 @@ static void test_two_subset_of_second_look(void **state)
 	free(t);
 }
 
+/* Past KSIM_TWO_MAX two-deletions: the later names file none, as said. */
+static void test_two_budget(void **state)
+{
+	/* 63-letter labels: 1,953 two-deletions each; 268 fit. */
+	size_t names = KSIM_TWO_MAX / 1953 + 2, i, cap, len = 0;
+	char *text = malloc(names * 96), lab[64], name[96];
+	struct mxg_policy p;
+	struct ksim_stats st;
+	__u64 *keys;
+	struct mxg_sim *vals;
+	__u8 wire[MXG_NAME_MAX];
+	__u32 wl;
+	long n;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < names; i++)
+		len += (size_t)sprintf(text + len,
+				       "protect %05zu%.58s.org fuzz=omission\n",
+				       i, "abcdefghijklmnopqrstuvwxyzabcdefghijk"
+					  "lmnopqrstuvwxyzabcdefg");
+	policy_init(&p);
+	assert_int_equal(load_text(&p, text), 0);
+	cap = ksim_count(&p);
+	keys = malloc(cap * sizeof(*keys));
+	vals = malloc(cap * sizeof(*vals));
+	assert_non_null(keys);
+	assert_non_null(vals);
+	n = ksim_build(&p, SEED, 7, keys, vals, &st);
+	assert_true(n > 0 && (size_t)n <= cap);
+	assert_int_equal(st.two, (names - 2) * 1953);
+	assert_int_equal(st.two_skipped, 2);
+	assert_true(st.two <= KSIM_TWO_MAX);
+	/* Two omissions: the first name's kernel match, not the last's. */
+	for (i = 0; i < names; i += names - 1) {
+		snprintf(lab, sizeof(lab), "%05zu%.58s", i,
+			 "abcdefghijklmnopqrstuvwxyzabcdefghijk"
+			 "lmnopqrstuvwxyzabcdefg");
+		snprintf(name, sizeof(name), "%.10s%s.org", lab, lab + 12);
+		parse_or_fail(name, wire, &wl);
+		if (i)
+			assert_null(ksim_match(&p, wire, wl));
+		else
+			assert_ptr_equal(ksim_match(&p, wire, wl),
+					 &p.protects[0]);
+	}
+	free(keys);
+	free(vals);
+	free(text);
+	policy_free(&p);
+}
+
 /* The second look's finding for @name: the protected name, or "". */
 static const char *second_look(const struct table *t, const char *name,
 			       char *buf, size_t size)
@@ -868,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_subset_of_second_look),
 		cmocka_unit_test(test_two_edits),
 		cmocka_unit_test(test_two_subset_of_second_look),
+		cmocka_unit_test(test_two_budget),
 		cmocka_unit_test(test_moved_dots),
 		cmocka_unit_test(test_dots_subset_of_second_look),
 		cmocka_unit_test(test_recipient),

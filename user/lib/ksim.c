@@ -96,12 +96,17 @@ static int label_match2(const __u8 *x, __u32 m, const __u8 *L, __u32 n)
 	return 0;
 }
 
+static int one_match(const __u8 *x, __u32 m, const __u8 *L, __u32 n);
+
 int ksim_label_match(const __u8 *x, __u32 m, const __u8 *L, __u32 n)
 {
-	__u32 p = 0;
+	return one_match(x, m, L, n) || label_match2(x, m, L, n);
+}
 
-	if (label_match2(x, m, L, n))
-		return 1;
+/* One edit, by the kernel's rules. */
+static int one_match(const __u8 *x, __u32 m, const __u8 *L, __u32 n)
+{
+	__u32 p = 0;
 
 	while (p < m && p < n && x[p] == L[p])
 		p++;
@@ -260,8 +265,8 @@ const struct mxg_protect *ksim_match(const struct mxg_policy *p,
 				     const __u8 *wire, __u32 len)
 {
 	const struct mxg_protect *pr;
+	size_t i, two = 0, t;
 	__u32 m, n;
-	size_t i;
 
 	if (!len || !ksim_count(p) || policy_find_protected(p, wire, len) >= 0)
 		return NULL;
@@ -278,10 +283,16 @@ const struct mxg_protect *ksim_match(const struct mxg_policy *p,
 		if (!ksim_eligible(pr))
 			continue;
 		n = pr->wire[0];
+		/* Its two-deletions filed, as ksim_build() budgets them. */
+		t = ksim_two(n);
+		if (t && two + t > KSIM_TWO_MAX)
+			t = 0;
+		two += t;
 		if (pr->len - 1 - n != len - 1 - m ||
 		    memcmp(pr->wire + 1 + n, wire + 1 + m, len - 1 - m))
 			continue;
-		if (ksim_label_match(wire + 1, m, pr->wire + 1, n))
+		if (one_match(wire + 1, m, pr->wire + 1, n) ||
+		    (t && label_match2(wire + 1, m, pr->wire + 1, n)))
 			return pr;
 	}
 	return NULL;
@@ -291,6 +302,31 @@ const struct mxg_protect *ksim_match(const struct mxg_policy *p,
 size_t ksim_two(__u32 n)
 {
 	return n >= MXG_SIM_LONG ? (size_t)n * (n - 1) / 2 : 0;
+}
+
+/*
+ * The two-deletions of the eligible directives before @upto, in policy
+ * order, while they fit in KSIM_TWO_MAX: a directive whose would not is
+ * left to the second look for two edits (and counted in *@skipped), so a
+ * policy of many long labels cannot grow the kernel map without bound.
+ */
+static size_t two_budget(const struct mxg_policy *p, size_t upto,
+			 size_t *skipped)
+{
+	size_t i, n = 0, t;
+
+	for (i = 0; i < upto && i < p->nprotects; i++) {
+		if (!ksim_eligible(&p->protects[i]))
+			continue;
+		t = ksim_two(p->protects[i].wire[0]);
+		if (n + t > KSIM_TWO_MAX) {
+			if (skipped && t)
+				(*skipped)++;
+			continue;
+		}
+		n += t;
+	}
+	return n;
 }
 
 /* The bytes of @pr's labels, less one: what dot_side() may cut. */
@@ -324,9 +360,8 @@ size_t ksim_count(const struct mxg_policy *p)
 	for (i = 0; i < p->nprotects; i++)
 		if (ksim_eligible(&p->protects[i]))
 			n += 2 + p->protects[i].wire[0] +
-			     ksim_two(p->protects[i].wire[0]) +
 			     dot_bound(&p->protects[i]);
-	return n;
+	return n + two_budget(p, p->nprotects, NULL);
 }
 
 struct pending {
@@ -449,6 +484,7 @@ long ksim_build(const struct mxg_policy *p, __u64 seed, __u32 gen,
 	const struct mxg_protect *pr;
 	struct pending *e;
 	struct mxg_sim v;
+	size_t two = 0, t;
 	__u32 m, k, j, l;
 	__u64 sfx, h;
 	long dots;
@@ -489,7 +525,14 @@ long ksim_build(const struct mxg_policy *p, __u64 seed, __u32 gen,
 			add(&e[n++], seed, sfx, h, m - 1, &v);
 		}
 		/* Two-deletions, L without L[k] and L[l], k < l. */
-		for (k = 0; ksim_two(m) && k < m; k++)
+		/* As two_budget() takes them, so ksim_match() agrees. */
+		t = ksim_two(m);
+		if (t && two + t > KSIM_TWO_MAX) {
+			st->two_skipped++;
+			t = 0;
+		}
+		two += t;
+		for (k = 0; t && k < m; k++)
 			for (l = k + 1; l < m; l++) {
 				for (h = 0, j = 0; j < m; j++)
 					if (j != k && j != l)

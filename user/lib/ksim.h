@@ -65,7 +65,16 @@ struct ksim_stats {
 	size_t dropped;		/* beyond MXG_SIM_SLOTS for one hash */
 	size_t dots;		/* of those filed, moved dots' (rule-shaped) */
 	size_t two;		/* two-deletions made (MXG_SIM_LONG labels) */
+	size_t two_skipped;	/* directives beyond KSIM_TWO_MAX: none */
 };
+
+/*
+ * At most this many two-deletions in a policy (8 MiB of values; 4,096
+ * protected names of 12 letters file 270,336): directives, in policy
+ * order, whose two-deletions would go beyond leave their two-edit names
+ * to the second look (st->two_skipped).
+ */
+#define KSIM_TWO_MAX	(1u << 19)
 
 /* Two-deletions a first label of @n bytes files (n(n-1)/2 from 8 on). */
 size_t ksim_two(__u32 n);

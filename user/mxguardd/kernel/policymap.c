@@ -305,6 +305,10 @@ static int fill_policy(struct mxg_loader *l, int fd,
 		pr_debug("similarity: %zu entries beyond %u per hash not "
 			 "filed (the second look still sees those names)\n",
 			 st.dropped, MXG_SIM_SLOTS);
+	if (!err && st.two_skipped)
+		pr_info("similarity: %zu protected names past the first "
+			"%u two-deletions: their two-edit names are the second "
+			"look's\n", st.two_skipped, KSIM_TWO_MAX);
 	if (!err)
 		err = fill_similar(l, fd, p, skeys, svals, (size_t)nsim,
 				   protected);
