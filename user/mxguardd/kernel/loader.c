@@ -124,8 +124,11 @@ static int read_seed(struct mxg_loader *l)
 		/* early_seed() read it: the map filling is keyed by it. */
 		if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0 &&
 		    cfg.enabled && (cfg.hash_seed != l->seed ||
-				    cfg.policy_gen != l->generation))
+				    cfg.policy_gen != l->generation)) {
+			pr_warn("the pinned config changed while the programs "
+				"loaded (another writer under the pin lock?)\n");
 			return -ESTALE;
+		}
 		return 0;
 	}
 	if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0 && cfg.enabled) {
