@@ -299,11 +299,31 @@ $(SAN_DNSDIFF): $(DNSDIFF_SRCS) $(wildcard tests/bpf/*.h) $(SAN_OBJS)
 	$(call msg,TEST-SAN,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -Itests/bpf $(DNSDIFF_SRCS) $(SAN_OBJS) $(LIBS) -lresolv -o $@
 
+# bpf_test cases that measure the daemon's speed and endurance (reloads
+# counted in a time, floods of user-space work, clients that wait by design)
+# rather than the kernel's behaviour.  check-bpf runs them one at a time after
+# the rest, which run BPF_JOBS at once (each case has its own netns, cgroup,
+# pins and files; most of its time is the kernel verifying the daemon's
+# programs, on one CPU).  vmtest leaves them out (vmtest/vmtest.mk).
+BPF_SERIAL_CASES := reload_under_stream reload_generation_wrap \
+		    sinks_protected_names_bounded second_look_flood \
+		    responder_hostile ctl_slow_client ctl_unread_reply \
+		    ctl_sigterm_with_stuck
+BPF_JOBS	?= 2
+comma		:= ,
+empty		:=
+space		:= $(empty) $(empty)
+BPF_SERIAL	:= $(subst $(space),$(comma),$(strip $(BPF_SERIAL_CASES)))
+BPF_NOT_SERIAL	:= $(subst $(space),$(comma),$(addprefix -,$(strip $(BPF_SERIAL_CASES))))
+
 check-bpf: $(SAN_BPF_TEST) $(SAN_PKT_TEST) $(SAN_PROGS) $(SAN_DNSDIFF)
 	$(Q)$(SAN_ENV) tests/bpf/run.sh $(SAN_PKT_TEST)
 	$(Q)$(SAN_ENV) tests/bpf/run.sh $(SAN_DNSDIFF) -n $(DNSDIFF_CHECK_CASES) \
 		-t 120 -c $(DNSDIFF_CORPUS) -o $(OUTPUT)
-	$(Q)$(SAN_ENV) tests/bpf/run.sh $(SAN_BPF_TEST) $(OUTPUT)/san/mxguardd
+	$(Q)$(SAN_ENV) MXG_TEST_JOBS=$(BPF_JOBS) tests/bpf/run.sh $(SAN_BPF_TEST) \
+		$(OUTPUT)/san/mxguardd $(BPF_NOT_SERIAL)
+	$(Q)$(SAN_ENV) tests/bpf/run.sh $(SAN_BPF_TEST) $(OUTPUT)/san/mxguardd \
+		$(BPF_SERIAL)
 
 # The floor of any cgroup-BPF design, for bench's side-by-side figures.
 NOOP_OBJ	:= $(OUTPUT)/bench/noop.bpf.o

@@ -16,6 +16,8 @@
 # Environment: VMTEST_ACCEL=tcg|kvm (tcg), VMTEST_TIMEOUT seconds per kernel
 # (1200), VMTEST_LOCKDOWN_FILTER (the focused cases of a -lockdown run),
 # VMTEST_SMP (2), VMTEST_MEM (2G), VMTEST_VNG=0 to ignore vng,
+# VMTEST_JOBS (bpf_test cases at once; the guest's CPU count), VMTEST_UNITS=1
+# to run the unit tests in each guest too (see guest.sh),
 # VMTEST_OUT (.output/vmtest), VMTEST_CACHE (/var/cache/mxguard-vmtest),
 # VMTEST_MODULES_DIR (a bzImage's /lib/modules/<release>, if it has modules),
 # VMTEST_MODULES and VMTEST_GUEST_PACKAGES (see modules.sh, initramfs.sh).
@@ -112,7 +114,8 @@ bounded() {
 
 run_native() {
 	local dir=$1
-	bounded "$here/guest.sh" "$dir" "$FILTER" > "$dir/console.log" 2>&1
+	VMTEST_UNITS=${VMTEST_UNITS:-1} \
+		bounded "$here/guest.sh" "$dir" "$FILTER" > "$dir/console.log" 2>&1
 	[ $? -eq 124 ] && echo "timeout after ${TIMEOUT}s" > "$dir/error"
 }
 
@@ -123,7 +126,7 @@ run_vng() {
 	[ "$ACCEL" = kvm ] || accel=(--disable-kvm)
 	bounded vng --run "$kimg" --user root "${accel[@]}" \
 		--cpus "$SMP" --memory "$MEM" --rwdir "$dir" \
-		--exec "$here/guest.sh $dir $FILTER" > "$dir/console.log" 2>&1
+		--exec "VMTEST_UNITS=${VMTEST_UNITS:-0} VMTEST_JOBS=${VMTEST_JOBS:-} $here/guest.sh $dir $FILTER" > "$dir/console.log" 2>&1
 	[ $? -eq 124 ] && echo "timeout after ${TIMEOUT}s" > "$dir/error"
 }
 
@@ -151,7 +154,7 @@ run_qemu() {
 		-accel "$accel" -cpu "$cpu" -smp "$SMP" -m "$MEM" \
 		-nodefaults -no-user-config -display none -nic none -no-reboot \
 		-kernel "$kimg" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=6 $extra mxguard.repo=$repo mxguard.filter=$filter" \
+		-append "console=ttyS0 panic=-1 loglevel=6 $extra mxguard.repo=$repo mxguard.filter=$filter mxguard.units=${VMTEST_UNITS:-0} mxguard.jobs=${VMTEST_JOBS:-}" \
 		-serial "file:$dir/console.log" -serial "file:$work/results.tar" \
 		> "$dir/qemu.log" 2>&1
 	st=$?

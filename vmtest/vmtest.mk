@@ -23,7 +23,7 @@
 # cases (VMTEST_LOCKDOWN_FILTER, see run.sh): 5.10 refuses the walk's
 # helper as "unknown func", 6.12 as "cannot use helper"; about 45 s each.
 KERNELS		?= 5.10 6.1 6.12 5.10-lockdown 6.12-lockdown
-VMTEST_FILTER	?= -reload_under_stream,-reload_generation_wrap,-sinks_protected_names_bounded,-second_look_flood,-responder_hostile,-ctl_slow_client,-ctl_unread_reply,-ctl_sigterm_with_stuck
+VMTEST_FILTER	?= $(BPF_NOT_SERIAL)
 VMTEST_BINS	:= $(PROGS) $(UNIT_TESTS) $(BPF_TEST) $(PKT_TEST) $(DNSDIFF) \
 		   $(OUTPUT)/vmtest/verifier_stats
 

@@ -7,7 +7,10 @@ Three sibling cgroups under one parent of ours:
   noop   cgroup_skb/egress, cgroup_skb/ingress and cgroup/connect4 programs
          that return 1 (tests/bench/noop.bpf.c): the floor of any design;
   mxg    the real mxguardd, block mode, a policy of RULES entries.
-A fourth, aux, holds the servers (a TCP sink, a :25 listener, unbound), so
+A fourth, sock, runs only the bulk stream, under programs that read the
+skb's socket as mxguard's non-DNS test does and nothing else (noop.bpf.c):
+the floor of telling a packet by its socket.
+A fifth, aux, holds the servers (a TCP sink, a :25 listener, unbound), so
 only the client side of each flow is charged.
 
 Per program run the kernel's own figure is used: bpf_stats
@@ -48,7 +51,8 @@ TMP = tempfile.mkdtemp(prefix="mxguard-bench.")
 os.chmod(TMP, 0o755)
 CGROOT = cgroup2_root()
 BASE = os.path.join(CGROOT, f"mxguard-bench-{os.getpid()}")
-CG = {n: os.path.join(BASE, n) for n in ("none", "noop", "mxg", "aux")}
+CG = {n: os.path.join(BASE, n) for n in ("none", "noop", "sock", "mxg",
+                                              "aux")}
 PIN = f"/sys/fs/bpf/mxguard-bench-{os.getpid()}"
 NOOP_PIN = f"/sys/fs/bpf/mxguard-bench-noop-{os.getpid()}"
 STATS = "/proc/sys/kernel/bpf_stats_enabled"
@@ -64,7 +68,8 @@ def cleanup():
     if os.path.isdir(PIN):
         subprocess.run([MXGUARDD, "--unload", "--pin-dir", PIN],
                        capture_output=True)
-    for name in ("noop_egress", "noop_ingress", "noop_connect4"):
+    for name in ("noop_egress", "noop_ingress", "noop_connect4",
+                 "sock_egress", "sock_ingress"):
         path = os.path.join(NOOP_PIN, name)
         if os.path.exists(path):
             os.unlink(path)
@@ -185,6 +190,9 @@ def setup():
                        ("connect4", "noop_connect4")):
         sh("bpftool", "cgroup", "attach", CG["noop"], hook, "pinned",
            os.path.join(NOOP_PIN, name))
+    for hook in ("egress", "ingress"):
+        sh("bpftool", "cgroup", "attach", CG["sock"], hook, "pinned",
+           os.path.join(NOOP_PIN, f"sock_{hook}"))
     # mxguardd with RULES entries, as bench.c makes them.
     with open(f"{TMP}/bench.policy", "w") as f:
         f.write("lookalike ml of mil action=block\nallow gov.ml\n")
@@ -208,7 +216,7 @@ def main():
         if i < 2:
             stop_daemon()
             sh(MXGUARDD, "--unload", "--pin-dir", PIN)
-    r = {k: [] for k in ("skb_noop", "skb_mxg", "in_noop", "in_mxg",
+    r = {k: [] for k in ("skb_noop", "skb_sock", "skb_mxg", "in_noop", "in_mxg",
                          "eg_noop", "eg_mxg", "c4_noop", "c4_mxg",
                          "qps_none", "qps_noop", "qps_mxg", "conn_none",
                          "conn_noop", "conn_mxg", "bulk_none", "bulk_noop",
@@ -223,6 +231,9 @@ def main():
             r[f"bulk_{cg}"].append(mb)
             if hooks:
                 r[f"skb_{cg}"].append((per["egress"] + per["ingress"]) / 2)
+            if cg == "noop":
+                per, _ = measure(CG["sock"], ["egress", "ingress"], bulk)
+                r["skb_sock"].append((per["egress"] + per["ingress"]) / 2)
             per, qps = measure(CG[cg], hooks, dnsperf)
             r[f"qps_{cg}"].append(qps)
             if hooks:
@@ -242,6 +253,8 @@ def main():
     rows = [
         ("non-DNS packet (bulk TCP, MSS 1400), ns per skb run",
          f"{m['skb_noop']:.0f}", f"{m['skb_mxg']:.0f}", "<= floor + 10"),
+        ("non-DNS packet, the socket test alone, ns per run",
+         f"{m['skb_sock']:.0f}", f"{m['skb_mxg']:.0f}", ""),
         ("DNS response (ingress) under dnsperf, ns per run",
          f"{m['in_noop']:.0f}", f"{m['in_mxg']:.0f}", "<= 400"),
         ("DNS query (egress), ns per run",

@@ -186,51 +186,113 @@ static long test_id(void)
 	return id ? atol(id) : (long)getpid();
 }
 
-static int run_case(const struct tcase *tc, const char *base,
-		    const char *daemon_bin, int idx)
+static double mono_s(void)
 {
-	struct tctx t = { .tc = tc, .daemon_bin = daemon_bin };
-	char lock[sizeof(t.control) + 8];
-	int st = -1, rc;
-	pid_t pid;
+	struct timespec ts;
 
-	snprintf(t.cg, sizeof(t.cg), "%s/%s", base, tc->name);
-	snprintf(t.pin, sizeof(t.pin), "/sys/fs/bpf/mxguard-test-%ld-%d",
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * A case in flight: its context, its child, and where its output goes.
+ * Cases run in forked children; with MXG_TEST_JOBS=N up to N at once (each
+ * has its own netns, cgroup, pins and files, named by its index), and each
+ * child's stdout and stderr go to a file that is copied to our stderr when
+ * the case ends, so that the log reads case by case.  TAP lines come out in
+ * case order whatever order the cases end in.
+ */
+struct slot {
+	struct tctx t;
+	pid_t pid;
+	int idx;
+	double t0;
+	char log[300];
+	int rc;
+	int done;
+};
+
+static void case_paths(struct tctx *t, const char *base, int idx)
+{
+	snprintf(t->cg, sizeof(t->cg), "%s/%s", base, t->tc->name);
+	snprintf(t->pin, sizeof(t->pin), "/sys/fs/bpf/mxguard-test-%ld-%d",
 		 test_id(), idx);
-	snprintf(t.policy_path, sizeof(t.policy_path),
+	snprintf(t->policy_path, sizeof(t->policy_path),
 		 "/tmp/mxguard-test-%ld-%d.policy", test_id(), idx);
-	snprintf(t.control, sizeof(t.control), "/tmp/mxguard-test-%ld-%d.sock",
-		 test_id(), idx);
-	snprintf(t.learned, sizeof(t.learned),
+	snprintf(t->control, sizeof(t->control),
+		 "/tmp/mxguard-test-%ld-%d.sock", test_id(), idx);
+	snprintf(t->learned, sizeof(t->learned),
 		 "/tmp/mxguard-test-%ld-%d.learned", test_id(), idx);
-	snprintf(t.corr, sizeof(t.corr),
+	snprintf(t->corr, sizeof(t->corr),
 		 "/tmp/mxguard-test-%ld-%d.corr", test_id(), idx);
-	if (mkdir(t.cg, 0755)) {
-		perror(t.cg);
+}
+
+/* Fork the case; 0 if it runs, else its result (it failed to start). */
+static int start_case(struct slot *sl, const char *base)
+{
+	int fd;
+
+	case_paths(&sl->t, base, sl->idx);
+	snprintf(sl->log, sizeof(sl->log), "/tmp/mxguard-test-%ld-%d.log",
+		 test_id(), sl->idx);
+	sl->t0 = mono_s();
+	if (mkdir(sl->t.cg, 0755)) {
+		perror(sl->t.cg);
 		return 1;
 	}
 	fflush(NULL);
-	pid = fork();
-	if (pid == 0)
-		_exit(run_one(&t));
-	waitpid(pid, &st, 0);
-	rc = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+	sl->pid = fork();
+	if (sl->pid < 0) {
+		perror("fork");
+		return 1;
+	}
+	if (sl->pid == 0) {
+		fd = open(sl->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			  0600);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		_exit(run_one(&sl->t));
+	}
+	return 0;
+}
+
+/* Copy the case's output to stderr, then clean up after it. */
+static void finish_case(struct slot *sl, int st)
+{
+	struct tctx *t = &sl->t;
+	char lock[sizeof(t->control) + 8], buf[4096];
+	size_t n;
+	FILE *f;
+
+	sl->rc = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+	fprintf(stderr, "# %s\n", t->tc->name);
+	f = fopen(sl->log, "re");
+	if (f) {
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			fwrite(buf, 1, n, stderr);
+		fclose(f);
+	}
+	unlink(sl->log);
 	if (WIFSIGNALED(st))
 		fprintf(stderr, "  killed by signal %d%s\n", WTERMSIG(st),
 			WTERMSIG(st) == SIGALRM ? " (timeout)" : "");
-	remove_cgroup(t.cg);
-	loader_unload(t.pin);
-	unlink(t.policy_path);
-	unlink(t.control);
+	remove_cgroup(t->cg);
+	loader_unload(t->pin);
+	unlink(t->policy_path);
+	unlink(t->control);
 	/* The daemon's lock beside its socket, left by a kill -9. */
-	snprintf(lock, sizeof(lock), "%s.lock", t.control);
+	snprintf(lock, sizeof(lock), "%s.lock", t->control);
 	unlink(lock);
 	/* And its query socket (query.c: "<control>.query" by default). */
-	snprintf(lock, sizeof(lock), "%s.query", t.control);
+	snprintf(lock, sizeof(lock), "%s.query", t->control);
 	unlink(lock);
-	unlink(t.learned);
-	unlink(t.corr);
-	return rc;
+	unlink(t->learned);
+	unlink(t->corr);
+	/* On stderr (the log): where a slow kernel's time goes. */
+	fprintf(stderr, "# %s: %.2f s\n", t->tc->name, mono_s() - sl->t0);
+	sl->done = 1;
 }
 
 /*
@@ -258,24 +320,27 @@ static int selected(const char *name, const char *filter)
 	return wanted != 0;
 }
 
-static double mono_s(void)
+/* MXG_TEST_JOBS: cases at once (1 to 8; 1 by default). */
+static int test_jobs(void)
 {
-	struct timespec ts;
+	const char *v = getenv("MXG_TEST_JOBS");
+	int j = v ? atoi(v) : 1;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return j < 1 ? 1 : j > 8 ? 8 : j;
 }
 
 int main(int argc, char **argv)
 {
 	const char *filter = argc > 2 ? argv[2] : NULL;
-	char root[512], base[600];
-	int i, s, rc, n = 0, passed = 0, failed = 0;
-	double t0;
+	char root[256], base[320];
+	int i, s, n = 0, passed = 0, failed = 0, running = 0, next = 0;
+	int jobs = test_jobs(), st, k;
+	struct slot *slots;
+	pid_t pid;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s MXGUARDD [NAME[,NAME|,-NAME]...]\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s MXGUARDD [NAME[,NAME|,-NAME]...]\n"
+			"  MXG_TEST_JOBS=N runs N cases at once\n", argv[0]);
 		return 2;
 	}
 	log_init("bpf_test", LOG_LVL_WARN);
@@ -283,35 +348,70 @@ int main(int argc, char **argv)
 		fprintf(stderr, "no cgroup2 mount\n");
 		return 1;
 	}
+	for (s = 0; suites[s]; s++)
+		for (i = 0; suites[s][i].name; i++)
+			n += selected(suites[s][i].name, filter);
+	slots = calloc(n ? n : 1, sizeof(*slots));
+	if (!slots) {
+		perror("calloc");
+		return 1;
+	}
+	k = 0;
+	for (s = 0; suites[s]; s++)
+		for (i = 0; suites[s][i].name; i++)
+			if (selected(suites[s][i].name, filter)) {
+				slots[k].t.tc = &suites[s][i];
+				slots[k].t.daemon_bin = argv[1];
+				slots[k].idx = k + 1;
+				k++;
+			}
 	snprintf(base, sizeof(base), "%s/mxguard-test-%ld", root, test_id());
 	if (mkdir(base, 0755)) {
 		perror(base);
 		return 1;
 	}
-	for (s = 0; suites[s]; s++) {
-		for (i = 0; suites[s][i].name; i++) {
-			const struct tcase *tc = &suites[s][i];
-
-			if (!selected(tc->name, filter))
-				continue;
-			n++;
-			fprintf(stderr, "# %s\n", tc->name);
-			t0 = mono_s();
-			rc = run_case(tc, base, argv[1], n);
-			/* On stderr (the log): where a slow kernel's time goes. */
-			fprintf(stderr, "# %s: %.2f s\n", tc->name, mono_s() - t0);
-			if (rc) {
-				printf("not ok %d - %s\n", n, tc->name);
+	k = 0;			/* the next TAP line to print */
+	while (k < n) {
+		while (running < jobs && next < n) {
+			if (start_case(&slots[next], base)) {
+				slots[next].rc = 1;
+				slots[next].done = 1;
+			} else {
+				running++;
+			}
+			next++;
+		}
+		if (running) {
+			pid = waitpid(-1, &st, 0);
+			if (pid < 0) {
+				if (errno == EINTR)
+					continue;
+				perror("waitpid");
+				break;
+			}
+			for (i = 0; i < next; i++)
+				if (slots[i].pid == pid && !slots[i].done) {
+					finish_case(&slots[i], st);
+					running--;
+					break;
+				}
+		}
+		for (; k < n && slots[k].done; k++) {
+			if (slots[k].rc) {
+				printf("not ok %d - %s\n", k + 1,
+				       slots[k].t.tc->name);
 				failed++;
 			} else {
-				printf("ok %d - %s\n", n, tc->name);
+				printf("ok %d - %s\n", k + 1,
+				       slots[k].t.tc->name);
 				passed++;
 			}
 			fflush(stdout);
 		}
 	}
 	rmdir(base);
+	free(slots);
 	printf("1..%d\n", n);
 	printf("%d passed, %d failed\n", passed, failed);
-	return failed || !n ? 1 : 0;
+	return failed || k < n || !n ? 1 : 0;
 }

@@ -76,6 +76,15 @@ static inline void parse_or_fail(const char *text, __u8 *wire, __u32 *len)
 	assert_int_equal(mxg_name_parse(text, wire, len, &err), 0);
 }
 
+/* The same, for a rule's lengths (bytes: struct mxg_policy_rule). */
+static inline __u8 parse_len_or_fail(const char *text, __u8 *wire)
+{
+	__u32 len;
+
+	parse_or_fail(text, wire, &len);
+	return (__u8)len;
+}
+
 static inline int match(const struct mxg_policy *p, const char *text)
 {
 	__u8 wire[MXG_NAME_MAX];

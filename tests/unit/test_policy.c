@@ -265,7 +265,7 @@ static void test_learn_unlearn(void **state)
 	assert_int_equal(load_text(&p, "protect example.com fuzz=omission\n"
 				       "allow gov.ml\n"), 0);
 	base = p.n;
-	parse_or_fail("example.com", prot, &r.protected_len);
+	r.protected_len = parse_len_or_fail("example.com", prot);
 	r.protected_wire = prot;
 	r.file = "second-look";
 	for (i = 0; i < NAMES; i++)
@@ -274,7 +274,7 @@ static void test_learn_unlearn(void **state)
 		seed = seed * 1103515245u + 12345u;
 		i = (seed >> 16) % NAMES;
 		snprintf(name, sizeof(name), "l%d.example", i);
-		parse_or_fail(name, wire, &r.wire_len);
+		r.wire_len = parse_len_or_fail(name, wire);
 		r.wire = wire;
 		if (idx[i] < 0) {
 			idx[i] = policy_learn(&p, &r);
@@ -301,7 +301,7 @@ static void test_learn_unlearn(void **state)
 	assert_int_equal(p.rules[match(&p, "x.gov.ml")].kind, MXG_RULE_ALLOW);
 	assert_int_equal(policy_unlearn(&p, 0), -EINVAL);
 	/* The name is the rule's own copy. */
-	parse_or_fail("copy.example", wire, &r.wire_len);
+	r.wire_len = parse_len_or_fail("copy.example", wire);
 	i = policy_learn(&p, &r);
 	memset(wire, 0, sizeof(wire));
 	assert_int_equal(match(&p, "copy.example"), i);
@@ -318,14 +318,14 @@ static void test_add_and_hand_appended(void **state)
 	(void)state;
 	policy_init(&p);
 	assert_int_equal(load_text(&p, "allow gov.ml\n"), 0);
-	parse_or_fail("arrny.ml", wire, &r.wire_len);
+	r.wire_len = parse_len_or_fail("arrny.ml", wire);
 	r.wire = wire;
 	assert_int_equal(policy_add(&p, &r), 1);
 	assert_int_equal(policy_add(&p, &r), -EEXIST);
 	assert_int_equal(match(&p, "www.arrny.ml"), 1);
 
 	/* Bypass the index: still matched, and still a duplicate. */
-	parse_or_fail("ml", ml, &r.wire_len);
+	r.wire_len = parse_len_or_fail("ml", ml);
 	r.wire = ml;
 	p.rules[p.n++] = r;
 	assert_int_equal(match(&p, "x.ml"), 2);

@@ -41,6 +41,13 @@
 #define SLOT_IDX_MASK		((1u << SLOT_IDX_BITS) - 1)
 #define POLICY_RULES_MAX	MXG_POLICY_RULES_MAX	/* index + 1 fits */
 _Static_assert(MXG_POLICY_RULES_MAX < SLOT_IDX_MASK, "rule index in a slot");
+_Static_assert(MXG_NAME_MAX - 2 <= 0xff && MXG_PROTECTED_MAX - 1 <= 0xff,
+	       "a rule's lengths are bytes");
+_Static_assert(MXG_RULE_ALLOW < 4 && MXG_ACTION_BLOCK < 4 &&
+	       (MXG_RULE_F_GENERATED | MXG_RULE_F_LEARNT | MXG_RULE_F_DEAD) < 16,
+	       "a rule's kind, action and flags fit their bits");
+_Static_assert(sizeof(void *) != 8 || sizeof(struct mxg_policy_rule) == 32,
+	       "a rule is 32 bytes");
 /*
  * An arena's first block is small and each next one twice the last, up to
  * ARENA_BLOCK: a policy of a few lines (a reload's, a test's) then costs a

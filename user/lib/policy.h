@@ -18,7 +18,7 @@
  * loads nothing.
  *
  * Names are stored once, in arenas that the policy owns, so a rule costs
- * 40 bytes plus its name; protected names are interned.
+ * 32 bytes plus its name; protected names are interned.
  */
 #ifndef MXGUARD_POLICY_H
 #define MXGUARD_POLICY_H
@@ -40,17 +40,24 @@ enum mxg_rule_kind {
 /* Learnt, then removed (policy_unlearn): never matched, slot kept a while. */
 #define MXG_RULE_F_DEAD		0x04
 
+/*
+ * 32 bytes, as a policy of a million rules holds a million of these: the
+ * lengths fit a byte (a name is at most 254 wire bytes without the root,
+ * a protected name 127) and kind, action and flags share one.  Callers
+ * that build a rule check their lengths before they store them here
+ * (policy_add and policy_learn take nothing longer than a name).
+ */
 struct mxg_policy_rule {
 	const __u8 *wire;		/* the suffix, canonical */
 	const __u8 *protected_wire;	/* lookalike rules: interned */
 	const char *file;		/* interned; generated: the protect */
-	__u32 wire_len;
-	__u32 protected_len;
 	int line;
-	__u8 kind;			/* enum mxg_rule_kind */
-	__u8 action;			/* enum mxg_action */
+	__u8 wire_len;			/* <= MXG_NAME_MAX - 2 */
+	__u8 protected_len;		/* <= MXG_PROTECTED_MAX - 1 */
 	__u8 origin;			/* 0: written by hand, else mxg_fuzzer */
-	__u8 flags;			/* MXG_RULE_F_* */
+	__u8 kind : 2;			/* enum mxg_rule_kind */
+	__u8 action : 2;		/* enum mxg_action */
+	__u8 flags : 4;			/* MXG_RULE_F_* */
 };
 
 /* A protect directive. */

@@ -266,7 +266,7 @@ static int parse_lookalike(struct parse_ctx *c, char **tok, int ntok)
 	__u8 wire[MXG_NAME_MAX], pbuf[MXG_NAME_MAX];
 	const __u8 *prot = pbuf;
 	int same;
-	__u32 plen;
+	__u32 plen, wlen;
 	__u64 h;
 
 	if (ntok < 2)
@@ -278,8 +278,9 @@ static int parse_lookalike(struct parse_ctx *c, char **tok, int ntok)
 				   tok[2]);
 	if (ntok < 4)
 		return parse_error(c, "lookalike: missing protected name");
-	if (parse_name(c, "suffix", tok[1], wire, &r.wire_len))
+	if (parse_name(c, "suffix", tok[1], wire, &wlen))
 		return -1;
+	r.wire_len = (__u8)wlen;
 	/* The index's cache miss is under way while the rest is read. */
 	h = policy_hash_prefetch(c->p, wire, r.wire_len);
 	same = c->last_prot && !strcmp(tok[3], c->last_prot_text);
@@ -319,6 +320,7 @@ static int parse_allow(struct parse_ctx *c, char **tok, int ntok)
 	struct mxg_policy_rule r = { .kind = MXG_RULE_ALLOW,
 				     .action = MXG_ACTION_ALERT };
 	__u8 wire[MXG_NAME_MAX];
+	__u32 wlen;
 
 	if (ntok < 2)
 		return parse_error(c, "allow: missing suffix");
@@ -326,8 +328,9 @@ static int parse_allow(struct parse_ctx *c, char **tok, int ntok)
 		return parse_error(c, "allow takes no options ('%s')", tok[2]);
 	if (ntok > 2)
 		return parse_error(c, "extra token '%s'", tok[2]);
-	if (parse_name(c, "suffix", tok[1], wire, &r.wire_len))
+	if (parse_name(c, "suffix", tok[1], wire, &wlen))
 		return -1;
+	r.wire_len = (__u8)wlen;	/* mxg_name_parse: at most 254 */
 	r.wire = wire;
 	return add_rule(c, &r, policy_hash_prefetch(c->p, wire, r.wire_len));
 }
