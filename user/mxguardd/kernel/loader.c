@@ -125,8 +125,8 @@ static int read_seed(struct mxg_loader *l)
 		if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0 &&
 		    cfg.enabled && (cfg.hash_seed != l->seed ||
 				    cfg.policy_gen != l->generation)) {
-			pr_warn("the pinned config changed while the programs "
-				"loaded (another writer under the pin lock?)\n");
+			pr_warn("the pinned config changed while the "
+				"programs loaded\n");
 			return -ESTALE;
 		}
 		return 0;

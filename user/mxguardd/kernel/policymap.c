@@ -421,9 +421,9 @@ static int policy_begin(struct mxg_loader *l, const struct mxg_policy *p,
 			 st.dropped, MXG_SIM_SLOTS);
 	f->nsim = (size_t)nsim;
 	rule_values(l, p, f->gen, f->vals);
-	/* No thread, no harm: policy_finish() fills it here instead. */
+	/* No thread, no harm: the fill runs here, before the load. */
 	f->threaded = thread && !pthread_create(&f->tid, NULL, prefill_run, f);
-	if (!thread)
+	if (!f->threaded)
 		prefill_run(f);
 	*out = f;
 	return 0;
