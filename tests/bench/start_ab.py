@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""exec -> READY=1 and CPU at READY of two mxguardd binaries, side by side.
+"""exec -> READY=1, CPU and VmHWM at READY of two mxguardd binaries, side by side.
 
 usage: start_ab.py OLD NEW E2E_PY [RULES [ROUNDS]]
 
@@ -56,10 +56,12 @@ def start(binary):
     pid = int(out.split()[0])
     f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     cpu = (int(f[11]) + int(f[12])) / TICK
+    hwm = next(int(x.split()[1]) for x in open(f"/proc/{pid}/status")
+               if x.startswith("VmHWM")) / 1024.0
     stop(pid, E2E)
     subprocess.run([binary, "--unload", "--pin-dir", PIN], check=True,
                    capture_output=True)
-    return ready, cpu
+    return ready, cpu, hwm
 
 
 def main():
@@ -76,10 +78,10 @@ def main():
     res = {OLD: [], NEW: []}
     for r in range(ROUNDS):
         for b in ((OLD, NEW) if r % 2 == 0 else (NEW, OLD)):
-            ready, cpu = start(b)
+            ready, cpu, hwm = start(b)
             res[b].append((ready, cpu))
             print(f"round {r + 1} {b}: READY {ready:.3f} s, "
-                  f"CPU {cpu:.2f} s", flush=True)
+                  f"CPU {cpu:.2f} s, VmHWM {hwm:.1f} MiB", flush=True)
     for b in (OLD, NEW):
         print(f"{b}: median READY "
               f"{statistics.median(x[0] for x in res[b]):.3f} s, CPU "
