@@ -9,7 +9,8 @@
  * the suffix has any protected label of a length one edit away.  What a
  * hit says:
  *
- *   x      = L without L[i]  deletion (always allowed)
+ *   x      = L without L[i]  deletion (not of the first letter of a
+ *                            label of MXG_SIM_SHORT bytes or fewer)
  *   x\k    = L               insertion at k (not at the start, unless it
  *                            doubles the first letter)
  *   x\k    = L\i, k == i     substitution (not of the first letter)
@@ -64,7 +65,8 @@ __noinline int mxg_sim_hit(__u64 h, __u32 len, __u32 k, __u32 slot)
 		p = e->pos;
 		/* The daemon files whole labels in the first slots. */
 		if (k == MXG_SIM_WHOLE)
-			ok = p == MXG_SIM_WHOLE ? 2 : 1;
+			ok = p == MXG_SIM_WHOLE ? 2 :
+			     p > 0 || len >= MXG_SIM_SHORT;
 		else if (p == MXG_SIM_WHOLE)
 			ok = k > 0 || x0 == x1;
 		else if (p == k)

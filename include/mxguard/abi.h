@@ -199,6 +199,15 @@ struct mxg_rule {
 #define MXG_SIM_SLOTS	4
 #define MXG_SIM_WHOLE	0xff
 #define MXG_SIM_LABEL_MAX 63
+/*
+ * A protected label of up to this many bytes with its first letter
+ * dropped is no match ("mail" for "gmail", "ive" for "live"): typists
+ * rarely miss the first key of a word, and what a short label leaves
+ * without it is often a word or another brand.  Shared by the kernel
+ * (bpf/similar.bpf.h), the second look (similar.c) and the generated
+ * rules (lookalike.c), so the kernel stays a subset of the second look.
+ */
+#define MXG_SIM_SHORT	5
 
 struct mxg_sim {
 	__u64 protected_hash;	/* key into the protected-names map */

@@ -156,6 +156,7 @@ static const struct {
 	{ SIMILAR_F_ANY_TWO, "check, two edits need no slip" },
 	{ SIMILAR_F_AFFIX_SLIPS, "check, label whole, two letters slips" },
 	{ SIMILAR_F_TLD_TABLE, "check, TLD neighbours of the table only" },
+	{ SIMILAR_F_FIRST_DROP, "check, short labels' first letter dropped" },
 	{ SIMILAR_F_ANY_TWO | SIMILAR_F_TLD_TABLE,
 	  "check, no slip, TLD table (before)" },
 };

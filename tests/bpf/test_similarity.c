@@ -10,6 +10,8 @@
  * already given while the name it imitates is still protected.  A moved
  * dot (comcastn.et for comcast.net: the same bytes run together) is the
  * kernel's too, through the rule-shaped entries the policy walk finds.
+ * A label of 5 letters or fewer without its first letter is no match
+ * (mail.org for gmail.org: MXG_SIM_SHORT), in the kernel or after it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +39,9 @@ static const struct zrec zone[] = {
 	{ "comcast.net", DNS_A, 300, "192.0.2.88" },
 	{ "comcastx.et", DNS_A, 300, "192.0.2.89" },
 	{ "example.net", DNS_A, 300, "192.0.2.90" },
+	{ "mail.org", DNS_A, 300, "192.0.2.91" },
+	{ "gmai.org", DNS_A, 300, "192.0.2.92" },
+	{ "mgail.org", DNS_A, 300, "192.0.2.93" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -294,6 +299,36 @@ static int t_dot_alert(struct tctx *t)
 			  "comcast.net");
 }
 
+/*
+ * A short label (MXG_SIM_SHORT): its first letter dropped is clean, in
+ * the kernel and in the second look, while its other edits are refused.
+ */
+static int t_short_first(struct tctx *t)
+{
+	static const struct lc clean = { "mail.org", "192.0.2.91" };
+	static const struct lc names[] = {
+		{ "gmai.org", "192.0.2.92" },		/* the last dropped */
+		{ "mgail.org", "192.0.2.93" },		/* the first two swap */
+	};
+	long long before = counter(t, MXG_CNT_SIM_MATCH);
+	size_t i;
+
+	if (all_connect(t, &clean, 1))
+		return -1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!ASSERT_EQ(run_in(t, NULL, a_then_connect,
+				      (void *)&names[i]), EPERM, names[i].name))
+			return -1;
+		if (verdict_of(t, "blocked", names[i].ip, names[i].name,
+			       "gmail.org"))
+			return -1;
+	}
+	ASSERT_EQ(counter(t, MXG_CNT_SIM_MATCH) - before, 2,
+		  "similarity matches counted");
+	/* mail.org again, after the second look had its time: still goes. */
+	return all_connect(t, &clean, 1);
+}
+
 #define PROTECT_DOT	"protect comcast.net fuzz=tld-swap"
 
 #define PROTECT		"protect example.org fuzz=tld-swap"
@@ -313,5 +348,8 @@ const struct tcase similarity_tests[] = {
 	  .policy = PROTECT_DOT " action=block\n", .zone = zone },
 	{ .name = "similarity_dot_alert", .fn = t_dot_alert,
 	  .policy = PROTECT_DOT "\n", .zone = zone },
+	{ .name = "similarity_short_first", .fn = t_short_first,
+	  .policy = "protect gmail.org fuzz=tld-swap action=block\n",
+	  .zone = zone },
 	{ 0 },
 };

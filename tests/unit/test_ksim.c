@@ -63,7 +63,8 @@ static int hit(const struct table *t, const __u8 *x, __u32 m, __u64 sfx,
 			return 0;
 		p = e->pos;
 		if (k == MXG_SIM_WHOLE)
-			ok = p == MXG_SIM_WHOLE ? 2 : 1;
+			ok = p == MXG_SIM_WHOLE ? 2 :
+			     p > 0 || len >= MXG_SIM_SHORT;
 		else if (p == MXG_SIM_WHOLE)
 			ok = k > 0 || (m > 1 && x[0] == x[1]);
 		else if (p == k)
@@ -281,6 +282,11 @@ static void test_matches(void **state)
 	assert_int_equal(kernel(t, "eexample.org"), 0);	/* first doubled */
 	assert_int_equal(kernel(t, "gmial.com"), 1);
 	assert_int_equal(kernel(t, "GMAI.com"), 1);	/* case folded */
+	/* Not the first of 5 or fewer (MXG_SIM_SHORT): "mail" is no typo. */
+	assert_int_equal(kernel(t, "mail.com"), -1);
+	assert_int_equal(judge("mail.com", "gmail.com"), 0);
+	assert_int_equal(kernel(t, "mgail.com"), 1);	/* first two swapped */
+	assert_int_equal(kernel(t, "gmai.com"), 1);	/* the last dropped */
 	/* Not matches. */
 	assert_int_equal(kernel(t, "example.org"), -1);	/* itself */
 	assert_int_equal(kernel(t, "exmaple.com"), -1);	/* other suffix */

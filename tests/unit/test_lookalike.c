@@ -142,6 +142,16 @@ static void test_tld_swap(void **state)
 	/* A bare TLD swaps only with its neighbours, never with "com". */
 	generate("net", "tld-swap");
 	OUTPUTS("ne", "et");
+	/*
+	 * Under a country code, its neighbours only: the gTLDs are where
+	 * such a provider runs its service abroad (gmx.com for gmx.de).
+	 */
+	generate("gmx.de", "tld-swap");
+	OUTPUTS("gmx.dev");
+	generate("example.co.uk", "tld-swap");
+	assert_int_equal(out.n, 0);
+	generate("example.ml", "tld-swap");
+	OUTPUTS("example.mil");
 }
 
 /* A Cyrillic "а" (U+0430) for the Latin "a": an IDN homograph. */
@@ -243,14 +253,34 @@ static void test_bitsquatting(void **state)
 {
 	(void)state;
 	generate("gmail.com", "bitsquatting");
-	/* g is 0x67: bits 0, 1, 2, 3 and 4 make f, e, c, o and w. */
+	/*
+	 * g is 0x67: bits 0, 1, 2, 3 and 4 make f, e, c, o and w, but in
+	 * the first place only a key next to g stays: f.  "email" and
+	 * "cmail" are providers, as any letter before "mail" makes one.
+	 */
 	assert_true(produced("fmail.com"));
-	assert_true(produced("email.com"));
-	assert_true(produced("cmail.com"));
-	assert_true(produced("omail.com"));
-	assert_true(produced("wmail.com"));
+	assert_false(produced("email.com"));
+	assert_false(produced("cmail.com"));
+	assert_false(produced("omail.com"));
+	assert_false(produced("wmail.com"));
+	/* Elsewhere every flip: a is 0x61, bit 1 makes c. */
+	assert_true(produced("gmcil.com"));
 	/* Bit 5 makes "G", which is the same name. */
 	assert_false(produced("gmail.com"));
+	/* first=any: every flip of the first letter too. */
+	out.n = 0;
+	{
+		__u8 wire[MXG_NAME_MAX];
+		const char *err;
+		__u32 len;
+
+		assert_int_equal(mxg_name_parse("gmail.com", wire, &len, &err),
+				 0);
+		assert_int_equal(lookalike_generate(wire, len,
+				 1U << MXG_FUZZ_BITSQUATTING |
+				 MXG_GEN_ANY_FIRST, collect, &out), 0);
+	}
+	assert_true(produced("email.com"));
 }
 
 static void test_replacement(void **state)
@@ -299,8 +329,14 @@ static void test_insertion(void **state)
 static void test_small_fuzzers(void **state)
 {
 	(void)state;
+	/*
+	 * The first letter of a label of 5 or fewer is not left out
+	 * ("mail" is a provider); of a longer one it is.
+	 */
 	generate("gmail.com", "omission");
-	OUTPUTS("mail.com", "gail.com", "gmil.com", "gmal.com", "gmai.com");
+	OUTPUTS("gail.com", "gmil.com", "gmal.com", "gmai.com");
+	generate("hotmail.com", "omission");
+	assert_true(produced("otmail.com"));
 	generate("gmail.com", "repetition");
 	OUTPUTS("ggmail.com", "gmmail.com", "gmaail.com", "gmaiil.com",
 		"gmaill.com");
@@ -334,8 +370,14 @@ static void test_various(void **state)
 	OUTPUTS("gmailcom.com", "gmailc.om");
 	generate("comcast.net", "various");
 	assert_true(produced("comcastn.et"));
+	/* A country code runs in under its own TLD, not under .com. */
 	generate("example.de", "various");
-	OUTPUTS("examplede.de", "examplede.com", "example-de.com");
+	OUTPUTS("examplede.de");
+	generate("mail.ru", "various");
+	assert_false(produced("mailru.com"));
+	generate("example.net", "various");
+	assert_true(produced("examplenet.com"));
+	assert_true(produced("example-net.com"));
 	generate("example.co.uk", "various");
 	OUTPUTS("exampleco.uk", "example.uk");
 }

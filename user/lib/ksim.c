@@ -54,8 +54,9 @@ int ksim_label_match(const __u8 *x, __u32 m, const __u8 *L, __u32 n)
 
 	while (p < m && p < n && x[p] == L[p])
 		p++;
-	if (m + 1 == n)				/* deletion */
-		return same(x + p, L + p + 1, m - p);
+	if (m + 1 == n)		/* deletion, the first only of long labels */
+		return (p > 0 || n > MXG_SIM_SHORT) &&
+		       same(x + p, L + p + 1, m - p);
 	if (m == n + 1)				/* insertion, not first */
 		return p > 0 && same(x + p + 1, L + p, n - p);
 	if (m != n || p == m)

@@ -13,6 +13,8 @@
 
 #include <libpsl.h>
 
+#include "mxguard/abi.h"
+
 #include "idn.h"
 #include "lookalike.h"
 #include "lookalike_int.h"
@@ -274,18 +276,27 @@ static int fuzz_addition(struct gen *g)
 	return 0;
 }
 
-/* One flipped bit in one character (memory and transmission errors). */
+/*
+ * One flipped bit in one character (memory and transmission errors).  Not
+ * in the first character unless the flip is also a key next to it, as
+ * typed_at() rules for typing: any letter there makes another word, and
+ * the words are brands ("cmail", "email" for "gmail").
+ */
 static int fuzz_bitsquatting(struct gen *g)
 {
 	uint32_t buf[CAND_MAX], c;
+	char keys[64];
 	int i, bit;
 
+	lk_keyboard_neighbours(g->label[0], keys);
 	for (i = 0; i < g->n; i++) {
 		if (g->label[i] >= 0x80)
 			continue;
 		for (bit = 0; bit < 8; bit++) {
 			c = g->label[i] ^ (1U << bit);
 			if (!c || (c != '-' && !strchr(alnum, (int)c)))
+				continue;
+			if (i == 0 && !g->any_first && !strchr(keys, (int)c))
 				continue;
 			splice(g->label, g->n, i, 1, &c, 1, buf);
 			TRY(cand(g, buf, g->n));
@@ -446,12 +457,20 @@ static int fuzz_insertion(struct gen *g)
 	return 0;
 }
 
+/*
+ * Any character left out; the first one only from labels longer than
+ * MXG_SIM_SHORT, as the second look and the kernel rule (include/mxguard/
+ * abi.h): "mail" is not a typo of "gmail" but a provider.  A bare TLD
+ * keeps it ("il" for "mil"): only names that exist as TLDs come out.
+ */
 static int fuzz_omission(struct gen *g)
 {
 	uint32_t buf[CAND_MAX];
-	int i;
+	int i = 1;
 
-	for (i = 0; i < g->n; i++) {
+	if (g->n > MXG_SIM_SHORT || g->any_first || g->tld_mode)
+		i = 0;
+	for (; i < g->n; i++) {
 		splice(g->label, g->n, i, 1, NULL, 0, buf);
 		TRY(cand(g, buf, g->n - 1));
 	}
@@ -593,10 +612,24 @@ static int swap_to(struct gen *g, const char *tld)
 	return finish(g, wire, len);
 }
 
+/* A suffix whose last label is a country code: "de", "co.uk". */
+static int is_cc_suffix(const char *suffix)
+{
+	const char *last = strrchr(suffix, '.');
+
+	last = last ? last + 1 : suffix;
+	return strlen(last) == 2 && last[0] >= 'a' && last[0] <= 'z' &&
+	       last[1] >= 'a' && last[1] <= 'z';
+}
+
 /*
  * A domain's suffix for its one-edit neighbours and the gTLDs everyone
  * mixes up; a bare TLD for its neighbours only, since "com" for "mil"
- * would flag half the Internet.
+ * would flag half the Internet.  A name under a country code gets its
+ * neighbours only: a provider born under one takes the gTLDs for its
+ * service abroad ("gmx.com", "gmx.net" beside "gmx.de", "yandex.com"
+ * beside "yandex.ru"), so those are its own more often than a squat, and
+ * no slip of "de" types "com".
  */
 static int fuzz_tld_swap(struct gen *g)
 {
@@ -606,7 +639,7 @@ static int fuzz_tld_swap(struct gen *g)
 	n = lookalike_tld_neighbours(g->suffix, near, 16);
 	for (i = 0; i < n && i < 16; i++)
 		TRY(swap_to(g, near[i]));
-	if (g->tld_mode)
+	if (g->tld_mode || is_cc_suffix(g->suffix))
 		return 0;
 	for (i = 0; i < lk_nswap_tlds; i++)
 		TRY(swap_to(g, lk_swap_tlds[i]));
@@ -729,7 +762,12 @@ static int fuzz_various(struct gen *g)
 		return with_suffix(g, g->label, n, strrchr(g->suffix, '.') + 1);
 	}
 	TRY(with_suffix(g, buf, n + (int)slen, g->suffix));
-	if (!strcmp(g->suffix, "com"))
+	/*
+	 * Under .com, a country code run in is how a provider of that
+	 * country writes its own name ("mailru" for Mail.Ru), and no slip
+	 * types a second TLD: gTLD names only ("example-net.com").
+	 */
+	if (!strcmp(g->suffix, "com") || is_cc_suffix(g->suffix))
 		return 0;
 	TRY(with_suffix(g, buf, n + (int)slen, "com"));
 	buf[n] = '-';

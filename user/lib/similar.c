@@ -9,6 +9,7 @@
 
 #include <libpsl.h>
 
+#include "mxguard/abi.h"
 #include "mxguard/hash.h"
 
 #include "idn.h"
@@ -257,13 +258,19 @@ static int typos2(const uint32_t *l, int nl, const uint32_t *L, int nL,
 	return slips2(l, nl, L, nL) >= need;
 }
 
-/* A one-edit pair whose edit touches the first character: allowed? */
-static int first_ok(const uint32_t *l, int nl, const uint32_t *L, int nL)
+/*
+ * A one-edit pair whose edit touches the first character: allowed?  Its
+ * deletion only from labels longer than MXG_SIM_SHORT: what a short one
+ * leaves is often a word or a brand of its own ("mail" for "gmail"), and
+ * the first key is the one typists rarely miss.
+ */
+static int first_ok(const uint32_t *l, int nl, const uint32_t *L, int nL,
+		    unsigned int flags)
 {
 	if (!nl || !nL || l[0] == L[0])
 		return 1;
 	if (same(l, nl, L + 1, nL - 1))
-		return 1;	/* the first character dropped */
+		return nL > MXG_SIM_SHORT || (flags & SIMILAR_F_FIRST_DROP);
 	if (nl == nL && nl >= 2 && l[0] == L[1] && l[1] == L[0])
 		return 1;	/* the first two swapped */
 	return is_neighbour_key(L[0], l[0]);
@@ -326,7 +333,8 @@ static unsigned int label_edits(const uint32_t *l, int nl, const uint32_t *L,
 		return 0;
 	d = similar_distance(l, nl, L, nL);
 	if (d == 1) {
-		if ((flags & SIMILAR_F_ANY_FIRST) || first_ok(l, nl, L, nL))
+		if ((flags & SIMILAR_F_ANY_FIRST) ||
+		    first_ok(l, nl, L, nL, flags))
 			return 1;
 		return mid && affixed(l, nl, L, nL) ? 1 : 0;
 	}
@@ -463,7 +471,7 @@ unsigned int similar_judge(const uint32_t *l, int nl, const uint32_t *s,
 			return 1;
 		d = similar_distance(l, nl, L, nL);
 		return d == 1 && ((flags & SIMILAR_F_ANY_FIRST) ||
-				  first_ok(l, nl, L, nL)) ? 2 : 0;
+				  first_ok(l, nl, L, nL, flags)) ? 2 : 0;
 	}
 	/*
 	 * Any other TLD one slip away: with the label itself, or with one

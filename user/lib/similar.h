@@ -23,9 +23,11 @@
  * The label's reach, in Damerau-Levenshtein edits:
  *
  *   - 1 for every label; an edit that changes the first character must
- *     be a keyboard neighbour of it, its deletion, or the swap of the
- *     first two (typists rarely get the first letter wrong, and any letter
- *     there turns "mail" into "email" and "aol" into "gol");
+ *     be a keyboard neighbour of it, its deletion when the label is longer
+ *     than MXG_SIM_SHORT (5) characters, or the swap of the first two
+ *     (typists rarely get the first letter wrong, any letter there turns
+ *     "mail" into "email" and "aol" into "gol", and a short label without
+ *     it is often a word or another brand: "mail" for "gmail");
  *   - 2 for labels of SIMILAR_LONG (8) characters or more, when one of
  *     the two edits at least is a slip and neither puts in a hyphen, or
  *     when the whole label is there with two characters around it;
@@ -69,6 +71,8 @@ enum similar_kind {
 /* The label whole, two letters around: slips or the suffix run in only. */
 #define SIMILAR_F_AFFIX_SLIPS	0x8
 #define SIMILAR_F_TLD_TABLE	0x10	/* TLD neighbours: the table only */
+/* The first letter dropped from labels of MXG_SIM_SHORT or fewer too. */
+#define SIMILAR_F_FIRST_DROP	0x20
 
 /*
  * Or'ed into what similar_judge returns when the two-edit rule for labels
