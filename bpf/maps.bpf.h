@@ -358,6 +358,26 @@ struct {
 	__type(value, __u64);
 } vcache_epoch SEC(".maps");
 
+/*
+ * Between mxg_vc_get() and mxg_vc_put() (vcache.bpf.h), per hook: the slot
+ * a miss is to fill and the epoch read before the walk.  A map, not
+ * arguments: the lookup and the fill are two global functions called from
+ * mxg_question(), so the walk keeps its call depth (5.10 counts every
+ * frame of the deepest chain against the 512-byte stack).
+ */
+struct mxg_vc_state {
+	__u64 epoch;
+	__u32 key;
+	__u32 armed;		/* 1: key and epoch are this question's */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLOTS);
+	__type(key, __u32);
+	__type(value, struct mxg_vc_state);
+} vcache_state SEC(".maps");
+
 static __always_inline struct mxg_sim_scratch *get_sim_scratch(__u32 slot)
 {
 	__u32 key = slot & 1;

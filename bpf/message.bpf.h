@@ -101,7 +101,7 @@ __noinline int mxg_question(__u32 slot, __u32 egress)
 	struct mxg_scratch *s = get_scratch(slot);
 	struct mxg_config *cfg = get_config();
 	int ret, matched;
-	__u32 qend;
+	__u32 qend, sim;
 
 	if (!s || !cfg)
 		return PARSE_MALFORMED;
@@ -127,7 +127,18 @@ __noinline int mxg_question(__u32 slot, __u32 egress)
 	 * protected label is a lookalike like a rule's.  Through the verdict
 	 * cache (vcache.bpf.h).
 	 */
-	matched = mxg_verdict(slot, egress);
+	matched = mxg_vc_get(slot, egress);
+	if (matched < 0) {
+		sim = 0;
+		matched = mxg_match_name(slot);
+		if (!matched && mxg_similar(slot)) {
+			matched = 1;
+			sim = 1;
+			if (egress)
+				count(MXG_CNT_SIM_MATCH);
+		}
+		mxg_vc_put(slot, matched, sim);
+	}
 	s->qname_hash = s->name_hash;
 	if (matched && s->rule.verdict == MXG_VERDICT_LOOKALIKE) {
 		/*

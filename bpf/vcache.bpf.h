@@ -54,9 +54,9 @@ static __always_inline __u64 vc_word(struct mxg_scratch *s, __u32 i,
 #endif
 }
 
-/* The slot for scratch->name in @slot's half of the map. */
-static __always_inline struct mxg_vcache *vc_slot(struct mxg_scratch *s,
-						  __u64 seed, __u32 slot)
+/* The index of scratch->name's slot in @slot's half of the map. */
+static __always_inline __u32 vc_key(struct mxg_scratch *s, __u64 seed,
+				    __u32 slot)
 {
 	__u32 len = s->name_len, i, key;
 	__u64 h = seed ^ len;
@@ -67,8 +67,7 @@ static __always_inline struct mxg_vcache *vc_slot(struct mxg_scratch *s,
 		h = (h ^ vc_word(s, i, len)) * MXG_FNV_PRIME;
 	}
 	key = (__u32)mxg_hash_final(h) & (MXG_VCACHE_SLOTS - 1);
-	key |= (slot & 1) * MXG_VCACHE_SLOTS;
-	return bpf_map_lookup_elem(&vcache, &key);
+	return key | (slot & 1) * MXG_VCACHE_SLOTS;
 }
 
 static __always_inline int vc_same(struct mxg_scratch *s,
@@ -88,49 +87,70 @@ static __always_inline int vc_same(struct mxg_scratch *s,
 }
 
 /*
- * The verdict for the question in scratch->name: mxg_match_name(), then,
- * when no rule matched, mxg_similar(), through the cache.  Returns 1 when
- * something matched (scratch->rule holds it); scratch->name_hash holds the
- * whole name's hash either way.  Counts similarity matches at egress.
+ * The cached verdict for the question in scratch->name: 1 when something
+ * matched (scratch->rule and scratch->name_hash filled, as mxg_match_name()
+ * or mxg_similar() would), 0 when nothing did, -1 on a miss.  A miss that
+ * may be filled arms vcache_state; mxg_question() then runs the walk and
+ * mxg_vc_put() stores what it found.  Counts similarity matches at egress.
  */
-__noinline int mxg_verdict(__u32 slot, __u32 egress)
+__noinline int mxg_vc_get(__u32 slot, __u32 egress)
 {
 	struct mxg_scratch *s = get_scratch(slot);
 	struct mxg_config *cfg = get_config();
-	__u32 zero = 0, len, i;
-	struct mxg_vcache *e = NULL;
+	struct mxg_vc_state *st;
+	__u32 zero = 0, len, key;
+	struct mxg_vcache *e;
 	__u64 epoch = 0, *ep;
-	int matched, sim = 0;
 
-	if (!s || !cfg)
-		return 0;
+	st = bpf_map_lookup_elem(&vcache_state, &slot);
+	if (!s || !cfg || !st)
+		return -1;
+	st->armed = 0;
 	/* The epoch first: see the top of this file. */
 	ep = bpf_map_lookup_elem(&vcache_epoch, &zero);
 	if (ep)
 		epoch = *(volatile __u64 *)ep;
 	len = s->name_len;
-	if (epoch && len <= MXG_VCACHE_NAME &&
-	    bpf_map_lookup_elem(&policy, &zero))
-		e = vc_slot(s, cfg->hash_seed, slot);
-	if (e && e->epoch == epoch && vc_same(s, e, len)) {
+	if (!epoch || len > MXG_VCACHE_NAME ||
+	    !bpf_map_lookup_elem(&policy, &zero))
+		return -1;
+	key = vc_key(s, cfg->hash_seed, slot);
+	e = bpf_map_lookup_elem(&vcache, &key);
+	if (!e)
+		return -1;
+	if (e->epoch == epoch && vc_same(s, e, len)) {
 		count(MXG_CNT_VCACHE_HIT);
 		s->rule = e->rule;
 		s->name_hash = e->name_hash;
 		if (e->sim && egress)
 			count(MXG_CNT_SIM_MATCH);
-		return e->matched;
+		return e->matched ? 1 : 0;
 	}
-	matched = mxg_match_name(slot);
-	if (!matched && mxg_similar(slot)) {
-		matched = 1;
-		sim = 1;
-		if (egress)
-			count(MXG_CNT_SIM_MATCH);
-	}
-	if (!e)
-		return matched;
+	st->epoch = epoch;
+	st->key = key;
+	st->armed = 1;
+	return -1;
+}
+
+/* Store the walk's verdict for the question that mxg_vc_get() missed. */
+__noinline int mxg_vc_put(__u32 slot, __u32 matched, __u32 sim)
+{
+	struct mxg_scratch *s = get_scratch(slot);
+	struct mxg_vc_state *st;
+	struct mxg_vcache *e;
+	__u32 len, i, key;
+
+	st = bpf_map_lookup_elem(&vcache_state, &slot);
+	if (!s || !st || !st->armed)
+		return 0;
+	st->armed = 0;
+	key = st->key;
+	e = bpf_map_lookup_elem(&vcache, &key);
+	len = s->name_len;
+	if (!e || len > MXG_VCACHE_NAME)
+		return 0;
 	/* A name's bytes are stored only with the verdict that goes with it. */
-	e->epoch = epoch;
+	e->epoch = st->epoch;
 	e->len = len;
 	for (i = 0; i < VC_WORDS; i++) {
 		if (i * 8 >= len)
@@ -141,7 +161,7 @@ __noinline int mxg_verdict(__u32 slot, __u32 egress)
 	e->name_hash = s->name_hash;
 	e->matched = matched;
 	e->sim = sim;
-	return matched;
+	return 0;
 }
 
 #endif

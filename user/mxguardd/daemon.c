@@ -795,11 +795,12 @@ static int start(struct daemon *d)
 		return EXIT_FAIL;
 	if (cgroup_resolve(d->conf->cgroup, d->cgroup, sizeof(d->cgroup)))
 		return EXIT_CONFIG;
-	if (loader_start(&d->loader, &s))
+	/* The policy's map fills while the verifier runs (loader.h). */
+	if (loader_start(&d->loader, &s, &d->policy[0]))
 		return EXIT_FAIL;
 	d->loaded = 1;
 	if (loader_disarm_fastpath(&d->loader) ||
-	    loader_set_policy(&d->loader, &d->policy[0]) ||
+	    loader_finish_policy(&d->loader) ||
 	    loader_attach(&d->loader, d->cgroup))
 		return EXIT_FAIL;
 	d->gen[0] = d->loader.generation;

@@ -83,12 +83,54 @@ static int set_map_pins(struct mxg_loader *l)
 	return 0;
 }
 
+/*
+ * The seed and generation before the programs load, so the first policy's
+ * map can be filled meanwhile: from the pinned config a previous daemon
+ * left (the pin lock keeps any other writer away), else a new seed.
+ * read_seed() checks the loaded map agrees.
+ */
+static int early_seed(struct mxg_loader *l)
+{
+	struct mxg_config cfg;
+	char path[768];
+	__u32 zero = 0;
+	int fd, err;
+
+	err = pin_path(path, sizeof(path), l->pin_dir, "config_map");
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		err = bpf_map_lookup_elem(fd, &zero, &cfg);
+		close(fd);
+		if (!err && cfg.enabled) {
+			l->seed = cfg.hash_seed;
+			l->generation = cfg.policy_gen;
+			return 0;
+		}
+	}
+	if (getrandom(&l->seed, sizeof(l->seed), 0) != sizeof(l->seed))
+		return -errno;
+	return 0;
+}
+
 static int read_seed(struct mxg_loader *l)
 {
 	struct mxg_config cfg;
 	__u32 zero = 0;
 	int fd = bpf_map__fd(l->skel->maps.config_map);
 
+	if (l->prefill) {
+		/* early_seed() read it: the map filling is keyed by it. */
+		if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0 &&
+		    cfg.enabled && (cfg.hash_seed != l->seed ||
+				    cfg.policy_gen != l->generation)) {
+			pr_warn("the pinned config changed while the "
+				"programs loaded\n");
+			return -ESTALE;
+		}
+		return 0;
+	}
 	if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0 && cfg.enabled) {
 		/* Adopting: keep the seed, and count generations onwards. */
 		l->seed = cfg.hash_seed;
@@ -227,7 +269,8 @@ static int hold_pin_lock(const char *dir)
 	return 0;
 }
 
-int loader_start(struct mxg_loader *l, const struct mxg_settings *s)
+int loader_start(struct mxg_loader *l, const struct mxg_settings *s,
+		 const struct mxg_policy *first)
 {
 	int err;
 
@@ -252,6 +295,16 @@ int loader_start(struct mxg_loader *l, const struct mxg_settings *s)
 	err = set_map_pins(l);
 	if (err)
 		goto cleanup;
+	if (first) {
+		err = early_seed(l);
+		if (err) {
+			pr_warn("read the hash seed: %s\n", strerror(-err));
+			goto cleanup;
+		}
+		err = loader_begin_policy(l, first);
+		if (err)
+			goto cleanup;
+	}
 	err = mxguard_bpf__load(l->skel);
 	if (err) {
 		pr_warn("load BPF programs: %s (run with -v for the verifier "
@@ -270,6 +323,7 @@ int loader_start(struct mxg_loader *l, const struct mxg_settings *s)
 	}
 	return 0;
 cleanup:
+	loader_abort_policy(l);
 	mxguard_bpf__destroy(l->skel);
 	l->skel = NULL;
 	return err;
@@ -331,6 +385,7 @@ int loader_queries_fd(const struct mxg_loader *l)
 
 void loader_close(struct mxg_loader *l)
 {
+	loader_abort_policy(l);
 	if (l->policy_fd >= 0)
 		close(l->policy_fd);
 	l->policy_fd = -1;

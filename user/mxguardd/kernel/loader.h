@@ -16,6 +16,7 @@
 #include "probe.h"
 
 struct mxguard_bpf;
+struct mxg_prefill;
 
 struct mxg_settings {
 	const char *pin_dir;
@@ -49,6 +50,8 @@ struct mxg_loader {
 	 * from the pinned protected_names map, which would otherwise fill.
 	 */
 	struct mxg_hashes protected_now, protected_prev;
+	/* The first policy's map, filled while the programs load. */
+	struct mxg_prefill *prefill;
 };
 
 /*
@@ -84,7 +87,14 @@ struct mxg_taint_view {
 
 /* --- loader.c: the datapath's life ----------------------------------- */
 
-int loader_start(struct mxg_loader *l, const struct mxg_settings *s);
+/*
+ * Open, pin and load the programs.  With @first (else NULL), the policy's
+ * map is created and filled while the verifier runs (policymap.c); it is
+ * swapped in by loader_finish_policy(), nothing of it before.  A policy
+ * error found before the fill starts is reported and fails the start.
+ */
+int loader_start(struct mxg_loader *l, const struct mxg_settings *s,
+		 const struct mxg_policy *first);
 /*
  * Drive a skeleton loaded by someone else (BPF_PROG_TEST_RUN suites, the
  * benchmark): nothing pinned or attached; @s's settings and @seed written.
@@ -117,6 +127,16 @@ int loader_unload(const char *pin_dir);
 int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p);
 /* Retire the datapath's cached verdicts: after every policy change. */
 int loader_vcache_bump(struct mxg_loader *l);
+/*
+ * The policy map loader_start() began: wait for its fill, then as
+ * loader_set_policy() (errors reported as there; on error nothing was
+ * swapped).  -EINVAL if none was begun.
+ */
+int loader_finish_policy(struct mxg_loader *l);
+/* Begin @p's map now, in a thread; loader_finish_policy() ends it. */
+int loader_begin_policy(struct mxg_loader *l, const struct mxg_policy *p);
+/* Wait for a begun fill and drop its map (loader_close() does this). */
+void loader_abort_policy(struct mxg_loader *l);
 /*
  * Insert rule @idx of @p into the policy map in force (no swap: one new key
  * is atomic on its own).  For rules learnt at run time (second look).

@@ -87,12 +87,12 @@ static void *fill_range(void *arg)
 }
 
 /* Both halves in, or the first failure in rule order. */
-static int fill_rules(struct mxg_loader *l, int fd, const __u64 *key,
+static int fill_rules(int *no_batch, int fd, const __u64 *key,
 		      const struct mxg_rule *val, size_t n, size_t *bad)
 {
 	struct fill_job j[2] = {
 		{ .fd = fd, .key = key, .val = val, .to = n,
-		  .no_batch = l->no_batch },
+		  .no_batch = *no_batch },
 	};
 	pthread_t tid;
 	int two = n >= 2 * POLICY_SPLIT && sysconf(_SC_NPROCESSORS_ONLN) > 1;
@@ -109,7 +109,7 @@ static int fill_rules(struct mxg_loader *l, int fd, const __u64 *key,
 	fill_range(&j[0]);
 	if (two)
 		pthread_join(tid, NULL);
-	l->no_batch |= j[0].no_batch | (two && j[1].no_batch);
+	*no_batch |= j[0].no_batch | (two && j[1].no_batch);
 	if (j[0].err || !two || !j[1].err) {
 		*bad = j[0].bad;
 		return j[0].err;
@@ -178,19 +178,15 @@ _Static_assert(sizeof(struct mxg_sim) == sizeof(struct mxg_rule),
 	       "similarity entries share the policy map's value size");
 
 /*
- * The similarity entries, in batches like the rules.  Their protected
- * names go into protected_names first, as a rule's do.
+ * The similarity entries' protected names go into protected_names (after
+ * the programs are loaded: the map is the skeleton's), as a rule's do.
  */
-static int fill_similar(struct mxg_loader *l, int fd,
-			const struct mxg_policy *p, const __u64 *keys,
-			const struct mxg_sim *vals, size_t n,
-			struct mxg_hashes *protected)
+static int put_similar_names(struct mxg_loader *l, const struct mxg_policy *p,
+			     struct mxg_hashes *protected)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct mxg_policy_rule r = { 0 };
-	size_t i, done, end, want;
-	__u32 count;
 	__u64 hash;
+	size_t i;
 	int err;
 
 	for (i = 0; i < p->nprotects; i++) {
@@ -206,17 +202,29 @@ static int fill_similar(struct mxg_loader *l, int fd,
 			return err;
 		}
 	}
+	return 0;
+}
+
+/* The similarity entries, in batches like the rules. */
+static int fill_similar(int fd, int *no_batch, const __u64 *keys,
+			const struct mxg_sim *vals, size_t n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t i, done, end, want;
+	__u32 count;
+	int err;
+
 	for (done = 0; done < n; done = end) {
 		want = n - done < POLICY_BATCH ? n - done : POLICY_BATCH;
 		end = done + want;
 		count = want;
-		err = l->no_batch ? -EINVAL :
+		err = *no_batch ? -EINVAL :
 		      bpf_map_update_batch(fd, keys + done, vals + done,
 					   &count, &opts);
 		if (!err)
 			continue;
 		if (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP)
-			l->no_batch = 1;	/* before 5.6: one by one */
+			*no_batch = 1;	/* before 5.6: one by one */
 		else if (count < want)
 			done += count;		/* these went in */
 		for (i = done; i < end; i++)
@@ -231,17 +239,20 @@ static int fill_similar(struct mxg_loader *l, int fd,
 	return 0;
 }
 
-/* Values of the live rules; their protected names go into the map. */
-static int rule_values(struct mxg_loader *l, const struct mxg_policy *p,
-		       __u32 gen, struct mxg_rule *vals,
-		       struct mxg_hashes *protected)
+/*
+ * Values of the live rules.  A lookalike rule's protected hash is only
+ * computed here (the seed is known before the programs load); the names
+ * go into protected_names later, by put_rule_names(), once that map
+ * exists.
+ */
+static void rule_values(struct mxg_loader *l, const struct mxg_policy *p,
+			__u32 gen, struct mxg_rule *vals)
 {
 	const struct mxg_policy_rule *r;
 	const __u8 *last_protected = NULL;
 	__u64 last_hash = 0;
 	struct mxg_rule *val;
 	size_t i, n = 0;
-	int err;
 
 	for (i = 0; i < p->n; i++) {
 		r = &p->rules[i];
@@ -254,82 +265,190 @@ static int rule_values(struct mxg_loader *l, const struct mxg_policy *p,
 		val->verdict = r->kind;
 		val->action = r->action;
 		val->origin = r->origin;
-		/*
-		 * Protected names are interned, and a policy's rules come in
-		 * runs of one protected name (a protect directive's set, a
-		 * file of lookalikes of one name): the name goes into the map
-		 * once per run, not once per rule.  With 1M rules of one name
-		 * that was 1M map updates, most of the start-up time.
-		 */
-		if (r->kind == MXG_RULE_LOOKALIKE &&
-		    r->protected_wire == last_protected) {
-			val->protected_hash = last_hash;
-		} else if (r->kind == MXG_RULE_LOOKALIKE) {
-			err = protected_put(l, r, protected,
-					    &val->protected_hash);
-			if (err) {
-				pr_warn("%s:%d: cannot store its protected "
-					"name: %s\n", r->file, r->line,
-					strerror(-err));
-				return err;
-			}
+		if (r->kind != MXG_RULE_LOOKALIKE)
+			continue;
+		/* Interned names come in runs: hash each run once. */
+		if (r->protected_wire != last_protected) {
 			last_protected = r->protected_wire;
-			last_hash = val->protected_hash;
+			last_hash = mxg_name_hash(l->seed, r->protected_wire,
+						  r->protected_len);
 		}
+		val->protected_hash = last_hash;
+	}
+}
+
+/*
+ * Protected names are interned, and a policy's rules come in runs of one
+ * protected name (a protect directive's set, a file of lookalikes of one
+ * name): the name goes into the map once per run, not once per rule.
+ * With 1M rules of one name that was 1M map updates, most of the start-up
+ * time.
+ */
+static int put_rule_names(struct mxg_loader *l, const struct mxg_policy *p,
+			  struct mxg_hashes *protected)
+{
+	const struct mxg_policy_rule *r;
+	const __u8 *last_protected = NULL;
+	__u64 hash;
+	size_t i;
+	int err;
+
+	for (i = 0; i < p->n; i++) {
+		r = &p->rules[i];
+		if ((r->flags & MXG_RULE_F_DEAD) ||
+		    r->kind != MXG_RULE_LOOKALIKE ||
+		    r->protected_wire == last_protected)
+			continue;
+		err = protected_put(l, r, protected, &hash);
+		if (err) {
+			pr_warn("%s:%d: cannot store its protected name: %s\n",
+				r->file, r->line, strerror(-err));
+			return err;
+		}
+		last_protected = r->protected_wire;
 	}
 	return 0;
 }
 
-static int fill_policy(struct mxg_loader *l, int fd,
-		       const struct mxg_policy *p, __u32 gen,
-		       struct mxg_hashes *protected)
+/*
+ * A policy map being filled.  The first policy's map is created and
+ * filled while the programs are verified (loader.c starts it before
+ * bpf_object__load): the kernel's inserts and the verifier were the two
+ * halves of a 1M-rule start, one after the other.  The fill needs only
+ * the seed and the generation (read from the pinned config, or new), and
+ * touches no map of the skeleton; what does (the protected names, the
+ * generation, the swap) waits for policy_finish(), after the load.
+ */
+struct mxg_prefill {
+	const struct mxg_policy *p;
+	int fd;
+	__u32 gen;
+	__u64 *keys, *skeys;
+	struct mxg_rule *vals;
+	struct mxg_sim *svals;
+	size_t n, nsim, bad;
+	int no_batch;
+	int err;		/* of the fill: similarity or rules */
+	int rules_failed;	/* the rule at @bad failed, not a sim entry */
+	int threaded;
+	pthread_t tid;
+};
+
+static void prefill_free(struct mxg_prefill *f)
 {
-	const struct mxg_policy_rule *r;
-	size_t cap = ksim_count(p), i, n = 0, bad = 0;
-	__u64 *skeys = malloc((cap + 1) * sizeof(*skeys));
-	struct mxg_sim *svals = malloc((cap + 1) * sizeof(*svals));
-	__u64 *keys = malloc((p->n + 1) * sizeof(*keys));
-	struct mxg_rule *vals = NULL;
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->keys);
+	free(f->vals);
+	free(f->skeys);
+	free(f->svals);
+	free(f);
+}
+
+static void *prefill_run(void *arg)
+{
+	struct mxg_prefill *f = arg;
+
+	f->err = fill_similar(f->fd, &f->no_batch, f->skeys, f->svals,
+			      f->nsim);
+	if (!f->err) {
+		f->err = fill_rules(&f->no_batch, f->fd, f->keys, f->vals,
+				    f->n, &f->bad);
+		f->rules_failed = f->err != 0;
+	}
+	return NULL;
+}
+
+/*
+ * Create and fill @p's map: in a thread of its own if @thread (the caller
+ * goes on to load the programs), else here.  Errors found before the fill
+ * (too many rules, no memory, the map refused, a hash collision) are
+ * reported and returned at once; those of the fill by policy_finish().
+ */
+static int policy_begin(struct mxg_loader *l, const struct mxg_policy *p,
+			int thread, struct mxg_prefill **out)
+{
+	/* Room for rules the second look learns while this policy is in force. */
+	__u32 entries = p->n + MXG_LEARNED_MAX + ksim_count(p);
+	size_t cap = ksim_count(p), i;
+	struct mxg_prefill *f;
 	struct ksim_stats st;
 	long nsim;
 	int err;
 
-	for (i = 0; keys && i < p->n; i++)
+	*out = NULL;
+	if (p->n > MXG_RULES_MAX) {
+		pr_warn("policy has %zu rules; at most %u fit\n", p->n,
+			MXG_RULES_MAX);
+		return -E2BIG;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->p = p;
+	f->gen = (l->generation + 1) & 0xff;
+	f->no_batch = l->no_batch;
+	f->fd = bpf_map_create(BPF_MAP_TYPE_HASH, "mxg_policy", sizeof(__u64),
+			       sizeof(struct mxg_rule), entries, NULL);
+	if (f->fd < 0) {
+		err = -errno;
+		pr_warn("create policy map (%u entries): %s\n", entries,
+			strerror(-err));
+		prefill_free(f);
+		return err;
+	}
+	f->skeys = malloc((cap + 1) * sizeof(*f->skeys));
+	f->svals = malloc((cap + 1) * sizeof(*f->svals));
+	f->keys = malloc((p->n + 1) * sizeof(*f->keys));
+	f->vals = malloc((p->n + 1) * sizeof(*f->vals));
+	for (i = 0; f->keys && i < p->n; i++)
 		if (!(p->rules[i].flags & MXG_RULE_F_DEAD))
-			keys[n++] = mxg_name_hash(l->seed, p->rules[i].wire,
-						  p->rules[i].wire_len);
-	nsim = skeys && svals && keys ?
-	       ksim_build(p, l->seed, gen, skeys, svals, &st) : -ENOMEM;
-	err = nsim < 0 ? (int)nsim : no_collision(keys, n, skeys, (size_t)nsim);
-	if (!err && st.dropped)
+			f->keys[f->n++] = mxg_name_hash(l->seed,
+							p->rules[i].wire,
+							p->rules[i].wire_len);
+	nsim = f->skeys && f->svals && f->keys && f->vals ?
+	       ksim_build(p, l->seed, f->gen, f->skeys, f->svals, &st) :
+	       -ENOMEM;
+	err = nsim < 0 ? (int)nsim :
+	      no_collision(f->keys, f->n, f->skeys, (size_t)nsim);
+	if (err) {
+		prefill_free(f);
+		return err;
+	}
+	if (st.dropped)
 		pr_debug("similarity: %zu entries beyond %u per hash not "
 			 "filed (the second look still sees those names)\n",
 			 st.dropped, MXG_SIM_SLOTS);
-	if (!err && st.two_skipped)
+	if (st.two_skipped)
 		pr_info("similarity: %zu protected names past the first "
 			"%u two-deletions: their two-edit names are the second "
 			"look's\n", st.two_skipped, KSIM_TWO_MAX);
-	if (!err)
-		err = fill_similar(l, fd, p, skeys, svals, (size_t)nsim,
-				   protected);
-	free(skeys);
-	free(svals);
-	if (!err && !(vals = malloc((n + 1) * sizeof(*vals))))
-		err = -ENOMEM;
-	if (!err)
-		err = rule_values(l, p, gen, vals, protected);
-	if (!err) {
-		err = fill_rules(l, fd, keys, vals, n, &bad);
-		if (err) {
-			/* The value names its rule: (gen << 24) | index. */
-			r = &p->rules[vals[bad].rule_id & 0xffffff];
-			pr_warn("%s:%d: cannot load rule: %s\n", r->file,
-				r->line, strerror(-err));
-		}
+	f->nsim = (size_t)nsim;
+	rule_values(l, p, f->gen, f->vals);
+	/* No thread, no harm: the fill runs here, before the load. */
+	f->threaded = thread && !pthread_create(&f->tid, NULL, prefill_run, f);
+	if (!f->threaded)
+		prefill_run(f);
+	*out = f;
+	return 0;
+}
+
+/* Wait for the fill; report its error as the fill did before. */
+static int prefill_wait(struct mxg_loader *l, struct mxg_prefill *f)
+{
+	const struct mxg_policy_rule *r;
+
+	if (f->threaded)
+		pthread_join(f->tid, NULL);
+	f->threaded = 0;
+	l->no_batch |= f->no_batch;
+	if (f->err && f->rules_failed) {
+		/* The value names its rule: (gen << 24) | index. */
+		r = &f->p->rules[f->vals[f->bad].rule_id & 0xffffff];
+		pr_warn("%s:%d: cannot load rule: %s\n", r->file, r->line,
+			strerror(-f->err));
 	}
-	free(keys);
-	free(vals);
-	return err;
+	return f->err;
 }
 
 /*
@@ -398,32 +517,23 @@ static void rotate_protected(struct mxg_loader *l, struct mxg_hashes *next)
 			 pruned);
 }
 
-int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
+/* The fill done (or failed): names in, then generation and swap. */
+static int policy_finish(struct mxg_loader *l, struct mxg_prefill *f)
 {
-	/* Room for rules the second look learns while this policy is in force. */
-	__u32 entries = p->n + MXG_LEARNED_MAX + ksim_count(p);
-	__u32 gen = (l->generation + 1) & 0xff;
 	struct mxg_hashes protected = { 0 };
-	int fd, err;
+	const struct mxg_policy *p = f->p;
+	__u32 gen = f->gen;
+	int err;
 
-	if (p->n > MXG_RULES_MAX) {
-		pr_warn("policy has %zu rules; at most %u fit\n", p->n,
-			MXG_RULES_MAX);
-		return -E2BIG;
-	}
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "mxg_policy", sizeof(__u64),
-			    sizeof(struct mxg_rule), entries, NULL);
-	if (fd < 0) {
-		err = -errno;
-		pr_warn("create policy map (%u entries): %s\n", entries,
-			strerror(-err));
-		return err;
-	}
-	err = fill_policy(l, fd, p, gen, &protected);
+	err = prefill_wait(l, f);
 	if (!err)
-		err = publish(l, fd, gen);
+		err = put_similar_names(l, p, &protected);
+	if (!err)
+		err = put_rule_names(l, p, &protected);
+	if (!err)
+		err = publish(l, f->fd, gen);
 	if (err) {
-		close(fd);
+		prefill_free(f);
 		hashes_free(&protected);
 		/* What the failed fill put in is referred to by nothing. */
 		protected_prune(l);
@@ -435,12 +545,48 @@ int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
 	 */
 	if (l->policy_fd >= 0)
 		close(l->policy_fd);
-	l->policy_fd = fd;
+	l->policy_fd = f->fd;
+	f->fd = -1;
+	prefill_free(f);
 	l->policy_entries = p->n;
 	l->generation = gen;
 	hashes_seal(&protected);
 	rotate_protected(l, &protected);
 	return 0;
+}
+
+int loader_set_policy(struct mxg_loader *l, const struct mxg_policy *p)
+{
+	struct mxg_prefill *f;
+	int err;
+
+	err = policy_begin(l, p, 0, &f);
+	return err ? err : policy_finish(l, f);
+}
+
+int loader_begin_policy(struct mxg_loader *l, const struct mxg_policy *p)
+{
+	return policy_begin(l, p, 1, &l->prefill);
+}
+
+int loader_finish_policy(struct mxg_loader *l)
+{
+	struct mxg_prefill *f = l->prefill;
+
+	l->prefill = NULL;
+	return f ? policy_finish(l, f) : -EINVAL;
+}
+
+void loader_abort_policy(struct mxg_loader *l)
+{
+	struct mxg_prefill *f = l->prefill;
+
+	l->prefill = NULL;
+	if (!f)
+		return;
+	if (f->threaded)
+		pthread_join(f->tid, NULL);
+	prefill_free(f);
 }
 
 int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""exec -> READY=1, CPU and VmHWM at READY of two mxguardd binaries, side by side.
+
+usage: start_ab.py OLD NEW E2E_PY [RULES [ROUNDS]]
+
+Each round starts OLD then NEW (the order alternating by round) on a fresh
+pin directory, with the policy floor.py uses (RULES entries), in a cgroup of
+its own; prints each start and the medians.  Needs root.  Everything it
+makes (cgroups, pins, temp files) is removed on exit, even on failure.
+"""
+import atexit
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "e2e"))
+from cgrun import cgroup2_root, daemon_conf, in_cg, sh, stop  # noqa: E402
+
+OLD, NEW, E2E = sys.argv[1:4]
+RULES = int(sys.argv[4]) if len(sys.argv) > 4 else 1000000
+ROUNDS = int(sys.argv[5]) if len(sys.argv) > 5 else 3
+TMP = tempfile.mkdtemp(prefix="mxguard-ab.")
+os.chmod(TMP, 0o755)
+BASE = os.path.join(cgroup2_root(), f"mxguard-ab-{os.getpid()}")
+CG = {n: os.path.join(BASE, n) for n in ("mxg", "aux")}
+PIN = f"/sys/fs/bpf/mxguard-ab-{os.getpid()}"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cleanup():
+    if os.path.isdir(PIN):
+        subprocess.run([NEW, "--unload", "--pin-dir", PIN],
+                       capture_output=True)
+    with open(os.path.join(cgroup2_root(), "cgroup.procs"), "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(0.1)
+    for cg in (*CG.values(), BASE):
+        if os.path.isdir(cg):
+            os.rmdir(cg)
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+def start(binary):
+    t0 = time.monotonic()
+    out = sh(*in_cg(CG["aux"], [sys.executable, E2E, "notify-run",
+                                "--timeout", "120", "--err",
+                                f"{TMP}/mxguardd.err", "--", binary, "-f",
+                                f"{TMP}/mxguard.conf", "--cgroup",
+                                CG["mxg"]]))
+    ready = time.monotonic() - t0
+    pid = int(out.split()[0])
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    cpu = (int(f[11]) + int(f[12])) / TICK
+    hwm = next(int(x.split()[1]) for x in open(f"/proc/{pid}/status")
+               if x.startswith("VmHWM")) / 1024.0
+    stop(pid, E2E)
+    subprocess.run([binary, "--unload", "--pin-dir", PIN], check=True,
+                   capture_output=True)
+    return ready, cpu, hwm
+
+
+def main():
+    atexit.register(cleanup)
+    for cg in (BASE, *CG.values()):
+        os.mkdir(cg)
+    with open(os.path.join(CG["aux"], "cgroup.procs"), "w") as f:
+        f.write(str(os.getpid()))
+    with open(f"{TMP}/bench.policy", "w") as f:
+        f.write("lookalike ml of mil action=block\nallow gov.ml\n")
+        f.writelines(f"lookalike x{i}.example of example.com\n"
+                     for i in range(2, RULES))
+    daemon_conf(TMP, f"{TMP}/bench.policy", PIN)
+    res = {OLD: [], NEW: []}
+    for r in range(ROUNDS):
+        for b in ((OLD, NEW) if r % 2 == 0 else (NEW, OLD)):
+            ready, cpu, hwm = start(b)
+            res[b].append((ready, cpu))
+            print(f"round {r + 1} {b}: READY {ready:.3f} s, "
+                  f"CPU {cpu:.2f} s, VmHWM {hwm:.1f} MiB", flush=True)
+    for b in (OLD, NEW):
+        print(f"{b}: median READY "
+              f"{statistics.median(x[0] for x in res[b]):.3f} s, CPU "
+              f"{statistics.median(x[1] for x in res[b]):.2f} s "
+              f"({ROUNDS} rounds, {RULES} rules)")
+
+
+main()
