@@ -252,7 +252,7 @@ struct mxg_sim {
 	__u8 pos;		/* deleted position, or MXG_SIM_WHOLE */
 	__u8 byte;		/* the byte deleted there */
 	__u8 action;		/* the protect directive's action */
-	__u8 pos2;		/* two-deletions: the second position, else 0 */
+	__u8 pos2;		/* a two-deletion's second position, or 0 */
 };
 
 /* A rule id of a similarity match: the index of the protect directive. */

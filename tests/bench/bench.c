@@ -303,7 +303,8 @@ static int bench_similar(void)
 			return -1;
 		load = now_s() - t0;
 		printf("%-10zu %10zu %10.0f %10.0f %10.0f %10.0f %10.0f "
-		       "%10.0f %10.0f %10.0f %10.2f\n", sizes[i], ksim_count(&p),
+		       "%10.0f %10.0f %10.0f %10.2f\n", sizes[i],
+		       ksim_count(&p),
 		       ns_per_packet("xn--d0000007.example"),
 		       ns_per_packet("qqqqqqqqqqqq.example"),
 		       ns_per_packet("brnad0000007.example"),

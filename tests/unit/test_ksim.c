@@ -457,8 +457,8 @@ static void test_two_edits(void **state)
 		{ "prtonmal.com", 0 },		/* two omissions */
 		{ "rotonmal.com", 0 },		/* the first among them */
 		{ "protonma.com", 0 },		/* the last two */
-		{ "pretonmai.com", 0 },		/* o->e, l dropped (k == i) */
-		{ "potommail.com", 0 },		/* r dropped, n->m (k == j-1) */
+		{ "pretonmai.com", 0 },		/* o->e, l dropped: k == i */
+		{ "potommail.com", 0 },		/* r dropped, n->m: j - 1 */
 		{ "protnmaol.com", 0 },
 		{ "PRTONMAL.com", 0 },		/* case folded */
 		{ "facbok.com", 1 },		/* 8 bytes: two omissions */
@@ -557,7 +557,8 @@ static void test_two_subset_of_second_look(void **state)
 						 lab, dot);
 					tried++;
 					kr = kernel(t, name);
-					if ((kr >= 0) != (by_name(t, name) != NULL))
+					if ((kr >= 0) !=
+					    (by_name(t, name) != NULL))
 						fail_msg("ksim_match and the "
 							 "kernel differ on %s",
 							 name);
@@ -582,12 +583,15 @@ static void test_two_subset_of_second_look(void **state)
 			}
 	}
 	assert_int_equal(t->st.dropped, 0);
-	print_message("two-edit shapes: %zu tried, %zu matched\n", tried, matched);
+	print_message("two-edit shapes: %zu tried, %zu matched\n", tried,
+		      matched);
 	assert_true(tried > 10000);
 	assert_true(matched > 1000);
 	policy_free(&t->p);
 	free(t);
 }
+
+#define LONG58	"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdef"
 
 /* Past KSIM_TWO_MAX two-deletions: the later names file none, as said. */
 static void test_two_budget(void **state)
@@ -608,8 +612,7 @@ static void test_two_budget(void **state)
 	for (i = 0; i < names; i++)
 		len += (size_t)sprintf(text + len,
 				       "protect %05zu%.58s.org fuzz=omission\n",
-				       i, "abcdefghijklmnopqrstuvwxyzabcdefghijk"
-					  "lmnopqrstuvwxyzabcdefg");
+				       i, LONG58);
 	policy_init(&p);
 	assert_int_equal(load_text(&p, text), 0);
 	cap = ksim_count(&p);
@@ -624,9 +627,7 @@ static void test_two_budget(void **state)
 	assert_true(st.two <= KSIM_TWO_MAX);
 	/* Two omissions: the first name's kernel match, not the last's. */
 	for (i = 0; i < names; i += names - 1) {
-		snprintf(lab, sizeof(lab), "%05zu%.58s", i,
-			 "abcdefghijklmnopqrstuvwxyzabcdefghijk"
-			 "lmnopqrstuvwxyzabcdefg");
+		snprintf(lab, sizeof(lab), "%05zu%.58s", i, LONG58);
 		snprintf(name, sizeof(name), "%.10s%s.org", lab, lab + 12);
 		parse_or_fail(name, wire, &wl);
 		if (i)

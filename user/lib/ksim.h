@@ -64,7 +64,7 @@ struct ksim_stats {
 	size_t entries;		/* filed */
 	size_t dropped;		/* beyond MXG_SIM_SLOTS for one hash */
 	size_t dots;		/* of those filed, moved dots' (rule-shaped) */
-	size_t two;		/* two-deletions made (MXG_SIM_LONG labels) */
+	size_t two;		/* two-deletions made (labels of 8 or more) */
 	size_t two_skipped;	/* directives beyond KSIM_TWO_MAX: none */
 };
 
