@@ -42,7 +42,10 @@
  * swapped, a letter doubled, a key next to its neighbours typed with
  * them, or a character replaced by a keyboard neighbour, a vowel by a
  * vowel, or an ASCII look-alike (0/o, 1/l, l/i).  Single edits under the
- * same suffix need none: the kernel (bpf/similar.bpf.h) matches those.
+ * same suffix need none: the kernel (bpf/similar.bpf.h) matches those,
+ * and, for labels of SIMILAR_LONG or more, two omissions or an omission
+ * with a substitution (an omission is a slip): keep those accepted here,
+ * or the kernel would match what the second look refuses (test_ksim).
  */
 #ifndef MXGUARD_SIMILAR_H
 #define MXGUARD_SIMILAR_H
