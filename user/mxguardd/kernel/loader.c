@@ -84,6 +84,27 @@ static int set_map_pins(struct mxg_loader *l)
 }
 
 /*
+ * The seed and generation from config map @fd when a previous daemon left
+ * them (adopting: keep the seed, and count generations onwards), else a
+ * new seed.
+ */
+static int seed_from(struct mxg_loader *l, int fd)
+{
+	struct mxg_config cfg;
+	__u32 zero = 0;
+
+	if (fd >= 0 && bpf_map_lookup_elem(fd, &zero, &cfg) == 0 &&
+	    cfg.enabled) {
+		l->seed = cfg.hash_seed;
+		l->generation = cfg.policy_gen;
+		return 0;
+	}
+	if (getrandom(&l->seed, sizeof(l->seed), 0) != sizeof(l->seed))
+		return -errno;
+	return 0;
+}
+
+/*
  * The seed and generation before the programs load, so the first policy's
  * map can be filled meanwhile: from the pinned config a previous daemon
  * left (the pin lock keeps any other writer away), else a new seed.
@@ -91,27 +112,17 @@ static int set_map_pins(struct mxg_loader *l)
  */
 static int early_seed(struct mxg_loader *l)
 {
-	struct mxg_config cfg;
 	char path[768];
-	__u32 zero = 0;
 	int fd, err;
 
 	err = pin_path(path, sizeof(path), l->pin_dir, "config_map");
 	if (err)
 		return err;
 	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		err = bpf_map_lookup_elem(fd, &zero, &cfg);
+	err = seed_from(l, fd);
+	if (fd >= 0)
 		close(fd);
-		if (!err && cfg.enabled) {
-			l->seed = cfg.hash_seed;
-			l->generation = cfg.policy_gen;
-			return 0;
-		}
-	}
-	if (getrandom(&l->seed, sizeof(l->seed), 0) != sizeof(l->seed))
-		return -errno;
-	return 0;
+	return err;
 }
 
 static int read_seed(struct mxg_loader *l)
@@ -131,15 +142,7 @@ static int read_seed(struct mxg_loader *l)
 		}
 		return 0;
 	}
-	if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0 && cfg.enabled) {
-		/* Adopting: keep the seed, and count generations onwards. */
-		l->seed = cfg.hash_seed;
-		l->generation = cfg.policy_gen;
-		return 0;
-	}
-	if (getrandom(&l->seed, sizeof(l->seed), 0) != sizeof(l->seed))
-		return -errno;
-	return 0;
+	return seed_from(l, fd);
 }
 
 static int write_settings(struct mxg_loader *l, const struct mxg_settings *s)
