@@ -129,6 +129,23 @@ static int all_connect(struct tctx *t, const struct lc *clean, size_t n)
 	return 0;
 }
 
+/* Each of @names refused with EPERM, its verdict naming @protected. */
+static int all_refused(struct tctx *t, const struct lc *names, size_t n,
+		       const char *protected)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!ASSERT_EQ(run_in(t, NULL, a_then_connect,
+				      (void *)&names[i]), EPERM, names[i].name))
+			return -1;
+		if (verdict_of(t, "blocked", names[i].ip, names[i].name,
+			       protected))
+			return -1;
+	}
+	return 0;
+}
+
 /* Neither the protected name nor an unrelated one, nor another suffix. */
 static int clean_ones(struct tctx *t)
 {
@@ -320,18 +337,12 @@ static int t_short_first(struct tctx *t)
 		{ "mgail.org", "192.0.2.93" },		/* the first two swap */
 	};
 	long long before = counter(t, MXG_CNT_SIM_MATCH);
-	size_t i;
 
 	if (all_connect(t, &clean, 1))
 		return -1;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!ASSERT_EQ(run_in(t, NULL, a_then_connect,
-				      (void *)&names[i]), EPERM, names[i].name))
-			return -1;
-		if (verdict_of(t, "blocked", names[i].ip, names[i].name,
-			       "gmail.org"))
-			return -1;
-	}
+	if (all_refused(t, names, sizeof(names) / sizeof(names[0]),
+			"gmail.org"))
+		return -1;
 	ASSERT_EQ(counter(t, MXG_CNT_SIM_MATCH) - before, 2,
 		  "similarity matches counted");
 	/* mail.org again, after the second look had its time: still goes. */
@@ -358,18 +369,12 @@ static int t_two_edits(struct tctx *t)
 		{ "potommail.com", "192.0.2.96" },	/* r dropped, n->m */
 	};
 	long long before = counter(t, MXG_CNT_SIM_MATCH);
-	size_t i;
 
 	if (all_connect(t, clean, sizeof(clean) / sizeof(clean[0])))
 		return -1;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!ASSERT_EQ(run_in(t, NULL, a_then_connect,
-				      (void *)&names[i]), EPERM, names[i].name))
-			return -1;
-		if (verdict_of(t, "blocked", names[i].ip, names[i].name,
-			       "protonmail.com"))
-			return -1;
-	}
+	if (all_refused(t, names, sizeof(names) / sizeof(names[0]),
+			"protonmail.com"))
+		return -1;
 	ASSERT_EQ(counter(t, MXG_CNT_SIM_MATCH) - before, 3,
 		  "two-edit matches counted");
 	/* Again, after the second look had its time: still clean. */
