@@ -138,6 +138,21 @@ static __always_inline int tainted_nowhere(const __u8 *addr, __u64 now)
 	return !until || *until <= now;
 }
 
+/*
+ * Is @port (host order) one whose connects are judged?  The bitmap says,
+ * in one inlined lookup; a word the daemon has not filled leaves it to
+ * the ports map (maps.bpf.h: port_bits).
+ */
+static __always_inline int monitored(__u16 port)
+{
+	__u32 w = port >> 6;
+	struct mxg_port_word *pw = bpf_map_lookup_elem(&port_bits, &w);
+
+	if (pw && pw->filled)
+		return (pw->bits >> (port & 63)) & 1;
+	return bpf_map_lookup_elem(&ports, &port) != NULL;
+}
+
 static __always_inline int judge(struct bpf_sock_addr *ctx, const __u8 *addr,
 				 __u16 port, __u8 family)
 {
@@ -148,7 +163,7 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, const __u8 *addr,
 	__u8 scope = MXG_SCOPE_PROCESS, block, outcome;
 	__u64 now;
 
-	if (!cfg || !bpf_map_lookup_elem(&ports, &port))
+	if (!cfg || !monitored(port))
 		return 1;
 	/* After the port: a connect mxguard does not judge needs no clock. */
 	now = mxg_now();

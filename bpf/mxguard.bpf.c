@@ -272,15 +272,41 @@ static __always_inline int surely_not_dns(struct bpf_sock *sk, __u32 slot)
 	return 0;
 }
 
+/*
+ * Before the socket, the packet itself, read in place (direct packet
+ * access: no helper call, and the header is in cache): an IPv4 packet
+ * without options, not a fragment, TCP or UDP with a peer port (egress:
+ * destination, ingress: source) other than 53 is what dns_locate() calls
+ * LOC_NOT_DNS, whatever its socket.  Anything else (IPv6, options, a
+ * header beyond the linear data) goes on to the socket test.
+ */
+static __always_inline int packet_not_dns(struct __sk_buff *skb, __u32 slot)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct iphdr *ip = data;
+	__u16 *l4 = data + sizeof(*ip);
+
+	if (skb->protocol != bpf_htons(ETH_P_IP) || (void *)(l4 + 2) > end)
+		return 0;
+	if (*(__u8 *)ip != 0x45 || (ip->frag_off & bpf_htons(0x3fff)) ||
+	    (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP))
+		return 0;
+	return l4[slot == SLOT_EGRESS ? 1 : 0] != bpf_htons(DNS_PORT);
+}
+
 static __always_inline int dns_packet(struct __sk_buff *skb, __u32 slot)
 {
-	/* Once: every later use of the socket gets it from here. */
-	struct bpf_sock *sk = skb_fullsock(skb);
+	struct bpf_sock *sk;
 	struct mxg_config *cfg;
 	struct mxg_scratch *s;
 	struct dns_loc loc = {};
 	int ret, verdict;
 
+	if (packet_not_dns(skb, slot))
+		return 1;
+	/* Once: every later use of the socket gets it from here. */
+	sk = skb_fullsock(skb);
 	if (surely_not_dns(sk, slot))
 		return 1;
 	cfg = get_config();

@@ -156,6 +156,19 @@ struct mxg_responder {
 };
 
 /*
+ * The monitored ports as a bitmap (maps.bpf.h: port_bits), 64 ports a
+ * word: word port >> 6, bit port & 63.  A word whose filled is 0 says
+ * nothing, and the connect asks the ports map: so do the words of a
+ * map a daemon created but has not written yet.
+ */
+#define MXG_PORT_WORDS	1024
+
+struct mxg_port_word {
+	__u64 bits;		/* bit set: the port is monitored */
+	__u64 filled;		/* 1: bits is the ports map's for this word */
+};
+
+/*
  * Where a redirected connect was meant to go, keyed by the connecting
  * socket's cookie; the responder finds the cookie with sock_diag.
  */

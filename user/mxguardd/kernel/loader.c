@@ -145,6 +145,35 @@ static int read_seed(struct mxg_loader *l)
 	return seed_from(l, fd);
 }
 
+/*
+ * The ports again as the connects' bitmap (bpf/maps.bpf.h: port_bits),
+ * after the ports map.  A word that changes is written twice: with its
+ * new bits and filled 0, then filled 1, so a connect that reads it while
+ * the kernel copies it sees either "ask the ports map" or bits that are
+ * the same in both copies, never a torn word that is trusted.
+ */
+static int write_port_bits(int fd, const struct mxg_settings *s)
+{
+	struct mxg_port_word want[MXG_PORT_WORDS] = { { 0 } }, have;
+	__u32 w;
+	int i;
+
+	for (i = 0; i < s->nports; i++)
+		want[s->ports[i] >> 6].bits |= 1ULL << (s->ports[i] & 63);
+	for (w = 0; w < MXG_PORT_WORDS; w++) {
+		want[w].filled = 1;
+		if (!bpf_map_lookup_elem(fd, &w, &have) &&
+		    have.bits == want[w].bits && have.filled == 1)
+			continue;
+		have.bits = want[w].bits;
+		have.filled = 0;
+		if (bpf_map_update_elem(fd, &w, &have, BPF_ANY) ||
+		    bpf_map_update_elem(fd, &w, &want[w], BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 static int write_settings(struct mxg_loader *l, const struct mxg_settings *s)
 {
 	struct mxg_config cfg = {
@@ -160,7 +189,7 @@ static int write_settings(struct mxg_loader *l, const struct mxg_settings *s)
 	__u16 key, next;
 	__u32 zero = 0;
 	__u8 one = 1;
-	int i;
+	int i, err;
 
 	/* Drop ports no longer wanted (0 is never a port), then add. */
 	for (key = 0; bpf_map_get_next_key(pfd, &key, &next) == 0;) {
@@ -174,6 +203,9 @@ static int write_settings(struct mxg_loader *l, const struct mxg_settings *s)
 	for (i = 0; i < s->nports; i++)
 		if (bpf_map_update_elem(pfd, &s->ports[i], &one, BPF_ANY))
 			return -errno;
+	err = write_port_bits(bpf_map__fd(l->skel->maps.port_bits), s);
+	if (err)
+		return err;
 	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.config_map), &zero,
 				&cfg, BPF_ANY))
 		return -errno;
