@@ -491,6 +491,96 @@ out_fd:
 	return 0;
 }
 
+/* The connects' port bitmap (bpf/maps.bpf.h: port_bits), one word. */
+static int bits_get(struct tctx *t, __u32 w, struct mxg_port_word *pw)
+{
+	int fd = pinned(t, "port_bits"), err;
+
+	if (fd < 0)
+		return -1;
+	err = bpf_map_lookup_elem(fd, &w, pw);
+	close(fd);
+	return err;
+}
+
+static int bits_set(struct tctx *t, __u32 w, __u64 bits, __u64 filled)
+{
+	struct mxg_port_word pw = { .bits = bits, .filled = filled };
+	int fd = pinned(t, "port_bits"), err;
+
+	if (fd < 0)
+		return -1;
+	err = bpf_map_update_elem(fd, &w, &pw, BPF_ANY);
+	close(fd);
+	return err;
+}
+
+static int port_bit(struct tctx *t, __u16 port)
+{
+	struct mxg_port_word pw;
+
+	if (bits_get(t, port >> 6, &pw) || !pw.filled)
+		return -1;
+	return (pw.bits >> (port & 63)) & 1;
+}
+
+/*
+ * Connects ask the port bitmap before the ports map.  A word the daemon
+ * has not filled (pins of a daemon that kept no bitmap) sends them to
+ * the ports map; a word left wrong by someone else is rewritten at start;
+ * a restart with other ports moves the bits with them.
+ */
+static int t_port_bits(struct tctx *t)
+{
+	static const char *const other[] = { "--ports", "25,2600", NULL };
+	struct held h;
+
+	ASSERT_EQ(port_bit(t, 25), 1, "25 set");
+	ASSERT_EQ(port_bit(t, 465), 1, "465 set");
+	ASSERT_EQ(port_bit(t, 587), 1, "587 set");
+	ASSERT_EQ(port_bit(t, 26), 0, "26 clear");
+	ASSERT_EQ(port_bit(t, 2600), 0, "2600 clear");
+	if (!ASSERT_EQ(held_start(t, &h, "army.ml", "192.0.2.26"), 0,
+		       "resolved"))
+		return -1;
+	ASSERT_EQ(held_connect(&h, 25), EPERM, "25: blocked");
+	ASSERT_TRUE(held_connect(&h, 26) != EPERM, "26: not monitored");
+
+	/* Unfilled, as a map new beside old pins: the ports map decides. */
+	ASSERT_EQ(bits_set(t, 0, 0, 0), 0, "word 0 unfilled");
+	ASSERT_EQ(held_connect(&h, 25), EPERM, "unfilled: 25 still blocked");
+	ASSERT_TRUE(held_connect(&h, 26) != EPERM,
+		    "unfilled: 26 still not monitored");
+
+	/* Filled and wrong: trusted (the test sees the bitmap is read)... */
+	ASSERT_EQ(bits_set(t, 0, 0, 1), 0, "word 0 says 25 is not monitored");
+	ASSERT_TRUE(held_connect(&h, 25) != EPERM, "the bitmap is what asks");
+	/* ...until a start writes it again from the ports. */
+	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop");
+	if (!ASSERT_EQ(daemon_start(t, t->tc->args), 0, "restart"))
+		goto out;
+	ASSERT_EQ(port_bit(t, 25), 1, "25 set again");
+	ASSERT_EQ(held_connect(&h, 25), EPERM, "blocked after restart");
+
+	/* Other ports at a restart: the bitmap follows them. */
+	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop again");
+	if (!ASSERT_EQ(daemon_start(t, other), 0, "restart, ports 25,2600"))
+		goto out;
+	ASSERT_EQ(port_bit(t, 2600), 1, "2600 set");
+	ASSERT_EQ(port_bit(t, 465), 0, "465 cleared");
+	ASSERT_EQ(held_connect(&h, 2600), EPERM, "2600: blocked");
+	ASSERT_TRUE(held_connect(&h, 465) != EPERM, "465: no longer monitored");
+	ASSERT_EQ(held_connect(&h, 25), EPERM, "25: still blocked");
+	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop, ports 25,2600");
+	if (!ASSERT_EQ(daemon_start(t, t->tc->args), 0, "restart as before"))
+		goto out;
+	ASSERT_EQ(held_connect(&h, 465), EPERM, "465: monitored again");
+	ASSERT_TRUE(held_connect(&h, 2600) != EPERM, "2600: not any more");
+out:
+	ASSERT_EQ(held_stop(&h), 0, "held process");
+	return 0;
+}
+
 /*
  * A policy large enough that two threads put its rules in the kernel's
  * map (policymap.c, fill_rules: the first half and the second): a rule
@@ -630,6 +720,8 @@ const struct tcase reload_tests[] = {
 	{ .name = "restart_restamps", .fn = t_restart_restamps,
 	  .policy = ml_alert, .zone = zone },
 	{ .name = "restart_rebuilds_fastpath", .fn = t_fastpath_rebuilt,
+	  .policy = ml_block, .zone = zone },
+	{ .name = "port_bits_follow_ports", .fn = t_port_bits,
 	  .policy = ml_block, .zone = zone },
 	{ 0 },
 };
