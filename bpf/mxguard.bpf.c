@@ -275,22 +275,38 @@ static __always_inline int surely_not_dns(struct bpf_sock *sk, __u32 slot)
 /*
  * Before the socket, the packet itself, read in place (direct packet
  * access: no helper call, and the header is in cache): an IPv4 packet
- * without options, not a fragment, TCP or UDP with a peer port (egress:
- * destination, ingress: source) other than 53 is what dns_locate() calls
- * LOC_NOT_DNS, whatever its socket.  Anything else (IPv6, options, a
- * header beyond the linear data) goes on to the socket test.
+ * without options and not a fragment, or an IPv6 packet without extension
+ * headers, TCP or UDP with a peer port (egress: destination, ingress:
+ * source) other than 53, is what dns_locate() calls LOC_NOT_DNS, whatever
+ * its socket.  Anything else (IPv4 options, extension headers, a header
+ * beyond the linear data) goes on to the socket test.
  */
 static __always_inline int packet_not_dns(struct __sk_buff *skb, __u32 slot)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
-	struct iphdr *ip = data;
-	__u16 *l4 = data + sizeof(*ip);
+	__u16 *l4;
+	__u8 proto;
 
-	if (skb->protocol != bpf_htons(ETH_P_IP) || (void *)(l4 + 2) > end)
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data;
+
+		l4 = data + sizeof(*ip);
+		if ((void *)(l4 + 2) > end || *(__u8 *)ip != 0x45 ||
+		    (ip->frag_off & bpf_htons(0x3fff)))
+			return 0;
+		proto = ip->protocol;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data;
+
+		l4 = data + sizeof(*ip6);
+		if ((void *)(l4 + 2) > end)
+			return 0;
+		proto = ip6->nexthdr;
+	} else {
 		return 0;
-	if (*(__u8 *)ip != 0x45 || (ip->frag_off & bpf_htons(0x3fff)) ||
-	    (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP))
+	}
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return 0;
 	return l4[slot == SLOT_EGRESS ? 1 : 0] != bpf_htons(DNS_PORT);
 }
