@@ -360,11 +360,13 @@ BENCH_RULES	?= 1000000
 BENCH_ROUNDS	?= 6
 
 bench: $(BENCH) $(GEN_BENCH) $(PROGS) $(NOOP_OBJ) $(LOADGEN) $(MICRO) $(MICRO_OBJ)
-	$(Q)tests/bench/run.sh $(BENCH) $(GEN_BENCH)
+	$(Q)tests/bench/run.sh $(BENCH) $(GEN_BENCH) \
+		>$(OUTPUT)/bench/userspace.txt; st=$$?; \
+		cat $(OUTPUT)/bench/userspace.txt; exit $$st
 	$(Q)$(MICRO) $(MICRO_OBJ)
 	$(Q)unshare -n python3 tests/bench/floor.py $(OUTPUT)/mxguardd \
 		$(LOADGEN) $(NOOP_OBJ) tests/e2e/e2e.py $(BENCH_RULES) \
-		$(BENCH_ROUNDS)
+		$(BENCH_ROUNDS) $(OUTPUT)/bench/userspace.txt
 
 # make fuzz: each libFuzzer target stops at FUZZ_RUNS executions or after
 # FUZZ_TIME seconds, whichever comes first (README "Fuzzing" has the rates).

@@ -43,6 +43,9 @@ from cgrun import (cgroup2_root, daemon_conf, in_cg, sh,  # noqa: E402
 MXGUARDD, LOADGEN, NOOP, E2E = sys.argv[1:5]
 RULES = int(sys.argv[5]) if len(sys.argv) > 5 else 1000000
 ROUNDS = int(sys.argv[6]) if len(sys.argv) > 6 else 6
+# The user-space half of make bench (gen_bench's output, saved by the
+# Makefile): its second-look table gives the table's last row.
+USERSPACE = sys.argv[7] if len(sys.argv) > 7 else None
 BULK_MB = 128
 CONNECTS = 3000
 DNSPERF_S = 3
@@ -59,6 +62,23 @@ STATS = "/proc/sys/kernel/bpf_stats_enabled"
 procs = []
 daemon = [None]
 saved_stats = open(STATS).read().strip()
+
+
+def second_look_us(path, protected=1000):
+    """gen_bench's indexed second look, us per name, at PROTECTED names."""
+    if not path or not os.path.exists(path):
+        return None
+    rows = False
+    for line in open(path):
+        if line.startswith("second look, us per name"):
+            rows = True
+            continue
+        f = line.split()
+        if rows and len(f) == 4 and f[0] == str(protected):
+            return float(f[2])
+        if rows and not f:
+            break
+    return None
 
 
 def cleanup():
@@ -274,6 +294,9 @@ def main():
          "<= 1.0"),
         ("daemon RSS with that policy, MiB", "-", f"{rss:.1f}", "<= 48"),
     ]
+    look = second_look_us(USERSPACE)
+    rows.append(("second look per MX name, 1000 protected, us", "-",
+                 f"{look:.2f}" if look is not None else "n/a", "<= 50"))
     for row in rows:
         print(f"{row[0]:50} {row[1]:>12} {row[2]:>12}  {row[3]}")
     print(f"\n(no programs: {m['qps_none']:.0f} queries/s, "
