@@ -341,15 +341,17 @@ struct {
 } sim_scratch SEC(".maps");
 
 /*
- * The verdict cache (vcache.bpf.h): MXG_VCACHE_SLOTS per hook, egress's
- * first.  Its epoch: bumped by the daemon after every policy change.
+ * The verdict cache (vcache.bpf.h): MXG_VCACHE_GROUPS groups of sets per
+ * hook, egress's first.  Its epoch: bumped by the daemon after every
+ * policy change.  (It replaced `vcache`, one slot an element, whose pin
+ * --unload still removes.)
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2 * MXG_VCACHE_SLOTS);
+	__uint(max_entries, 2 * MXG_VCACHE_GROUPS);
 	__type(key, __u32);
-	__type(value, struct mxg_vcache);
-} vcache SEC(".maps");
+	__type(value, struct mxg_vcache_group);
+} vcache_sets SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
