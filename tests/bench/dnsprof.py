@@ -130,6 +130,15 @@ def main():
     if perf:
         perf.send_signal(signal.SIGINT)
         perf.wait()
+    cnt = json.loads(sh("bpftool", "-j", "map", "dump", "pinned",
+                        f"{PIN}/counters"))
+    def num(v):
+        return v if isinstance(v, int) else int.from_bytes(
+            bytes(int(b, 16) for b in v), "little")
+    tot = {num(e["key"]): sum(num(v["value"]) for v in e["values"])
+           for e in cnt}
+    print("counters (index: sum over CPUs):",
+          {k: v for k, v in sorted(tot.items()) if v})
     for h in progs:
         dt = after[h][0] - before[h][0]
         dc = after[h][1] - before[h][1]
