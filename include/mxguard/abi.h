@@ -339,6 +339,17 @@ struct mxg_tname_key {
 	__u32 pad;
 };
 
+/*
+ * Which whole-name hashes may have a taint_names entry (bpf/message.bpf.h):
+ * byte name_hash % MXG_TNAME_FILTER is 1 if so.  Set before every entry is
+ * written and never cleared; so a 0 means no entry, while fastpath_armed
+ * says the daemon has filled it from the entries of older programs.
+ */
+#define MXG_TNAME_FILTER	16384
+struct mxg_tname_filter {
+	__u8 may[MXG_TNAME_FILTER];
+};
+
 struct mxg_tname {
 	__u64 expires_ns;
 	__u64 origin_hash;
