@@ -136,6 +136,21 @@ struct {
 } taint_names SEC(".maps");
 
 /*
+ * taint_names' filter (struct mxg_tname_filter): a clean question's two
+ * taint_names lookups (two cache misses in buckets no other name shares)
+ * become one byte of 16 KiB.  Memory-mapped, so the daemon sets the bytes
+ * of older programs' entries one by one, never over a byte the programs
+ * set meanwhile.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mxg_tname_filter);
+} tname_filter SEC(".maps");
+
+/*
  * Clean resolutions, per process: what lets a clean delivery to a shared MX
  * through.  LRU: the whole host's lookups land here, and losing one only
  * makes a connect fall back to the unit level (alerted in process scope).
@@ -358,15 +373,17 @@ struct {
 } sim_scratch SEC(".maps");
 
 /*
- * The verdict cache (vcache.bpf.h): MXG_VCACHE_SLOTS per hook, egress's
- * first.  Its epoch: bumped by the daemon after every policy change.
+ * The verdict cache (vcache.bpf.h): MXG_VCACHE_GROUPS groups of sets per
+ * hook, egress's first.  Its epoch: bumped by the daemon after every
+ * policy change.  (It replaced `vcache`, one slot an element, whose pin
+ * --unload still removes.)
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2 * MXG_VCACHE_SLOTS);
+	__uint(max_entries, 2 * MXG_VCACHE_GROUPS);
 	__type(key, __u32);
-	__type(value, struct mxg_vcache);
-} vcache SEC(".maps");
+	__type(value, struct mxg_vcache_group);
+} vcache_sets SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -11,12 +11,34 @@
 #ifndef MXGUARD_MESSAGE_BPF_H
 #define MXGUARD_MESSAGE_BPF_H
 
+/*
+ * May the name of hash @h have a taint_names entry?  The filter
+ * (maps.bpf.h) is trusted only while fastpath_armed is 1: the daemon sets
+ * that after it has set the bytes of every entry older programs (which
+ * kept no filter) may have written.  Every entry's byte is set before the
+ * entry is written, and no byte is ever cleared: a 0 is no entry.
+ */
+static __always_inline int name_maybe_tainted(__u64 h)
+{
+	__u32 zero = 0, *armed = bpf_map_lookup_elem(&fastpath_armed, &zero);
+	struct mxg_tname_filter *f;
+
+	if (!armed || *armed != 1)
+		return 1;
+	f = bpf_map_lookup_elem(&tname_filter, &zero);
+	return !f || f->may[h & (MXG_TNAME_FILTER - 1)];
+}
+
 /* Is the response's question itself tainted (an MX host, a CNAME target)? */
 static __always_inline void question_taint(struct mxg_scratch *s)
 {
 	struct mxg_tname_key k = {};
 	struct mxg_tname *tn;
 
+	if (!name_maybe_tainted(s->qname_hash)) {
+		s->tainted = 0;
+		return;
+	}
 	k.name_hash = s->qname_hash;
 	k.id = s->owner.tgid;
 	k.level = MXG_TNAME_PROCESS;

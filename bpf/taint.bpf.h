@@ -301,6 +301,8 @@ static __always_inline int record_name(struct mxg_scratch *s,
 {
 	struct mxg_tname tn = {};
 	struct mxg_tname_key k = {};
+	struct mxg_tname_filter *f;
+	__u32 zero = 0;
 
 	mxg_hash_name(slot);
 	tn.expires_ns = s->now + ttl_ns(cfg, ttl);
@@ -309,6 +311,10 @@ static __always_inline int record_name(struct mxg_scratch *s,
 	tn.rule_id = s->rule_id;
 	tn.action = s->action;
 	k.name_hash = s->name_hash;
+	/* The filter's byte before any entry (message.bpf.h). */
+	f = bpf_map_lookup_elem(&tname_filter, &zero);
+	if (f && !f->may[k.name_hash & (MXG_TNAME_FILTER - 1)])
+		f->may[k.name_hash & (MXG_TNAME_FILTER - 1)] = 1;
 	if (s->tainted == 1 && s->owner.tgid) {
 		k.id = s->owner.tgid;
 		k.level = MXG_TNAME_PROCESS;

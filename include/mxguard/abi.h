@@ -200,12 +200,19 @@ struct mxg_rule {
  * name, whole, and the policy walk's verdict on it under epoch @epoch.
  */
 /*
- * 4096 slots per hook and CPU (a power of two) of 168 bytes: 1.3 MiB per
- * CPU.  Names longer than MXG_VCACHE_NAME bytes are always walked: room for
- * every name would triple the slot, and mail hosts' names are short.
+ * 4096 slots per hook and CPU of 168 bytes: 1.3 MiB per CPU, in groups of
+ * MXG_VCACHE_SETS two-way sets (one map element each, so the per-CPU
+ * array's table of element pointers is 64 entries, always in cache, where
+ * one element a slot made it 64 KiB and a cache miss of its own).  Names
+ * longer than MXG_VCACHE_NAME bytes are always walked: room for every name
+ * would triple the slot, and mail hosts' names are short.
  */
 #define MXG_VCACHE_SLOTS	4096
 #define MXG_VCACHE_NAME		128
+#define MXG_VCACHE_WAYS		2
+#define MXG_VCACHE_SETS		64	/* per group */
+#define MXG_VCACHE_GROUPS	(MXG_VCACHE_SLOTS / MXG_VCACHE_WAYS / \
+				 MXG_VCACHE_SETS)	/* per hook: 32 */
 struct mxg_vcache {
 	__u64 epoch;		/* vcache_epoch when filled; 0: empty */
 	__u64 name_hash;	/* the whole name's hash */
@@ -213,8 +220,14 @@ struct mxg_vcache {
 	__u32 len;		/* name bytes before the root label */
 	__u8 matched;		/* the walk or the similarity matched */
 	__u8 sim;		/* ... the similarity match */
-	__u8 pad[2];
+	__u8 victim;		/* a set's first slot: the way to fill next */
+	__u8 pad;
 	__u64 w[MXG_VCACHE_NAME / 8];	/* the name, zero past len */
+};
+
+/* One element of the vcache_sets map: MXG_VCACHE_SETS sets of two ways. */
+struct mxg_vcache_group {
+	struct mxg_vcache slot[MXG_VCACHE_SETS * MXG_VCACHE_WAYS];
 };
 
 /*
@@ -337,6 +350,17 @@ struct mxg_tname_key {
 	__u64 name_hash;
 	__u32 level;
 	__u32 pad;
+};
+
+/*
+ * Which whole-name hashes may have a taint_names entry (bpf/message.bpf.h):
+ * byte name_hash % MXG_TNAME_FILTER is 1 if so.  Set before every entry is
+ * written and never cleared; so a 0 means no entry, while fastpath_armed
+ * says the daemon has filled it from the entries of older programs.
+ */
+#define MXG_TNAME_FILTER	16384
+struct mxg_tname_filter {
+	__u8 may[MXG_TNAME_FILTER];
 };
 
 struct mxg_tname {

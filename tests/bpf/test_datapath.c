@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "harness.h"
 #include "mxguard/abi.h"
@@ -587,9 +589,87 @@ static int t_mx_second_query_clean(struct tctx *t)
 	return sentinel(t, "army.mil");
 }
 
+/*
+ * taint_names' filter (bpf/message.bpf.h): a question whose byte is 0 is
+ * not looked up.  Entries written by programs that kept no filter (pins of
+ * an older daemon; here the filter zeroed and disarmed by hand) have no
+ * byte: the daemon must set theirs at start before it arms, or the MX
+ * host of a lookalike domain resolves clean and its address is not
+ * tainted.
+ */
+static int mx_only(void *arg)
+{
+	(void)arg;
+	return resolve("army.ml", DNS_MX, VIA_UDP) ? 201 : 0;
+}
+
+static int mxhost_connect(void *arg)
+{
+	if (resolve("mx.mali-mail.net", DNS_A, VIA_UDP))
+		return 201;
+	return try_connect(arg, 25);
+}
+
+static int pin_fd(struct tctx *t, const char *name)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/%s", t->pin, name);
+	return bpf_obj_get(path);
+}
+
+static int t_name_filter_rebuilt(struct tctx *t)
+{
+	struct mxg_tname_filter *f = calloc(1, sizeof(*f));
+	int ffd = pin_fd(t, "tname_filter"), afd = pin_fd(t, "fastpath_armed");
+	__u32 zero = 0, off = 0, on = 0;
+	long long taints;
+	int err = -1;
+
+	if (!ASSERT_TRUE(f && ffd >= 0 && afd >= 0, "filter pinned"))
+		goto out;
+	ASSERT_EQ(run_in(t, NULL, mx_only, NULL), 0, "MX of army.ml");
+	if (!ASSERT_EQ(bpf_map_lookup_elem(ffd, &zero, f), 0, "read filter"))
+		goto out;
+	{
+		int n = 0;
+
+		for (size_t i = 0; i < sizeof(f->may); i++)
+			n += f->may[i];
+		ASSERT_TRUE(n >= 1, "the MX host's byte set by the programs");
+	}
+	/* As pins of programs that kept no filter. */
+	memset(f, 0, sizeof(*f));
+	ASSERT_EQ(bpf_map_update_elem(ffd, &zero, f, BPF_ANY), 0,
+		  "filter zeroed");
+	ASSERT_EQ(bpf_map_update_elem(afd, &zero, &off, BPF_ANY), 0,
+		  "disarmed");
+	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop");
+	if (!ASSERT_EQ(daemon_start(t, t->tc->args), 0, "restart"))
+		goto out;
+	ASSERT_EQ(bpf_map_lookup_elem(afd, &zero, &on), 0, "read armed");
+	ASSERT_EQ(on, 1, "armed after the restart");
+	/* Another process: the unit's taint, which alerts here. */
+	taints = counter(t, MXG_CNT_TAINTS);
+	ASSERT_EQ(run_in(t, NULL, mxhost_connect, "192.0.2.25"), 0,
+		  "the MX host's connect, alerted");
+	ASSERT_TRUE(counter(t, MXG_CNT_TAINTS) > taints,
+		    "its address tainted: the name was looked up");
+	err = 0;
+out:
+	free(f);
+	if (ffd >= 0)
+		close(ffd);
+	if (afd >= 0)
+		close(afd);
+	return err;
+}
+
 const struct tcase datapath_tests[] = {
 	{ .name = "seed_block", .fn = t_seed_block, .policy = mil_block,
 	  .zone = seed_zone },
+	{ .name = "name_filter_rebuilt", .fn = t_name_filter_rebuilt,
+	  .policy = mil_block, .zone = seed_zone },
 	{ .name = "seed_alert_mode", .fn = t_seed_alert_mode,
 	  .policy = mil_block, .zone = seed_zone,
 	  .args = { "--mode", "alert" } },

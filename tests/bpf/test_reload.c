@@ -19,11 +19,13 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "control.h"
 #include "harness.h"
 #include "loader.h"
 #include "mxguard/abi.h"
+#include "mxguard/hash.h"
 
 #define WAIT_MS 5000
 #define OUT_SZ 65536
@@ -702,11 +704,157 @@ static int t_vcache_lookalike(struct tctx *t)
 	return 0;
 }
 
+/*
+ * Two names in one set of the cache (bpf/vcache.bpf.h), one allowed and
+ * one a lookalike, each cached in its own way: each keeps its own verdict
+ * however often both are asked, and a reload that turns the verdicts
+ * around is obeyed at once for both.  The set is the index hash's, of the
+ * daemon's seed: the names are picked among WAYS_NAMES of the zone once
+ * the daemon runs, as the datapath computes it.
+ */
+#define WAYS_NAMES	256
+static char ways_name[WAYS_NAMES][16];
+static char ways_ip[WAYS_NAMES][16];
+static struct zrec ways_zone[WAYS_NAMES + 1];
+
+__attribute__((constructor)) static void ways_zone_init(void)
+{
+	for (int i = 0; i < WAYS_NAMES; i++) {
+		snprintf(ways_name[i], sizeof(ways_name[i]), "w%03d.ml", i);
+		snprintf(ways_ip[i], sizeof(ways_ip[i]), "192.0.2.%d",
+			 100 + i % 100);
+		ways_zone[i] = (struct zrec){ ways_name[i], DNS_A, 300,
+					      ways_ip[i] };
+	}
+}
+
+/* vc_key()'s group and set of @name (a host name) under @seed. */
+static __u32 ways_set(const char *name, __u64 seed)
+{
+	__u8 wire[MXG_VCACHE_NAME] = { 0 };
+	__u32 len = 0, i, key;
+	const char *p = name, *dot;
+	__u64 h, w;
+
+	while (*p) {
+		dot = strchr(p, '.');
+		i = dot ? (__u32)(dot - p) : (__u32)strlen(p);
+		wire[len++] = i;
+		memcpy(&wire[len], p, i);
+		len += i;
+		p += i + (dot ? 1 : 0);
+	}
+	h = seed ^ len;
+	for (i = 0; i * 8 < len; i++) {
+		memcpy(&w, &wire[i * 8], 8);
+		h = (h ^ w) * MXG_FNV_PRIME;
+	}
+	key = (__u32)mxg_hash_final(h);
+	return (key & (MXG_VCACHE_GROUPS - 1)) << 8 |
+	       ((key >> 8) & (MXG_VCACHE_SETS - 1));
+}
+
+/* Does some CPU's egress set @g/@set hold names @a and @b, one a way? */
+static int ways_both(struct tctx *t, __u32 g, __u32 set, int a, int b)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, cpu, found = 0;
+	struct mxg_vcache_group *v;
+	char path[300], na[8], nb[8];
+	__u64 wa, wb;
+
+	snprintf(path, sizeof(path), "%s/vcache_sets", t->pin);
+	fd = bpf_obj_get(path);
+	v = ncpu > 0 ? calloc(ncpu, sizeof(*v)) : NULL;
+	if (fd < 0 || !v || bpf_map_lookup_elem(fd, &g, v)) {
+		free(v);
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	close(fd);
+	/* "wNNN.ml" in wire form: 8 bytes, one word. */
+	memcpy(na, "\4wNNN\2ml", 8);
+	memcpy(nb, na, 8);
+	memcpy(&na[2], &ways_name[a][1], 3);
+	memcpy(&nb[2], &ways_name[b][1], 3);
+	memcpy(&wa, na, 8);
+	memcpy(&wb, nb, 8);
+	for (cpu = 0; cpu < ncpu && !found; cpu++) {
+		struct mxg_vcache *e0 = &v[cpu].slot[2 * set];
+		struct mxg_vcache *e1 = &v[cpu].slot[2 * set + 1];
+
+		found = e0->len == 8 && e1->len == 8 &&
+			((e0->w[0] == wa && e1->w[0] == wb) ||
+			 (e0->w[0] == wb && e1->w[0] == wa));
+	}
+	free(v);
+	return found;
+}
+
+static int t_vcache_ways(struct tctx *t)
+{
+	char path[300], pol[256];
+	struct mxg_config cfg;
+	__u32 zero = 0, set[WAYS_NAMES];
+	int fd, a = -1, b = -1, i, j;
+	long long hits;
+
+	snprintf(path, sizeof(path), "%s/config_map", t->pin);
+	fd = bpf_obj_get(path);
+	if (!ASSERT_TRUE(fd >= 0 && !bpf_map_lookup_elem(fd, &zero, &cfg),
+			 "read the seed"))
+		return -1;
+	close(fd);
+	for (i = 0; i < WAYS_NAMES && a < 0; i++) {
+		set[i] = ways_set(ways_name[i], cfg.hash_seed);
+		for (j = 0; j < i; j++)
+			if (set[j] == set[i]) {
+				a = j;
+				b = i;
+				break;
+			}
+	}
+	/* 256 names in 2048 sets: no two in one set once in 10^7 seeds. */
+	if (!ASSERT_TRUE(a >= 0, "two names of one set"))
+		return -1;
+	snprintf(pol, sizeof(pol), "lookalike ml of mil action=block\n"
+		 "allow %s\n", ways_name[a]);
+	ASSERT_EQ(reload_with(t, pol), 0, "allow the first name");
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(resolve_n(t, ways_name[a], ways_ip[a], 2, 0), 0,
+			  "the allowed name, cached");
+		ASSERT_EQ(resolve_n(t, ways_name[b], ways_ip[b], 2, EPERM), 0,
+			  "the lookalike of its set, cached");
+	}
+	hits = counter(t, MXG_CNT_VCACHE_HIT);
+	ASSERT_EQ(resolve_n(t, ways_name[a], ways_ip[a], 2, 0), 0,
+		  "allowed from the cache");
+	ASSERT_EQ(resolve_n(t, ways_name[b], ways_ip[b], 2, EPERM), 0,
+		  "refused from the cache");
+	/* Which CPU each run lands on is the scheduler's: some hit. */
+	ASSERT_TRUE(counter(t, MXG_CNT_VCACHE_HIT) > hits,
+		    "judged from the cache");
+	ASSERT_TRUE(ways_both(t, set[a] >> 8, set[a] & 0xff, a, b),
+		    "the two names sit in the two ways of one set");
+	snprintf(pol, sizeof(pol), "lookalike ml of mil action=block\n"
+		 "allow %s\n", ways_name[b]);
+	ASSERT_EQ(reload_with(t, pol), 0, "allow the other name instead");
+	ASSERT_EQ(resolve_n(t, ways_name[a], ways_ip[a], 1, EPERM), 0,
+		  "the first name refused at once");
+	ASSERT_EQ(resolve_n(t, ways_name[b], ways_ip[b], 1, 0), 0,
+		  "the second allowed at once");
+	ASSERT_EQ(resolve_n(t, ways_name[a], ways_ip[a], 3, EPERM), 0,
+		  "the first name still refused");
+	return 0;
+}
+
 const struct tcase reload_tests[] = {
 	{ .name = "vcache_reload", .fn = t_vcache_reload,
 	  .policy = nothing, .zone = zone },
 	{ .name = "vcache_lookalike", .fn = t_vcache_lookalike,
 	  .policy = nav_allow, .zone = zone },
+	{ .name = "vcache_ways", .fn = t_vcache_ways,
+	  .policy = ml_block, .zone = ways_zone },
 	{ .name = "reload_large_policy", .fn = t_large_policy,
 	  .policy = ml_block, .zone = zone },
 	{ .name = "reload_purge_without_names", .fn = t_purge_without_names,

@@ -744,12 +744,23 @@ static void loop(struct daemon *d)
  * Pinned maps may hold a previous daemon's taints, stamped by generations
  * whose tables went with it: the first load judges them by their names.
  */
-/* taint_any, rebuilt from the taint maps before connects may trust it. */
+/*
+ * taint_names' filter and taint_any, rebuilt from the taint maps before
+ * questions and connects may trust them.
+ */
 static void arm_fastpath(struct daemon *d)
 {
 	long n = 0;
-	int err = loader_arm_fastpath(&d->loader,
-				      d->conf->ttl_max_s * 1000000000ULL, &n);
+	int err = loader_fill_name_filter(&d->loader, &n);
+
+	/* Armed, both filters are trusted: taint_names' must be full too. */
+	if (err) {
+		pr_warn("taint_names filter: %s after %ld names: connects keep "
+			"the full lineage walk\n", strerror(-err), n);
+		return;
+	}
+	err = loader_arm_fastpath(&d->loader,
+				  d->conf->ttl_max_s * 1000000000ULL, &n);
 
 	if (err)
 		pr_warn("taint_any: %s after %ld records: connects keep the full "

@@ -499,6 +499,12 @@ static void remove_dir(int dfd, const char *dir)
 }
 
 /*
+ * Pins of maps this build no longer has, removed by --unload too: the
+ * verdict cache of one slot an element (now vcache_sets).
+ */
+static const char *const retired_maps[] = { "vcache" };
+
+/*
  * Only what this build pins, by name, and only on bpffs (as xdp-tools
  * does): a wrong --pin-dir must not empty a directory of files.  Links
  * go first, each detached before it is unpinned: the last reference going
@@ -539,6 +545,12 @@ int loader_unload(const char *pin_dir)
 		if (bpf_map__is_internal(map))
 			continue;
 		e = unpin(dfd, pin_dir, bpf_map__name(map));
+		err = err ? err : e;
+	}
+	/* Maps earlier builds pinned and this one replaced. */
+	for (size_t i = 0; i < sizeof(retired_maps) / sizeof(*retired_maps);
+	     i++) {
+		e = unpin(dfd, pin_dir, retired_maps[i]);
 		err = err ? err : e;
 	}
 	remove_dir(dfd, pin_dir);

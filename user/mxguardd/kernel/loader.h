@@ -167,6 +167,12 @@ long loader_sweep(const struct mxg_loader *l);
  * records the rebuild covered.
  */
 int loader_disarm_fastpath(const struct mxg_loader *l);
+/*
+ * Set taint_names' filter bytes of every entry there is (namefilter.c):
+ * after the attach, before loader_arm_fastpath().  0 or -errno; *names:
+ * how many entries.
+ */
+int loader_fill_name_filter(const struct mxg_loader *l, long *names);
 int loader_arm_fastpath(const struct mxg_loader *l, __u64 ttl_max_ns,
 			long *addresses);
 /* Sum of the per-CPU counters, indexed by enum mxg_counter (names_abi.h). */
