@@ -180,8 +180,8 @@ static void judge_variants(const struct mxg_policy *p, const char *text,
 	m = policy_match(p, wire, len);
 	for (v = 0; v < NVARIANTS; v++) {
 		if (m >= 0 && p->rules[m].kind == MXG_RULE_LOOKALIKE) {
-			mxg_name_format(p->rules[m].protected_wire,
-					p->rules[m].protected_len, prot,
+			mxg_name_format(rt_protected_wire(p, &p->rules[m]),
+					rt_protected_len(p, &p->rules[m]), prot,
 					sizeof(prot));
 		} else if (m < 0 &&
 			   secondlook_match(p, vix[v], wire, len, &f, 1) == 1) {

@@ -86,7 +86,7 @@ static void check(const struct mxg_policy *p)
 	int m;
 
 	for (i = 0; i < p->n; i++)
-		if (policy_match(p, p->rules[i].wire, p->rules[i].wire_len) !=
+		if (policy_match(p, rt_wire(p, &p->rules[i]), p->rules[i].wire_len) !=
 		    (int)i)
 			abort();
 	for (i = 0; i < p->nprotects; i++) {

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "lookalike.h"
 #include "policy_helpers.h"
+#include "policy_int.h"
 
 static void test_good_file(void **state)
 {
@@ -25,23 +26,23 @@ static void test_good_file(void **state)
 
 	assert_int_equal(p.rules[0].kind, MXG_RULE_LOOKALIKE);
 	assert_int_equal(p.rules[0].action, MXG_ACTION_ALERT);
-	assert_wire(p.rules[0].wire, p.rules[0].wire_len, "ml");
-	assert_wire(p.rules[0].protected_wire, p.rules[0].protected_len, "mil");
-	assert_string_equal(p.rules[0].file, "t.policy");
+	assert_wire(rt_wire(&p, &p.rules[0]), p.rules[0].wire_len, "ml");
+	assert_wire(rt_protected_wire(&p, &p.rules[0]), rt_protected_len(&p, &p.rules[0]), "mil");
+	assert_string_equal(rt_file(&p, &p.rules[0]), "t.policy");
 	assert_int_equal(p.rules[0].line, 3);
 
 	assert_int_equal(p.rules[1].action, MXG_ACTION_BLOCK);
-	assert_wire(p.rules[1].wire, p.rules[1].wire_len, "army.ml");
-	assert_wire(p.rules[1].protected_wire, p.rules[1].protected_len,
+	assert_wire(rt_wire(&p, &p.rules[1]), p.rules[1].wire_len, "army.ml");
+	assert_wire(rt_protected_wire(&p, &p.rules[1]), rt_protected_len(&p, &p.rules[1]),
 		    "army.mil");
 	assert_int_equal(p.rules[1].line, 4);
 
 	assert_int_equal(p.rules[2].kind, MXG_RULE_ALLOW);
-	assert_wire(p.rules[2].wire, p.rules[2].wire_len, "gov.ml");
+	assert_wire(rt_wire(&p, &p.rules[2]), p.rules[2].wire_len, "gov.ml");
 	assert_int_equal(p.rules[3].line, 6);
 	/* Every rule points at one interned copy of the file name. */
 	assert_int_equal(p.nfiles, 1);
-	assert_ptr_equal(p.rules[3].file, p.files[0]);
+	assert_ptr_equal(rt_file(&p, &p.rules[3]), p.files[0]);
 	policy_free(&p);
 }
 
@@ -129,7 +130,7 @@ static void test_protected_length(void **state)
 	snprintf(text, sizeof(text), "lookalike x.ml of %s\n", name);
 	policy_init(&p);
 	assert_int_equal(load_text(&p, text), 0);
-	assert_int_equal(p.rules[0].protected_len, 127);
+	assert_int_equal(rt_protected_len(&p, &p.rules[0]), 127);
 	policy_free(&p);
 
 	strcat(name, "b");
@@ -250,8 +251,8 @@ static void test_match_most_specific(void **state)
 static void test_learn_unlearn(void **state)
 {
 	enum { NAMES = 600, ROUNDS = 6000 };
-	struct mxg_policy_rule r = { .kind = MXG_RULE_LOOKALIKE,
-				     .action = MXG_ACTION_BLOCK, .origin = 65 };
+	struct mxg_rule_spec r = { .kind = MXG_RULE_LOOKALIKE,
+				   .action = MXG_ACTION_BLOCK, .origin = 65 };
 	static int idx[NAMES];
 	__u8 wire[MXG_NAME_MAX], prot[MXG_NAME_MAX];
 	unsigned int seed = 7;
@@ -311,8 +312,11 @@ static void test_learn_unlearn(void **state)
 /* policy_add and rules appended by hand are found like loaded ones. */
 static void test_add_and_hand_appended(void **state)
 {
-	struct mxg_policy_rule r = { .kind = MXG_RULE_LOOKALIKE, .origin = 3 };
+	struct mxg_rule_spec r = { .kind = MXG_RULE_LOOKALIKE, .origin = 3 };
+	struct mxg_policy_rule hand = { .kind = MXG_RULE_LOOKALIKE,
+					.origin = 3 };
 	__u8 wire[MXG_NAME_MAX], ml[MXG_NAME_MAX];
+	long ref;
 	struct mxg_policy p;
 
 	(void)state;
@@ -325,9 +329,12 @@ static void test_add_and_hand_appended(void **state)
 	assert_int_equal(match(&p, "www.arrny.ml"), 1);
 
 	/* Bypass the index: still matched, and still a duplicate. */
-	r.wire_len = parse_len_or_fail("ml", ml);
-	r.wire = ml;
-	p.rules[p.n++] = r;
+	hand.wire_len = parse_len_or_fail("ml", ml);
+	ref = policy_store_rule_name(&p, ml, hand.wire_len);
+	assert_true(ref >= 0);
+	hand.name = (__u32)ref;
+	assert_true(p.n < p.cap);
+	p.rules[p.n++] = hand;
 	assert_int_equal(match(&p, "x.ml"), 2);
 	assert_int_equal(load_text(&p, "allow ml\n"), 1);
 	assert_string_equal(warned, "test: t.policy:1: duplicate rule for 'ml' "
@@ -394,12 +401,12 @@ static void test_protected_name_runs(void **state)
 				       "lookalike d.ml of x.com\n"), 0);
 	assert_int_equal(p.n, 4);
 	assert_int_equal(p.nprotected, 2);
-	assert_wire(p.rules[1].protected_wire, p.rules[1].protected_len,
+	assert_wire(rt_protected_wire(&p, &p.rules[1]), rt_protected_len(&p, &p.rules[1]),
 		    "x.com");
 	assert_int_equal(p.rules[1].action, MXG_ACTION_BLOCK);
-	assert_wire(p.rules[2].protected_wire, p.rules[2].protected_len,
+	assert_wire(rt_protected_wire(&p, &p.rules[2]), rt_protected_len(&p, &p.rules[2]),
 		    "y.com");
-	assert_ptr_equal(p.rules[3].protected_wire, p.rules[0].protected_wire);
+	assert_ptr_equal(rt_protected_wire(&p, &p.rules[3]), rt_protected_wire(&p, &p.rules[0]));
 	policy_free(&p);
 }
 
@@ -521,11 +528,11 @@ static void test_directory_order(void **state)
 	assert_int_equal(load_path(&p, dir), 0);
 	assert_string_equal(warned, "");
 	assert_int_equal(p.n, 3);
-	assert_wire(p.rules[0].wire, p.rules[0].wire_len, "z.ml");
+	assert_wire(rt_wire(&p, &p.rules[0]), p.rules[0].wire_len, "z.ml");
 	snprintf(path, sizeof(path), "%s/Z.policy", dir);
-	assert_string_equal(p.rules[0].file, path);
-	assert_wire(p.rules[1].wire, p.rules[1].wire_len, "a.ml");
-	assert_wire(p.rules[2].wire, p.rules[2].wire_len, "b.ml");
+	assert_string_equal(rt_file(&p, &p.rules[0]), path);
+	assert_wire(rt_wire(&p, &p.rules[1]), p.rules[1].wire_len, "a.ml");
+	assert_wire(rt_wire(&p, &p.rules[2]), p.rules[2].wire_len, "b.ml");
 	policy_free(&p);
 }
 
@@ -590,7 +597,7 @@ static void test_bad_reload_keeps_old(void **state)
 	policy_free(&next);
 
 	assert_int_equal(cur.n, 1);
-	assert_string_equal(cur.rules[0].file, path);
+	assert_string_equal(rt_file(&cur, &cur.rules[0]), path);
 	assert_int_equal(match(&cur, "army.ml"), 0);
 	policy_free(&cur);
 }
@@ -649,12 +656,12 @@ static void test_unicode_names(void **state)
 	assert_int_equal(load_text(&p, "lookalike Bücher.ml of bücher.example\n"
 				       "allow straße.ml\n"), 0);
 	assert_string_equal(warned, "");
-	assert_wire(p.rules[0].wire, p.rules[0].wire_len,
+	assert_wire(rt_wire(&p, &p.rules[0]), p.rules[0].wire_len,
 		    "xn--bcher-kva.ml");
-	assert_wire(p.rules[0].protected_wire, p.rules[0].protected_len,
+	assert_wire(rt_protected_wire(&p, &p.rules[0]), rt_protected_len(&p, &p.rules[0]),
 		    "xn--bcher-kva.example");
 	/* UTS #46 non-transitional: sharp s stays a sharp s. */
-	assert_wire(p.rules[1].wire, p.rules[1].wire_len, "xn--strae-oqa.ml");
+	assert_wire(rt_wire(&p, &p.rules[1]), p.rules[1].wire_len, "xn--strae-oqa.ml");
 	assert_int_equal(match(&p, "www.xn--bcher-kva.ml"), 0);
 	policy_free(&p);
 }
@@ -700,10 +707,10 @@ static void test_include_relative(void **state)
 	assert_int_equal(load_path(&p, path), 0);
 	assert_string_equal(warned, "");
 	assert_int_equal(p.n, 3);
-	assert_wire(p.rules[0].wire, p.rules[0].wire_len, "c.ml");
+	assert_wire(rt_wire(&p, &p.rules[0]), p.rules[0].wire_len, "c.ml");
 	snprintf(path, sizeof(path), "%s/sub/../c.policy", dir);
-	assert_string_equal(p.rules[0].file, path);
-	assert_wire(p.rules[2].wire, p.rules[2].wire_len, "a.ml");
+	assert_string_equal(rt_file(&p, &p.rules[0]), path);
+	assert_wire(rt_wire(&p, &p.rules[2]), p.rules[2].wire_len, "a.ml");
 	policy_free(&p);
 
 	/* The directory: c.policy was read through a.policy, not twice. */

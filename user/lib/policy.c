@@ -271,6 +271,12 @@ const __u8 *policy_store_name(struct mxg_policy *p, const __u8 *wire,
 	return ref < 0 ? NULL : arena_at(&p->names, (__u32)ref);
 }
 
+long policy_store_rule_name(struct mxg_policy *p, const __u8 *wire,
+			    __u32 len)
+{
+	return arena_put(&p->names, wire, len, 1);
+}
+
 const __u8 *mxg_rule_wire(const struct mxg_policy *p,
 			  const struct mxg_policy_rule *r, __u8 *buf)
 {

@@ -28,6 +28,13 @@ const __u8 *policy_store_name(struct mxg_policy *p, const __u8 *wire,
 			      __u32 len);
 
 /*
+ * A copy of @wire for a hand-written rule's name (struct mxg_policy_rule's
+ * @name), sharing a suffix stored before; the reference, or -ENOMEM.
+ */
+long policy_store_rule_name(struct mxg_policy *p, const __u8 *wire,
+			    __u32 len);
+
+/*
  * Index of protected name @wire, added if new (the copy is interned);
  * @protect (index + 1, or 0) is recorded on a new or unmarked name.
  * Returns -ENOMEM on failure (also past 16,777,215 protected names).
