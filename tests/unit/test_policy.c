@@ -342,6 +342,116 @@ static void test_add_and_hand_appended(void **state)
 	policy_free(&p);
 }
 
+/*
+ * Names that share a suffix with one stored before are stored as their
+ * first labels and a reference: each reads back whole, byte for byte, is
+ * matched as before, and the arena holds less than the names would.
+ */
+static void test_shared_names(void **state)
+{
+	static const char *const names[] = {
+		"example", "x1.example", "x2.example", "a.x1.example",
+		"b.a.x1.example", "x1.example.org", "y.example.org", "ab.cd",
+		"z.ab.cd", "q.z.ab.cd", "deep.q.z.ab.cd", "other.x2.example",
+		"a.b", "c.a.b", "sixty-three-chars-label-" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
+	};
+	const size_t n = sizeof(names) / sizeof(names[0]), bulk = 20000;
+	size_t cap = 64 * 1024 + bulk * 64, i, total = 0;
+	char *text = malloc(cap), *t = text, name[96];
+	__u8 wire[MXG_NAME_MAX], buf[MXG_NAME_MAX];
+	struct mxg_policy p;
+	__u8 len;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < n; i++)
+		t += sprintf(t, "allow %s\n", names[i]);
+	for (i = 0; i < bulk; i++)
+		t += sprintf(t, "lookalike x%zu.shared.example of example.com\n",
+			     i);
+	policy_init(&p);
+	assert_int_equal(load_text(&p, text), 0);
+	assert_int_equal(p.n, n + bulk);
+	for (i = 0; i < n + bulk; i++) {
+		if (i < n)
+			snprintf(name, sizeof(name), "%s", names[i]);
+		else
+			snprintf(name, sizeof(name), "x%zu.shared.example",
+				 i - n);
+		len = parse_len_or_fail(name, wire);
+		total += len;
+		assert_int_equal(p.rules[i].wire_len, len);
+		assert_memory_equal(mxg_rule_wire(&p, &p.rules[i], buf), wire,
+				    len);
+		assert_true(mxg_rule_is(&p, &p.rules[i], wire, len));
+		assert_int_equal(policy_match(&p, wire, len), (int)i);
+	}
+	assert_int_equal(match(&p, "mx.deep.q.z.ab.cd"), 10);
+	assert_int_equal(match(&p, "w.x1.example"), 1);
+	assert_int_equal(match(&p, "x3.example"), 0);
+	/* "shared.example" (16 bytes) is held once, not 20000 times. */
+	assert_true(p.names.bytes < total - bulk * 8);
+	policy_free(&p);
+	free(text);
+}
+
+/* A duplicate of a shared name is still one, and names its first line. */
+static void test_shared_names_duplicates(void **state)
+{
+	struct mxg_rule_spec r = { .kind = MXG_RULE_ALLOW };
+	__u8 wire[MXG_NAME_MAX], buf[MXG_NAME_MAX];
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "allow a.example\n"
+				       "allow b.example\n"
+				       "allow b.example\n"), 1);
+	assert_string_equal(warned, "test: t.policy:3: duplicate rule for "
+				    "'b.example' (first at t.policy:2)\n");
+	policy_free(&p);
+
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "allow a.example\n"
+				       "allow b.example\n"), 0);
+	r.wire_len = parse_len_or_fail("b.example", wire);
+	r.wire = wire;
+	assert_int_equal(policy_add(&p, &r), -EEXIST);
+	r.wire_len = parse_len_or_fail("c.b.example", wire);
+	assert_int_equal(policy_add(&p, &r), 2);
+	memset(wire, 0, sizeof(wire));
+	assert_wire(mxg_rule_wire(&p, &p.rules[2], buf), p.rules[2].wire_len,
+		    "c.b.example");
+	assert_int_equal(match(&p, "www.c.b.example"), 2);
+	/* A learnt name is its own copy, read back the same way. */
+	r.kind = MXG_RULE_LOOKALIKE;
+	r.protected_len = parse_len_or_fail("example.com", buf);
+	r.protected_wire = buf;
+	r.wire_len = parse_len_or_fail("d.b.example", wire);
+	assert_int_equal(policy_learn(&p, &r), 3);
+	memset(wire, 0, sizeof(wire));
+	assert_wire(rt_wire(&p, &p.rules[3]), p.rules[3].wire_len,
+		    "d.b.example");
+	assert_wire(rt_protected_wire(&p, &p.rules[3]),
+		    rt_protected_len(&p, &p.rules[3]), "example.com");
+	assert_int_equal(match(&p, "d.b.example"), 3);
+	policy_free(&p);
+
+	/*
+	 * Generated rules merge as before: "gmail.net" of two protects goes
+	 * to the nearer one, keeping its stored name.
+	 */
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect gmail.co.uk fuzz=tld-swap\n"
+				       "protect gmail.com fuzz=tld-swap\n"), 0);
+	assert_wire(rt_protected_wire(&p, &p.rules[match(&p, "gmail.net")]),
+		    rt_protected_len(&p, &p.rules[match(&p, "gmail.net")]),
+		    "gmail.com");
+	assert_wire(rt_wire(&p, &p.rules[match(&p, "gmail.net")]),
+		    p.rules[match(&p, "gmail.net")].wire_len, "gmail.net");
+	policy_free(&p);
+}
+
 /* Enough rules that a linear scan per rule would take minutes. */
 static void test_many_rules(void **state)
 {
@@ -798,6 +908,8 @@ int main(void)
 		cmocka_unit_test(test_many_rules),
 		cmocka_unit_test(test_protected_name_runs),
 		cmocka_unit_test(test_reserve_given_back),
+		cmocka_unit_test(test_shared_names),
+		cmocka_unit_test(test_shared_names_duplicates),
 		cmocka_unit_test(test_duplicate_protect),
 		cmocka_unit_test_setup_teardown(test_duplicate_protect_files,
 						dir_setup, dir_teardown),
