@@ -45,6 +45,21 @@ def cleanup():
     shutil.rmtree(TMP, ignore_errors=True)
 
 
+def smaps(pid):
+    """The largest mappings by Rss (MXG_AB_SMAPS=1), to see where it goes."""
+    maps, cur = [], None
+    for line in open(f"/proc/{pid}/smaps"):
+        f = line.split()
+        if "-" in f[0] and not f[0].endswith(":"):
+            cur = [0, f[0], f[5] if len(f) > 5 else "[anon]"]
+            maps.append(cur)
+        elif f[0] == "Rss:":
+            cur[0] = int(f[1])
+    for rss, rng, name in sorted(maps, reverse=True)[:8]:
+        lo, hi = (int(x, 16) for x in rng.split("-"))
+        print(f"  {rss / 1024:7.1f} MiB of {(hi - lo) / 2**20:7.1f} {name}")
+
+
 def start(binary):
     t0 = time.monotonic()
     out = sh(*in_cg(CG["aux"], [sys.executable, E2E, "notify-run",
@@ -60,6 +75,8 @@ def start(binary):
               for x in open(f"/proc/{pid}/status")}
     mem = {k: int(status[k][0]) / 1024.0 for k in ("VmHWM", "VmRSS",
                                                    "RssAnon")}
+    if os.environ.get("MXG_AB_SMAPS"):
+        smaps(pid)
     stop(pid, E2E)
     subprocess.run([binary, "--unload", "--pin-dir", PIN], check=True,
                    capture_output=True)
