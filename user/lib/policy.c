@@ -207,6 +207,22 @@ static int seen_hashes(const __u8 *wire, __u32 len, __u32 *starts,
 	return n;
 }
 
+static void put_ref(__u8 *dst, __u32 ref)
+{
+	dst[0] = NAME_REF | (__u8)(ref >> 24);
+	dst[1] = (__u8)(ref >> 16);
+	dst[2] = (__u8)(ref >> 8);
+	dst[3] = (__u8)ref;
+}
+
+static void remember_parent(struct mxg_arena *a, __u32 ref, const __u8 *wire,
+			    __u32 len)
+{
+	a->last_ref = ref;
+	a->last_len = len;
+	memcpy(a->last, wire, len);
+}
+
 /*
  * Store @wire, sharing the longest suffix of it seen before when @share,
  * and remember its own suffixes.  Returns the reference, or -ENOMEM.
@@ -222,6 +238,18 @@ static long arena_put(struct mxg_arena *a, const __u8 *wire, __u32 len,
 	int n, k, hit = -1;
 	__u8 *dst;
 
+	/* A run of names under one parent: no hashing, one compare. */
+	lit = len ? 1u + wire[0] : 0;
+	if (share && a->last_len && lit + a->last_len == len &&
+	    !memcmp(wire + lit, a->last, a->last_len)) {
+		dst = arena_alloc(a, lit + NAME_REF_LEN, &ref);
+		if (!dst)
+			return -ENOMEM;
+		memcpy(dst, wire, lit);
+		put_ref(dst + lit, a->last_ref);
+		return ref;
+	}
+	lit = len;
 	if (!a->seen)
 		a->seen = calloc(SEEN_SLOTS, sizeof(*a->seen));
 	n = a->seen ? seen_hashes(wire, len, starts, hash) : 0;
@@ -244,11 +272,14 @@ static long arena_put(struct mxg_arena *a, const __u8 *wire, __u32 len,
 	memcpy(dst, wire, lit);
 	if (hit >= 0) {
 		at = a->seen[hash[hit] & (SEEN_SLOTS - 1)].ref;
-		dst[lit] = NAME_REF | (__u8)(at >> 24);
-		dst[lit + 1] = (__u8)(at >> 16);
-		dst[lit + 2] = (__u8)(at >> 8);
-		dst[lit + 3] = (__u8)at;
+		put_ref(dst + lit, at);
+		if (share && hit == 1)
+			remember_parent(a, at, wire + lit, len - lit);
 		n = hit;
+	} else if (share && n > 1 && len - starts[1] > NAME_REF_LEN &&
+		   ref + starts[1] < NAME_REF_LIMIT) {
+		remember_parent(a, ref + starts[1], wire + starts[1],
+				len - starts[1]);
 	}
 	/* The suffixes stored whole here, where later names may refer. */
 	for (k = 0; k < n; k++) {

@@ -115,6 +115,9 @@ struct mxg_arena {
 	__u32 nblocks, used, size;	/* used and size: of the last block */
 	size_t bytes;
 	struct mxg_suffix_seen *seen;	/* suffixes stored, for sharing */
+	/* The parent suffix shared last: the next name likely has it too. */
+	__u32 last_ref, last_len;	/* last_len 0: none */
+	__u8 last[MXG_NAME_MAX];
 };
 
 struct mxg_policy {
