@@ -447,7 +447,8 @@ static void test_protect_rules(void **state)
 	assert_int_equal(r->action, MXG_ACTION_ALERT);
 	assert_true(r->flags & MXG_RULE_F_GENERATED);
 	assert_wire(rt_wire(&p, r), r->wire_len, "gmial.com");
-	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r), "gmail.com");
+	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r),
+	            "gmail.com");
 	assert_string_equal(rt_file(&p, r), "t.policy");
 	assert_int_equal(r->line, 2);
 	/* ml comes from tld-swap and omission: the first generator keeps it. */
@@ -540,7 +541,8 @@ static void test_protected_never_flagged(void **state)
 	assert_int_equal(match(&p, "www.mail.com"), -1);
 	assert_int_equal(rule_for(&p, "gmai.com")->origin, MXG_FUZZ_OMISSION);
 	assert_wire(rt_protected_wire(&p, rule_for(&p, "mailx.com")),
-		    rt_protected_len(&p, rule_for(&p, "mailx.com")), "mail.com");
+		    rt_protected_len(&p, rule_for(&p, "mailx.com")),
+		    "mail.com");
 	policy_free(&p);
 
 	/* An allow rule covers the generated names under it too. */
@@ -563,9 +565,11 @@ static void test_protected_never_flagged(void **state)
 	assert_int_equal(r->origin, MXG_ORIGIN_PROTECTED);
 	assert_int_equal(r->line, 2);
 	assert_wire(rt_protected_wire(&p, rule_for(&p, "other.co")),
-		    rt_protected_len(&p, rule_for(&p, "other.co")), "com");
+		    rt_protected_len(&p, rule_for(&p, "other.co")),
+		    "com");
 	assert_wire(rt_protected_wire(&p, rule_for(&p, "exampl.co")),
-		    rt_protected_len(&p, rule_for(&p, "exampl.co")), "example.co");
+		    rt_protected_len(&p, rule_for(&p, "exampl.co")),
+		    "example.co");
 	/* "com" is protected, yet names under it are generated as usual. */
 	assert_int_equal(rule_for(&p, "gmial.com")->origin,
 			 MXG_FUZZ_TRANSPOSITION);
@@ -593,7 +597,8 @@ static void test_tld_neighbours_only_protected(void **state)
 	assert_non_null(r);
 	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
 	assert_int_equal(r->action, MXG_ACTION_BLOCK);
-	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r), "partner.com");
+	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r),
+	            "partner.com");
 	assert_non_null(rule_for(&p, "mx.partner.cm"));
 	assert_non_null(rule_for(&p, "partner.om"));
 	assert_int_equal(match(&p, "other.co"), -1);
@@ -676,16 +681,19 @@ static void test_shipped_policies(void **state)
 	assert_int_equal(match(&p, "example.eu"), -1);
 	r = rule_for(&p, "gmail.co");
 	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
-	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r), "gmail.com");
+	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r),
+	            "gmail.com");
 	/* tld-neighbours.policy: only the neighbours of protected names. */
 	assert_int_equal(match(&p, "army.il"), -1);
 	assert_int_equal(match(&p, "partner.co"), -1);
 	assert_int_equal(match(&p, "example.eu"), -1);
 	r = rule_for(&p, "gmail.co");
 	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
-	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r), "gmail.com");
+	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r),
+	            "gmail.com");
 	r = rule_for(&p, "gmial.com");
-	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r), "gmail.com");
+	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r),
+	            "gmail.com");
 	assert_int_equal(match(&p, "gmail.com"), -1);
 	assert_int_equal(match(&p, "outlook.com"), -1);
 	assert_true(p.n > 1000);

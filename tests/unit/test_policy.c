@@ -27,13 +27,15 @@ static void test_good_file(void **state)
 	assert_int_equal(p.rules[0].kind, MXG_RULE_LOOKALIKE);
 	assert_int_equal(p.rules[0].action, MXG_ACTION_ALERT);
 	assert_wire(rt_wire(&p, &p.rules[0]), p.rules[0].wire_len, "ml");
-	assert_wire(rt_protected_wire(&p, &p.rules[0]), rt_protected_len(&p, &p.rules[0]), "mil");
+	assert_wire(rt_protected_wire(&p, &p.rules[0]),
+	            rt_protected_len(&p, &p.rules[0]), "mil");
 	assert_string_equal(rt_file(&p, &p.rules[0]), "t.policy");
 	assert_int_equal(p.rules[0].line, 3);
 
 	assert_int_equal(p.rules[1].action, MXG_ACTION_BLOCK);
 	assert_wire(rt_wire(&p, &p.rules[1]), p.rules[1].wire_len, "army.ml");
-	assert_wire(rt_protected_wire(&p, &p.rules[1]), rt_protected_len(&p, &p.rules[1]),
+	assert_wire(rt_protected_wire(&p, &p.rules[1]),
+		    rt_protected_len(&p, &p.rules[1]),
 		    "army.mil");
 	assert_int_equal(p.rules[1].line, 4);
 
@@ -353,7 +355,9 @@ static void test_shared_names(void **state)
 		"example", "x1.example", "x2.example", "a.x1.example",
 		"b.a.x1.example", "x1.example.org", "y.example.org", "ab.cd",
 		"z.ab.cd", "q.z.ab.cd", "deep.q.z.ab.cd", "other.x2.example",
-		"a.b", "c.a.b", "sixty-three-chars-label-" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
+		"a.b", "c.a.b",
+		"sixty-three-chars-label-"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
 	};
 	const size_t n = sizeof(names) / sizeof(names[0]), bulk = 20000;
 	size_t cap = 64 * 1024 + bulk * 64, i, total = 0;
@@ -367,8 +371,8 @@ static void test_shared_names(void **state)
 	for (i = 0; i < n; i++)
 		t += sprintf(t, "allow %s\n", names[i]);
 	for (i = 0; i < bulk; i++)
-		t += sprintf(t, "lookalike x%zu.shared.example of example.com\n",
-			     i);
+		t += sprintf(t, "lookalike x%zu.shared.example of "
+			     "example.com\n", i);
 	policy_init(&p);
 	assert_int_equal(load_text(&p, text), 0);
 	assert_int_equal(p.n, n + bulk);
@@ -511,12 +515,15 @@ static void test_protected_name_runs(void **state)
 				       "lookalike d.ml of x.com\n"), 0);
 	assert_int_equal(p.n, 4);
 	assert_int_equal(p.nprotected, 2);
-	assert_wire(rt_protected_wire(&p, &p.rules[1]), rt_protected_len(&p, &p.rules[1]),
+	assert_wire(rt_protected_wire(&p, &p.rules[1]),
+		    rt_protected_len(&p, &p.rules[1]),
 		    "x.com");
 	assert_int_equal(p.rules[1].action, MXG_ACTION_BLOCK);
-	assert_wire(rt_protected_wire(&p, &p.rules[2]), rt_protected_len(&p, &p.rules[2]),
+	assert_wire(rt_protected_wire(&p, &p.rules[2]),
+		    rt_protected_len(&p, &p.rules[2]),
 		    "y.com");
-	assert_ptr_equal(rt_protected_wire(&p, &p.rules[3]), rt_protected_wire(&p, &p.rules[0]));
+	assert_ptr_equal(rt_protected_wire(&p, &p.rules[3]),
+	                 rt_protected_wire(&p, &p.rules[0]));
 	policy_free(&p);
 }
 
@@ -768,10 +775,12 @@ static void test_unicode_names(void **state)
 	assert_string_equal(warned, "");
 	assert_wire(rt_wire(&p, &p.rules[0]), p.rules[0].wire_len,
 		    "xn--bcher-kva.ml");
-	assert_wire(rt_protected_wire(&p, &p.rules[0]), rt_protected_len(&p, &p.rules[0]),
+	assert_wire(rt_protected_wire(&p, &p.rules[0]),
+		    rt_protected_len(&p, &p.rules[0]),
 		    "xn--bcher-kva.example");
 	/* UTS #46 non-transitional: sharp s stays a sharp s. */
-	assert_wire(rt_wire(&p, &p.rules[1]), p.rules[1].wire_len, "xn--strae-oqa.ml");
+	assert_wire(rt_wire(&p, &p.rules[1]), p.rules[1].wire_len,
+	            "xn--strae-oqa.ml");
 	assert_int_equal(match(&p, "www.xn--bcher-kva.ml"), 0);
 	policy_free(&p);
 }

@@ -367,7 +367,8 @@ static void test_index_same_as_scan(void **state)
 			fail_msg("%s: %d findings scanning, %d indexed", name,
 				 na, nb);
 		for (j = 0; j < na; j++) {
-			assert_ptr_equal(a[j].protected_wire, b[j].protected_wire);
+			assert_ptr_equal(a[j].protected_wire,
+			                 b[j].protected_wire);
 			assert_int_equal(a[j].method, b[j].method);
 			assert_int_equal(a[j].distance, b[j].distance);
 		}

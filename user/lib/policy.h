@@ -69,13 +69,13 @@ struct mxg_rule_spec {
 struct mxg_policy_rule {
 	__u32 name;			/* see mxg_rule_wire() */
 	int line;
-	__u32 protected_idx : 24;	/* protected_names index + 1; 0: none */
+	__u32 protected_idx : 24;	/* protected_names[] index + 1 */
 	__u32 kind : 2;			/* enum mxg_rule_kind */
 	__u32 action : 2;		/* enum mxg_action */
 	__u32 flags : 4;		/* MXG_RULE_F_* */
 	__u16 file;			/* files index + 1; 0: none */
 	__u8 wire_len;			/* <= MXG_NAME_MAX - 2 */
-	__u8 origin;			/* 0: written by hand, else mxg_fuzzer */
+	__u8 origin;			/* 0: by hand, else mxg_fuzzer */
 };
 
 /* A protect directive. */
@@ -182,9 +182,9 @@ int policy_load_buffer(struct mxg_policy *p, const char *name,
 /*
  * Append one rule built by a program (a second-look finding, say): its names
  * are copied into the policy, @rule->protected_wire is interned, and
- * @rule->file may be NULL, else it is interned (at most 65,535 files).  Returns the new rule's
- * index, -EEXIST when the suffix already has a rule, -EINVAL for a bad
- * name, or -ENOMEM.
+ * @rule->file may be NULL, else it is interned (at most 65,535 files).
+ * Returns the new rule's index, -EEXIST when the suffix already has a rule,
+ * -EINVAL for a bad name, or -ENOMEM.
  */
 int policy_add(struct mxg_policy *p, const struct mxg_rule_spec *rule);
 
@@ -233,15 +233,17 @@ mxg_rule_pname(const struct mxg_policy *p, const struct mxg_policy_rule *r)
 static inline const __u8 *mxg_rule_protected(const struct mxg_policy *p,
 					     const struct mxg_policy_rule *r)
 {
-	return r->protected_idx ? p->protected_names[r->protected_idx - 1].wire :
-				  NULL;
+	const struct mxg_protected_name *pn = mxg_rule_pname(p, r);
+
+	return pn ? pn->wire : NULL;
 }
 
 static inline __u32 mxg_rule_protected_len(const struct mxg_policy *p,
 					   const struct mxg_policy_rule *r)
 {
-	return r->protected_idx ? p->protected_names[r->protected_idx - 1].len :
-				  0;
+	const struct mxg_protected_name *pn = mxg_rule_pname(p, r);
+
+	return pn ? pn->len : 0;
 }
 
 /* The file a rule was read from (generated: its protect's), or NULL. */

@@ -412,7 +412,8 @@ static void write_mxguard(struct jw *w, const struct mxg_event *ev,
 				       NULL;
 
 	jw_obj_open(w, "mxguard");
-	jw_str(w, "lookalike", ev->type == MXG_EV_SUSPECT ? n->name : n->origin);
+	jw_str(w, "lookalike",
+	       ev->type == MXG_EV_SUSPECT ? n->name : n->origin);
 	jw_str(w, "protected", n->protected);
 	jw_str(w, "resolved_name", n->name);
 	write_path(w, ev, n);
@@ -526,7 +527,8 @@ void event_to_json(struct jw *w, const struct mxg_event *ev,
 	    ev->type == MXG_EV_DNS_HELD || ev->type == MXG_EV_DNS_LOOKALIKE) {
 		jw_obj_open(w, "dns");
 		jw_obj_open(w, "question");
-		jw_str(w, "name", ev->type == MXG_EV_DNS_LOOKALIKE ? n.origin : n.name);
+		jw_str(w, "name",
+		       ev->type == MXG_EV_DNS_LOOKALIKE ? n.origin : n.name);
 		jw_obj_close(w);
 		jw_obj_close(w);
 	}
