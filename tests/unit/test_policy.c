@@ -456,6 +456,38 @@ static void test_shared_names_duplicates(void **state)
 	policy_free(&p);
 }
 
+/*
+ * At 16,777,214 rules (the index's 24 bits) the next one is refused with
+ * -E2BIG, by policy_add and policy_learn alike.  The count is set by hand
+ * over an empty index of 2^25 slots (calloc'd, never touched), so no
+ * rule past the first is read.
+ */
+static void test_rule_limit(void **state)
+{
+	struct mxg_rule_spec r = { .kind = MXG_RULE_LOOKALIKE };
+	__u8 wire[MXG_NAME_MAX], prot[MXG_NAME_MAX];
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "allow a.example\n"), 0);
+	free(p.slots);
+	p.nslots = (size_t)1 << 25;
+	p.slots = calloc(p.nslots, sizeof(*p.slots));
+	assert_non_null(p.slots);
+	p.n = p.nindexed = MXG_POLICY_RULES_MAX;
+	assert_int_equal(MXG_POLICY_RULES_MAX, 16777214);
+	r.wire_len = parse_len_or_fail("b.example", wire);
+	r.wire = wire;
+	r.protected_len = parse_len_or_fail("example.com", prot);
+	r.protected_wire = prot;
+	assert_int_equal(policy_add(&p, &r), -E2BIG);
+	assert_int_equal(policy_learn(&p, &r), -E2BIG);
+	assert_int_equal(p.n, MXG_POLICY_RULES_MAX);
+	p.n = 1;
+	policy_free(&p);
+}
+
 /* Enough rules that a linear scan per rule would take minutes. */
 static void test_many_rules(void **state)
 {
@@ -919,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_reserve_given_back),
 		cmocka_unit_test(test_shared_names),
 		cmocka_unit_test(test_shared_names_duplicates),
+		cmocka_unit_test(test_rule_limit),
 		cmocka_unit_test(test_duplicate_protect),
 		cmocka_unit_test_setup_teardown(test_duplicate_protect_files,
 						dir_setup, dir_teardown),
