@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,13 +274,6 @@ int main(int argc, char **argv)
 	struct cli cli = { 0 };
 	int rc;
 
-	/*
-	 * A fixed mmap threshold: glibc raises it on the first free of a
-	 * large block, and then the fill's arrays (tens of MB) come from the
-	 * heap and stay resident after their free (11 MiB at READY with 1M
-	 * rules).  Fixed, each is its own mapping, given back when freed.
-	 */
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	log_init("mxguardd", LOG_LVL_INFO);
 	memset(&conf, 0, sizeof(conf));
 	if (configure(&conf, &cli, argc, argv)) {

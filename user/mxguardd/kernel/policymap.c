@@ -6,6 +6,7 @@
  * force.  Each load's protected names are handed to protected.c, which
  * prunes those no policy or record refers to any more.
  */
+#include <malloc.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -343,6 +344,12 @@ static void prefill_free(struct mxg_prefill *f)
 	free(f->skeys);
 	free(f->svals);
 	free(f);
+	/*
+	 * Give the arrays' pages back: once glibc has raised its mmap
+	 * threshold (at the first free of a large block) they come from the
+	 * heap, and stay resident after the free (11 MiB with 1M rules).
+	 */
+	malloc_trim(0);
 }
 
 static void *prefill_run(void *arg)
