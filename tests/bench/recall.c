@@ -60,7 +60,8 @@ static void judge(const struct mxg_policy *p,
 		r = &p->rules[m];
 		j->flagged[RULES] = 1;
 		j->how = lookalike_fuzzer_name(r->origin);
-		mxg_name_format(r->protected_wire, r->protected_len,
+		mxg_name_format(mxg_rule_protected(p, r),
+				mxg_rule_protected_len(p, r),
 				j->imitates[RULES], MXG_NAME_TEXT_MAX);
 	}
 	if (secondlook_match(p, ix, wire, len, &f, 1) == 1) {
@@ -180,9 +181,10 @@ static void judge_variants(const struct mxg_policy *p, const char *text,
 	m = policy_match(p, wire, len);
 	for (v = 0; v < NVARIANTS; v++) {
 		if (m >= 0 && p->rules[m].kind == MXG_RULE_LOOKALIKE) {
-			mxg_name_format(p->rules[m].protected_wire,
-					p->rules[m].protected_len, prot,
-					sizeof(prot));
+			mxg_name_format(
+				mxg_rule_protected(p, &p->rules[m]),
+				mxg_rule_protected_len(p, &p->rules[m]), prot,
+				sizeof(prot));
 		} else if (m < 0 &&
 			   secondlook_match(p, vix[v], wire, len, &f, 1) == 1) {
 			mxg_name_format(f.protected_wire, f.protected_len,

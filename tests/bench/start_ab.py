@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""exec -> READY=1, CPU and VmHWM at READY of two mxguardd binaries, side by side.
+"""exec -> READY=1, CPU, VmHWM, VmRSS and RssAnon at READY of two mxguardd binaries.
 
 usage: start_ab.py OLD NEW E2E_PY [RULES [ROUNDS]]
 
@@ -45,6 +45,21 @@ def cleanup():
     shutil.rmtree(TMP, ignore_errors=True)
 
 
+def smaps(pid):
+    """The largest mappings by Rss (MXG_AB_SMAPS=1), to see where it goes."""
+    maps, cur = [], None
+    for line in open(f"/proc/{pid}/smaps"):
+        f = line.split()
+        if "-" in f[0] and not f[0].endswith(":"):
+            cur = [0, f[0], f[5] if len(f) > 5 else "[anon]"]
+            maps.append(cur)
+        elif f[0] == "Rss:":
+            cur[0] = int(f[1])
+    for rss, rng, name in sorted(maps, reverse=True)[:8]:
+        lo, hi = (int(x, 16) for x in rng.split("-"))
+        print(f"  {rss / 1024:7.1f} MiB of {(hi - lo) / 2**20:7.1f} {name}")
+
+
 def start(binary):
     t0 = time.monotonic()
     out = sh(*in_cg(CG["aux"], [sys.executable, E2E, "notify-run",
@@ -56,12 +71,16 @@ def start(binary):
     pid = int(out.split()[0])
     f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     cpu = (int(f[11]) + int(f[12])) / TICK
-    hwm = next(int(x.split()[1]) for x in open(f"/proc/{pid}/status")
-               if x.startswith("VmHWM")) / 1024.0
+    status = {x.split(":")[0]: x.split()[1:]
+              for x in open(f"/proc/{pid}/status")}
+    mem = {k: int(status[k][0]) / 1024.0 for k in ("VmHWM", "VmRSS",
+                                                   "RssAnon")}
+    if os.environ.get("MXG_AB_SMAPS"):
+        smaps(pid)
     stop(pid, E2E)
     subprocess.run([binary, "--unload", "--pin-dir", PIN], check=True,
                    capture_output=True)
-    return ready, cpu, hwm
+    return ready, cpu, mem
 
 
 def main():
@@ -78,14 +97,16 @@ def main():
     res = {OLD: [], NEW: []}
     for r in range(ROUNDS):
         for b in ((OLD, NEW) if r % 2 == 0 else (NEW, OLD)):
-            ready, cpu, hwm = start(b)
-            res[b].append((ready, cpu))
+            ready, cpu, mem = start(b)
+            res[b].append((ready, cpu, mem["VmRSS"], mem["RssAnon"]))
             print(f"round {r + 1} {b}: READY {ready:.3f} s, "
-                  f"CPU {cpu:.2f} s, VmHWM {hwm:.1f} MiB", flush=True)
+                  f"CPU {cpu:.2f} s, VmHWM {mem['VmHWM']:.1f} MiB, "
+                  f"VmRSS {mem['VmRSS']:.1f} MiB, "
+                  f"RssAnon {mem['RssAnon']:.1f} MiB", flush=True)
     for b in (OLD, NEW):
-        print(f"{b}: median READY "
-              f"{statistics.median(x[0] for x in res[b]):.3f} s, CPU "
-              f"{statistics.median(x[1] for x in res[b]):.2f} s "
+        med = [statistics.median(x[i] for x in res[b]) for i in range(4)]
+        print(f"{b}: median READY {med[0]:.3f} s, CPU {med[1]:.2f} s, "
+              f"VmRSS {med[2]:.1f} MiB, RssAnon {med[3]:.1f} MiB "
               f"({ROUNDS} rounds, {RULES} rules)")
 
 

@@ -82,12 +82,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void check(const struct mxg_policy *p)
 {
 	const struct mxg_protect *pr;
+	__u8 buf[MXG_NAME_MAX];
 	size_t i;
 	int m;
 
 	for (i = 0; i < p->n; i++)
-		if (policy_match(p, p->rules[i].wire, p->rules[i].wire_len) !=
-		    (int)i)
+		if (policy_match(p, mxg_rule_wire(p, &p->rules[i], buf),
+				 p->rules[i].wire_len) != (int)i)
 			abort();
 	for (i = 0; i < p->nprotects; i++) {
 		pr = &p->protects[i];

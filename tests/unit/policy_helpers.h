@@ -21,6 +21,37 @@
 #include "name.h"
 #include "policy.h"
 
+/*
+ * A stored rule's names, for assertions: rt_wire() hands out one of a few
+ * buffers in turn, so two may be compared in one call.
+ */
+static inline const __u8 *rt_wire(const struct mxg_policy *p,
+				  const struct mxg_policy_rule *r)
+{
+	static __u8 bufs[4][MXG_NAME_MAX];
+	static unsigned int next;
+
+	return mxg_rule_wire(p, r, bufs[next++ % 4]);
+}
+
+static inline const __u8 *rt_protected_wire(const struct mxg_policy *p,
+					    const struct mxg_policy_rule *r)
+{
+	return mxg_rule_protected(p, r);
+}
+
+static inline __u32 rt_protected_len(const struct mxg_policy *p,
+				     const struct mxg_policy_rule *r)
+{
+	return mxg_rule_protected_len(p, r);
+}
+
+static inline const char *rt_file(const struct mxg_policy *p,
+				  const struct mxg_policy_rule *r)
+{
+	return mxg_rule_file(p, r);
+}
+
 /* What pr_warn wrote during the last captured call. */
 static char warned[1 << 16];
 static FILE *capture_file;

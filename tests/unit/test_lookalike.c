@@ -446,21 +446,22 @@ static void test_protect_rules(void **state)
 	assert_int_equal(r->origin, MXG_FUZZ_TRANSPOSITION);
 	assert_int_equal(r->action, MXG_ACTION_ALERT);
 	assert_true(r->flags & MXG_RULE_F_GENERATED);
-	assert_wire(r->wire, r->wire_len, "gmial.com");
-	assert_wire(r->protected_wire, r->protected_len, "gmail.com");
-	assert_string_equal(r->file, "t.policy");
+	assert_wire(rt_wire(&p, r), r->wire_len, "gmial.com");
+	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r),
+	            "gmail.com");
+	assert_string_equal(rt_file(&p, r), "t.policy");
 	assert_int_equal(r->line, 2);
 	/* ml comes from tld-swap and omission: the first generator keeps it. */
 	r = rule_for(&p, "army.ml");
 	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
 	assert_int_equal(r->action, MXG_ACTION_BLOCK);
-	assert_wire(r->protected_wire, r->protected_len, "mil");
+	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r), "mil");
 	assert_int_equal(r->line, 3);
 	assert_int_equal(match(&p, "gmail.com"), -1);
 	assert_int_equal(match(&p, "army.mil"), -1);
 	/* Every protected name is stored once. */
-	assert_ptr_equal(rule_for(&p, "il")->protected_wire,
-			 rule_for(&p, "ml")->protected_wire);
+	assert_ptr_equal(rt_protected_wire(&p, rule_for(&p, "il")),
+			 rt_protected_wire(&p, rule_for(&p, "ml")));
 	policy_free(&p);
 }
 
@@ -539,8 +540,9 @@ static void test_protected_never_flagged(void **state)
 	assert_int_equal(match(&p, "mail.com"), -1);
 	assert_int_equal(match(&p, "www.mail.com"), -1);
 	assert_int_equal(rule_for(&p, "gmai.com")->origin, MXG_FUZZ_OMISSION);
-	assert_wire(rule_for(&p, "mailx.com")->protected_wire,
-		    rule_for(&p, "mailx.com")->protected_len, "mail.com");
+	assert_wire(rt_protected_wire(&p, rule_for(&p, "mailx.com")),
+		    rt_protected_len(&p, rule_for(&p, "mailx.com")),
+		    "mail.com");
 	policy_free(&p);
 
 	/* An allow rule covers the generated names under it too. */
@@ -562,10 +564,12 @@ static void test_protected_never_flagged(void **state)
 	assert_int_equal(r->kind, MXG_RULE_ALLOW);
 	assert_int_equal(r->origin, MXG_ORIGIN_PROTECTED);
 	assert_int_equal(r->line, 2);
-	assert_wire(rule_for(&p, "other.co")->protected_wire,
-		    rule_for(&p, "other.co")->protected_len, "com");
-	assert_wire(rule_for(&p, "exampl.co")->protected_wire,
-		    rule_for(&p, "exampl.co")->protected_len, "example.co");
+	assert_wire(rt_protected_wire(&p, rule_for(&p, "other.co")),
+		    rt_protected_len(&p, rule_for(&p, "other.co")),
+		    "com");
+	assert_wire(rt_protected_wire(&p, rule_for(&p, "exampl.co")),
+		    rt_protected_len(&p, rule_for(&p, "exampl.co")),
+		    "example.co");
 	/* "com" is protected, yet names under it are generated as usual. */
 	assert_int_equal(rule_for(&p, "gmial.com")->origin,
 			 MXG_FUZZ_TRANSPOSITION);
@@ -593,7 +597,8 @@ static void test_tld_neighbours_only_protected(void **state)
 	assert_non_null(r);
 	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
 	assert_int_equal(r->action, MXG_ACTION_BLOCK);
-	assert_wire(r->protected_wire, r->protected_len, "partner.com");
+	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r),
+	            "partner.com");
 	assert_non_null(rule_for(&p, "mx.partner.cm"));
 	assert_non_null(rule_for(&p, "partner.om"));
 	assert_int_equal(match(&p, "other.co"), -1);
@@ -676,16 +681,19 @@ static void test_shipped_policies(void **state)
 	assert_int_equal(match(&p, "example.eu"), -1);
 	r = rule_for(&p, "gmail.co");
 	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
-	assert_wire(r->protected_wire, r->protected_len, "gmail.com");
+	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r),
+	            "gmail.com");
 	/* tld-neighbours.policy: only the neighbours of protected names. */
 	assert_int_equal(match(&p, "army.il"), -1);
 	assert_int_equal(match(&p, "partner.co"), -1);
 	assert_int_equal(match(&p, "example.eu"), -1);
 	r = rule_for(&p, "gmail.co");
 	assert_int_equal(r->origin, MXG_FUZZ_TLD_SWAP);
-	assert_wire(r->protected_wire, r->protected_len, "gmail.com");
+	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r),
+	            "gmail.com");
 	r = rule_for(&p, "gmial.com");
-	assert_wire(r->protected_wire, r->protected_len, "gmail.com");
+	assert_wire(rt_protected_wire(&p, r), rt_protected_len(&p, r),
+	            "gmail.com");
 	assert_int_equal(match(&p, "gmail.com"), -1);
 	assert_int_equal(match(&p, "outlook.com"), -1);
 	assert_true(p.n > 1000);

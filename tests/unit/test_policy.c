@@ -5,6 +5,7 @@
 #include "log.h"
 #include "lookalike.h"
 #include "policy_helpers.h"
+#include "policy_int.h"
 
 static void test_good_file(void **state)
 {
@@ -25,23 +26,25 @@ static void test_good_file(void **state)
 
 	assert_int_equal(p.rules[0].kind, MXG_RULE_LOOKALIKE);
 	assert_int_equal(p.rules[0].action, MXG_ACTION_ALERT);
-	assert_wire(p.rules[0].wire, p.rules[0].wire_len, "ml");
-	assert_wire(p.rules[0].protected_wire, p.rules[0].protected_len, "mil");
-	assert_string_equal(p.rules[0].file, "t.policy");
+	assert_wire(rt_wire(&p, &p.rules[0]), p.rules[0].wire_len, "ml");
+	assert_wire(rt_protected_wire(&p, &p.rules[0]),
+	            rt_protected_len(&p, &p.rules[0]), "mil");
+	assert_string_equal(rt_file(&p, &p.rules[0]), "t.policy");
 	assert_int_equal(p.rules[0].line, 3);
 
 	assert_int_equal(p.rules[1].action, MXG_ACTION_BLOCK);
-	assert_wire(p.rules[1].wire, p.rules[1].wire_len, "army.ml");
-	assert_wire(p.rules[1].protected_wire, p.rules[1].protected_len,
+	assert_wire(rt_wire(&p, &p.rules[1]), p.rules[1].wire_len, "army.ml");
+	assert_wire(rt_protected_wire(&p, &p.rules[1]),
+		    rt_protected_len(&p, &p.rules[1]),
 		    "army.mil");
 	assert_int_equal(p.rules[1].line, 4);
 
 	assert_int_equal(p.rules[2].kind, MXG_RULE_ALLOW);
-	assert_wire(p.rules[2].wire, p.rules[2].wire_len, "gov.ml");
+	assert_wire(rt_wire(&p, &p.rules[2]), p.rules[2].wire_len, "gov.ml");
 	assert_int_equal(p.rules[3].line, 6);
 	/* Every rule points at one interned copy of the file name. */
 	assert_int_equal(p.nfiles, 1);
-	assert_ptr_equal(p.rules[3].file, p.files[0]);
+	assert_ptr_equal(rt_file(&p, &p.rules[3]), p.files[0]);
 	policy_free(&p);
 }
 
@@ -129,7 +132,7 @@ static void test_protected_length(void **state)
 	snprintf(text, sizeof(text), "lookalike x.ml of %s\n", name);
 	policy_init(&p);
 	assert_int_equal(load_text(&p, text), 0);
-	assert_int_equal(p.rules[0].protected_len, 127);
+	assert_int_equal(rt_protected_len(&p, &p.rules[0]), 127);
 	policy_free(&p);
 
 	strcat(name, "b");
@@ -250,8 +253,8 @@ static void test_match_most_specific(void **state)
 static void test_learn_unlearn(void **state)
 {
 	enum { NAMES = 600, ROUNDS = 6000 };
-	struct mxg_policy_rule r = { .kind = MXG_RULE_LOOKALIKE,
-				     .action = MXG_ACTION_BLOCK, .origin = 65 };
+	struct mxg_rule_spec r = { .kind = MXG_RULE_LOOKALIKE,
+				   .action = MXG_ACTION_BLOCK, .origin = 65 };
 	static int idx[NAMES];
 	__u8 wire[MXG_NAME_MAX], prot[MXG_NAME_MAX];
 	unsigned int seed = 7;
@@ -311,8 +314,11 @@ static void test_learn_unlearn(void **state)
 /* policy_add and rules appended by hand are found like loaded ones. */
 static void test_add_and_hand_appended(void **state)
 {
-	struct mxg_policy_rule r = { .kind = MXG_RULE_LOOKALIKE, .origin = 3 };
+	struct mxg_rule_spec r = { .kind = MXG_RULE_LOOKALIKE, .origin = 3 };
+	struct mxg_policy_rule hand = { .kind = MXG_RULE_LOOKALIKE,
+					.origin = 3 };
 	__u8 wire[MXG_NAME_MAX], ml[MXG_NAME_MAX];
+	long ref;
 	struct mxg_policy p;
 
 	(void)state;
@@ -325,13 +331,160 @@ static void test_add_and_hand_appended(void **state)
 	assert_int_equal(match(&p, "www.arrny.ml"), 1);
 
 	/* Bypass the index: still matched, and still a duplicate. */
-	r.wire_len = parse_len_or_fail("ml", ml);
-	r.wire = ml;
-	p.rules[p.n++] = r;
+	hand.wire_len = parse_len_or_fail("ml", ml);
+	ref = policy_store_rule_name(&p, ml, hand.wire_len);
+	assert_true(ref >= 0);
+	hand.name = (__u32)ref;
+	assert_true(p.n < p.cap);
+	p.rules[p.n++] = hand;
 	assert_int_equal(match(&p, "x.ml"), 2);
 	assert_int_equal(load_text(&p, "allow ml\n"), 1);
 	assert_string_equal(warned, "test: t.policy:1: duplicate rule for 'ml' "
 				    "(first at (generated):0)\n");
+	policy_free(&p);
+}
+
+/*
+ * Names that share a suffix with one stored before are stored as their
+ * first labels and a reference: each reads back whole, byte for byte, is
+ * matched as before, and the arena holds less than the names would.
+ */
+static void test_shared_names(void **state)
+{
+	static const char *const names[] = {
+		"example", "x1.example", "x2.example", "a.x1.example",
+		"b.a.x1.example", "x1.example.org", "y.example.org", "ab.cd",
+		"z.ab.cd", "q.z.ab.cd", "deep.q.z.ab.cd", "other.x2.example",
+		"a.b", "c.a.b",
+		"sixty-three-chars-label-"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
+	};
+	const size_t n = sizeof(names) / sizeof(names[0]), bulk = 20000;
+	size_t cap = 64 * 1024 + bulk * 64, i, total = 0;
+	char *text = malloc(cap), *t = text, name[96];
+	__u8 wire[MXG_NAME_MAX], buf[MXG_NAME_MAX];
+	struct mxg_policy p;
+	__u8 len;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < n; i++)
+		t += sprintf(t, "allow %s\n", names[i]);
+	for (i = 0; i < bulk; i++)
+		t += sprintf(t, "lookalike x%zu.shared.example of "
+			     "example.com\n", i);
+	policy_init(&p);
+	assert_int_equal(load_text(&p, text), 0);
+	assert_int_equal(p.n, n + bulk);
+	for (i = 0; i < n + bulk; i++) {
+		if (i < n)
+			snprintf(name, sizeof(name), "%s", names[i]);
+		else
+			snprintf(name, sizeof(name), "x%zu.shared.example",
+				 i - n);
+		len = parse_len_or_fail(name, wire);
+		total += len;
+		assert_int_equal(p.rules[i].wire_len, len);
+		assert_memory_equal(mxg_rule_wire(&p, &p.rules[i], buf), wire,
+				    len);
+		assert_true(mxg_rule_is(&p, &p.rules[i], wire, len));
+		assert_int_equal(policy_match(&p, wire, len), (int)i);
+	}
+	assert_int_equal(match(&p, "mx.deep.q.z.ab.cd"), 10);
+	assert_int_equal(match(&p, "w.x1.example"), 1);
+	assert_int_equal(match(&p, "x3.example"), 0);
+	/* "shared.example" (16 bytes) is held once, not 20000 times. */
+	assert_true(p.names.bytes < total - bulk * 8);
+	policy_free(&p);
+	free(text);
+}
+
+/* A duplicate of a shared name is still one, and names its first line. */
+static void test_shared_names_duplicates(void **state)
+{
+	struct mxg_rule_spec r = { .kind = MXG_RULE_ALLOW };
+	__u8 wire[MXG_NAME_MAX], buf[MXG_NAME_MAX];
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "allow a.example\n"
+				       "allow b.example\n"
+				       "allow b.example\n"), 1);
+	assert_string_equal(warned, "test: t.policy:3: duplicate rule for "
+				    "'b.example' (first at t.policy:2)\n");
+	policy_free(&p);
+
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "allow a.example\n"
+				       "allow b.example\n"), 0);
+	r.wire_len = parse_len_or_fail("b.example", wire);
+	r.wire = wire;
+	assert_int_equal(policy_add(&p, &r), -EEXIST);
+	r.wire_len = parse_len_or_fail("c.b.example", wire);
+	assert_int_equal(policy_add(&p, &r), 2);
+	memset(wire, 0, sizeof(wire));
+	assert_wire(mxg_rule_wire(&p, &p.rules[2], buf), p.rules[2].wire_len,
+		    "c.b.example");
+	assert_int_equal(match(&p, "www.c.b.example"), 2);
+	/* A learnt name is its own copy, read back the same way. */
+	r.kind = MXG_RULE_LOOKALIKE;
+	r.protected_len = parse_len_or_fail("example.com", buf);
+	r.protected_wire = buf;
+	r.wire_len = parse_len_or_fail("d.b.example", wire);
+	assert_int_equal(policy_learn(&p, &r), 3);
+	memset(wire, 0, sizeof(wire));
+	assert_wire(rt_wire(&p, &p.rules[3]), p.rules[3].wire_len,
+		    "d.b.example");
+	assert_wire(rt_protected_wire(&p, &p.rules[3]),
+		    rt_protected_len(&p, &p.rules[3]), "example.com");
+	assert_int_equal(match(&p, "d.b.example"), 3);
+	policy_free(&p);
+
+	/*
+	 * Generated rules merge as before: "gmail.net" of two protects goes
+	 * to the nearer one, keeping its stored name.
+	 */
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "protect gmail.co.uk fuzz=tld-swap\n"
+				       "protect gmail.com fuzz=tld-swap\n"), 0);
+	assert_wire(rt_protected_wire(&p, &p.rules[match(&p, "gmail.net")]),
+		    rt_protected_len(&p, &p.rules[match(&p, "gmail.net")]),
+		    "gmail.com");
+	assert_wire(rt_wire(&p, &p.rules[match(&p, "gmail.net")]),
+		    p.rules[match(&p, "gmail.net")].wire_len, "gmail.net");
+	policy_free(&p);
+}
+
+/*
+ * At 16,777,214 rules (the index's 24 bits) the next one is refused with
+ * -E2BIG, by policy_add and policy_learn alike.  The count is set by hand
+ * over an empty index of 2^25 slots (calloc'd, never touched), so no
+ * rule past the first is read.
+ */
+static void test_rule_limit(void **state)
+{
+	struct mxg_rule_spec r = { .kind = MXG_RULE_LOOKALIKE };
+	__u8 wire[MXG_NAME_MAX], prot[MXG_NAME_MAX];
+	struct mxg_policy p;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(load_text(&p, "allow a.example\n"), 0);
+	free(p.slots);
+	p.nslots = (size_t)1 << 25;
+	p.slots = calloc(p.nslots, sizeof(*p.slots));
+	assert_non_null(p.slots);
+	p.n = p.nindexed = MXG_POLICY_RULES_MAX;
+	assert_int_equal(MXG_POLICY_RULES_MAX, 16777214);
+	r.wire_len = parse_len_or_fail("b.example", wire);
+	r.wire = wire;
+	r.protected_len = parse_len_or_fail("example.com", prot);
+	r.protected_wire = prot;
+	assert_int_equal(policy_add(&p, &r), -E2BIG);
+	assert_int_equal(policy_learn(&p, &r), -E2BIG);
+	assert_int_equal(p.n, MXG_POLICY_RULES_MAX);
+	p.n = 1;
 	policy_free(&p);
 }
 
@@ -394,12 +547,15 @@ static void test_protected_name_runs(void **state)
 				       "lookalike d.ml of x.com\n"), 0);
 	assert_int_equal(p.n, 4);
 	assert_int_equal(p.nprotected, 2);
-	assert_wire(p.rules[1].protected_wire, p.rules[1].protected_len,
+	assert_wire(rt_protected_wire(&p, &p.rules[1]),
+		    rt_protected_len(&p, &p.rules[1]),
 		    "x.com");
 	assert_int_equal(p.rules[1].action, MXG_ACTION_BLOCK);
-	assert_wire(p.rules[2].protected_wire, p.rules[2].protected_len,
+	assert_wire(rt_protected_wire(&p, &p.rules[2]),
+		    rt_protected_len(&p, &p.rules[2]),
 		    "y.com");
-	assert_ptr_equal(p.rules[3].protected_wire, p.rules[0].protected_wire);
+	assert_ptr_equal(rt_protected_wire(&p, &p.rules[3]),
+	                 rt_protected_wire(&p, &p.rules[0]));
 	policy_free(&p);
 }
 
@@ -521,11 +677,11 @@ static void test_directory_order(void **state)
 	assert_int_equal(load_path(&p, dir), 0);
 	assert_string_equal(warned, "");
 	assert_int_equal(p.n, 3);
-	assert_wire(p.rules[0].wire, p.rules[0].wire_len, "z.ml");
+	assert_wire(rt_wire(&p, &p.rules[0]), p.rules[0].wire_len, "z.ml");
 	snprintf(path, sizeof(path), "%s/Z.policy", dir);
-	assert_string_equal(p.rules[0].file, path);
-	assert_wire(p.rules[1].wire, p.rules[1].wire_len, "a.ml");
-	assert_wire(p.rules[2].wire, p.rules[2].wire_len, "b.ml");
+	assert_string_equal(rt_file(&p, &p.rules[0]), path);
+	assert_wire(rt_wire(&p, &p.rules[1]), p.rules[1].wire_len, "a.ml");
+	assert_wire(rt_wire(&p, &p.rules[2]), p.rules[2].wire_len, "b.ml");
 	policy_free(&p);
 }
 
@@ -590,7 +746,7 @@ static void test_bad_reload_keeps_old(void **state)
 	policy_free(&next);
 
 	assert_int_equal(cur.n, 1);
-	assert_string_equal(cur.rules[0].file, path);
+	assert_string_equal(rt_file(&cur, &cur.rules[0]), path);
 	assert_int_equal(match(&cur, "army.ml"), 0);
 	policy_free(&cur);
 }
@@ -649,12 +805,14 @@ static void test_unicode_names(void **state)
 	assert_int_equal(load_text(&p, "lookalike Bücher.ml of bücher.example\n"
 				       "allow straße.ml\n"), 0);
 	assert_string_equal(warned, "");
-	assert_wire(p.rules[0].wire, p.rules[0].wire_len,
+	assert_wire(rt_wire(&p, &p.rules[0]), p.rules[0].wire_len,
 		    "xn--bcher-kva.ml");
-	assert_wire(p.rules[0].protected_wire, p.rules[0].protected_len,
+	assert_wire(rt_protected_wire(&p, &p.rules[0]),
+		    rt_protected_len(&p, &p.rules[0]),
 		    "xn--bcher-kva.example");
 	/* UTS #46 non-transitional: sharp s stays a sharp s. */
-	assert_wire(p.rules[1].wire, p.rules[1].wire_len, "xn--strae-oqa.ml");
+	assert_wire(rt_wire(&p, &p.rules[1]), p.rules[1].wire_len,
+	            "xn--strae-oqa.ml");
 	assert_int_equal(match(&p, "www.xn--bcher-kva.ml"), 0);
 	policy_free(&p);
 }
@@ -700,10 +858,10 @@ static void test_include_relative(void **state)
 	assert_int_equal(load_path(&p, path), 0);
 	assert_string_equal(warned, "");
 	assert_int_equal(p.n, 3);
-	assert_wire(p.rules[0].wire, p.rules[0].wire_len, "c.ml");
+	assert_wire(rt_wire(&p, &p.rules[0]), p.rules[0].wire_len, "c.ml");
 	snprintf(path, sizeof(path), "%s/sub/../c.policy", dir);
-	assert_string_equal(p.rules[0].file, path);
-	assert_wire(p.rules[2].wire, p.rules[2].wire_len, "a.ml");
+	assert_string_equal(rt_file(&p, &p.rules[0]), path);
+	assert_wire(rt_wire(&p, &p.rules[2]), p.rules[2].wire_len, "a.ml");
 	policy_free(&p);
 
 	/* The directory: c.policy was read through a.policy, not twice. */
@@ -791,6 +949,9 @@ int main(void)
 		cmocka_unit_test(test_many_rules),
 		cmocka_unit_test(test_protected_name_runs),
 		cmocka_unit_test(test_reserve_given_back),
+		cmocka_unit_test(test_shared_names),
+		cmocka_unit_test(test_shared_names_duplicates),
+		cmocka_unit_test(test_rule_limit),
 		cmocka_unit_test(test_duplicate_protect),
 		cmocka_unit_test_setup_teardown(test_duplicate_protect_files,
 						dir_setup, dir_teardown),

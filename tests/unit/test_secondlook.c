@@ -189,8 +189,8 @@ static void test_closest_first(void **state)
 /* The daemon's way: a finding becomes a rule for the registrable part. */
 static void test_add_finding(void **state)
 {
-	struct mxg_policy_rule r = { .kind = MXG_RULE_LOOKALIKE,
-				     .action = MXG_ACTION_BLOCK };
+	struct mxg_rule_spec r = { .kind = MXG_RULE_LOOKALIKE,
+				   .action = MXG_ACTION_BLOCK };
 	__u8 wire[MXG_NAME_MAX];
 	__u32 len, off;
 	int idx;
@@ -212,9 +212,11 @@ static void test_add_finding(void **state)
 	assert_string_equal(lookalike_fuzzer_name(policy.rules[idx].origin),
 			    "edit-distance");
 	/* Interned: the same bytes as the protect directive's name. */
-	assert_ptr_equal(policy.rules[idx].protected_wire,
+	assert_ptr_equal(rt_protected_wire(&policy, &policy.rules[idx]),
 			 policy.protects[0].wire);
-	assert_int_equal(policy_add(&policy, &policy.rules[idx]), -EEXIST);
+	/* The stored rule, as a spec again, is its own duplicate. */
+	mxg_rule_spec_of(&policy, &policy.rules[idx], wire, &r);
+	assert_int_equal(policy_add(&policy, &r), -EEXIST);
 }
 
 /* A finding takes the action of the name it imitates. */
@@ -365,7 +367,8 @@ static void test_index_same_as_scan(void **state)
 			fail_msg("%s: %d findings scanning, %d indexed", name,
 				 na, nb);
 		for (j = 0; j < na; j++) {
-			assert_ptr_equal(a[j].protected_wire, b[j].protected_wire);
+			assert_ptr_equal(a[j].protected_wire,
+			                 b[j].protected_wire);
 			assert_int_equal(a[j].method, b[j].method);
 			assert_int_equal(a[j].distance, b[j].distance);
 		}

@@ -93,8 +93,8 @@ int check_name_ix(const struct mxg_policy *p,
 {
 	char shown[MXG_NAME_TEXT_MAX], suffix[MXG_NAME_TEXT_MAX];
 	char prot[MXG_NAME_TEXT_MAX], ascii[MXG_NAME_TEXT_MAX];
-	const struct mxg_policy_rule *rule;
-	__u8 wire[MXG_NAME_MAX];
+	struct mxg_rule_spec spec, *rule = &spec;
+	__u8 wire[MXG_NAME_MAX], rbuf[MXG_NAME_MAX];
 	const char *err, *fuzzer, *name = text;
 	__u32 len;
 	int idx;
@@ -115,7 +115,7 @@ int check_name_ix(const struct mxg_policy *p,
 	idx = policy_match(p, wire, len);
 	if (idx < 0)
 		return by_similarity(p, ix, wire, len, shown, r);
-	rule = &p->rules[idx];
+	mxg_rule_spec_of(p, &p->rules[idx], rbuf, rule);
 	mxg_name_format(rule->wire, rule->wire_len, suffix, sizeof(suffix));
 	if (rule->kind == MXG_RULE_ALLOW) {
 		reply_printf(r, "ok\nname: %s\nverdict: allowed\nrule: allow %s"

@@ -18,10 +18,22 @@
  * array and the table once for the lines of a file (policy_reserve), so a
  * large file is neither copied nor rehashed as it grows.
  *
- * Names sit in arenas of large blocks, never moved, so a rule points at its
- * name.  Generated rules have their own arena: every load call drops them
- * and generates them again once the hand-written rules are all known, so
- * the outcome does not depend on the order of files or lines.
+ * Names sit in arenas of large blocks, never moved, so a rule refers to its
+ * name in 32 bits: the block's number and the offset in it.  Generated rules
+ * have their own arena: every load call drops them and generates them again
+ * once the hand-written rules are all known, so the outcome does not depend
+ * on the order of files or lines.
+ *
+ * A rule's name is shared as DNS messages share theirs: when a suffix of
+ * the name (its parent, say) was stored before, only the labels before it
+ * are copied, then a 4-byte reference to where that suffix is (two top bits
+ * set, as no label length has them, and 30 bits of arena reference).  A
+ * small table of the suffixes stored last, by hash, finds them: a policy of
+ * a million names under "example" stores "example" once.  Protected names
+ * are stored whole (struct mxg_protect points at them).  mxg_rule_wire()
+ * puts a shared name back together; hashes and keys are of the whole name,
+ * as before.  Learnt rules' names are each their own allocation (they come
+ * and go), and the rule holds its index in p->owned.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -46,8 +58,9 @@ _Static_assert(MXG_NAME_MAX - 2 <= 0xff && MXG_PROTECTED_MAX - 1 <= 0xff,
 _Static_assert(MXG_RULE_ALLOW < 4 && MXG_ACTION_BLOCK < 4 &&
 	       (MXG_RULE_F_GENERATED | MXG_RULE_F_LEARNT | MXG_RULE_F_DEAD) < 16,
 	       "a rule's kind, action and flags fit their bits");
-_Static_assert(sizeof(void *) != 8 || sizeof(struct mxg_policy_rule) == 32,
-	       "a rule is 32 bytes");
+_Static_assert(sizeof(struct mxg_policy_rule) == 16, "a rule is 16 bytes");
+_Static_assert(MXG_POLICY_RULES_MAX < (1u << 24) - 1,
+	       "a protected name's index + 1 fits 24 bits");
 /*
  * An arena's first block is small and each next one twice the last, up to
  * ARENA_BLOCK: a policy of a few lines (a reload's, a test's) then costs a
@@ -56,12 +69,20 @@ _Static_assert(sizeof(void *) != 8 || sizeof(struct mxg_policy_rule) == 32,
  * munmap per load, page faults included.)
  */
 #define ARENA_FIRST		(4 * 1024)
-#define ARENA_BLOCK		(256 * 1024)
+#define ARENA_SHIFT		18
+#define ARENA_BLOCK		(1u << ARENA_SHIFT)	/* 256 KiB */
+#define ARENA_BLOCKS_MAX	(1u << (32 - ARENA_SHIFT))
+/* A shared suffix's reference: 0xc0 | 30 bits, big-endian. */
+#define NAME_REF		0xc0
+#define NAME_REF_LEN		4
+#define NAME_REF_LIMIT		(1u << 30)
+/* Suffixes remembered for sharing, by hash (direct-mapped). */
+#define SEEN_SLOTS		1024
 
-struct mxg_arena_block {
-	struct mxg_arena_block *next;
-	size_t used, size;
-	__u8 data[];
+struct mxg_suffix_seen {
+	__u32 ref;			/* arena reference */
+	__u32 hash;
+	__u32 len;			/* 0: empty */
 };
 
 void policy_init(struct mxg_policy *p)
@@ -69,25 +90,24 @@ void policy_init(struct mxg_policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static void arena_free(struct mxg_arena_block **head, size_t *bytes)
+static void arena_free(struct mxg_arena *a)
 {
-	struct mxg_arena_block *b, *next;
+	__u32 i;
 
-	for (b = *head; b; b = next) {
-		next = b->next;
-		free(b);
-	}
-	*head = NULL;
-	*bytes = 0;
+	for (i = 0; i < a->nblocks; i++)
+		free(a->blocks[i]);
+	free(a->blocks);
+	free(a->seen);
+	memset(a, 0, sizeof(*a));
 }
 
 void policy_free(struct mxg_policy *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->n; i++)
-		if (p->rules[i].flags & MXG_RULE_F_LEARNT)
-			free((void *)p->rules[i].wire);
+	for (i = 0; i < p->nowned; i++)
+		free(p->owned[i]);
+	free(p->owned);
 	for (i = 0; i < p->nfiles; i++)
 		free(p->files[i]);
 	free(p->files);
@@ -98,43 +118,230 @@ void policy_free(struct mxg_policy *p)
 	free(p->protected_names);
 	free(p->pslots);
 	free(p->loaded);
-	arena_free(&p->names, &p->name_bytes);
-	arena_free(&p->generated, &p->generated_bytes);
+	arena_free(&p->names);
+	arena_free(&p->generated);
 	policy_init(p);
 }
 
-static __u8 *arena_copy(struct mxg_arena_block **head, size_t *bytes,
-			const __u8 *src, __u32 len)
+static const __u8 *arena_at(const struct mxg_arena *a, __u32 ref)
 {
-	struct mxg_arena_block *b = *head;
-	size_t size;
-	__u8 *dst;
+	return a->blocks[ref >> ARENA_SHIFT] + (ref & (ARENA_BLOCK - 1));
+}
 
-	if (!b || b->size - b->used < len) {
-		size = b ? b->size * 2 : ARENA_FIRST;
+/* Room for @len bytes (at most a name), its reference in *ref. */
+static __u8 *arena_alloc(struct mxg_arena *a, __u32 len, __u32 *ref)
+{
+	__u8 **blocks, *b;
+	__u32 size;
+
+	if (!a->nblocks || a->size - a->used < len) {
+		if (a->nblocks >= ARENA_BLOCKS_MAX)
+			return NULL;
+		size = a->nblocks ? a->size * 2 : ARENA_FIRST;
 		if (size > ARENA_BLOCK)
 			size = ARENA_BLOCK;
-		if (size < len)
-			size = len;
-		b = malloc(sizeof(*b) + size);
+		blocks = realloc(a->blocks, (a->nblocks + 1) * sizeof(*blocks));
+		if (!blocks)
+			return NULL;
+		a->blocks = blocks;
+		b = malloc(size);
 		if (!b)
 			return NULL;
-		b->next = *head;
-		b->used = 0;
-		b->size = size;
-		*head = b;
-		*bytes += sizeof(*b) + size;
+		a->blocks[a->nblocks++] = b;
+		a->used = 0;
+		a->size = size;
+		a->bytes += size;
 	}
-	dst = b->data + b->used;
-	memcpy(dst, src, len);
-	b->used += len;
-	return dst;
+	*ref = (a->nblocks - 1) << ARENA_SHIFT | a->used;
+	a->used += len;
+	return a->blocks[a->nblocks - 1] + (*ref & (ARENA_BLOCK - 1));
+}
+
+/*
+ * The name of @len wire bytes stored at @ref: a pointer to it if it is
+ * stored whole, else put together in @buf.  Every reference leads to a
+ * label stored whole, so each one read adds a label.
+ */
+static const __u8 *arena_name(const struct mxg_arena *a, __u32 ref,
+			      __u32 len, __u8 *buf)
+{
+	const __u8 *src = arena_at(a, ref);
+	__u32 i = 0, out;
+
+	while (i < len && src[i] < NAME_REF)
+		i += 1 + src[i];
+	if (i >= len)
+		return src;
+	memcpy(buf, src, i);
+	for (out = i; out < len; out += i) {
+		ref = (__u32)(src[i] & 0x3f) << 24 | (__u32)src[i + 1] << 16 |
+		      (__u32)src[i + 2] << 8 | src[i + 3];
+		src = arena_at(a, ref);
+		i = 0;
+		while (out + i < len && src[i] < NAME_REF)
+			i += 1 + src[i];
+		memcpy(buf + out, src, i);
+	}
+	return buf;
+}
+
+/*
+ * A hash of each suffix of @wire at a label boundary, in name order
+ * (hash[k] is of the suffix at starts[k]): for the table of suffixes seen,
+ * never for the index or the kernel.
+ */
+static int seen_hashes(const __u8 *wire, __u32 len, __u32 *starts,
+		       __u32 *hash)
+{
+	__u32 pos, h = 2166136261u, i;
+	int n = 0, k;
+
+	for (pos = 0; pos < len && n < MXG_LABELS_MAX + 1; pos += 1 + wire[pos])
+		starts[n++] = pos;
+	k = n - 1;
+	for (i = len; i-- > 0 && k >= 0;) {
+		h = (h ^ wire[i]) * 16777619u;
+		if (i == starts[k])
+			hash[k--] = h ^ (len - i);
+	}
+	return n;
+}
+
+static void put_ref(__u8 *dst, __u32 ref)
+{
+	dst[0] = NAME_REF | (__u8)(ref >> 24);
+	dst[1] = (__u8)(ref >> 16);
+	dst[2] = (__u8)(ref >> 8);
+	dst[3] = (__u8)ref;
+}
+
+static void remember_parent(struct mxg_arena *a, __u32 ref, const __u8 *wire,
+			    __u32 len)
+{
+	a->last_ref = ref;
+	a->last_len = len;
+	memcpy(a->last, wire, len);
+}
+
+/*
+ * Store @wire, sharing the longest suffix of it seen before when @share,
+ * and remember its own suffixes.  Returns the reference, or -ENOMEM.
+ */
+static long arena_put(struct mxg_arena *a, const __u8 *wire, __u32 len,
+		      int share)
+{
+	__u32 starts[MXG_LABELS_MAX + 1], hash[MXG_LABELS_MAX + 1];
+	__u8 tmp[MXG_NAME_MAX];
+	const struct mxg_suffix_seen *e;
+	struct mxg_suffix_seen *w;
+	__u32 lit = len, ref, at, slen;
+	int n, k, hit = -1;
+	__u8 *dst;
+
+	/* A run of names under one parent: no hashing, one compare. */
+	lit = len ? 1u + wire[0] : 0;
+	if (share && a->last_len && lit + a->last_len == len &&
+	    !memcmp(wire + lit, a->last, a->last_len)) {
+		dst = arena_alloc(a, lit + NAME_REF_LEN, &ref);
+		if (!dst)
+			return -ENOMEM;
+		memcpy(dst, wire, lit);
+		put_ref(dst + lit, a->last_ref);
+		return ref;
+	}
+	lit = len;
+	if (!a->seen)
+		a->seen = calloc(SEEN_SLOTS, sizeof(*a->seen));
+	n = a->seen ? seen_hashes(wire, len, starts, hash) : 0;
+	for (k = 1; share && k < n; k++) {
+		slen = len - starts[k];
+		if (slen <= NAME_REF_LEN)
+			break;
+		e = &a->seen[hash[k] & (SEEN_SLOTS - 1)];
+		if (e->len == slen && e->hash == hash[k] &&
+		    !memcmp(arena_name(a, e->ref, slen, tmp), wire + starts[k],
+			    slen)) {
+			hit = k;
+			lit = starts[k];
+			break;
+		}
+	}
+	dst = arena_alloc(a, lit + (hit >= 0 ? NAME_REF_LEN : 0), &ref);
+	if (!dst)
+		return -ENOMEM;
+	memcpy(dst, wire, lit);
+	if (hit >= 0) {
+		at = a->seen[hash[hit] & (SEEN_SLOTS - 1)].ref;
+		put_ref(dst + lit, at);
+		if (share && hit == 1)
+			remember_parent(a, at, wire + lit, len - lit);
+		n = hit;
+	} else if (share && n > 1 && len - starts[1] > NAME_REF_LEN &&
+		   ref + starts[1] < NAME_REF_LIMIT) {
+		remember_parent(a, ref + starts[1], wire + starts[1],
+				len - starts[1]);
+	}
+	/* The suffixes stored whole here, where later names may refer. */
+	for (k = 0; k < n; k++) {
+		slen = len - starts[k];
+		if (slen <= NAME_REF_LEN || ref + starts[k] >= NAME_REF_LIMIT)
+			continue;
+		w = &a->seen[hash[k] & (SEEN_SLOTS - 1)];
+		w->ref = ref + starts[k];
+		w->hash = hash[k];
+		w->len = slen;
+	}
+	return ref;
 }
 
 const __u8 *policy_store_name(struct mxg_policy *p, const __u8 *wire,
 			      __u32 len)
 {
-	return arena_copy(&p->names, &p->name_bytes, wire, len);
+	long ref = arena_put(&p->names, wire, len, 0);
+
+	return ref < 0 ? NULL : arena_at(&p->names, (__u32)ref);
+}
+
+long policy_store_rule_name(struct mxg_policy *p, const __u8 *wire,
+			    __u32 len)
+{
+	return arena_put(&p->names, wire, len, 1);
+}
+
+const __u8 *mxg_rule_wire(const struct mxg_policy *p,
+			  const struct mxg_policy_rule *r, __u8 *buf)
+{
+	if (r->flags & MXG_RULE_F_LEARNT)
+		return p->owned[r->name];
+	return arena_name(r->flags & MXG_RULE_F_GENERATED ? &p->generated :
+							    &p->names,
+			  r->name, r->wire_len, buf);
+}
+
+int mxg_rule_is(const struct mxg_policy *p, const struct mxg_policy_rule *r,
+		const __u8 *wire, __u32 len)
+{
+	__u8 buf[MXG_NAME_MAX];
+
+	return r->wire_len == len &&
+	       !memcmp(mxg_rule_wire(p, r, buf), wire, len);
+}
+
+void mxg_rule_spec_of(const struct mxg_policy *p,
+		      const struct mxg_policy_rule *r, __u8 *buf,
+		      struct mxg_rule_spec *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->wire = mxg_rule_wire(p, r, buf);
+	out->wire_len = r->wire_len;
+	out->protected_wire = mxg_rule_protected(p, r);
+	out->protected_len = (__u8)mxg_rule_protected_len(p, r);
+	out->file = mxg_rule_file(p, r);
+	out->line = r->line;
+	out->origin = r->origin;
+	out->kind = r->kind;
+	out->action = r->action;
+	out->flags = r->flags;
 }
 
 void policy_error(const char *file, int line, const char *fmt, ...)
@@ -155,10 +362,11 @@ static int same_name(const __u8 *a, __u32 alen, const __u8 *b, __u32 blen)
 	return alen == blen && !memcmp(a, b, alen);
 }
 
-static int same_suffix(const struct mxg_policy_rule *r, const __u8 *wire,
+static int same_suffix(const struct mxg_policy *p,
+		       const struct mxg_policy_rule *r, const __u8 *wire,
 		       __u32 len)
 {
-	return same_name(r->wire, r->wire_len, wire, len);
+	return mxg_rule_is(p, r, wire, len);
 }
 
 /* A rule slot's parts (see the top of the file); 0 is an empty slot. */
@@ -185,7 +393,7 @@ static long index_find(const struct mxg_policy *p, __u64 h,
 		if ((v & ~SLOT_IDX_MASK) != tag)
 			continue;
 		r = slot_rule(v);
-		if (r < p->n && same_suffix(&p->rules[r], wire, len))
+		if (r < p->n && same_suffix(p, &p->rules[r], wire, len))
 			return r;
 	}
 	return -1;
@@ -216,6 +424,14 @@ static __u64 name_hash(const __u8 *wire, __u32 len)
 	return mxg_name_hash(POLICY_INDEX_SEED, wire, len);
 }
 
+static __u64 rule_hash(const struct mxg_policy *p,
+		       const struct mxg_policy_rule *r)
+{
+	__u8 buf[MXG_NAME_MAX];
+
+	return name_hash(mxg_rule_wire(p, r, buf), r->wire_len);
+}
+
 static int index_resize(struct mxg_policy *p, size_t nslots)
 {
 	__u32 *slots = calloc(nslots, sizeof(*slots));
@@ -226,8 +442,7 @@ static int index_resize(struct mxg_policy *p, size_t nslots)
 	for (i = 0; i < p->nindexed; i++)
 		if (!(p->rules[i].flags & MXG_RULE_F_DEAD))
 			rule_slot_put(slots, nslots,
-				      name_hash(p->rules[i].wire,
-						p->rules[i].wire_len), i);
+				      rule_hash(p, &p->rules[i]), i);
 	free(p->slots);
 	p->slots = slots;
 	p->nslots = nslots;
@@ -248,8 +463,7 @@ static int index_sync(struct mxg_policy *p)
 		r = &p->rules[p->nindexed];
 		/* A learnt rule removed again is never matched (policy_unlearn). */
 		if (!(r->flags & MXG_RULE_F_DEAD))
-			rule_slot_put(p->slots, p->nslots,
-				      name_hash(r->wire, r->wire_len),
+			rule_slot_put(p->slots, p->nslots, rule_hash(p, r),
 				      p->nindexed);
 	}
 	return 0;
@@ -315,23 +529,38 @@ static void index_rebuild(struct mxg_policy *p)
 
 /* --- rules ---------------------------------------------------------------- */
 
-const char *policy_intern_file(struct mxg_policy *p, const char *name)
+/* A rule holds a file's index + 1 in 16 bits. */
+#define POLICY_FILES_MAX	0xffff
+
+long policy_file_index(struct mxg_policy *p, const char *name)
 {
 	char **files, *copy;
 	size_t i;
 
 	for (i = 0; i < p->nfiles; i++)
+		if (p->files[i] == name)
+			return (long)i + 1;
+	for (i = 0; i < p->nfiles; i++)
 		if (!strcmp(p->files[i], name))
-			return p->files[i];
+			return (long)i + 1;
+	if (p->nfiles >= POLICY_FILES_MAX)
+		return -E2BIG;
 	files = realloc(p->files, (p->nfiles + 1) * sizeof(*files));
 	if (!files)
-		return NULL;
+		return -ENOMEM;
 	p->files = files;
 	copy = strdup(name);
 	if (!copy)
-		return NULL;
+		return -ENOMEM;
 	p->files[p->nfiles++] = copy;
-	return copy;
+	return (long)p->nfiles;
+}
+
+const char *policy_intern_file(struct mxg_policy *p, const char *name)
+{
+	long i = policy_file_index(p, name);
+
+	return i < 0 ? NULL : p->files[i - 1];
 }
 
 static int grow(void **arr, size_t *cap, size_t need, size_t size)
@@ -379,19 +608,30 @@ __u64 policy_hash_prefetch(const struct mxg_policy *p, const __u8 *wire,
 
 /* policy_append, for a caller that has the hash of the rule's suffix. */
 long policy_append_hashed(struct mxg_policy *p,
-			  const struct mxg_policy_rule *rule, __u64 h,
-			  long *first)
+			  const struct mxg_policy_rule *rule,
+			  const __u8 *wire, __u64 h, long *first)
 {
+	long ref;
+
 	if (index_sync(p))
 		return -ENOMEM;
-	*first = index_find(p, h, rule->wire, rule->wire_len);
+	*first = index_find(p, h, wire, rule->wire_len);
 	if (*first >= 0)
 		return -EEXIST;
 	if (p->n >= POLICY_RULES_MAX)
 		return -E2BIG;
 	if (grow((void **)&p->rules, &p->cap, p->n + 1, sizeof(*p->rules)))
 		return -ENOMEM;
-	p->rules[p->n++] = *rule;
+	p->rules[p->n] = *rule;
+	if (!(rule->flags & MXG_RULE_F_LEARNT)) {
+		ref = arena_put(rule->flags & MXG_RULE_F_GENERATED ?
+				&p->generated : &p->names,
+				wire, rule->wire_len, 1);
+		if (ref < 0)
+			return -ENOMEM;
+		p->rules[p->n].name = (__u32)ref;
+	}
+	p->n++;
 	/* A rule the index cannot hold is not kept: callers see -ENOMEM. */
 	if (index_push(p, h)) {
 		p->n--;
@@ -403,38 +643,60 @@ long policy_append_hashed(struct mxg_policy *p,
 }
 
 long policy_append(struct mxg_policy *p, const struct mxg_policy_rule *rule,
-		   long *first)
+		   const __u8 *wire, long *first)
 {
-	return policy_append_hashed(p, rule,
-				    name_hash(rule->wire, rule->wire_len),
-				    first);
+	return policy_append_hashed(p, rule, wire,
+				    name_hash(wire, rule->wire_len), first);
 }
 
-int policy_add(struct mxg_policy *p, const struct mxg_policy_rule *rule)
+/* A spec's rule, its protected name and file interned; 0 or -errno. */
+static int rule_of_spec(struct mxg_policy *p, const struct mxg_rule_spec *s,
+			struct mxg_policy_rule *r)
 {
-	struct mxg_policy_rule r = *rule;
-	long first, prot;
+	long prot, file;
 
-	if (!r.wire_len || r.wire_len > MXG_NAME_MAX - 2 ||
-	    r.protected_len > MXG_PROTECTED_MAX - 1)
+	if (!s->wire_len || s->wire_len > MXG_NAME_MAX - 2 ||
+	    s->protected_len > MXG_PROTECTED_MAX - 1)
 		return -EINVAL;
-	r.flags &= ~MXG_RULE_F_GENERATED;
-	if (r.file && !(r.file = policy_intern_file(p, r.file)))
-		return -ENOMEM;
-	if (index_find(p, name_hash(r.wire, r.wire_len), r.wire,
-		       r.wire_len) >= 0)
-		return -EEXIST;
-	r.wire = policy_store_name(p, rule->wire, rule->wire_len);
-	if (!r.wire)
-		return -ENOMEM;
-	if (r.kind == MXG_RULE_LOOKALIKE && r.protected_len) {
-		prot = policy_intern_protected(p, rule->protected_wire,
-					       r.protected_len, 0);
+	memset(r, 0, sizeof(*r));
+	r->line = s->line;
+	r->wire_len = s->wire_len;
+	r->origin = s->origin;
+	r->kind = s->kind;
+	r->action = s->action;
+	r->flags = s->flags & ~(MXG_RULE_F_GENERATED | MXG_RULE_F_LEARNT |
+				MXG_RULE_F_DEAD);
+	if (s->file) {
+		file = policy_file_index(p, s->file);
+		if (file < 0)
+			return file == -E2BIG ? -ENOMEM : (int)file;
+		r->file = (__u16)file;
+	}
+	if (s->kind == MXG_RULE_LOOKALIKE && s->protected_len) {
+		prot = policy_intern_protected(p, s->protected_wire,
+					       s->protected_len, 0);
 		if (prot < 0)
 			return (int)prot;
-		r.protected_wire = p->protected_names[prot].wire;
+		r->protected_idx = (__u32)prot + 1;
 	}
-	return (int)policy_append(p, &r, &first);
+	return 0;
+}
+
+int policy_add(struct mxg_policy *p, const struct mxg_rule_spec *rule)
+{
+	struct mxg_policy_rule r;
+	long first;
+	int err;
+
+	if (!rule->wire_len || rule->wire_len > MXG_NAME_MAX - 2)
+		return -EINVAL;
+	if (index_find(p, name_hash(rule->wire, rule->wire_len), rule->wire,
+		       rule->wire_len) >= 0)
+		return -EEXIST;
+	err = rule_of_spec(p, rule, &r);
+	if (err)
+		return err;
+	return (int)policy_append(p, &r, rule->wire, &first);
 }
 
 /* --- protected names ------------------------------------------------------ */
@@ -497,6 +759,9 @@ long policy_intern_protected(struct mxg_policy *p, const __u8 *wire,
 		return -ENOMEM;
 	while ((p->nprotected + 1) * 2 > want)
 		want *= 2;
+	/* A rule holds the index + 1 in 24 bits. */
+	if (p->nprotected >= (1u << 24) - 2)
+		return -ENOMEM;
 	if (want != p->npslots && protected_reindex(p, want))
 		return -ENOMEM;
 	pn = &p->protected_names[p->nprotected];
@@ -555,7 +820,7 @@ static void drop_generated(struct mxg_policy *p)
 			p->rules[kept++] = p->rules[i];
 	p->n = kept;
 	p->ngenerated = 0;
-	arena_free(&p->generated, &p->generated_bytes);
+	arena_free(&p->generated);
 	index_rebuild(p);
 }
 
@@ -571,7 +836,30 @@ void policy_begin(struct mxg_policy *p, struct policy_mark *m)
 struct expansion {
 	struct mxg_policy *p;
 	const struct mxg_protect *pr;
+	__u32 protected_idx;		/* of pr->wire, + 1 */
+	__u16 file;			/* of pr->file, + 1; 0: none */
 };
+
+/* Fill in @x's indexes for its protect; 0 or -ENOMEM. */
+static int expansion_of(struct expansion *x, const struct mxg_protect *pr)
+{
+	long i = policy_find_protected(x->p, pr->wire, pr->len);
+
+	x->pr = pr;
+	if (i < 0)
+		i = policy_intern_protected(x->p, pr->wire, pr->len, 0);
+	if (i < 0)
+		return -ENOMEM;
+	x->protected_idx = (__u32)i + 1;
+	x->file = 0;
+	if (pr->file) {
+		i = policy_file_index(x->p, pr->file);
+		if (i < 0)
+			return -ENOMEM;
+		x->file = (__u16)i;
+	}
+	return 0;
+}
 
 /*
  * The hash of every suffix of a name, shortest first: a generated name is
@@ -651,8 +939,8 @@ static int emit_generated(void *ctx, uint8_t fuzzer, const __u8 *wire,
 	struct mxg_policy_rule r = {
 		.kind = MXG_RULE_LOOKALIKE, .action = x->pr->action,
 		.origin = fuzzer, .flags = MXG_RULE_F_GENERATED,
-		.protected_wire = x->pr->wire, .protected_len = x->pr->len,
-		.file = x->pr->file, .line = x->pr->line, .wire_len = len,
+		.protected_idx = x->protected_idx, .file = x->file,
+		.line = x->pr->line, .wire_len = (__u8)len,
 	};
 	struct suffixes s;
 	long first, ret;
@@ -667,22 +955,19 @@ static int emit_generated(void *ctx, uint8_t fuzzer, const __u8 *wire,
 	 * Of two generators of a name, the nearer protected name keeps it
 	 * ("gmail.net" is gmail.com's, not gmail.co.uk's), else the first.
 	 */
-	if (m >= 0 && same_suffix(&p->rules[m], wire, len)) {
+	if (m >= 0 && same_suffix(p, &p->rules[m], wire, len)) {
 		if (nearer(wire, len, x->pr->wire, x->pr->len,
-			   p->rules[m].protected_wire,
-			   p->rules[m].protected_len)) {
-			r.wire = p->rules[m].wire;
+			   mxg_rule_protected(p, &p->rules[m]),
+			   mxg_rule_protected_len(p, &p->rules[m]))) {
+			r.name = p->rules[m].name;
 			p->rules[m] = r;
 		}
 		return 0;
 	}
 	if (hits_protected(p, wire, len, &s))
 		return 0;
-	r.wire = arena_copy(&p->generated, &p->generated_bytes, wire, len);
-	if (!r.wire)
-		return -ENOMEM;
 	/* The whole name is the longest suffix, the last one. */
-	ret = policy_append_hashed(p, &r, s.n && !s.off[s.n - 1] ?
+	ret = policy_append_hashed(p, &r, wire, s.n && !s.off[s.n - 1] ?
 				   s.hash[s.n - 1] : name_hash(wire, len),
 				   &first);
 	/* Past POLICY_RULES_MAX too: no generated rule is dropped unsaid. */
@@ -700,23 +985,35 @@ static int protect_clean(struct mxg_policy *p, const struct mxg_protect *pr,
 	char name[MXG_NAME_TEXT_MAX], suffix[MXG_NAME_TEXT_MAX];
 	struct mxg_policy_rule allow = {
 		.kind = MXG_RULE_ALLOW, .origin = MXG_ORIGIN_PROTECTED,
-		.flags = MXG_RULE_F_GENERATED, .wire = pr->wire,
-		.wire_len = pr->len, .file = pr->file, .line = pr->line,
+		.flags = MXG_RULE_F_GENERATED, .wire_len = (__u8)pr->len,
+		.line = pr->line,
 	};
 	const struct mxg_policy_rule *r;
-	long first;
+	__u8 buf[MXG_NAME_MAX];
+	long first, file;
 	int m = policy_match(p, pr->wire, pr->len);
 
 	if (m < 0 || p->rules[m].kind != MXG_RULE_LOOKALIKE)
 		return 0;
 	r = &p->rules[m];
-	if (r->flags & MXG_RULE_F_GENERATED)
-		return policy_append(p, &allow, &first) == -ENOMEM ? -ENOMEM : 0;
+	if (r->flags & MXG_RULE_F_GENERATED) {
+		if (pr->file) {
+			file = policy_file_index(p, pr->file);
+			if (file < 0)
+				return -ENOMEM;
+			allow.file = (__u16)file;
+		}
+		return policy_append(p, &allow, pr->wire, &first) == -ENOMEM ?
+			       -ENOMEM : 0;
+	}
 	mxg_name_format(pr->wire, pr->len, name, sizeof(name));
-	mxg_name_format(r->wire, r->wire_len, suffix, sizeof(suffix));
+	mxg_name_format(mxg_rule_wire(p, r, buf), r->wire_len, suffix,
+			sizeof(suffix));
 	policy_error(pr->file, pr->line,
 		     "protected name '%s' is flagged by 'lookalike %s' at %s:%d",
-		     name, suffix, r->file ? r->file : "(added)", r->line);
+		     name, suffix,
+		     mxg_rule_file(p, r) ? mxg_rule_file(p, r) : "(added)",
+		     r->line);
 	(*errors)++;
 	return 0;
 }
@@ -736,7 +1033,7 @@ static int neighbours_of_protected(struct mxg_policy *p,
 	const char *near[16];
 	char tname[MXG_NAME_TEXT_MAX];
 	struct mxg_protect as;
-	struct expansion x = { .p = p, .pr = &as };
+	struct expansion x = { .p = p };
 	__u8 wire[MXG_NAME_MAX], suf[MXG_NAME_MAX];
 	const char *err;
 	__u32 slen;
@@ -757,6 +1054,8 @@ static int neighbours_of_protected(struct mxg_policy *p,
 		as = *tld;
 		as.wire = pn->wire;
 		as.len = pn->len;
+		if (expansion_of(&x, &as))
+			return -ENOMEM;
 		for (k = 0; k < (size_t)n && k < 16; k++) {
 			if (mxg_name_parse(near[k], suf, &slen, &err) ||
 			    stem + slen > MXG_NAME_MAX - 1)
@@ -781,7 +1080,8 @@ static int expand(struct mxg_policy *p, int *errors)
 	int ret;
 
 	for (i = 0; i < p->nprotects; i++) {
-		x.pr = &p->protects[i];
+		if (expansion_of(&x, &p->protects[i]))
+			return -ENOMEM;
 		if (x.pr->only_protected) {
 			ret = neighbours_of_protected(p, x.pr);
 			if (ret == -ENOMEM)
@@ -861,7 +1161,7 @@ static long find_suffix(const struct mxg_policy *p, __u64 h,
 	if (r >= 0)
 		return r;
 	for (i = p->nindexed; i < p->n; i++)
-		if (same_suffix(&p->rules[i], wire, len) &&
+		if (same_suffix(p, &p->rules[i], wire, len) &&
 		    !(p->rules[i].flags & MXG_RULE_F_DEAD))
 			return (long)i;
 	return -1;
@@ -901,7 +1201,7 @@ static size_t index_slot_of(const struct mxg_policy *p, size_t idx)
 
 	if (!p->nslots)
 		return 0;
-	for (i = name_hash(r->wire, r->wire_len) & mask; p->slots[i];
+	for (i = rule_hash(p, r) & mask; p->slots[i];
 	     i = (i + 1) & mask)
 		if (slot_rule(p->slots[i]) == idx)
 			return i;
@@ -917,7 +1217,7 @@ static int stays(const struct mxg_policy *p, size_t hole, size_t at)
 	if (slot_rule(p->slots[at]) >= p->n)
 		return 1;
 	r = &p->rules[slot_rule(p->slots[at])];
-	home = name_hash(r->wire, r->wire_len) & mask;
+	home = rule_hash(p, r) & mask;
 	return hole <= at ? home > hole && home <= at :
 			    home > hole || home <= at;
 }
@@ -945,53 +1245,57 @@ static void index_remove(struct mxg_policy *p, size_t idx)
 	}
 }
 
-/* Give the slot of the rule that died first to @r. */
-static int reuse_dead(struct mxg_policy *p, const struct mxg_policy_rule *r)
+/* Give the slot of the rule that died first, and its name's, to @r. */
+static int reuse_dead(struct mxg_policy *p, struct mxg_policy_rule *r,
+		      __u8 *name)
 {
 	size_t idx = p->dead[0];
 
-	free((void *)p->rules[idx].wire);
+	r->name = p->rules[idx].name;
+	free(p->owned[r->name]);
+	p->owned[r->name] = name;
 	p->ndead--;
 	memmove(p->dead, p->dead + 1, p->ndead * sizeof(*p->dead));
 	p->rules[idx] = *r;
-	rule_slot_put(p->slots, p->nslots, name_hash(r->wire, r->wire_len),
-		      idx);
+	rule_slot_put(p->slots, p->nslots, name_hash(name, r->wire_len), idx);
 	p->nlearnt++;
 	return (int)idx;
 }
 
-int policy_learn(struct mxg_policy *p, const struct mxg_policy_rule *rule)
+int policy_learn(struct mxg_policy *p, const struct mxg_rule_spec *rule)
 {
-	struct mxg_policy_rule r = *rule;
-	long prot, first, ret;
+	struct mxg_policy_rule r;
+	long first, ret;
 	__u8 *name;
+	int err;
 
-	if (!r.wire_len || r.wire_len > MXG_NAME_MAX - 2 ||
-	    r.kind != MXG_RULE_LOOKALIKE || !r.protected_len ||
-	    r.protected_len > MXG_PROTECTED_MAX - 1)
+	if (!rule->wire_len || rule->wire_len > MXG_NAME_MAX - 2 ||
+	    rule->kind != MXG_RULE_LOOKALIKE || !rule->protected_len ||
+	    rule->protected_len > MXG_PROTECTED_MAX - 1)
 		return -EINVAL;
 	if (index_sync(p))
 		return -ENOMEM;
-	if (find_suffix(p, name_hash(r.wire, r.wire_len), r.wire,
-			r.wire_len) >= 0)
+	if (find_suffix(p, name_hash(rule->wire, rule->wire_len), rule->wire,
+			rule->wire_len) >= 0)
 		return -EEXIST;
-	if (r.file && !(r.file = policy_intern_file(p, r.file)))
+	err = rule_of_spec(p, rule, &r);
+	if (err)
+		return err;
+	if (grow((void **)&p->owned, &p->owned_cap, p->nowned + 1,
+		 sizeof(*p->owned)))
 		return -ENOMEM;
-	prot = policy_intern_protected(p, rule->protected_wire,
-				       r.protected_len, 0);
-	if (prot < 0)
-		return (int)prot;
-	r.protected_wire = p->protected_names[prot].wire;
 	name = malloc(r.wire_len);
 	if (!name)
 		return -ENOMEM;
-	r.wire = memcpy(name, rule->wire, r.wire_len);
+	memcpy(name, rule->wire, r.wire_len);
 	r.flags = MXG_RULE_F_LEARNT;
 	if (p->ndead > MXG_POLICY_DEAD_KEEP)
-		return reuse_dead(p, &r);
-	ret = policy_append(p, &r, &first);
+		return reuse_dead(p, &r, name);
+	r.name = (__u32)p->nowned;
+	p->owned[p->nowned++] = name;
+	ret = policy_append(p, &r, name, &first);
 	if (ret < 0) {
-		free(name);
+		free(p->owned[--p->nowned]);
 		return (int)ret;
 	}
 	p->nlearnt++;
@@ -1018,7 +1322,10 @@ int policy_unlearn(struct mxg_policy *p, size_t idx)
 size_t policy_memory(const struct mxg_policy *p)
 {
 	return p->cap * sizeof(*p->rules) + p->nslots * sizeof(*p->slots) +
-	       p->name_bytes + p->generated_bytes +
+	       p->names.bytes + p->generated.bytes +
+	       p->owned_cap * sizeof(*p->owned) +
+	       p->names.nblocks * sizeof(*p->names.blocks) +
+	       p->generated.nblocks * sizeof(*p->generated.blocks) +
 	       p->protects_cap * sizeof(*p->protects) +
 	       p->protected_cap * sizeof(*p->protected_names) +
 	       p->npslots * sizeof(*p->pslots);

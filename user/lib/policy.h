@@ -18,7 +18,9 @@
  * loads nothing.
  *
  * Names are stored once, in arenas that the policy owns, so a rule costs
- * 32 bytes plus its name; protected names are interned.
+ * 16 bytes plus its name; a name's parent suffix, when an earlier name has
+ * it, is stored as a 4-byte reference to it; protected names and files
+ * are interned.
  */
 #ifndef MXGUARD_POLICY_H
 #define MXGUARD_POLICY_H
@@ -41,16 +43,13 @@ enum mxg_rule_kind {
 #define MXG_RULE_F_DEAD		0x04
 
 /*
- * 32 bytes, as a policy of a million rules holds a million of these: the
- * lengths fit a byte (a name is at most 254 wire bytes without the root,
- * a protected name 127) and kind, action and flags share one.  Callers
- * that build a rule check their lengths before they store them here
- * (policy_add and policy_learn take nothing longer than a name).
+ * A rule as a program builds it, for policy_add() and policy_learn(): the
+ * names are the caller's, the policy copies them.
  */
-struct mxg_policy_rule {
+struct mxg_rule_spec {
 	const __u8 *wire;		/* the suffix, canonical */
-	const __u8 *protected_wire;	/* lookalike rules: interned */
-	const char *file;		/* interned; generated: the protect */
+	const __u8 *protected_wire;	/* lookalike rules */
+	const char *file;		/* NULL: added by a program */
 	int line;
 	__u8 wire_len;			/* <= MXG_NAME_MAX - 2 */
 	__u8 protected_len;		/* <= MXG_PROTECTED_MAX - 1 */
@@ -58,6 +57,25 @@ struct mxg_policy_rule {
 	__u8 kind : 2;			/* enum mxg_rule_kind */
 	__u8 action : 2;		/* enum mxg_action */
 	__u8 flags : 4;			/* MXG_RULE_F_* */
+};
+
+/*
+ * A rule as the policy holds it: 16 bytes, as a policy of a million rules
+ * holds a million of these.  No pointers: the suffix is a 32-bit reference
+ * into the policy's names (read it with mxg_rule_wire()), the protected
+ * name and the file are indexes into the policy's interned tables
+ * (mxg_rule_protected(), mxg_rule_file()).
+ */
+struct mxg_policy_rule {
+	__u32 name;			/* see mxg_rule_wire() */
+	int line;
+	__u32 protected_idx : 24;	/* protected_names[] index + 1 */
+	__u32 kind : 2;			/* enum mxg_rule_kind */
+	__u32 action : 2;		/* enum mxg_action */
+	__u32 flags : 4;		/* MXG_RULE_F_* */
+	__u16 file;			/* files index + 1; 0: none */
+	__u8 wire_len;			/* <= MXG_NAME_MAX - 2 */
+	__u8 origin;			/* 0: by hand, else mxg_fuzzer */
 };
 
 /* A protect directive. */
@@ -88,7 +106,19 @@ struct mxg_protected_name {
 	__u32 protect;			/* index into protects + 1; 0: none */
 };
 
-struct mxg_arena_block;
+/*
+ * Blocks of names, never moved: a name is at (block << 18 | offset), so a
+ * rule refers to it in 32 bits.
+ */
+struct mxg_arena {
+	__u8 **blocks;
+	__u32 nblocks, used, size;	/* used and size: of the last block */
+	size_t bytes;
+	struct mxg_suffix_seen *seen;	/* suffixes stored, for sharing */
+	/* The parent suffix shared last: the next name likely has it too. */
+	__u32 last_ref, last_len;	/* last_len 0: none */
+	__u8 last[MXG_NAME_MAX];
+};
 
 struct mxg_policy {
 	struct mxg_policy_rule *rules;
@@ -112,8 +142,10 @@ struct mxg_policy {
 	size_t ngenerated;			/* rules with F_GENERATED */
 
 	/* Names: those written in files, and those protect generated. */
-	struct mxg_arena_block *names, *generated;
-	size_t name_bytes, generated_bytes;
+	struct mxg_arena names, generated;
+	/* Learnt rules' names, each its own allocation; NULL: free slot. */
+	__u8 **owned;
+	size_t nowned, owned_cap;
 
 	/* Files read so far (include-once), as device and inode. */
 	struct mxg_file_id *loaded;
@@ -150,11 +182,11 @@ int policy_load_buffer(struct mxg_policy *p, const char *name,
 /*
  * Append one rule built by a program (a second-look finding, say): its names
  * are copied into the policy, @rule->protected_wire is interned, and
- * @rule->file may be NULL, else it is interned.  Returns the new rule's
- * index, -EEXIST when the suffix already has a rule, -EINVAL for a bad
- * name, or -ENOMEM.
+ * @rule->file may be NULL, else it is interned (at most 65,535 files).
+ * Returns the new rule's index, -EEXIST when the suffix already has a rule,
+ * -EINVAL for a bad name, or -ENOMEM.
  */
-int policy_add(struct mxg_policy *p, const struct mxg_policy_rule *rule);
+int policy_add(struct mxg_policy *p, const struct mxg_rule_spec *rule);
 
 /*
  * Rules the daemon learns while a policy is in force (second-look
@@ -167,7 +199,7 @@ int policy_add(struct mxg_policy *p, const struct mxg_policy_rule *rule);
  * (live ones plus that many).  Returns the rule's index, or -errno.
  */
 #define MXG_POLICY_DEAD_KEEP	1024
-int policy_learn(struct mxg_policy *p, const struct mxg_policy_rule *rule);
+int policy_learn(struct mxg_policy *p, const struct mxg_rule_spec *rule);
 /* 0, or -EINVAL if @idx is not a live learnt rule. */
 int policy_unlearn(struct mxg_policy *p, size_t idx);
 
@@ -177,6 +209,54 @@ int policy_match(const struct mxg_policy *p, const __u8 *wire, __u32 len);
 /* Index of the protected name @wire, or -1. */
 long policy_find_protected(const struct mxg_policy *p, const __u8 *wire,
 			   __u32 len);
+
+/*
+ * A rule's suffix, @r->wire_len bytes: a pointer into the policy when it is
+ * stored whole, else assembled in @buf (MXG_NAME_MAX bytes).  Valid until
+ * the policy changes.
+ */
+const __u8 *mxg_rule_wire(const struct mxg_policy *p,
+			  const struct mxg_policy_rule *r, __u8 *buf);
+
+/* Is @r's suffix @wire? */
+int mxg_rule_is(const struct mxg_policy *p, const struct mxg_policy_rule *r,
+		const __u8 *wire, __u32 len);
+
+/* A rule's protected name, or NULL (length 0) if it has none. */
+static inline const struct mxg_protected_name *
+mxg_rule_pname(const struct mxg_policy *p, const struct mxg_policy_rule *r)
+{
+	return r->protected_idx ? &p->protected_names[r->protected_idx - 1] :
+				  NULL;
+}
+
+static inline const __u8 *mxg_rule_protected(const struct mxg_policy *p,
+					     const struct mxg_policy_rule *r)
+{
+	const struct mxg_protected_name *pn = mxg_rule_pname(p, r);
+
+	return pn ? pn->wire : NULL;
+}
+
+static inline __u32 mxg_rule_protected_len(const struct mxg_policy *p,
+					   const struct mxg_policy_rule *r)
+{
+	const struct mxg_protected_name *pn = mxg_rule_pname(p, r);
+
+	return pn ? pn->len : 0;
+}
+
+/* The file a rule was read from (generated: its protect's), or NULL. */
+static inline const char *mxg_rule_file(const struct mxg_policy *p,
+					const struct mxg_policy_rule *r)
+{
+	return r->file ? p->files[r->file - 1] : NULL;
+}
+
+/* The rule as a spec (its names the policy's), e.g. to add it elsewhere. */
+void mxg_rule_spec_of(const struct mxg_policy *p,
+		      const struct mxg_policy_rule *r, __u8 *buf,
+		      struct mxg_rule_spec *out);
 
 /* Bytes of user memory the policy holds (rules, index, names). */
 size_t policy_memory(const struct mxg_policy *p);

@@ -20,26 +20,38 @@ void policy_error(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 const char *policy_intern_file(struct mxg_policy *p, const char *name);
+/* Index + 1 of interned file @name (for a rule's file), or -errno. */
+long policy_file_index(struct mxg_policy *p, const char *name);
 
-/* A copy of @wire in the policy's name arena, or NULL. */
+/* A copy of @wire in the policy's name arena, whole, or NULL. */
 const __u8 *policy_store_name(struct mxg_policy *p, const __u8 *wire,
 			      __u32 len);
 
 /*
+ * A copy of @wire for a hand-written rule's name (struct mxg_policy_rule's
+ * @name), sharing a suffix stored before; the reference, or -ENOMEM.
+ */
+long policy_store_rule_name(struct mxg_policy *p, const __u8 *wire,
+			    __u32 len);
+
+/*
  * Index of protected name @wire, added if new (the copy is interned);
  * @protect (index + 1, or 0) is recorded on a new or unmarked name.
- * Returns -ENOMEM on failure.
+ * Returns -ENOMEM on failure (also past 16,777,215 protected names).
  */
 long policy_intern_protected(struct mxg_policy *p, const __u8 *wire,
 			     __u32 len, __u32 protect);
 
 /*
- * Append a rule whose names the policy already holds.  Returns its index,
- * or -EEXIST (with *first set to the rule that has the suffix), -E2BIG
- * past 16,777,214 rules (the index's bound), or -ENOMEM.
+ * Append rule @rule, its protected name and file set, with suffix @wire
+ * (@rule->wire_len bytes, the caller's): the suffix is stored in the
+ * policy's names (the generated ones for MXG_RULE_F_GENERATED) unless it
+ * has a rule already.  Returns its index, or -EEXIST (with *first set to
+ * the rule that has the suffix), -E2BIG past 16,777,214 rules (the index's
+ * bound), or -ENOMEM.
  */
 long policy_append(struct mxg_policy *p, const struct mxg_policy_rule *rule,
-		   long *first);
+		   const __u8 *wire, long *first);
 
 /*
  * The index's hash of suffix @wire, for policy_append_hashed(); the slot
@@ -49,8 +61,8 @@ long policy_append(struct mxg_policy *p, const struct mxg_policy_rule *rule,
 __u64 policy_hash_prefetch(const struct mxg_policy *p, const __u8 *wire,
 			   __u32 len);
 long policy_append_hashed(struct mxg_policy *p,
-			  const struct mxg_policy_rule *rule, __u64 h,
-			  long *first);
+			  const struct mxg_policy_rule *rule,
+			  const __u8 *wire, __u64 h, long *first);
 
 /*
  * Room for @more rules, in the array and in the index, at once: a hint

@@ -34,6 +34,7 @@
 struct parse_ctx {
 	struct mxg_policy *p;
 	const char *file;	/* interned */
+	__u16 file_idx;		/* its index + 1, for rules */
 	char dir[4096];		/* where relative includes start */
 	int line;
 	int errors;
@@ -47,6 +48,7 @@ struct parse_ctx {
 	 */
 	const __u8 *last_prot;		/* NULL: none yet */
 	__u32 last_prot_len;
+	__u32 last_prot_idx;		/* index + 1 */
 	char last_prot_text[MXG_NAME_TEXT_MAX];
 };
 
@@ -205,18 +207,17 @@ static int parse_options(struct parse_ctx *c, char **tok, int ntok, int first,
 /* --- directives ----------------------------------------------------------- */
 
 /* @h: policy_hash_prefetch() of the suffix, asked for as early as may be. */
-static int add_rule(struct parse_ctx *c, struct mxg_policy_rule *r, __u64 h)
+static int add_rule(struct parse_ctx *c, struct mxg_policy_rule *r,
+		    const __u8 *wire, __u64 h)
 {
 	char name[MXG_NAME_TEXT_MAX];
 	const struct mxg_policy_rule *old;
+	const char *ofile;
 	long first, ret;
 
-	r->file = c->file;
+	r->file = c->file_idx;
 	r->line = c->line;
-	r->wire = policy_store_name(c->p, r->wire, r->wire_len);
-	if (!r->wire)
-		return parse_error(c, "out of memory");
-	ret = policy_append_hashed(c->p, r, h, &first);
+	ret = policy_append_hashed(c->p, r, wire, h, &first);
 	if (ret == -ENOMEM)
 		return parse_error(c, "out of memory");
 	if (ret == -E2BIG)
@@ -224,9 +225,10 @@ static int add_rule(struct parse_ctx *c, struct mxg_policy_rule *r, __u64 h)
 				   (long)MXG_POLICY_RULES_MAX);
 	if (ret == -EEXIST) {
 		old = &c->p->rules[first];
-		mxg_name_format(r->wire, r->wire_len, name, sizeof(name));
+		ofile = mxg_rule_file(c->p, old);
+		mxg_name_format(wire, r->wire_len, name, sizeof(name));
 		return parse_error(c, "duplicate rule for '%s' (first at %s:%d)",
-				   name, old->file ? old->file : "(generated)",
+				   name, ofile ? ofile : "(generated)",
 				   old->line);
 	}
 	return 0;
@@ -245,7 +247,7 @@ static int under(const __u8 *prot, __u32 plen, const __u8 *s, __u32 slen)
 
 static int intern_protected(struct parse_ctx *c, const char *text,
 			    const __u8 *wire, __u32 len, __u32 protect,
-			    const __u8 **out)
+			    const __u8 **out, __u32 *idx)
 {
 	long i;
 
@@ -256,6 +258,8 @@ static int intern_protected(struct parse_ctx *c, const char *text,
 	if (i < 0)
 		return parse_error(c, "out of memory");
 	*out = c->p->protected_names[i].wire;
+	if (idx)
+		*idx = (__u32)i + 1;
 	return 0;
 }
 
@@ -298,21 +302,17 @@ static int parse_lookalike(struct parse_ctx *c, char **tok, int ntok)
 				   tok[3]);
 	if (parse_options(c, tok, ntok, 4, OPT_ACTION, &o))
 		return -1;
-	if (same) {
-		r.protected_wire = c->last_prot;
-	} else {
-		if (intern_protected(c, tok[3], prot, plen, 0,
-				     &r.protected_wire))
+	if (!same) {
+		if (intern_protected(c, tok[3], prot, plen, 0, &c->last_prot,
+				     &c->last_prot_idx))
 			return -1;
-		c->last_prot = r.protected_wire;
 		c->last_prot_len = plen;
 		snprintf(c->last_prot_text, sizeof(c->last_prot_text), "%s",
 			 tok[3]);
 	}
-	r.protected_len = plen;
+	r.protected_idx = c->last_prot_idx;
 	r.action = o.action;
-	r.wire = wire;
-	return add_rule(c, &r, h);
+	return add_rule(c, &r, wire, h);
 }
 
 static int parse_allow(struct parse_ctx *c, char **tok, int ntok)
@@ -331,8 +331,8 @@ static int parse_allow(struct parse_ctx *c, char **tok, int ntok)
 	if (parse_name(c, "suffix", tok[1], wire, &wlen))
 		return -1;
 	r.wire_len = (__u8)wlen;	/* mxg_name_parse: at most 254 */
-	r.wire = wire;
-	return add_rule(c, &r, policy_hash_prefetch(c->p, wire, r.wire_len));
+	return add_rule(c, &r, wire,
+			policy_hash_prefetch(c->p, wire, r.wire_len));
 }
 
 static int find_protect(const struct mxg_policy *p, const __u8 *wire,
@@ -383,7 +383,7 @@ static int parse_protect(struct parse_ctx *c, char **tok, int ntok)
 		return parse_error(c, "protect: '%s' is not a host name",
 				   tok[1]);
 	if (intern_protected(c, tok[1], wire, pr.len,
-			     (__u32)c->p->nprotects + 1, &pr.wire))
+			     (__u32)c->p->nprotects + 1, &pr.wire, NULL))
 		return -1;
 	pr.fuzzers = o.fuzzers;
 	pr.action = o.action;
@@ -505,16 +505,20 @@ static int ctx_open(struct parse_ctx *c, struct mxg_policy *p,
 		    const char *name, const struct parse_ctx *from)
 {
 	char copy[4096];
+	long fi;
 
 	memset(c, 0, sizeof(*c));
 	c->p = p;
 	c->parent = from;
 	c->depth = from ? from->depth + 1 : 0;
-	c->file = policy_intern_file(p, name);
-	if (!c->file) {
-		pr_warn("%s: out of memory\n", name);
+	fi = policy_file_index(p, name);
+	if (fi < 0) {
+		pr_warn(fi == -E2BIG ? "%s: too many policy files\n" :
+				       "%s: out of memory\n", name);
 		return -1;
 	}
+	c->file_idx = (__u16)fi;
+	c->file = p->files[fi - 1];
 	snprintf(copy, sizeof(copy), "%s", name);
 	snprintf(c->dir, sizeof(c->dir), "%s", dirname(copy));
 	return 0;

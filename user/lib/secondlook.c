@@ -314,8 +314,7 @@ static void protected_actions(const struct mxg_policy *p, __u8 *out)
 		if (r->kind != MXG_RULE_LOOKALIKE || r->origin ||
 		    (r->flags & (MXG_RULE_F_GENERATED | MXG_RULE_F_LEARNT)))
 			continue;
-		k = policy_find_protected(p, r->protected_wire,
-					  r->protected_len);
+		k = (long)r->protected_idx - 1;
 		if (k >= 0 && r->action == MXG_ACTION_BLOCK)
 			out[k] = MXG_ACTION_BLOCK;
 	}

@@ -91,8 +91,8 @@ int mxg_rcpt_judge(const struct mxg_policy *p, const char *rcpt,
 		   struct mxg_rcpt_verdict *v, const char **err)
 {
 	char local[65], dom[MXG_NAME_TEXT_MAX], suffix[MXG_NAME_TEXT_MAX];
-	__u8 wire[MXG_NAME_MAX], alt[MXG_NAME_MAX];
-	const struct mxg_policy_rule *r;
+	__u8 wire[MXG_NAME_MAX], alt[MXG_NAME_MAX], rbuf[MXG_NAME_MAX];
+	struct mxg_rule_spec spec, *r = &spec;
 	const char *base;
 	__u32 len, head;
 	int idx;
@@ -106,7 +106,8 @@ int mxg_rcpt_judge(const struct mxg_policy *p, const char *rcpt,
 	idx = policy_match(p, wire, len);
 	if (idx < 0)
 		return similar(p, wire, len, local, v);
-	r = v->rule = &p->rules[idx];
+	v->rule = &p->rules[idx];
+	mxg_rule_spec_of(p, v->rule, rbuf, r);
 	v->action = r->action;
 	if (r->kind == MXG_RULE_ALLOW) {
 		v->kind = MXG_RCPT_ALLOWED;

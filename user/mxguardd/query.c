@@ -85,8 +85,10 @@ static void alert(struct daemon *d, const struct ctl_peer *peer,
 	if (mxg_name_parse(v->domain, ev.origin, &len, &err))
 		return;
 	memcpy(ev.name, ev.origin, sizeof(ev.name));
-	pw = r ? r->protected_wire : d->policy[0].protects[v->protect].wire;
-	plen = r ? r->protected_len : d->policy[0].protects[v->protect].len;
+	pw = r ? mxg_rule_protected(&d->policy[0], r) :
+		 d->policy[0].protects[v->protect].wire;
+	plen = r ? mxg_rule_protected_len(&d->policy[0], r) :
+		   d->policy[0].protects[v->protect].len;
 	memcpy(ev.protected_name, pw, plen < sizeof(ev.protected_name) ?
 				      plen : sizeof(ev.protected_name));
 	rl_key_of(&ev, &k);

@@ -31,18 +31,20 @@ void event_format_addr(const __u8 addr[16], char *out, size_t sz)
 		inet_ntop(AF_INET6, addr, out, sz);
 }
 
-const struct mxg_policy_rule *event_rule(const struct mxg_event *ev,
-					 const struct mxg_policy *policy)
+const struct mxg_rule_spec *event_rule(const struct mxg_event *ev,
+				       const struct mxg_policy *policy)
 {
 	size_t idx = ev->rule_id & 0xffffffu;	/* see MXG_RULE_INDEX */
-	static __thread struct mxg_policy_rule sim;
+	static __thread struct mxg_rule_spec spec;
 	static __thread __u8 origin[MXG_NAME_MAX];
 	const struct mxg_protect *pr;
 
 	if (!policy || ev->type == MXG_EV_LOST)
 		return NULL;
-	if (idx < policy->n)
-		return &policy->rules[idx];
+	if (idx < policy->n) {
+		mxg_rule_spec_of(policy, &policy->rules[idx], origin, &spec);
+		return &spec;
+	}
 	/*
 	 * A kernel similarity match names its protect directive: the rule
 	 * shown is that line's, of fuzzer "similarity", for the name seen.
@@ -51,22 +53,22 @@ const struct mxg_policy_rule *event_rule(const struct mxg_event *ev,
 	if (!pr)
 		return NULL;
 	memcpy(origin, ev->origin, sizeof(origin));
-	memset(&sim, 0, sizeof(sim));
-	sim.wire = origin;
-	sim.wire_len = mxg_name_wire_len(origin, sizeof(origin));
-	if (!sim.wire_len) {
-		sim.wire = pr->wire;
-		sim.wire_len = pr->len;
+	memset(&spec, 0, sizeof(spec));
+	spec.wire = origin;
+	spec.wire_len = mxg_name_wire_len(origin, sizeof(origin));
+	if (!spec.wire_len) {
+		spec.wire = pr->wire;
+		spec.wire_len = pr->len;
 	}
-	sim.protected_wire = pr->wire;
-	sim.protected_len = pr->len;
-	sim.file = pr->file;
-	sim.line = pr->line;
-	sim.kind = MXG_RULE_LOOKALIKE;
-	sim.action = pr->action;
-	sim.origin = MXG_ORIGIN_SIMILARITY;
-	sim.flags = MXG_RULE_F_GENERATED;
-	return &sim;
+	spec.protected_wire = pr->wire;
+	spec.protected_len = pr->len;
+	spec.file = pr->file;
+	spec.line = pr->line;
+	spec.kind = MXG_RULE_LOOKALIKE;
+	spec.action = pr->action;
+	spec.origin = MXG_ORIGIN_SIMILARITY;
+	spec.flags = MXG_RULE_F_GENERATED;
+	return &spec;
 }
 
 /* Decoded strings of one event. */
@@ -78,7 +80,7 @@ struct names {
 	char addr[INET6_ADDRSTRLEN], comm[17];
 	char origin[MXG_NAME_TEXT_MAX], name[MXG_NAME_TEXT_MAX];
 	char protected[MXG_NAME_TEXT_MAX], suffix[MXG_NAME_TEXT_MAX];
-	const struct mxg_policy_rule *rule;
+	const struct mxg_rule_spec *rule;
 };
 
 static void decode(struct names *n, const struct mxg_event *ev,
@@ -410,7 +412,8 @@ static void write_mxguard(struct jw *w, const struct mxg_event *ev,
 				       NULL;
 
 	jw_obj_open(w, "mxguard");
-	jw_str(w, "lookalike", ev->type == MXG_EV_SUSPECT ? n->name : n->origin);
+	jw_str(w, "lookalike",
+	       ev->type == MXG_EV_SUSPECT ? n->name : n->origin);
 	jw_str(w, "protected", n->protected);
 	jw_str(w, "resolved_name", n->name);
 	write_path(w, ev, n);
@@ -524,7 +527,8 @@ void event_to_json(struct jw *w, const struct mxg_event *ev,
 	    ev->type == MXG_EV_DNS_HELD || ev->type == MXG_EV_DNS_LOOKALIKE) {
 		jw_obj_open(w, "dns");
 		jw_obj_open(w, "question");
-		jw_str(w, "name", ev->type == MXG_EV_DNS_LOOKALIKE ? n.origin : n.name);
+		jw_str(w, "name",
+		       ev->type == MXG_EV_DNS_LOOKALIKE ? n.origin : n.name);
 		jw_obj_close(w);
 		jw_obj_close(w);
 	}

@@ -54,7 +54,7 @@ void event_to_text(char *out, size_t sz, const struct mxg_event *ev,
 /* "192.0.2.1" for v4-mapped addresses, else RFC 5952 IPv6. */
 void event_format_addr(const __u8 addr[16], char *out, size_t sz);
 /* The rule an event refers to, or NULL. */
-const struct mxg_policy_rule *event_rule(const struct mxg_event *ev,
-					 const struct mxg_policy *policy);
+const struct mxg_rule_spec *event_rule(const struct mxg_event *ev,
+				       const struct mxg_policy *policy);
 
 #endif

@@ -86,7 +86,7 @@ int journal_fields(struct journal_rec *r, const struct mxg_event *ev,
 		   const struct mxg_policy *policy,
 		   const struct alert_extra *x, const char *json)
 {
-	const struct mxg_policy_rule *rule = event_rule(ev, policy);
+	const struct mxg_rule_spec *rule = event_rule(ev, policy);
 	char text[2048], v[MXG_NAME_TEXT_MAX], comm[17];
 	const char *action = mxg_event_action(ev), *id;
 

@@ -19,7 +19,7 @@ static const char corr_file_rule[] = "correspondents";
 
 /* --- a finding in the live policy ------------------------------------------ */
 
-static void rule_of(const struct mxg_finding *f, struct mxg_policy_rule *r)
+static void rule_of(const struct mxg_finding *f, struct mxg_rule_spec *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->kind = MXG_RULE_LOOKALIKE;
@@ -36,7 +36,7 @@ static void rule_of(const struct mxg_finding *f, struct mxg_policy_rule *r)
 /* Into policy[0] and the kernel's map; its index, or -errno. */
 static long enforce(struct daemon *d, const struct mxg_finding *f)
 {
-	struct mxg_policy_rule r;
+	struct mxg_rule_spec r;
 	int idx, err;
 
 	rule_of(f, &r);
@@ -252,7 +252,7 @@ void learn_abort(struct learn_next *n)
 static long carry(struct mxg_policy *next, const struct learn_next *n,
 		  const struct mxg_finding *f, __u8 *action)
 {
-	struct mxg_policy_rule r;
+	struct mxg_rule_spec r;
 	struct mxg_finding now = *f;
 	int a = secondlook_action_of(n->ix, f->protected_name,
 				     f->protected_len), idx;

@@ -57,7 +57,7 @@ static void sd_param_raw(struct tbuf *b, const char *name, const char *raw)
 }
 
 /* rule="FILE:LINE", the file name printable first. */
-static void sd_rule(struct tbuf *b, const struct mxg_policy_rule *r)
+static void sd_rule(struct tbuf *b, const struct mxg_rule_spec *r)
 {
 	char text[1024];
 	struct tbuf t;
@@ -96,7 +96,7 @@ static void structured_data(struct tbuf *b, const struct rfc5424_origin *o,
 			    const struct mxg_event *ev,
 			    const struct mxg_policy *policy)
 {
-	const struct mxg_policy_rule *r = event_rule(ev, policy);
+	const struct mxg_rule_spec *r = event_rule(ev, policy);
 	char v[MXG_NAME_TEXT_MAX], comm[17];
 
 	tb_printf(b, " [mxguard@%lu", o->enterprise_id);

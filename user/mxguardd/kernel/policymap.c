@@ -6,6 +6,7 @@
  * force.  Each load's protected names are handed to protected.c, which
  * prunes those no policy or record refers to any more.
  */
+#include <malloc.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -184,7 +185,6 @@ _Static_assert(sizeof(struct mxg_sim) == sizeof(struct mxg_rule),
 static int put_similar_names(struct mxg_loader *l, const struct mxg_policy *p,
 			     struct mxg_hashes *protected)
 {
-	struct mxg_policy_rule r = { 0 };
 	__u64 hash;
 	size_t i;
 	int err;
@@ -192,9 +192,8 @@ static int put_similar_names(struct mxg_loader *l, const struct mxg_policy *p,
 	for (i = 0; i < p->nprotects; i++) {
 		if (!ksim_eligible(&p->protects[i]))
 			continue;
-		r.protected_wire = p->protects[i].wire;
-		r.protected_len = p->protects[i].len;
-		err = protected_put(l, &r, protected, &hash);
+		err = protected_put(l, p->protects[i].wire, p->protects[i].len,
+				    protected, &hash);
 		if (err) {
 			pr_warn("%s:%d: cannot store its protected name: %s\n",
 				p->protects[i].file, p->protects[i].line,
@@ -268,10 +267,10 @@ static void rule_values(struct mxg_loader *l, const struct mxg_policy *p,
 		if (r->kind != MXG_RULE_LOOKALIKE)
 			continue;
 		/* Interned names come in runs: hash each run once. */
-		if (r->protected_wire != last_protected) {
-			last_protected = r->protected_wire;
-			last_hash = mxg_name_hash(l->seed, r->protected_wire,
-						  r->protected_len);
+		if (mxg_rule_protected(p, r) != last_protected) {
+			last_protected = mxg_rule_protected(p, r);
+			last_hash = mxg_name_hash(l->seed, last_protected,
+						  mxg_rule_protected_len(p, r));
 		}
 		val->protected_hash = last_hash;
 	}
@@ -297,15 +296,17 @@ static int put_rule_names(struct mxg_loader *l, const struct mxg_policy *p,
 		r = &p->rules[i];
 		if ((r->flags & MXG_RULE_F_DEAD) ||
 		    r->kind != MXG_RULE_LOOKALIKE ||
-		    r->protected_wire == last_protected)
+		    mxg_rule_protected(p, r) == last_protected)
 			continue;
-		err = protected_put(l, r, protected, &hash);
+		err = protected_put(l, mxg_rule_protected(p, r),
+				    mxg_rule_protected_len(p, r), protected,
+				    &hash);
 		if (err) {
 			pr_warn("%s:%d: cannot store its protected name: %s\n",
-				r->file, r->line, strerror(-err));
+				mxg_rule_file(p, r), r->line, strerror(-err));
 			return err;
 		}
-		last_protected = r->protected_wire;
+		last_protected = mxg_rule_protected(p, r);
 	}
 	return 0;
 }
@@ -343,6 +344,12 @@ static void prefill_free(struct mxg_prefill *f)
 	free(f->skeys);
 	free(f->svals);
 	free(f);
+	/*
+	 * Give the arrays' pages back: once glibc has raised its mmap
+	 * threshold (at the first free of a large block) they come from the
+	 * heap, and stay resident after the free (11 MiB with 1M rules).
+	 */
+	malloc_trim(0);
 }
 
 static void *prefill_run(void *arg)
@@ -373,6 +380,7 @@ static int policy_begin(struct mxg_loader *l, const struct mxg_policy *p,
 	size_t cap = ksim_count(p), i;
 	struct mxg_prefill *f;
 	struct ksim_stats st;
+	__u8 wbuf[MXG_NAME_MAX];
 	long nsim;
 	int err;
 
@@ -403,9 +411,9 @@ static int policy_begin(struct mxg_loader *l, const struct mxg_policy *p,
 	f->vals = malloc((p->n + 1) * sizeof(*f->vals));
 	for (i = 0; f->keys && i < p->n; i++)
 		if (!(p->rules[i].flags & MXG_RULE_F_DEAD))
-			f->keys[f->n++] = mxg_name_hash(l->seed,
-							p->rules[i].wire,
-							p->rules[i].wire_len);
+			f->keys[f->n++] = mxg_name_hash(
+				l->seed, mxg_rule_wire(p, &p->rules[i], wbuf),
+				p->rules[i].wire_len);
 	nsim = f->skeys && f->svals && f->keys && f->vals ?
 	       ksim_build(p, l->seed, f->gen, f->skeys, f->svals, &st) :
 	       -ENOMEM;
@@ -445,7 +453,8 @@ static int prefill_wait(struct mxg_loader *l, struct mxg_prefill *f)
 	if (f->err && f->rules_failed) {
 		/* The value names its rule: (gen << 24) | index. */
 		r = &f->p->rules[f->vals[f->bad].rule_id & 0xffffff];
-		pr_warn("%s:%d: cannot load rule: %s\n", r->file, r->line,
+		pr_warn("%s:%d: cannot load rule: %s\n",
+			mxg_rule_file(f->p, r), r->line,
 			strerror(-f->err));
 	}
 	return f->err;
@@ -599,19 +608,21 @@ int loader_add_rule(struct mxg_loader *l, const struct mxg_policy *p,
 		.action = r->action,
 		.origin = r->origin,
 	};
+	__u8 wbuf[MXG_NAME_MAX];
 	__u64 key;
 	int err;
 
 	if (idx >= MXG_RULES_MAX || l->policy_fd < 0)
 		return -E2BIG;
 	if (r->kind == MXG_RULE_LOOKALIKE) {
-		err = protected_put(l, r, &l->protected_now,
-				    &val.protected_hash);
+		err = protected_put(l, mxg_rule_protected(p, r),
+				    mxg_rule_protected_len(p, r),
+				    &l->protected_now, &val.protected_hash);
 		hashes_seal(&l->protected_now);
 		if (err)
 			return err;
 	}
-	key = mxg_name_hash(l->seed, r->wire, r->wire_len);
+	key = mxg_name_hash(l->seed, mxg_rule_wire(p, r, wbuf), r->wire_len);
 	/* A full map refuses: the rule is then reported, not enforced. */
 	if (bpf_map_update_elem(l->policy_fd, &key, &val, BPF_NOEXIST))
 		return -errno;
@@ -622,7 +633,9 @@ int loader_remove_rule(struct mxg_loader *l, const struct mxg_policy *p,
 		       size_t idx)
 {
 	const struct mxg_policy_rule *r = &p->rules[idx];
-	__u64 key = mxg_name_hash(l->seed, r->wire, r->wire_len);
+	__u8 wbuf[MXG_NAME_MAX];
+	__u64 key = mxg_name_hash(l->seed, mxg_rule_wire(p, r, wbuf),
+				  r->wire_len);
 
 	if (l->policy_fd < 0)
 		return -EBADF;

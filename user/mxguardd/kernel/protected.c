@@ -62,14 +62,14 @@ void hashes_free(struct mxg_hashes *set)
 	memset(set, 0, sizeof(*set));
 }
 
-int protected_put(struct mxg_loader *l, const struct mxg_policy_rule *r,
+int protected_put(struct mxg_loader *l, const __u8 *wire, __u32 len,
 		  struct mxg_hashes *set, __u64 *hash)
 {
 	struct mxg_protected val;
 
 	memset(&val, 0, sizeof(val));
-	memcpy(val.name, r->protected_wire, r->protected_len);
-	*hash = mxg_name_hash(l->seed, r->protected_wire, r->protected_len);
+	memcpy(val.name, wire, len);
+	*hash = mxg_name_hash(l->seed, wire, len);
 	if (hashes_add(set, *hash))
 		return -ENOMEM;
 	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.protected_names),

@@ -11,10 +11,10 @@
 #include "loader.h"
 
 /*
- * Put @r's protected name in the map, with its hash in @hash, and add the
+ * Put protected name @wire in the map, with its hash in @hash, and add the
  * hash to @set (unsorted until hashes_seal).
  */
-int protected_put(struct mxg_loader *l, const struct mxg_policy_rule *r,
+int protected_put(struct mxg_loader *l, const __u8 *wire, __u32 len,
 		  struct mxg_hashes *set, __u64 *hash);
 /* Append @h (0 or -ENOMEM); the set is unsorted until hashes_seal(). */
 int hashes_add(struct mxg_hashes *set, __u64 h);

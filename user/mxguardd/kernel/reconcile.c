@@ -89,7 +89,8 @@ static enum fate restamp(const struct mxg_loader *l, const struct mxg_gens *g,
 	r = &g->now->rules[idx];
 	id = g->now_gen << 24 | (__u32)idx;
 	/* fill_policy() put it in protected_names already. */
-	protected = mxg_name_hash(l->seed, r->protected_wire, r->protected_len);
+	protected = mxg_name_hash(l->seed, mxg_rule_protected(g->now, r),
+				  mxg_rule_protected_len(g->now, r));
 	if (*s->rule_id == id && *s->action == r->action &&
 	    *s->protected_hash == protected)
 		return FATE_SAME;

@@ -32,6 +32,7 @@ long remap_rule(const struct mxg_gens *g, __u32 rule_id, const __u8 *origin,
 	const struct mxg_policy *was;
 	const struct mxg_policy_rule *r;
 	const struct mxg_protect *pr;
+	__u8 wbuf[MXG_NAME_MAX];
 	size_t idx = MXG_RULE_INDEX(rule_id);
 
 	was = table_of(g, MXG_RULE_GEN(rule_id));
@@ -63,5 +64,6 @@ long remap_rule(const struct mxg_gens *g, __u32 rule_id, const __u8 *origin,
 	 * record keeps blocking until its TTL, as it did before the reload.
 	 */
 	r = &was->rules[idx];
-	return lookalike_rule(g->now, r->wire, r->wire_len);
+	return lookalike_rule(g->now, mxg_rule_wire(was, r, wbuf),
+			      r->wire_len);
 }
