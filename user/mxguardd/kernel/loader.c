@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,13 +391,29 @@ static void *early_run(void *arg)
 	return NULL;
 }
 
+int loader_cpus(void)
+{
+	cpu_set_t set;
+	int n;
+
+	/* Those we may run on (taskset, a cpuset), not those online. */
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return (int)sysconf(_SC_NPROCESSORS_ONLN);
+	n = CPU_COUNT(&set);
+	return n > 0 ? n : 1;
+}
+
 int loader_open(struct mxg_loader *l, const char *pin_dir)
 {
-	struct mxg_early *e = calloc(1, sizeof(*e));
+	struct mxg_early *e;
 
 	memset(l, 0, sizeof(*l));
 	l->policy_fd = -1;
 	snprintf(l->pin_dir, sizeof(l->pin_dir), "%s", pin_dir);
+	/* On one CPU the parse and the verifier would only take turns. */
+	if (loader_cpus() < 2)
+		return -EAGAIN;
+	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
 	pthread_mutex_init(&e->mu, NULL);

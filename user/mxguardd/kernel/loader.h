@@ -106,10 +106,13 @@ int loader_start(struct mxg_loader *l, const struct mxg_settings *s,
  * loader_start()'s) and begins @first's fill as soon as the seed is read.
  * loader_cancel() undoes it (a start that fails before loader_start()):
  * the pin directory, if the thread made it, is removed again.  -errno if
- * no thread: loader_start() then does it all.
+ * no thread (none is started with one CPU to run on): loader_start() then
+ * does it all.
  */
 int loader_open(struct mxg_loader *l, const char *pin_dir);
 void loader_cancel(struct mxg_loader *l);
+/* CPUs this process may run on (its affinity), at least 1. */
+int loader_cpus(void);
 /*
  * Drive a skeleton loaded by someone else (BPF_PROG_TEST_RUN suites, the
  * benchmark): nothing pinned or attached; @s's settings and @seed written.
