@@ -2,13 +2,15 @@
 /*
  * The kernel's side of a 1M-rule load, without mxguard: create a hash map
  * shaped like the policy map (8-byte keys, 16-byte values, N + 1024
- * entries, preallocated) and put N random keys in by BPF_MAP_UPDATE_BATCH,
- * 4096 a call, from one thread and then from two (a fresh map each).
+ * entries, preallocated as the daemon creates it, or BPF_F_NO_PREALLOC
+ * with a second argument "noprealloc") and put N random keys in by
+ * BPF_MAP_UPDATE_BATCH, 4096 a call, from one thread and then from two (a
+ * fresh map each).
  * What it prints is the floor under "exec to attached" that no change to
  * the daemon can go below.  Not built by default:
  *
  *   cc -O2 -o htab_floor tests/bench/htab_floor.c -lbpf -pthread
- *   ./htab_floor 1000000
+ *   ./htab_floor 1000000 [noprealloc]
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -58,17 +60,20 @@ static void *fill(void *arg)
 	return NULL;
 }
 
+static __u32 map_flags;
+
 static void run(size_t n, int threads, unsigned long long *key,
 		struct val *val)
 {
 	struct job j[2];
 	pthread_t tid;
-	double t0, t1, t2;
+	double t0, t1, t2, t3;
+	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = map_flags);
 	int fd, t;
 
 	t0 = now();
 	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "floor", 8, sizeof(*val),
-			    (__u32)n + 1024, NULL);
+			    (__u32)n + 1024, &copts);
 	if (fd < 0) {
 		perror("BPF_MAP_CREATE");
 		exit(1);
@@ -84,10 +89,12 @@ static void run(size_t n, int threads, unsigned long long *key,
 	if (threads > 1)
 		pthread_join(tid, NULL);
 	t2 = now();
-	printf("%zu keys, %d thread%s: create %.3f s, insert %.3f s "
-	       "(%.0f ns a key)\n", n, threads, threads > 1 ? "s" : "",
-	       t1 - t0, t2 - t1, (t2 - t1) * 1e9 / n);
 	close(fd);
+	t3 = now();
+	printf("%zu keys, %d thread%s, %s: create %.3f s, insert %.3f s "
+	       "(%.0f ns a key), close %.3f s\n", n, threads,
+	       threads > 1 ? "s" : "", map_flags ? "no prealloc" : "prealloc",
+	       t1 - t0, t2 - t1, (t2 - t1) * 1e9 / n, t3 - t2);
 }
 
 int main(int argc, char **argv)
@@ -99,6 +106,8 @@ int main(int argc, char **argv)
 
 	if (!key || !val)
 		return 1;
+	if (argc > 2 && !strcmp(argv[2], "noprealloc"))
+		map_flags = BPF_F_NO_PREALLOC;
 	for (i = 0; i < n; i++) {	/* xorshift: distinct in practice */
 		x ^= x << 13;
 		x ^= x >> 7;

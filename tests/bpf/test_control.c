@@ -5,6 +5,7 @@
  * SIGTERM; who may run what; a second daemon; what --unload may remove;
  * what sits at the socket's path.  Waits are on sockets, pipes and pidfds.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -488,14 +489,14 @@ static int t_unload_known_pins(struct tctx *t)
 	return 0;
 }
 
-/* mxguardd as the harness starts it, with @control; output in @buf. */
-static int second_daemon(struct tctx *t, const char *control, char *buf,
-			 size_t sz)
+/* mxguardd as the harness starts it, but with @policy, @pin, @control. */
+static int daemon_with(struct tctx *t, const char *policy, const char *pin,
+		       const char *control, char *buf, size_t sz)
 {
 	const char *argv[] = { t->daemon_bin, "--foreground", "--policy",
-			       t->policy_path, "--cgroup", t->cg, "--pin-dir",
-			       t->pin, "--control", control, "--config",
-			       "/dev/null", NULL };
+			       policy, "--cgroup", t->cg, "--pin-dir", pin,
+			       "--control", control, "--config", "/dev/null",
+			       NULL };
 	int p[2], rc;
 	pid_t pid;
 
@@ -521,6 +522,13 @@ static int second_daemon(struct tctx *t, const char *control, char *buf,
 	return rc;
 }
 
+/* mxguardd as the harness starts it, with @control; output in @buf. */
+static int second_daemon(struct tctx *t, const char *control, char *buf,
+			 size_t sz)
+{
+	return daemon_with(t, t->policy_path, t->pin, control, buf, sz);
+}
+
 static int t_second_daemon(struct tctx *t)
 {
 	char other[128], lock[140];
@@ -540,6 +548,128 @@ static int t_second_daemon(struct tctx *t)
 		    "the second's socket and lock removed");
 	ASSERT_EQ(ctl(t, out, OUT_SZ, "status"), 0, "first still answers");
 	ASSERT_HAS(out, "state: loaded");
+	return 0;
+}
+
+/* Programs attached to @cg, over the attach types mxguardd uses. */
+static long attached_to(const char *cg)
+{
+	static const enum bpf_attach_type types[] = {
+		BPF_CGROUP_INET_INGRESS, BPF_CGROUP_INET_EGRESS,
+		BPF_CGROUP_INET4_CONNECT, BPF_CGROUP_INET6_CONNECT,
+		BPF_CGROUP_UDP4_SENDMSG, BPF_CGROUP_UDP6_SENDMSG,
+		BPF_CGROUP_SOCK_OPS, BPF_CGROUP_INET_SOCK_CREATE,
+	};
+	int fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long sum = 0;
+	__u32 cnt;
+	size_t i;
+
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		cnt = 0;
+		if (!bpf_prog_query(fd, types[i], 0, NULL, NULL, &cnt))
+			sum += cnt;
+	}
+	close(fd);
+	return sum;
+}
+
+/* The names in @dir, sorted, one a line ("" if there is no @dir). */
+static void dir_names(const char *dir, char *buf, size_t sz)
+{
+	struct dirent **ents;
+	size_t len = 0;
+	int i, n = scandir(dir, &ents, NULL, alphasort);
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (len < sz)
+			len += snprintf(buf + len, sz - len, "%s\n",
+					ents[i]->d_name);
+		free(ents[i]);
+	}
+	if (n >= 0)
+		free(ents);
+}
+
+/* The pinned config of @pin (0 if it could be read). */
+static int pinned_config(const char *pin, struct mxg_config *cfg)
+{
+	char path[300];
+	__u32 zero = 0;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/config_map", pin);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -1;
+	err = bpf_map_lookup_elem(fd, &zero, cfg);
+	close(fd);
+	return err;
+}
+
+/*
+ * The programs load while the policy is parsed (loader_open()), so a bad
+ * policy is found with the pin lock taken and the maps created: it must
+ * still fail the start with `file:line:`, make no pin and no pin
+ * directory, attach nothing, and leave a previous daemon's pins as they
+ * were.
+ */
+static int t_bad_policy_start(struct tctx *t)
+{
+	char fresh[300], ctl2[128], policy[300], want[340];
+	static char before[8192], after[8192];
+	struct mxg_config c0, c1;
+	long progs = attached_to(t->cg);
+	const char *argv[6];
+	pid_t pid;
+
+	snprintf(fresh, sizeof(fresh), "%s-fresh", t->pin);
+	snprintf(ctl2, sizeof(ctl2), "%s.2", t->control);
+	snprintf(policy, sizeof(policy), "%s.bad", t->policy_path);
+	snprintf(want, sizeof(want), "%s:2: unknown directive", policy);
+	if (!ASSERT_TRUE(progs > 0, "the harness's daemon is attached") ||
+	    write_text(policy, "lookalike ml of mil action=block\n"
+			       "not a rule\n") ||
+	    chmod(policy, 0600))
+		return -1;
+	/* A fresh pin directory. */
+	ASSERT_EQ(daemon_with(t, policy, fresh, ctl2, out, OUT_SZ), 2,
+		  "bad policy, fresh pins: exit status");
+	ASSERT_HAS(out, want);
+	ASSERT_HAS(out, "nothing loaded");
+	if (!ASSERT_TRUE(access(fresh, F_OK) != 0,
+			 "no pin directory left behind")) {
+		argv[0] = t->daemon_bin;
+		argv[1] = "--unload";
+		argv[2] = "--pin-dir";
+		argv[3] = fresh;
+		argv[4] = NULL;
+		pid = fork();
+		if (pid == 0) {
+			execv(argv[0], (char **)argv);
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+	ASSERT_EQ(attached_to(t->cg), progs, "nothing more attached");
+	/* A restart over the pins the stopped daemon left enforcing. */
+	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "first daemon stopped");
+	dir_names(t->pin, before, sizeof(before));
+	if (!ASSERT_EQ(pinned_config(t->pin, &c0), 0, "pinned config read"))
+		return -1;
+	ASSERT_EQ(daemon_with(t, policy, t->pin, t->control, out, OUT_SZ), 2,
+		  "bad policy over pins: exit status");
+	ASSERT_HAS(out, want);
+	dir_names(t->pin, after, sizeof(after));
+	ASSERT_TRUE(before[0] && !strcmp(before, after), "the same pins");
+	ASSERT_EQ(pinned_config(t->pin, &c1), 0, "pinned config read again");
+	ASSERT_TRUE(!memcmp(&c0, &c1, sizeof(c0)), "the config untouched");
+	ASSERT_EQ(attached_to(t->cg), progs, "the same programs attached");
+	unlink(policy);
 	return 0;
 }
 
@@ -601,6 +731,8 @@ const struct tcase control_tests[] = {
 	{ .name = "unload_removes_known_pins_only", .fn = t_unload_known_pins,
 	  .policy = ml_block, .zone = zone },
 	{ .name = "second_daemon_already_running", .fn = t_second_daemon,
+	  .policy = ml_block, .zone = zone },
+	{ .name = "bad_policy_start_leaves_nothing", .fn = t_bad_policy_start,
 	  .policy = ml_block, .zone = zone },
 	{ .name = "socket_path_not_followed", .fn = t_socket_path_not_followed,
 	  .policy = ml_block, .zone = zone },

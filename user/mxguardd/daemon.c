@@ -857,6 +857,8 @@ static void stop(struct daemon *d)
 	output_close(&d->out);
 	if (d->loaded)
 		loader_close(&d->loader);
+	else
+		loader_cancel(&d->loader);	/* failed before loader_start() */
 	learn_stop(d);
 	policy_free(&d->policy[0]);
 	if (d->have_prev)
@@ -869,8 +871,12 @@ int daemon_run(struct mxg_conf *conf)
 			    .epfd = -1 };
 	int rc;
 
-	if (daemon_load_policy(conf, &d.policy[0]))
+	/* The programs load while the policy is parsed (loader.h). */
+	loader_open(&d.loader, conf->pin_dir);
+	if (daemon_load_policy(conf, &d.policy[0])) {
+		loader_cancel(&d.loader);
 		return EXIT_CONFIG;
+	}
 	d.started = time(NULL);
 	/* Findings kept from before join the first policy the kernel sees. */
 	rc = learn_start(&d) ? EXIT_FAIL : start(&d);

@@ -8,7 +8,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -62,7 +65,13 @@ static int pinned_compatible(const struct bpf_map *map, const char *path,
 	return ok;
 }
 
-static int set_map_pins(struct mxg_loader *l)
+/*
+ * With @defer, a map not pinned yet is left without a pin path: it is
+ * created unpinned by the load, and pin_deferred() pins it once the policy
+ * is known to be good, so a start that fails on its policy leaves no pins.
+ * A pin that exists is reused either way; the load writes nothing to it.
+ */
+static int set_map_pins(struct mxg_loader *l, int defer)
 {
 	struct bpf_map *map;
 	char path[768];
@@ -75,10 +84,33 @@ static int set_map_pins(struct mxg_loader *l)
 			       bpf_map__name(map));
 		if (!err && !pinned_compatible(map, path, l->pin_dir))
 			err = -EEXIST;
+		if (!err && defer && access(path, F_OK))
+			continue;
 		if (!err)
 			err = bpf_map__set_pin_path(map, path);
 		if (err)
 			return err;
+	}
+	return 0;
+}
+
+static int pin_deferred(struct mxg_loader *l)
+{
+	struct bpf_map *map;
+	char path[768];
+	int err;
+
+	bpf_object__for_each_map(map, l->skel->obj) {
+		if (bpf_map__is_internal(map) || bpf_map__pin_path(map))
+			continue;
+		err = pin_path(path, sizeof(path), l->pin_dir,
+			       bpf_map__name(map));
+		if (!err)
+			err = bpf_map__pin(map, path);
+		if (err) {
+			pr_warn("pin %s: %s\n", path, strerror(-err));
+			return err;
+		}
 	}
 	return 0;
 }
@@ -131,7 +163,7 @@ static int read_seed(struct mxg_loader *l)
 	__u32 zero = 0;
 	int fd = bpf_map__fd(l->skel->maps.config_map);
 
-	if (l->prefill) {
+	if (l->prefill || l->early) {
 		/* early_seed() read it: the map filling is keyed by it. */
 		if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0 &&
 		    cfg.enabled && (cfg.hash_seed != l->seed ||
@@ -304,17 +336,46 @@ static int hold_pin_lock(const char *dir)
 	return 0;
 }
 
-int loader_start(struct mxg_loader *l, const struct mxg_settings *s,
-		 const struct mxg_policy *first)
+/*
+ * The programs loading while the policy is parsed (loader_open()): the
+ * thread runs open_load(), and says when the seed is known, which is all
+ * the policy's fill needs.  Nothing it does writes a pinned map or makes
+ * a pin (set_map_pins()'s @defer), so a bad policy leaves no trace.
+ */
+struct mxg_early {
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int seeded;		/* early_seed() done, or the thread failed */
+	int seed_ok;		/* ... and it succeeded: the fill may begin */
+	int err;		/* of open_load(), once joined */
+	int made_dir;		/* the pin directory was not there before */
+};
+
+static void early_signal(struct mxg_early *e)
 {
+	pthread_mutex_lock(&e->mu);
+	e->seeded = 1;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+}
+
+/*
+ * Open and load the programs.  With @first, the policy's map is created
+ * and filled while the verifier runs; with @e, the seed is announced
+ * instead and the caller begins the fill.
+ */
+static int open_load(struct mxg_loader *l, const struct mxg_policy *first,
+		     struct mxg_early *e)
+{
+	struct stat st;
 	int err;
 
-	memset(l, 0, sizeof(*l));
-	l->policy_fd = -1;
-	snprintf(l->pin_dir, sizeof(l->pin_dir), "%s", s->pin_dir);
 	err = probe_kernel();
 	if (err)
 		return err;
+	if (e && stat(l->pin_dir, &st) && errno == ENOENT)
+		e->made_dir = 1;
 	err = bpffs_prepare(l->pin_dir);
 	if (!err)
 		err = hold_pin_lock(l->pin_dir);
@@ -327,25 +388,143 @@ int loader_start(struct mxg_loader *l, const struct mxg_settings *s,
 		return err;
 	}
 	l->lineage = probe_datapath(l->skel);
-	err = set_map_pins(l);
+	err = set_map_pins(l, e != NULL);
 	if (err)
-		goto cleanup;
-	if (first) {
+		return err;
+	if (first || e) {
 		err = early_seed(l);
 		if (err) {
 			pr_warn("read the hash seed: %s\n", strerror(-err));
-			goto cleanup;
+			return err;
 		}
+	}
+	if (e) {
+		e->seed_ok = 1;
+		early_signal(e);
+	} else if (first) {
 		err = loader_begin_policy(l, first);
 		if (err)
-			goto cleanup;
+			return err;
 	}
 	err = mxguard_bpf__load(l->skel);
-	if (err) {
+	if (err)
 		pr_warn("load BPF programs: %s (run with -v for the verifier "
 			"log)\n", strerror(-err));
-		goto cleanup;
+	return err;
+}
+
+static void *early_run(void *arg)
+{
+	struct mxg_loader *l = arg;
+	struct mxg_early *e = l->early;
+
+	e->err = open_load(l, NULL, e);
+	early_signal(e);	/* a failure before the seed wakes the waiter */
+	return NULL;
+}
+
+int loader_cpus(void)
+{
+	cpu_set_t set;
+	int n;
+
+	/* Those we may run on (taskset, a cpuset), not those online. */
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return (int)sysconf(_SC_NPROCESSORS_ONLN);
+	n = CPU_COUNT(&set);
+	return n > 0 ? n : 1;
+}
+
+int loader_open(struct mxg_loader *l, const char *pin_dir)
+{
+	struct mxg_early *e;
+
+	memset(l, 0, sizeof(*l));
+	l->policy_fd = -1;
+	snprintf(l->pin_dir, sizeof(l->pin_dir), "%s", pin_dir);
+	/* On one CPU the parse and the verifier would only take turns. */
+	if (loader_cpus() < 2)
+		return -EAGAIN;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_cond_init(&e->cv, NULL);
+	l->early = e;
+	if (pthread_create(&e->tid, NULL, early_run, l)) {
+		l->early = NULL;
+		free(e);
+		return -EAGAIN;
 	}
+	return 0;
+}
+
+/* Join the thread; its error, and @l->early gone. */
+static int early_join(struct mxg_loader *l, int *made_dir)
+{
+	struct mxg_early *e = l->early;
+	int err;
+
+	pthread_join(e->tid, NULL);
+	err = e->err;
+	*made_dir = e->made_dir;
+	pthread_mutex_destroy(&e->mu);
+	pthread_cond_destroy(&e->cv);
+	free(e);
+	l->early = NULL;
+	return err;
+}
+
+void loader_cancel(struct mxg_loader *l)
+{
+	int made_dir;
+
+	if (!l->early)
+		return;
+	early_join(l, &made_dir);
+	loader_abort_policy(l);
+	mxguard_bpf__destroy(l->skel);
+	l->skel = NULL;
+	/* Ours and still empty: as if we never started (fails if not). */
+	if (made_dir)
+		rmdir(l->pin_dir);
+}
+
+/* loader_open()'s thread: the seed, the fill begun, the programs loaded. */
+static int early_finish(struct mxg_loader *l, const struct mxg_policy *first)
+{
+	struct mxg_early *e = l->early;
+	int err = 0, loaded, made_dir, seed_ok;
+
+	pthread_mutex_lock(&e->mu);
+	while (!e->seeded)
+		pthread_cond_wait(&e->cv, &e->mu);
+	seed_ok = e->seed_ok;
+	pthread_mutex_unlock(&e->mu);
+	/* The fill runs while the verifier does, as in open_load(). */
+	if (first && seed_ok)
+		err = loader_begin_policy(l, first);
+	loaded = early_join(l, &made_dir);
+	if (!err)
+		err = loaded;
+	return err ? err : pin_deferred(l);
+}
+
+int loader_start(struct mxg_loader *l, const struct mxg_settings *s,
+		 const struct mxg_policy *first)
+{
+	int err;
+
+	if (l->early) {
+		err = early_finish(l, first);
+	} else {
+		memset(l, 0, sizeof(*l));
+		l->policy_fd = -1;
+		snprintf(l->pin_dir, sizeof(l->pin_dir), "%s", s->pin_dir);
+		err = open_load(l, first, NULL);
+	}
+	if (err)
+		goto cleanup;
 	err = read_seed(l);
 	if (!err)
 		err = write_settings(l, s);
@@ -420,6 +599,7 @@ int loader_queries_fd(const struct mxg_loader *l)
 
 void loader_close(struct mxg_loader *l)
 {
+	loader_cancel(l);
 	loader_abort_policy(l);
 	if (l->policy_fd >= 0)
 		close(l->policy_fd);

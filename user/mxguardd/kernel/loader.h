@@ -16,6 +16,7 @@
 #include "probe.h"
 
 struct mxguard_bpf;
+struct mxg_early;
 struct mxg_prefill;
 
 struct mxg_settings {
@@ -52,6 +53,8 @@ struct mxg_loader {
 	struct mxg_hashes protected_now, protected_prev;
 	/* The first policy's map, filled while the programs load. */
 	struct mxg_prefill *prefill;
+	/* The programs loading in a thread (loader_open()), until joined. */
+	struct mxg_early *early;
 };
 
 /*
@@ -95,6 +98,21 @@ struct mxg_taint_view {
  */
 int loader_start(struct mxg_loader *l, const struct mxg_settings *s,
 		 const struct mxg_policy *first);
+/*
+ * Begin loader_start()'s work in a thread before the policy is parsed:
+ * probe, take the pin lock, open and load the programs.  It makes no pin
+ * and writes no pinned map: maps not pinned yet are pinned by
+ * loader_start(), which waits for the thread (its errors are the same as
+ * loader_start()'s) and begins @first's fill as soon as the seed is read.
+ * loader_cancel() undoes it (a start that fails before loader_start()):
+ * the pin directory, if the thread made it, is removed again.  -errno if
+ * no thread (none is started with one CPU to run on): loader_start() then
+ * does it all.
+ */
+int loader_open(struct mxg_loader *l, const char *pin_dir);
+void loader_cancel(struct mxg_loader *l);
+/* CPUs this process may run on (its affinity), at least 1. */
+int loader_cpus(void);
 /*
  * Drive a skeleton loaded by someone else (BPF_PROG_TEST_RUN suites, the
  * benchmark): nothing pinned or attached; @s's settings and @seed written.

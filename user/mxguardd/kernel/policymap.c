@@ -96,7 +96,7 @@ static int fill_rules(int *no_batch, int fd, const __u64 *key,
 		  .no_batch = *no_batch },
 	};
 	pthread_t tid;
-	int two = n >= 2 * POLICY_SPLIT && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	int two = n >= 2 * POLICY_SPLIT && loader_cpus() > 1;
 
 	if (two) {
 		j[1] = j[0];
