@@ -37,7 +37,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "e2e"))
-from cgrun import (cgroup2_root, daemon_conf, in_cg, sh,  # noqa: E402
+from cgrun import (cgroup2_root, daemon_conf, in_cg,  # noqa: E402
+                   remove_cgroups, sh,
                    start_ready, stop, unbound_conf, wait_port)
 
 MXGUARDD, LOADGEN, NOOP, E2E = sys.argv[1:5]
@@ -95,23 +96,7 @@ def cleanup():
             os.unlink(path)
     if os.path.isdir(NOOP_PIN):
         os.rmdir(NOOP_PIN)
-    for cg in CG.values():
-        if os.path.isdir(cg):
-            for pid in open(os.path.join(cg, "cgroup.procs")).read().split():
-                if int(pid) != os.getpid():
-                    try:
-                        os.kill(int(pid), signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-    # Leave aux before removing it.
-    with open(os.path.join(CGROOT, "cgroup.procs"), "w") as f:
-        f.write(str(os.getpid()))
-    time.sleep(0.1)
-    for cg in CG.values():
-        if os.path.isdir(cg):
-            os.rmdir(cg)
-    if os.path.isdir(BASE):
-        os.rmdir(BASE)
+    remove_cgroups(CGROOT, list(CG.values()), BASE)
     with open(STATS, "w") as f:
         f.write(saved_stats)
     shutil.rmtree(TMP, ignore_errors=True)

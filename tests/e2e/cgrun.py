@@ -26,6 +26,28 @@ def in_cg(cg, cmd):
     return ["sh", "-c", 'echo $$ >"$0/cgroup.procs" && exec "$@"', cg] + cmd
 
 
+def remove_cgroups(cgroot, cgs, base):
+    """Kill what is left in each of CGS (paths), leave them for CGROOT,
+    and remove them and their parent BASE."""
+    for cg in cgs:
+        if os.path.isdir(cg):
+            for pid in open(os.path.join(cg, "cgroup.procs")).read().split():
+                if int(pid) != os.getpid():
+                    try:
+                        os.kill(int(pid), signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+    # Leave them (this process may sit in one) before removing them.
+    with open(os.path.join(cgroot, "cgroup.procs"), "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(0.1)
+    for cg in cgs:
+        if os.path.isdir(cg):
+            os.rmdir(cg)
+    if os.path.isdir(base):
+        os.rmdir(base)
+
+
 def stop(pid, e2e):
     """SIGTERM to pid, then wait for it to go (e2e.py wait-exit, bounded)."""
     try:
