@@ -124,15 +124,24 @@ static __always_inline void unexplained(struct mxg_config *cfg,
  * One lookup says most connects need no walk: no lookalike answer carried
  * the address, anywhere (maps.bpf.h: taint_any).  Until the daemon has
  * rebuilt taint_any after a start (fastpath_armed), nothing is assumed.
+ * In front of it, taint_any's filter (any_filter): every entry's byte is
+ * set before the entry is written, by the programs (taint.bpf.h:
+ * note_tainted) and by the daemon, which also sets the bytes of every
+ * entry there is before it arms; no byte is ever cleared.  So while armed,
+ * a 0 byte is no entry, and an array byte replaces the hash lookup.
  */
 static __always_inline int tainted_nowhere(const __u8 *addr, __u64 now)
 {
 	struct mxg_host_key k;
 	__u32 zero = 0, *armed = bpf_map_lookup_elem(&fastpath_armed, &zero);
+	struct mxg_any_filter *f;
 	__u64 *until;
 
-	if (!armed || !*armed)
+	if (!armed || *armed != 1)
 		return 0;
+	f = bpf_map_lookup_elem(&any_filter, &zero);
+	if (f && !f->may[any_slot(addr)])
+		return 1;
 	__builtin_memcpy(k.addr, addr, 16);
 	until = bpf_map_lookup_elem(&taint_any, &k);
 	return !until || *until <= now;

@@ -120,6 +120,30 @@ struct {
 	__type(value, __u64);
 } taint_any SEC(".maps");
 
+/*
+ * taint_any's filter (struct mxg_any_filter): a connect whose address's
+ * byte is 0 has no taint_any entry, and needs no lookup.  Memory-mapped,
+ * so the daemon sets the bytes of older programs' entries one by one.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mxg_any_filter);
+} any_filter SEC(".maps");
+
+/*
+ * The address's byte (abi.h: MXG_ANY_SLOT), from its four words: @addr
+ * must be 4-byte aligned (the scratch's keys, connect's own arrays).
+ */
+static __always_inline __u32 any_slot(const __u8 *addr)
+{
+	const __u32 *w = (const void *)addr;
+
+	return MXG_ANY_SLOT(w[0] ^ w[1] ^ w[2] ^ w[3]) & (MXG_ANY_FILTER - 1);
+}
+
 /* 1 while taint_any is known complete (above); an array: no hashing. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -346,6 +370,9 @@ struct mxg_scratch {
 	__u32 r_total;
 	__u32 r_next;
 };
+/* any_slot() reads its key a word at a time. */
+_Static_assert(__builtin_offsetof(struct mxg_scratch, hk) % 4 == 0,
+	       "scratch hk aligned");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

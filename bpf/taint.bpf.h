@@ -168,8 +168,14 @@ static __always_inline int note_tainted(struct mxg_scratch *s,
 					struct mxg_config *cfg)
 {
 	__u64 until = s->now + cfg->ttl_max_ns + MXG_ANY_SLACK_NS;
-	__u64 *v = bpf_map_lookup_elem(&taint_any, &s->hk);
+	__u32 zero = 0, slot = any_slot(s->hk.addr);
+	struct mxg_any_filter *f = bpf_map_lookup_elem(&any_filter, &zero);
+	__u64 *v;
 
+	/* The filter's byte before the entry (connect.bpf.h). */
+	if (f && !f->may[slot])
+		f->may[slot] = 1;
+	v = bpf_map_lookup_elem(&taint_any, &s->hk);
 	if (v) {
 		if (*v < until)
 			*v = until;

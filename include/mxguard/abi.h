@@ -363,6 +363,23 @@ struct mxg_tname_filter {
 	__u8 may[MXG_TNAME_FILTER];
 };
 
+/*
+ * Which addresses may have a taint_any entry (bpf/connect.bpf.h): byte
+ * mxg_any_slot(addr) is 1 if so.  Like the names' filter: set before
+ * every taint_any entry is written (by the programs and by the daemon),
+ * never cleared, trusted only while fastpath_armed is 1.
+ */
+#define MXG_ANY_FILTER		16384
+struct mxg_any_filter {
+	__u8 may[MXG_ANY_FILTER];
+};
+
+/*
+ * The filter's byte for a 16-byte address, from x: the XOR of its four
+ * 32-bit words as the host reads them (the programs and the daemon alike).
+ */
+#define MXG_ANY_SLOT(x)		(((__u32)(x) * 0x9E3779B1U) >> (32 - 14))
+
 struct mxg_tname {
 	__u64 expires_ns;
 	__u64 origin_hash;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -208,12 +209,27 @@ void loader_log_counters(const struct mxg_loader *l)
 		ev.clean, ev.names);
 }
 
-/* Raise taint_any's bound for @addr to @until (never lower it). */
-static int any_raise(int fd, const __u8 addr[16], __u64 until)
+/* taint_any's filter byte of @addr (bpf/maps.bpf.h: any_filter). */
+static __u32 any_slot(const __u8 addr[16])
+{
+	__u32 w[4];
+
+	memcpy(w, addr, 16);
+	return MXG_ANY_SLOT(w[0] ^ w[1] ^ w[2] ^ w[3]) & (MXG_ANY_FILTER - 1);
+}
+
+/*
+ * Raise taint_any's bound for @addr to @until (never lower it).  Its
+ * filter byte first, as the programs do: one byte through the mapping,
+ * never a whole-value write (that could put back a 0 the programs set).
+ */
+static int any_raise(int fd, volatile __u8 *may, const __u8 addr[16],
+		     __u64 until)
 {
 	struct mxg_host_key k;
 	__u64 v;
 
+	may[any_slot(addr)] = 1;
 	memcpy(k.addr, addr, 16);
 	if (!bpf_map_lookup_elem(fd, &k, &v) && v >= until)
 		return 0;
@@ -221,6 +237,7 @@ static int any_raise(int fd, const __u8 addr[16], __u64 until)
 }
 
 struct arm_ctx {
+	volatile __u8 *may;
 	int fd, err;
 	__u64 floor;
 	long n;
@@ -230,7 +247,7 @@ static void arm_one(void *ctx, const struct mxg_taint_view *v)
 {
 	struct arm_ctx *a = ctx;
 	__u64 until = v->t->expires_ns > a->floor ? v->t->expires_ns : a->floor;
-	int err = any_raise(a->fd, v->addr, until);
+	int err = any_raise(a->fd, a->may, v->addr, until);
 
 	if (err && !a->err)
 		a->err = err;
@@ -254,7 +271,11 @@ int loader_arm_fastpath(const struct mxg_loader *l, __u64 ttl_max_ns,
 			long *addresses)
 {
 	struct arm_ctx a = { .fd = bpf_map__fd(l->skel->maps.taint_any) };
+	size_t sz = sizeof(struct mxg_any_filter);
+	struct mxg_host_key k, next, *prev = NULL;
 	struct timespec ts;
+	void *m;
+	int err;
 
 	/*
 	 * Past any record's expiry: a record expires at most ttl_max after
@@ -266,9 +287,27 @@ int loader_arm_fastpath(const struct mxg_loader *l, __u64 ttl_max_ns,
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	a.floor = ts.tv_sec * 1000000000ULL + ts.tv_nsec + ttl_max_ns +
 		  2 * MXG_ANY_SLACK_NS;
-	loader_for_each_taint(l, arm_one, &a);
+	*addresses = 0;
+	m = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(l->skel->maps.any_filter), 0);
+	if (m == MAP_FAILED)
+		return -errno;	/* not armed: connects keep the full walk */
+	a.may = m;
+	/*
+	 * Every entry there is gets its byte (older programs wrote theirs
+	 * with none); the programs attached now set their own first.
+	 */
+	while (!(err = bpf_map_get_next_key(a.fd, prev, &next))) {
+		a.may[any_slot(next.addr)] = 1;
+		k = next;
+		prev = &k;
+	}
+	err = errno == ENOENT ? 0 : -errno;
+	if (!err)
+		loader_for_each_taint(l, arm_one, &a);
+	munmap(m, sz);
 	*addresses = a.n;
-	if (a.err)
-		return a.err;	/* not armed: connects keep the full walk */
+	if (err || a.err)
+		return err ? err : a.err;	/* not armed: the full walk */
 	return set_armed(l, 1);
 }
