@@ -493,6 +493,91 @@ out_fd:
 	return 0;
 }
 
+/* taint_any's filter byte of @ip (abi.h: MXG_ANY_SLOT), or -1. */
+static int any_byte(struct tctx *t, const char *ip)
+{
+	struct mxg_any_filter *f = calloc(1, sizeof(*f));
+	__u8 a[16] = { 0 };
+	__u32 w[4], zero = 0;
+	int fd = pinned(t, "any_filter"), v = -1;
+
+	a[10] = a[11] = 0xff;
+	inet_pton(AF_INET, ip, &a[12]);
+	memcpy(w, a, 16);
+	if (f && fd >= 0 && !bpf_map_lookup_elem(fd, &zero, f))
+		v = f->may[MXG_ANY_SLOT(w[0] ^ w[1] ^ w[2] ^ w[3]) &
+			   (MXG_ANY_FILTER - 1)];
+	if (fd >= 0)
+		close(fd);
+	free(f);
+	return v;
+}
+
+/* Zero the whole filter, as the pins of programs that kept none. */
+static int any_filter_zero(struct tctx *t)
+{
+	struct mxg_any_filter *f = calloc(1, sizeof(*f));
+	int fd = pinned(t, "any_filter"), err = -1;
+	__u32 zero = 0;
+
+	if (f && fd >= 0)
+		err = bpf_map_update_elem(fd, &zero, f, BPF_ANY);
+	if (fd >= 0)
+		close(fd);
+	free(f);
+	return err;
+}
+
+/*
+ * taint_any's filter (bpf/connect.bpf.h): while armed, a connect whose
+ * address's byte is 0 skips taint_any and is let through.  Entries older
+ * programs wrote have no byte (here: the filter zeroed and disarmed by
+ * hand, taint_any kept): the daemon must set theirs before it arms, and
+ * the programs must set a new taint's byte before its entry.
+ */
+static int t_any_filter(struct tctx *t)
+{
+	struct held h, g;
+	__u64 until = 0;
+	int fd = pinned(t, "taint_any"), err = -1;
+
+	if (!ASSERT_TRUE(fd >= 0, "taint_any pinned"))
+		return -1;
+	if (!ASSERT_EQ(held_start(t, &h, "army.ml", "192.0.2.26"), 0,
+		       "resolved"))
+		goto out_fd;
+	ASSERT_EQ(held_connect(&h, 25), EPERM, "blocked");
+	ASSERT_EQ(any_byte(t, "192.0.2.26"), 1, "byte set by the programs");
+
+	ASSERT_EQ(any_filter_zero(t), 0, "filter zeroed");
+	ASSERT_EQ(any_byte(t, "192.0.2.26"), 0, "byte now 0");
+	ASSERT_EQ(any_disarm(t), 0, "disarmed");
+	ASSERT_EQ(held_connect(&h, 587), EPERM,
+		  "not armed: the filter is not trusted");
+	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop");
+	if (!ASSERT_EQ(daemon_start(t, t->tc->args), 0, "restart"))
+		goto out;
+	ASSERT_EQ(any_armed(t), 1, "armed after the restart");
+	ASSERT_TRUE(any_has(fd, "192.0.2.26", &until), "taint_any kept");
+	ASSERT_EQ(any_byte(t, "192.0.2.26"), 1, "byte set by the daemon");
+	ASSERT_EQ(held_connect(&h, 465), EPERM, "still blocked after restart");
+
+	/* A new taint while armed: its byte comes before its entry. */
+	ASSERT_EQ(any_byte(t, "192.0.2.27"), 0, "gov.ml's byte unset");
+	if (!ASSERT_EQ(held_start(t, &g, "gov.ml", "192.0.2.27"), 0,
+		       "gov.ml resolved"))
+		goto out;
+	ASSERT_EQ(any_byte(t, "192.0.2.27"), 1, "gov.ml's byte set");
+	ASSERT_EQ(held_connect(&g, 25), EPERM, "new taint blocked at once");
+	ASSERT_EQ(held_stop(&g), 0, "second held process");
+	err = 0;
+out:
+	ASSERT_EQ(held_stop(&h), 0, "held process");
+out_fd:
+	close(fd);
+	return err;
+}
+
 /* The connects' port bitmap (bpf/maps.bpf.h: port_bits), one word. */
 static int bits_get(struct tctx *t, __u32 w, struct mxg_port_word *pw)
 {
@@ -870,6 +955,8 @@ const struct tcase reload_tests[] = {
 	{ .name = "restart_rebuilds_fastpath", .fn = t_fastpath_rebuilt,
 	  .policy = ml_block, .zone = zone },
 	{ .name = "port_bits_follow_ports", .fn = t_port_bits,
+	  .policy = ml_block, .zone = zone },
+	{ .name = "any_filter_rebuilt", .fn = t_any_filter,
 	  .policy = ml_block, .zone = zone },
 	{ 0 },
 };
