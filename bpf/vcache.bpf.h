@@ -71,12 +71,10 @@ static __always_inline __u64 vc_word(struct mxg_scratch *s, __u32 i,
 }
 
 /*
- * The index hash of scratch->name: its low bits pick the set (vc_key()).
- * The tags hold VC_TAG() of it: bit 0 set, so that it is never 0 (bit 0
- * is the group's, the same for every name of a set: the tag loses nothing).
+ * The index hash of scratch->name.  Its low bits pick the set (vc_key());
+ * the tags hold it whole, with bit 0 set so that it is never 0 (bit 0 is
+ * the group's, the same for every name of a set: the tag loses nothing).
  */
-#define VC_TAG(hash)	((hash) | 1)
-
 static __always_inline __u32 vc_hash(struct mxg_scratch *s, __u64 seed)
 {
 	__u32 len = s->name_len, i;
@@ -87,7 +85,7 @@ static __always_inline __u32 vc_hash(struct mxg_scratch *s, __u64 seed)
 			break;
 		h = (h ^ vc_word(s, i, len)) * MXG_FNV_PRIME;
 	}
-	return (__u32)mxg_hash_final(h);
+	return (__u32)mxg_hash_final(h) | 1;
 }
 
 /*
@@ -153,7 +151,6 @@ __noinline int mxg_vc_get(__u32 slot, __u32 egress)
 		return -1;
 	hash = vc_hash(s, cfg->hash_seed);
 	key = vc_key(hash, slot);
-	hash = VC_TAG(hash);
 	gkey = key >> VC_SLOT_BITS;
 	first = key & VC_SLOT_MASK & ~1U;
 	g = bpf_map_lookup_elem(&vcache_sets, &gkey);
