@@ -402,8 +402,7 @@ struct {
 struct mxg_vc_state {
 	__u64 epoch;
 	__u32 key;
-	__u32 armed;		/* not 0: key and epoch are this question's,
-				 * and this is its tag's hash */
+	__u32 armed;		/* 1: key and epoch are this question's */
 };
 
 struct {

@@ -30,19 +30,10 @@
  *
  * The index hash picks a set of two slots (ways), either of which may hold
  * the name; a fill takes a way whose epoch is not the current one, else
- * the way the set's first tag names as its victim (the one not used
+ * the way the set's first slot names as its victim (the one not used
  * last).  A direct-mapped cache of the same size lost about one name in
  * five of 1,000 to another name of its slot, each loss a policy walk.
  * Which way a name sits in changes no verdict: both are compared whole.
- *
- * Each way has a tag in its set's header (the index hash, the length and
- * the epoch's low 16 bits), all the sets' headers of a group in its first
- * KiB: a way is read only if its tag matches, so a miss costs one cache
- * line and a hit that line and its slot's.  The tag only skips ways: a
- * way it lets through is still compared whole, under the whole epoch, so
- * a tag that matches by chance (the same hash, or an epoch 65,536 bumps
- * old) costs a compare and is no verdict.  A fill's choice of way trusts
- * the tags' epochs: a wrong choice loses a name, never a verdict.
  */
 #ifndef MXGUARD_VCACHE_BPF_H
 #define MXGUARD_VCACHE_BPF_H
@@ -71,13 +62,17 @@ static __always_inline __u64 vc_word(struct mxg_scratch *s, __u32 i,
 }
 
 /*
- * The index hash of scratch->name.  Its low bits pick the set (vc_key());
- * the tags hold it whole, with bit 0 set so that it is never 0 (bit 0 is
- * the group's, the same for every name of a set: the tag loses nothing).
+ * Where scratch->name's set is: the group (an element of vcache_sets, in
+ * @slot's half of the map) in the upper bits, the set's first slot in the
+ * low 7 (MXG_VCACHE_SETS * MXG_VCACHE_WAYS slots a group).
  */
-static __always_inline __u32 vc_hash(struct mxg_scratch *s, __u64 seed)
+#define VC_SLOT_BITS	7
+#define VC_SLOT_MASK	((1U << VC_SLOT_BITS) - 1)
+
+static __always_inline __u32 vc_key(struct mxg_scratch *s, __u64 seed,
+				    __u32 slot)
 {
-	__u32 len = s->name_len, i;
+	__u32 len = s->name_len, i, key;
 	__u64 h = seed ^ len;
 
 	for (i = 0; i < VC_WORDS; i++) {
@@ -85,19 +80,7 @@ static __always_inline __u32 vc_hash(struct mxg_scratch *s, __u64 seed)
 			break;
 		h = (h ^ vc_word(s, i, len)) * MXG_FNV_PRIME;
 	}
-	return (__u32)mxg_hash_final(h) | 1;
-}
-
-/*
- * Where hash @key's set is: the group (an element of vcache_sets, in
- * @slot's half of the map) in the upper bits, the set's first slot in the
- * low 7 (MXG_VCACHE_SETS * MXG_VCACHE_WAYS slots a group).
- */
-#define VC_SLOT_BITS	7
-#define VC_SLOT_MASK	((1U << VC_SLOT_BITS) - 1)
-
-static __always_inline __u32 vc_key(__u32 key, __u32 slot)
-{
+	key = (__u32)mxg_hash_final(h);
 	return ((key & (MXG_VCACHE_GROUPS - 1)) +
 		(slot & 1) * MXG_VCACHE_GROUPS) << VC_SLOT_BITS |
 	       ((key >> 8) & (MXG_VCACHE_SETS - 1)) * MXG_VCACHE_WAYS;
@@ -132,8 +115,7 @@ __noinline int mxg_vc_get(__u32 slot, __u32 egress)
 	struct mxg_config *cfg = get_config();
 	struct mxg_vcache_group *g;
 	struct mxg_vc_state *st;
-	__u32 zero = 0, len, hash, key, gkey, first, way;
-	struct mxg_vcache_tag *t;
+	__u32 zero = 0, len, key, gkey, first, way;
 	struct mxg_vcache *e;
 	__u64 epoch = 0, *ep;
 
@@ -149,18 +131,13 @@ __noinline int mxg_vc_get(__u32 slot, __u32 egress)
 	if (!epoch || len > MXG_VCACHE_NAME ||
 	    !bpf_map_lookup_elem(&policy, &zero))
 		return -1;
-	hash = vc_hash(s, cfg->hash_seed);
-	key = vc_key(hash, slot);
+	key = vc_key(s, cfg->hash_seed, slot);
 	gkey = key >> VC_SLOT_BITS;
 	first = key & VC_SLOT_MASK & ~1U;
 	g = bpf_map_lookup_elem(&vcache_sets, &gkey);
 	if (!g)
 		return -1;
 	for (way = 0; way < MXG_VCACHE_WAYS; way++) {
-		t = &g->tag[(first + way) & VC_SLOT_MASK];
-		if (t->hash != hash || t->len != len ||
-		    t->epoch != (__u16)epoch)
-			continue;
 		e = &g->slot[(first + way) & VC_SLOT_MASK];
 		if (e->epoch != epoch || !vc_same(s, e, len))
 			continue;
@@ -170,20 +147,20 @@ __noinline int mxg_vc_get(__u32 slot, __u32 egress)
 		if (e->sim && egress)
 			count(MXG_CNT_SIM_MATCH);
 		/* The other way goes first when the set fills. */
-		if (g->tag[first].victim != (way ^ 1))
-			g->tag[first].victim = way ^ 1;
+		if (g->slot[first].victim != (way ^ 1))
+			g->slot[first].victim = way ^ 1;
 		return e->matched ? 1 : 0;
 	}
 	/* A stale or empty way first, else the one not used last. */
-	if (g->tag[first].epoch != (__u16)epoch)
+	if (g->slot[first].epoch != epoch)
 		way = 0;
-	else if (g->tag[(first + 1) & VC_SLOT_MASK].epoch != (__u16)epoch)
+	else if (g->slot[(first + 1) & VC_SLOT_MASK].epoch != epoch)
 		way = 1;
 	else
-		way = g->tag[first].victim & 1;
+		way = g->slot[first].victim & 1;
 	st->epoch = epoch;
 	st->key = (gkey << VC_SLOT_BITS) | (first + way);
-	st->armed = hash;
+	st->armed = 1;
 	return -1;
 }
 
@@ -193,14 +170,12 @@ __noinline int mxg_vc_put(__u32 slot, __u32 matched, __u32 sim)
 	struct mxg_scratch *s = get_scratch(slot);
 	struct mxg_vcache_group *g;
 	struct mxg_vc_state *st;
-	struct mxg_vcache_tag *t;
 	struct mxg_vcache *e;
-	__u32 len, i, gkey, idx, hash;
+	__u32 len, i, gkey, idx;
 
 	st = bpf_map_lookup_elem(&vcache_state, &slot);
 	if (!s || !st || !st->armed)
 		return 0;
-	hash = st->armed;
 	st->armed = 0;
 	gkey = st->key >> VC_SLOT_BITS;
 	idx = st->key & VC_SLOT_MASK;
@@ -221,12 +196,8 @@ __noinline int mxg_vc_put(__u32 slot, __u32 matched, __u32 sim)
 	e->name_hash = s->name_hash;
 	e->matched = matched;
 	e->sim = sim;
-	t = &g->tag[idx];
-	t->hash = hash;
-	t->len = len;
-	t->epoch = (__u16)st->epoch;
 	/* Just filled: the set's other way is the next to go. */
-	g->tag[idx & ~1U].victim = (idx & 1) ^ 1;
+	g->slot[idx & ~1U].victim = (idx & 1) ^ 1;
 	return 0;
 }
 

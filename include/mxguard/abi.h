@@ -220,29 +220,13 @@ struct mxg_vcache {
 	__u32 len;		/* name bytes before the root label */
 	__u8 matched;		/* the walk or the similarity matched */
 	__u8 sim;		/* ... the similarity match */
-	__u8 pad[2];
+	__u8 victim;		/* a set's first slot: the way to fill next */
+	__u8 pad;
 	__u64 w[MXG_VCACHE_NAME / 8];	/* the name, zero past len */
 };
 
-/*
- * A way's tag, in its set's 16-byte header: a filter read before the slot,
- * so a miss reads one cache line (four sets' headers) and a hit the slot
- * of the way whose tag matched.  A tag's match is no verdict: the slot's
- * whole epoch and name are still compared.
- */
-struct mxg_vcache_tag {
-	__u32 hash;		/* the index hash of the name */
-	__u16 epoch;		/* the low 16 bits of the slot's epoch */
-	__u8 len;		/* the name's length */
-	__u8 victim;		/* way 0's: the way to fill next */
-};
-
-/*
- * One element of the vcache_sets map: MXG_VCACHE_SETS sets of two ways,
- * the sets' tags first (1 KiB), then the slots.
- */
+/* One element of the vcache_sets map: MXG_VCACHE_SETS sets of two ways. */
 struct mxg_vcache_group {
-	struct mxg_vcache_tag tag[MXG_VCACHE_SETS * MXG_VCACHE_WAYS];
 	struct mxg_vcache slot[MXG_VCACHE_SETS * MXG_VCACHE_WAYS];
 };
 
