@@ -24,9 +24,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "e2e"))
-from cgrun import (cgroup2_root, daemon_conf, in_cg,  # noqa: E402
-                   remove_cgroups, sh,
-                   stop, unbound_conf, wait_port)
+from cgrun import (bench_policy, bench_unbound,  # noqa: E402
+                   cgroup2_root, daemon_conf, in_cg, remove_cgroups, sh,
+                   stop)
 
 MXGUARDD, E2E = sys.argv[1:3]
 RULES = int(sys.argv[3])
@@ -74,19 +74,8 @@ def main():
     with open(STATS, "w") as f:
         f.write("1")
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    with open(f"{TMP}/queries", "w") as q:
-        q.writelines(f"h{i}.bench.test A\n" for i in range(1000))
-    conf = unbound_conf(TMP, ("bench.test",),
-                        [f"h{i}.bench.test. 3600 IN A 192.0.2.{i % 250 + 1}"
-                         for i in range(1000)])
-    procs.append(subprocess.Popen(in_cg(CG["aux"], [
-        "unbound", "-d", "-c", conf]),
-        stdout=subprocess.DEVNULL, stderr=open(f"{TMP}/unbound.log", "w")))
-    wait_port(53)
-    with open(f"{TMP}/bench.policy", "w") as f:
-        f.write("lookalike ml of mil action=block\nallow gov.ml\n")
-        f.writelines(f"lookalike x{i}.example of example.com\n"
-                     for i in range(2, RULES))
+    bench_unbound(procs, TMP, CG["aux"])
+    bench_policy(f"{TMP}/bench.policy", RULES)
     daemon_conf(TMP, f"{TMP}/bench.policy", PIN)
     out = sh(*in_cg(CG["aux"], [sys.executable, E2E, "notify-run",
                                 "--timeout", "120", "--err",

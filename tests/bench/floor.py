@@ -37,9 +37,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "e2e"))
-from cgrun import (cgroup2_root, daemon_conf, in_cg,  # noqa: E402
-                   remove_cgroups, sh,
-                   start_ready, stop, unbound_conf, wait_port)
+from cgrun import (bench_policy, bench_unbound,  # noqa: E402
+                   cgroup2_root, daemon_conf, in_cg, remove_cgroups, sh,
+                   start_ready, stop)
 
 MXGUARDD, LOADGEN, NOOP, E2E = sys.argv[1:5]
 RULES = int(sys.argv[5]) if len(sys.argv) > 5 else 1000000
@@ -180,15 +180,7 @@ def setup():
                                              "10000000"]),
                     f"loadgen serve {port}")
     # unbound answers the queries from local data, in aux.
-    with open(f"{TMP}/queries", "w") as q:
-        q.writelines(f"h{i}.bench.test A\n" for i in range(1000))
-    conf = unbound_conf(TMP, ("bench.test",),
-                        [f"h{i}.bench.test. 3600 IN A 192.0.2.{i % 250 + 1}"
-                         for i in range(1000)])
-    procs.append(subprocess.Popen(in_cg(CG["aux"], [
-        "unbound", "-d", "-c", conf]),
-        stdout=subprocess.DEVNULL, stderr=open(f"{TMP}/unbound.log", "w")))
-    wait_port(53)
+    bench_unbound(procs, TMP, CG["aux"])
     # The floor: no-op programs on noop.
     sh("bpftool", "prog", "loadall", NOOP, NOOP_PIN)
     for hook, name in (("egress", "noop_egress"), ("ingress", "noop_ingress"),
@@ -199,10 +191,7 @@ def setup():
         sh("bpftool", "cgroup", "attach", CG["sock"], hook, "pinned",
            os.path.join(NOOP_PIN, f"sock_{hook}"))
     # mxguardd with RULES entries, as bench.c makes them.
-    with open(f"{TMP}/bench.policy", "w") as f:
-        f.write("lookalike ml of mil action=block\nallow gov.ml\n")
-        f.writelines(f"lookalike x{i}.example of example.com\n"
-                     for i in range(2, RULES))
+    bench_policy(f"{TMP}/bench.policy", RULES)
     daemon_conf(TMP, f"{TMP}/bench.policy", PIN)
 
 

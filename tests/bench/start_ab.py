@@ -19,7 +19,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "e2e"))
-from cgrun import cgroup2_root, daemon_conf, in_cg, sh, stop  # noqa: E402
+from cgrun import (bench_policy, cgroup2_root, daemon_conf,  # noqa: E402
+                   in_cg, sh, stop)
 
 OLD, NEW, E2E = sys.argv[1:4]
 RULES = int(sys.argv[4]) if len(sys.argv) > 4 else 1000000
@@ -89,10 +90,7 @@ def main():
         os.mkdir(cg)
     with open(os.path.join(CG["aux"], "cgroup.procs"), "w") as f:
         f.write(str(os.getpid()))
-    with open(f"{TMP}/bench.policy", "w") as f:
-        f.write("lookalike ml of mil action=block\nallow gov.ml\n")
-        f.writelines(f"lookalike x{i}.example of example.com\n"
-                     for i in range(2, RULES))
+    bench_policy(f"{TMP}/bench.policy", RULES)
     daemon_conf(TMP, f"{TMP}/bench.policy", PIN)
     res = {OLD: [], NEW: []}
     for r in range(ROUNDS):

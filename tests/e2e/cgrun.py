@@ -48,6 +48,31 @@ def remove_cgroups(cgroot, cgs, base):
         os.rmdir(base)
 
 
+def bench_policy(path, rules):
+    """The policy of the benches: a block rule for the datapath's
+    refusals and RULES entries in all, shaped as bench.c makes them."""
+    with open(path, "w") as f:
+        f.write("lookalike ml of mil action=block\nallow gov.ml\n")
+        f.writelines(f"lookalike x{i}.example of example.com\n"
+                     for i in range(2, rules))
+    return path
+
+
+def bench_unbound(procs, tmp, cg):
+    """unbound in CG answering 1000 names of bench.test from local data,
+    kept in procs; returns dnsperf's query file for them."""
+    with open(f"{tmp}/queries", "w") as q:
+        q.writelines(f"h{i}.bench.test A\n" for i in range(1000))
+    conf = unbound_conf(tmp, ("bench.test",),
+                        [f"h{i}.bench.test. 3600 IN A 192.0.2.{i % 250 + 1}"
+                         for i in range(1000)])
+    procs.append(subprocess.Popen(in_cg(cg, ["unbound", "-d", "-c", conf]),
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=open(f"{tmp}/unbound.log", "w")))
+    wait_port(53)
+    return f"{tmp}/queries"
+
+
 def stop(pid, e2e):
     """SIGTERM to pid, then wait for it to go (e2e.py wait-exit, bounded)."""
     try:
