@@ -191,6 +191,10 @@ int loader_disarm_fastpath(const struct mxg_loader *l);
  * how many entries.
  */
 int loader_fill_name_filter(const struct mxg_loader *l, long *names);
+/* The fill under both filters (namefilter.c has the rules). */
+int loader_mark_filter(int fd, size_t key_size, int ffd, size_t sz,
+		       __u32 (*slot)(const void *key), volatile __u8 **m,
+		       long *keys);
 int loader_arm_fastpath(const struct mxg_loader *l, __u64 ttl_max_ns,
 			long *addresses);
 /* Sum of the per-CPU counters, indexed by enum mxg_counter (names_abi.h). */

@@ -210,7 +210,7 @@ void loader_log_counters(const struct mxg_loader *l)
 }
 
 /* taint_any's filter byte of @addr (bpf/maps.bpf.h: any_filter). */
-static __u32 any_slot(const __u8 addr[16])
+static __u32 any_slot(const void *addr)
 {
 	__u32 w[4];
 
@@ -272,9 +272,8 @@ int loader_arm_fastpath(const struct mxg_loader *l, __u64 ttl_max_ns,
 {
 	struct arm_ctx a = { .fd = bpf_map__fd(l->skel->maps.taint_any) };
 	size_t sz = sizeof(struct mxg_any_filter);
-	struct mxg_host_key k, next, *prev = NULL;
 	struct timespec ts;
-	void *m;
+	long keys;
 	int err;
 
 	/*
@@ -288,26 +287,20 @@ int loader_arm_fastpath(const struct mxg_loader *l, __u64 ttl_max_ns,
 	a.floor = ts.tv_sec * 1000000000ULL + ts.tv_nsec + ttl_max_ns +
 		  2 * MXG_ANY_SLACK_NS;
 	*addresses = 0;
-	m = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 bpf_map__fd(l->skel->maps.any_filter), 0);
-	if (m == MAP_FAILED)
-		return -errno;	/* not armed: connects keep the full walk */
-	a.may = m;
 	/*
 	 * Every entry there is gets its byte (older programs wrote theirs
-	 * with none); the programs attached now set their own first.
+	 * with none); the programs attached now set their own first.  The
+	 * mapping stays for any_raise()'s bytes.
 	 */
-	while (!(err = bpf_map_get_next_key(a.fd, prev, &next))) {
-		a.may[any_slot(next.addr)] = 1;
-		k = next;
-		prev = &k;
-	}
-	err = errno == ENOENT ? 0 : -errno;
-	if (!err)
-		loader_for_each_taint(l, arm_one, &a);
-	munmap(m, sz);
+	err = loader_mark_filter(a.fd, sizeof(struct mxg_host_key),
+				 bpf_map__fd(l->skel->maps.any_filter), sz,
+				 any_slot, &a.may, &keys);
+	if (err)
+		return err;	/* not armed: connects keep the full walk */
+	loader_for_each_taint(l, arm_one, &a);
+	munmap((void *)a.may, sz);
 	*addresses = a.n;
-	if (err || a.err)
-		return err ? err : a.err;	/* not armed: the full walk */
+	if (a.err)
+		return a.err;	/* not armed: the full walk */
 	return set_armed(l, 1);
 }
