@@ -229,8 +229,11 @@ static void test_tld_typo(void **state)
 	assert_true(produced("gmai.cm"));		/* deletion */
 	assert_true(produced("gmaiql.om"));		/* insertion */
 	assert_true(produced("gmzil.co"));		/* replacement */
-	assert_true(produced("fmail.co"));		/* first: neighbour */
+	/* A letter and a word ("g" "mail"): the first letter stays. */
+	assert_false(produced("fmail.co"));
 	assert_false(produced("amail.co"));
+	generate("yahoo.com", "tld-typo");		/* "ahoo": no word */
+	assert_true(produced("vahoo.co"));
 	assert_false(produced("gmail.co"));		/* that is tld-swap */
 	assert_false(produced("gmial.net"));		/* not a neighbour */
 	generate("example.org", "tld-typo");		/* .org has none */
@@ -254,11 +257,11 @@ static void test_bitsquatting(void **state)
 	(void)state;
 	generate("gmail.com", "bitsquatting");
 	/*
-	 * g is 0x67: bits 0, 1, 2, 3 and 4 make f, e, c, o and w, but in
-	 * the first place only a key next to g stays: f.  "email" and
-	 * "cmail" are providers, as any letter before "mail" makes one.
+	 * g is 0x67: bits 0, 1, 2, 3 and 4 make f, e, c, o and w, but the
+	 * first letter of a letter and a word ("g" "mail") stays: "email"
+	 * and "cmail" are providers, as any letter before "mail" makes one.
 	 */
-	assert_true(produced("fmail.com"));
+	assert_false(produced("fmail.com"));
 	assert_false(produced("email.com"));
 	assert_false(produced("cmail.com"));
 	assert_false(produced("omail.com"));
@@ -267,6 +270,15 @@ static void test_bitsquatting(void **state)
 	assert_true(produced("gmcil.com"));
 	/* Bit 5 makes "G", which is the same name. */
 	assert_false(produced("gmail.com"));
+	/*
+	 * y is 0x79: bits 0, 3, 4 make x, q, i.  A flip is no typing, so in
+	 * the first place only a key next to y, even where typing takes any
+	 * ("ahoo" is no word): x on QWERTZ.
+	 */
+	generate("yahoo.com", "bitsquatting");
+	assert_true(produced("xahoo.com"));
+	assert_false(produced("qahoo.com"));
+	assert_false(produced("iahoo.com"));
 	/* first=any: every flip of the first letter too. */
 	out.n = 0;
 	{
@@ -287,9 +299,13 @@ static void test_replacement(void **state)
 {
 	(void)state;
 	generate("gmail.com", "replacement");
-	/* At the first position, keyboard neighbours only (QWERTY g). */
-	assert_true(produced("fmail.com"));
-	assert_true(produced("hmail.com"));
+	/*
+	 * "mail" is a word: the first letter is the brand, and no other
+	 * takes its place, not even a key next to it ("ymail", "tmail" and
+	 * "email" are providers; words.h).
+	 */
+	assert_false(produced("fmail.com"));
+	assert_false(produced("hmail.com"));
 	assert_false(produced("amail.com"));
 	assert_false(produced("xmail.com"));
 	/* Anywhere else any letter, digit or inner hyphen. */
@@ -298,13 +314,29 @@ static void test_replacement(void **state)
 	assert_true(produced("gm-il.com"));
 	assert_true(produced("gmai0.com"));
 	assert_false(produced("gmai-.com"));
-	/* 4 positions x 36 others, and g's neighbours on three keyboards. */
-	assert_int_equal(out.n, 4 * 36 - 1 + 7);
-	/* Only QWERTZ has "x" next to "y". */
+	/* 4 positions x 36 others, less "gmai-". */
+	assert_int_equal(out.n, 4 * 36 - 1);
+	/*
+	 * "ahoo" is no word: any letter or digit in the first place, but
+	 * none that makes a word ("wahoo" is not in wamerican; "yahoo" is).
+	 */
 	generate("yahoo.com", "replacement");
 	assert_true(produced("xahoo.com"));
 	assert_true(produced("tahoo.com"));
-	assert_false(produced("vahoo.com"));
+	assert_true(produced("vahoo.com"));
+	assert_true(produced("1ahoo.com"));
+	/* 5 x 36 others, less a hyphen first or last: no "?ahoo" is a word. */
+	assert_int_equal(out.n, 5 * 36 - 2);
+	/* "ive" is no word, but "hive" and "five" are; "kive" is a typo. */
+	generate("live.com", "replacement");
+	assert_true(produced("kive.com"));
+	assert_true(produced("bive.com"));
+	assert_false(produced("hive.com"));
+	assert_false(produced("five.com"));
+	/* Three letters: only the neighbours ("gol" is a provider). */
+	generate("aol.com", "replacement");
+	assert_true(produced("sol.com"));
+	assert_false(produced("gol.com"));
 }
 
 static void test_insertion(void **state)
@@ -320,8 +352,17 @@ static void test_insertion(void **state)
 	assert_true(produced("gm-ail.com"));
 	assert_false(produced("-gmail.com"));
 	assert_false(produced("gmail-.com"));
-	/* Before the first, only neighbours of it. */
-	assert_false(produced("agmail.com"));
+	/* Before the first, anything: "gmail" is no word. */
+	assert_true(produced("agmail.com"));
+	assert_true(produced("0gmail.com"));
+	/* ... but not before a word: "email", "gmail" for "mail". */
+	generate("mail.ru", "insertion");
+	assert_false(produced("email.ru"));
+	assert_false(produced("gmail.ru"));
+	assert_true(produced("maiol.ru"));
+	/* "msn" is none: "gmsn". */
+	generate("msn.com", "insertion");
+	assert_true(produced("gmsn.com"));
 	generate("hotmail.com", "insertion");
 	assert_true(produced("hotamail.com"));
 }

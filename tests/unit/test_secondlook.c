@@ -107,9 +107,17 @@ static void test_edit_distance(void **state)
 	assert_found("gmaiil.co", "gmail.com", MXG_ORIGIN_EDIT_DISTANCE, 2);
 	assert_int_equal(look("gmaiiil.co", NULL), 0);
 	assert_int_equal(look("gmaiil.net", NULL), 0);
-	/* The first letter: a keyboard neighbour only. */
+	/*
+	 * The first letter of a letter and a word ("g" "mail", words.h) is
+	 * the brand: no other, not even a key next to it.
+	 */
 	assert_int_equal(look("amail.com", NULL), 0);
-	assert_found("fmail.com", "gmail.com", MXG_ORIGIN_EDIT_DISTANCE, 1);
+	assert_int_equal(look("fmail.com", NULL), 0);
+	/* "rotonmail" is no word: any letter there, or before the label. */
+	assert_found("xrotonmail.com", "protonmail.com",
+		     MXG_ORIGIN_EDIT_DISTANCE, 1);
+	assert_found("aprotonmail.com", "protonmail.com",
+		     MXG_ORIGIN_EDIT_DISTANCE, 1);
 	secondlook_defaults(&o);
 	o.similar_flags = SIMILAR_F_ANY_FIRST;
 	assert_int_equal(look("amail.com", &o), 1);

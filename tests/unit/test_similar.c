@@ -118,6 +118,52 @@ static void test_first_letter(void **state)
 	assert_int_equal(judge("xyprotonmail.com", "protonmail.com"), 2);
 }
 
+/*
+ * What the word list says (similar.h, words.h), one flag at a time: each
+ * case is refused without its flag, so each flag is what decides.
+ */
+static void test_first_letter_words(void **state)
+{
+	unsigned int tail = SIMILAR_TAIL_FREE, label = SIMILAR_LABEL_FREE;
+
+	(void)state;
+	/* "ahoo" is no word: any letter in place of "y", or it dropped. */
+	assert_int_equal(judge("vahoo.com", "yahoo.com"), 0);
+	assert_int_equal(judge_f("vahoo.com", "yahoo.com", tail), 1);
+	assert_int_equal(judge_f("ahoo.com", "yahoo.com", tail), 1);
+	assert_int_equal(judge_f("ahoo.com", "yahoo.com", label), 0);
+	/* Under a TLD neighbour too. */
+	assert_int_equal(judge_f("vahoo.co", "yahoo.com", tail), 2);
+	/* Dropped only from 5 or more: "ive" for "live". */
+	assert_int_equal(judge_f("ive.com", "live.com", tail), 0);
+	/* Replaced only in 4 or more: "aol" has every "?ol" registered. */
+	assert_int_equal(judge_f("kive.com", "live.com", tail), 1);
+	assert_int_equal(judge_f("gol.com", "aol.com", tail), 0);
+	/* "msn" is no word: any letter before it. */
+	assert_int_equal(judge("gmsn.com", "msn.com"), 0);
+	assert_int_equal(judge_f("gmsn.com", "msn.com", label), 1);
+	assert_int_equal(judge_f("gmsn.com", "msn.com", tail), 0);
+	/* Never when the name seen is a word: "hive" is not "live". */
+	assert_int_equal(judge_f("hive.com", "live.com",
+				 tail | SIMILAR_SEEN_WORD), 0);
+	assert_int_equal(judge_f("xmsn.com", "msn.com",
+				 label | SIMILAR_SEEN_WORD), 0);
+	/* A letter and a word: not even a neighbour, nor one in front. */
+	assert_int_equal(judge("fmail.com", "gmail.com"), 1);
+	assert_int_equal(judge_f("fmail.com", "gmail.com",
+				 SIMILAR_TAIL_WORD), 0);
+	assert_int_equal(judge_f("email.ru", "mail.ru", label), 1);
+	assert_int_equal(judge_f("email.ru", "mail.ru",
+				 SIMILAR_LABEL_WORD), 0);
+	assert_int_equal(judge_f("hgmail.com", "gmail.com",
+				 SIMILAR_TAIL_WORD), 1);
+	/* The first two swapped stay a typo, and so does a long drop. */
+	assert_int_equal(judge_f("mgail.com", "gmail.com",
+				 SIMILAR_TAIL_WORD), 1);
+	assert_int_equal(judge_f("cloud.com", "icloud.com",
+				 SIMILAR_TAIL_WORD | SIMILAR_SEEN_WORD), 1);
+}
+
 /* first=any on a protect line: rules and similarity both follow it. */
 static void test_first_any(void **state)
 {
@@ -137,8 +183,9 @@ static void test_first_any(void **state)
 	assert_int_equal(match(&p, "-mail.com"), -1);
 	parse_or_fail("agmail.com", wire, &len);	/* no rule: similar */
 	assert_int_equal(secondlook_check(&p, NULL, wire, len, &f, 1), 1);
-	parse_or_fail("aotmail.com", wire, &len);	/* hotmail: keyboard */
-	assert_int_equal(secondlook_check(&p, NULL, wire, len, &f, 1), 0);
+	/* hotmail: "otmail" is no word, so any first letter (words.h). */
+	parse_or_fail("aotmail.com", wire, &len);
+	assert_int_equal(secondlook_check(&p, NULL, wire, len, &f, 1), 1);
 	policy_free(&p);
 
 	policy_init(&p);
@@ -554,6 +601,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_single_edits),
 		cmocka_unit_test(test_first_letter),
+		cmocka_unit_test(test_first_letter_words),
 		cmocka_unit_test(test_first_any),
 		cmocka_unit_test(test_two_edits),
 		cmocka_unit_test(test_two_edits_slips),

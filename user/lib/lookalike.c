@@ -18,6 +18,7 @@
 #include "idn.h"
 #include "lookalike.h"
 #include "lookalike_int.h"
+#include "words.h"
 #include "name.h"
 
 #define WIRE_MAX	(MXG_NAME_MAX - 2)	/* no root byte: 253 chars */
@@ -181,6 +182,9 @@ struct gen {
 	uint8_t fuzzer;
 	int tld_mode;		/* fuzzing a public suffix itself */
 	int any_first;		/* MXG_GEN_ANY_FIRST */
+	/* The word list on the label less its first letter, and on it whole:
+	 * 1 a word, 0 none, -1 no list (words.h). */
+	int tail_word, label_word;
 	const __u8 *wire;
 	__u32 len;
 	__u32 label_off;	/* the fuzzed label's length byte */
@@ -277,6 +281,50 @@ static int fuzz_addition(struct gen *g)
 }
 
 /*
+ * May any letter take the first place of a label of @n characters made
+ * from @g's?  Where the word list says the first letter is not what tells
+ * the label from a word (words.h, similar.h's first-letter rule, which
+ * the second look applies too): replaced in labels of 4 characters or
+ * more ("vahoo"), put in front of labels of 3 or more ("gmsn").
+ */
+static int first_any(const struct gen *g, int n)
+{
+	if (g->tld_mode)
+		return 0;
+	if (n == g->n)
+		return !g->tail_word && g->n >= 4;
+	return n == g->n + 1 && !g->label_word && g->n >= 3;
+}
+
+/*
+ * Nothing at all in the first place of a letter and a word ("ymail" and
+ * "tmail" for "gmail", "email" for "mail"), not even a neighbour: that
+ * letter is the brand.
+ */
+static int first_fixed(const struct gen *g, int n)
+{
+	if (g->tld_mode || g->any_first)
+		return 0;
+	if (n == g->n)
+		return g->tail_word == 1;
+	return n == g->n + 1 && g->label_word == 1;
+}
+
+/*
+ * A candidate whose first character is not @g's nor a key next to it,
+ * that the word list knows: another word ("hive" for "live"), no typo.
+ */
+static int first_makes_word(const struct gen *g, const uint32_t *buf, int m)
+{
+	char keys[64];
+
+	if (g->any_first || buf[0] == g->label[0] || buf[0] >= 0x80)
+		return 0;
+	lk_keyboard_neighbours(g->label[0], keys);
+	return !strchr(keys, (int)buf[0]) && words_has(buf, m) != 0;
+}
+
+/*
  * One flipped bit in one character (memory and transmission errors).  Not
  * in the first character unless the flip is also a key next to it, as
  * typed_at() rules for typing: any letter there makes another word, and
@@ -296,7 +344,8 @@ static int fuzz_bitsquatting(struct gen *g)
 			c = g->label[i] ^ (1U << bit);
 			if (!c || (c != '-' && !strchr(alnum, (int)c)))
 				continue;
-			if (i == 0 && !g->any_first && !strchr(keys, (int)c))
+			if (i == 0 && (first_fixed(g, g->n) ||
+				       (!g->any_first && !strchr(keys, (int)c))))
 				continue;
 			splice(g->label, g->n, i, 1, &c, 1, buf);
 			TRY(cand(g, buf, g->n));
@@ -429,7 +478,11 @@ static void typed_at(const struct gen *g, int i, int n, char *out)
 	const char *src = ldh;
 	size_t k = 0;
 
-	if (i == 0 && !g->any_first) {
+	if (i == 0 && first_fixed(g, n)) {
+		out[0] = '\0';
+		return;
+	}
+	if (i == 0 && !g->any_first && !first_any(g, n)) {
 		lk_keyboard_neighbours(g->label[0], out);
 		return;
 	}
@@ -451,6 +504,8 @@ static int fuzz_insertion(struct gen *g)
 		for (j = 0; keys[j]; j++) {
 			c = (uint32_t)keys[j];
 			splice(g->label, g->n, i, 0, &c, 1, buf);
+			if (!i && first_makes_word(g, buf, g->n + 1))
+				continue;
 			TRY(cand(g, buf, g->n + 1));
 		}
 	}
@@ -468,7 +523,8 @@ static int fuzz_omission(struct gen *g)
 	uint32_t buf[CAND_MAX];
 	int i = 1;
 
-	if (g->n > MXG_SIM_SHORT || g->any_first || g->tld_mode)
+	if (g->n > MXG_SIM_SHORT || g->any_first || g->tld_mode ||
+	    (g->n == MXG_SIM_SHORT && !g->tail_word))
 		i = 0;
 	for (; i < g->n; i++) {
 		splice(g->label, g->n, i, 1, NULL, 0, buf);
@@ -527,6 +583,8 @@ static int fuzz_replacement(struct gen *g)
 			if (c == g->label[i])
 				continue;
 			splice(g->label, g->n, i, 1, &c, 1, buf);
+			if (!i && first_makes_word(g, buf, g->n))
+				continue;
 			TRY(cand(g, buf, g->n));
 		}
 	}
@@ -856,7 +914,14 @@ static int split(struct gen *g)
 	g->n = idn_label_decode((const char *)g->wire + g->label_off + 1,
 				g->wire[g->label_off], g->label,
 				IDN_LABEL_CP_MAX);
-	return g->n > 0 ? 0 : -EINVAL;
+	if (g->n <= 0)
+		return -EINVAL;
+	g->tail_word = g->label_word = -1;
+	if (!g->tld_mode && g->n >= 2) {
+		g->tail_word = words_has(g->label + 1, g->n - 1);
+		g->label_word = words_has(g->label, g->n);
+	}
+	return 0;
 }
 
 int lookalike_generate(const __u8 *wire, __u32 len, __u32 mask,

@@ -13,6 +13,7 @@
 #include "secondlook.h"
 #include "secondlook_int.h"
 #include "similar.h"
+#include "words.h"
 
 /* --- the protected side, once per policy --------------------------------- */
 
@@ -338,6 +339,27 @@ void secondlook_index_free(struct mxg_secondlook_index *ix)
 	free(ix);
 }
 
+/*
+ * What the word list says of a protected label's first letter
+ * (SIMILAR_TAIL_*, SIMILAR_LABEL_*; words.h): nothing without one.
+ */
+static unsigned int first_free(const struct prot_side *e)
+{
+	unsigned int flags = 0;
+
+	int tail, label;
+
+	if (e->label < 2)
+		return 0;
+	tail = words_has(e->cp + 1, e->label - 1);
+	label = words_has(e->cp, e->label);
+	if (tail >= 0)
+		flags |= tail ? SIMILAR_TAIL_WORD : SIMILAR_TAIL_FREE;
+	if (label >= 0)
+		flags |= label ? SIMILAR_LABEL_WORD : SIMILAR_LABEL_FREE;
+	return flags;
+}
+
 static int index_fill(struct mxg_secondlook_index *ix,
 		      const struct mxg_policy *p,
 		      const struct mxg_secondlook_opts *o, struct side *scratch,
@@ -354,9 +376,10 @@ static int index_fill(struct mxg_secondlook_index *ix,
 			return r;
 		if (!r)
 			continue;
-		ix->e[ix->n].flags = pn->protect &&
-				     p->protects[pn->protect - 1].any_first ?
-				     SIMILAR_F_ANY_FIRST : 0;
+		ix->e[ix->n].flags = (pn->protect &&
+				      p->protects[pn->protect - 1].any_first ?
+				      SIMILAR_F_ANY_FIRST : 0) |
+				     first_free(&ix->e[ix->n]);
 		ix->e[ix->n++].action = action[i];
 	}
 	return 0;
@@ -470,14 +493,18 @@ static int compare(const struct mxg_secondlook_index *ix,
 		goto found;
 	}
 	best = judge_parts(mine->cp, mine->n, e->cp, e->n, -1,
-			   ix->flags | e->flags);
+			   ix->flags | e->flags |
+			   (mine->word ? SIMILAR_SEEN_WORD : 0));
 	weak = best & SIMILAR_WEAK;
 	best &= ~SIMILAR_WEAK;
 	/* By skeletons only when they start alike ("rn" is "m"'s). */
 	if (e->skel && mine->nskel > 0 && e->nskel > 0 &&
 	    mine->skel[0] == e->skel[0]) {
+		/* The word list speaks of the raw labels only. */
 		d = judge_parts(mine->skel, mine->nskel, e->skel, e->nskel,
-				e->label, ix->flags | e->flags);
+				e->label, (ix->flags | e->flags) &
+				~(SIMILAR_TAIL_FREE | SIMILAR_LABEL_FREE |
+				  SIMILAR_TAIL_WORD | SIMILAR_LABEL_WORD));
 		if ((d & ~SIMILAR_WEAK) &&
 		    (!best || (d & ~SIMILAR_WEAK) < best ||
 		     ((d & ~SIMILAR_WEAK) == best && !(d & SIMILAR_WEAK)))) {
@@ -557,6 +584,7 @@ static void match_part(const struct mxg_secondlook_index *ix,
 	if (sl_decode(wire, len, reg, seen))
 		return;
 	sl_skeleton_of(seen, ix->skeleton);
+	seen->word = words_has(seen->cp, seen->label) == 1;
 	memset(candidate, 0, ix->n);
 	candidates(ix, seen, candidate);
 	/* In policy order, so ties fall as a full scan's would. */

@@ -262,18 +262,40 @@ static int typos2(const uint32_t *l, int nl, const uint32_t *L, int nL,
  * A one-edit pair whose edit touches the first character: allowed?  Its
  * deletion only from labels longer than MXG_SIM_SHORT: what a short one
  * leaves is often a word or a brand of its own ("mail" for "gmail"), and
- * the first key is the one typists rarely miss.
+ * the first key is the one typists rarely miss.  Past that, what the word
+ * list says (similar.h): any letter where it makes no word and the rest
+ * is none ("vahoo", "ahoo", "gmsn"), never where it does ("amail",
+ * "email.ru", "hive"), and not even a neighbour where the label is a
+ * letter and a word ("ymail" for "gmail").  Labels of 3 characters or fewer have every
+ * letter's replacement registered, and keep the neighbours only.
  */
 static int first_ok(const uint32_t *l, int nl, const uint32_t *L, int nL,
 		    unsigned int flags)
 {
+	int seen_word = !!(flags & SIMILAR_SEEN_WORD);
+
 	if (!nl || !nL || l[0] == L[0])
 		return 1;
 	if (same(l, nl, L + 1, nL - 1))
-		return nL > MXG_SIM_SHORT || (flags & SIMILAR_F_FIRST_DROP);
+		return nL > MXG_SIM_SHORT || (flags & SIMILAR_F_FIRST_DROP) ||
+		       (nL == MXG_SIM_SHORT && (flags & SIMILAR_TAIL_FREE) &&
+			!seen_word);
 	if (nl == nL && nl >= 2 && l[0] == L[1] && l[1] == L[0])
 		return 1;	/* the first two swapped */
-	return is_neighbour_key(L[0], l[0]);
+	/* A letter and a word: "ymail" is another brand than "gmail". */
+	if (nl == nL && (flags & SIMILAR_TAIL_WORD))
+		return 0;
+	if (nl == nL + 1 && (flags & SIMILAR_LABEL_WORD))
+		return 0;
+	if (is_neighbour_key(L[0], l[0]))
+		return 1;
+	if (seen_word)
+		return 0;
+	if (nl == nL && nL >= 4 && same(l + 1, nl - 1, L + 1, nL - 1))
+		return !!(flags & SIMILAR_TAIL_FREE);
+	if (nl == nL + 1 && nL >= 3 && same(l + 1, nl - 1, L, nL))
+		return !!(flags & SIMILAR_LABEL_FREE);
+	return 0;
 }
 
 /* @L whole inside @l, with at most two characters around it. */

@@ -27,7 +27,10 @@
  *     than MXG_SIM_SHORT (5) characters, or the swap of the first two
  *     (typists rarely get the first letter wrong, any letter there turns
  *     "mail" into "email" and "aol" into "gol", and a short label without
- *     it is often a word or another brand: "mail" for "gmail");
+ *     it is often a word or another brand: "mail" for "gmail"); or, where
+ *     the word list says the first letter is not what tells the label
+ *     from a word (SIMILAR_TAIL_FREE, SIMILAR_LABEL_FREE below), any
+ *     letter there: "vahoo", "ahoo", "gmsn";
  *   - 2 for labels of SIMILAR_LONG (8) characters or more, when one of
  *     the two edits at least is a slip and neither puts in a hyphen, or
  *     when the whole label is there with two characters around it;
@@ -76,6 +79,30 @@ enum similar_kind {
 #define SIMILAR_F_TLD_TABLE	0x10	/* TLD neighbours: the table only */
 /* The first letter dropped from labels of MXG_SIM_SHORT or fewer too. */
 #define SIMILAR_F_FIRST_DROP	0x20
+
+/*
+ * What the word list (words.h) says of the two labels, or'ed into @flags
+ * by the caller: without any of them a first letter changes only to a
+ * keyboard neighbour, as before the list.
+ *   TAIL_FREE   the protected label less its first letter is no word
+ *               ("ahoo"): that letter may be replaced by any other in
+ *               labels of 4 characters or more, or dropped from one of
+ *               MXG_SIM_SHORT;
+ *   TAIL_WORD   it is a word ("mail" in "gmail"): the first letter is the
+ *               brand, and not even a neighbour takes its place ("ymail",
+ *               "tmail" are providers);
+ *   LABEL_FREE  the label is no word ("msn"): any letter may be put in
+ *               front of it;
+ *   LABEL_WORD  it is one ("mail"): none may ("email", "gmail");
+ *   SEEN_WORD   the label seen is a word: no first-letter edit but a
+ *               neighbour's or the first two swapped ("hive" is not
+ *               "live" mistyped).
+ */
+#define SIMILAR_TAIL_FREE	0x200
+#define SIMILAR_LABEL_FREE	0x400
+#define SIMILAR_SEEN_WORD	0x800
+#define SIMILAR_TAIL_WORD	0x1000
+#define SIMILAR_LABEL_WORD	0x2000
 
 /*
  * Or'ed into what similar_judge returns when the two-edit rule for labels
