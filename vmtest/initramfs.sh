@@ -84,6 +84,15 @@ for d in bin sbin lib lib64; do
 done
 mkdir -p "$stage"/{dev,proc,sys,tmp,run,etc,root,results}
 
+# The word list the lookalike rules read (user/lib/words.h), resolved: the
+# host's /usr/share/dict/words is an alternative's link, in no package.
+if [ -e /usr/share/dict/words ]; then
+	mkdir -p "$stage/usr/share/dict"
+	cp -L /usr/share/dict/words "$stage/usr/share/dict/words"
+else
+	echo "initramfs: no /usr/share/dict/words; the guest goes without" >&2
+fi
+
 for p in $GUEST_PACKAGES; do
 	installed "$p" || echo "initramfs: $p is not installed; the guest goes without" >&2
 done

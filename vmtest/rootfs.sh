@@ -27,7 +27,8 @@ MIRROR=${VMTEST_MIRROR:-http://deb.debian.org/debian}
 SYSTEM_PACKAGES="systemd systemd-sysv udev dbus kmod linux-image-cloud-amd64
 	initramfs-tools e2fsprogs postfix unbound nsd bpftool logrotate python3
 	iproute2 procps libbpf1 libelf1 zlib1g libnl-3-200 libnl-idiag-3-200
-	libpsl5 libidn2-0 libicu72 libcap2 libsystemd0 libmilter1.0.1 publicsuffix"
+	libpsl5 libidn2-0 libicu72 libcap2 libsystemd0 libmilter1.0.1 publicsuffix
+	wamerican"
 
 die() { echo "rootfs: $*" >&2; exit 1; }
 

@@ -13,7 +13,8 @@
  * A label of 5 letters or fewer without its first letter is no match
  * (mail.org for gmail.org: MXG_SIM_SHORT), in the kernel or after it.
  * Two edits of a label of 8 letters or more (prtonmal.com) are the
- * kernel's too; three, or two of a 7-letter label, are not.
+ * kernel's too; three, or two of a 7-letter label, are not.  The first
+ * letter's rules follow the word list (vahoo.org refused, fmail.org not).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -51,6 +52,12 @@ static const struct zrec zone[] = {
 	{ "pro-onmai.com", DNS_A, 300, "192.0.2.98" },
 	{ "htmal.com", DNS_A, 300, "192.0.2.99" },
 	{ "protonmail.com", DNS_A, 300, "192.0.2.100" },
+	{ "vahoo.org", DNS_A, 300, "192.0.2.101" },
+	{ "ahoo.org", DNS_A, 300, "192.0.2.102" },
+	{ "gmsn.org", DNS_MX, 300, "mx.gmsn.org" },
+	{ "mx.gmsn.org", DNS_A, 300, "192.0.2.103" },
+	{ "fmail.org", DNS_A, 300, "192.0.2.104" },
+	{ "email.org", DNS_A, 300, "192.0.2.105" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -381,6 +388,71 @@ static int t_two_edits(struct tctx *t)
 	return all_connect(t, clean, sizeof(clean) / sizeof(clean[0]));
 }
 
+/* gmsn.org's MX, its host's address, then :25. */
+static int gmsn_mx_chain(void *arg)
+{
+	(void)arg;
+	if (resolve("gmsn.org", DNS_MX, VIA_UDP))
+		return 201;
+	if (resolve("mx.gmsn.org", DNS_A, VIA_UDP))
+		return 202;
+	return try_connect("192.0.2.103", 25);
+}
+
+/* The blocked verdict for @ip: a rule of @fuzzer, imitating @protected. */
+static int rule_refusal(struct tctx *t, const char *ip, const char *name,
+			const char *protected, const char *fuzzer)
+{
+	char want[128];
+	const char *ev = next_event(t, "blocked", WAIT_MS);
+
+	snprintf(want, sizeof(want), "\"ip\":\"%s\"", ip);
+	if (!ASSERT_HAS(ev, want))
+		return -1;
+	snprintf(want, sizeof(want), "\"lookalike\":\"%s\"", name);
+	ASSERT_HAS(ev, want);
+	snprintf(want, sizeof(want), "\"protected\":\"%s\"", protected);
+	ASSERT_HAS(ev, want);
+	snprintf(want, sizeof(want), "\"fuzzer\":\"%s\"", fuzzer);
+	return ASSERT_HAS(ev, want) ? 0 : -1;
+}
+
+/*
+ * The first letter by the word list (user/lib/words.h), in the kernel's
+ * rules: "ahoo" and "msn" are no words, so any letter in yahoo's first
+ * place, yahoo's first dropped and any letter before msn make names the
+ * policy refuses at the connect (vahoo.org, ahoo.org, gmsn.org's MX host);
+ * "mail" is one, so gmail's first letter is the brand, and fmail.org (a
+ * key next to g) and email.org (a bit flipped) go, before and after the
+ * second look had its time.
+ */
+static int t_first_letter_words(struct tctx *t)
+{
+	static const struct lc clean[] = {
+		{ "fmail.org", "192.0.2.104" },
+		{ "email.org", "192.0.2.105" },
+	};
+	static const struct lc vahoo = { "vahoo.org", "192.0.2.101" };
+	static const struct lc ahoo = { "ahoo.org", "192.0.2.102" };
+
+	if (all_connect(t, clean, sizeof(clean) / sizeof(clean[0])))
+		return -1;
+	if (!ASSERT_EQ(run_in(t, NULL, a_then_connect, (void *)&vahoo), EPERM,
+		       vahoo.name) ||
+	    rule_refusal(t, vahoo.ip, vahoo.name, "yahoo.org", "replacement"))
+		return -1;
+	if (!ASSERT_EQ(run_in(t, NULL, a_then_connect, (void *)&ahoo), EPERM,
+		       ahoo.name) ||
+	    rule_refusal(t, ahoo.ip, ahoo.name, "yahoo.org", "omission"))
+		return -1;
+	if (!ASSERT_EQ(run_in(t, NULL, gmsn_mx_chain, NULL), EPERM,
+		       "connect to the MX of gmsn.org") ||
+	    rule_refusal(t, "192.0.2.103", "gmsn.org", "msn.org",
+			 "insertion"))
+		return -1;
+	return all_connect(t, clean, sizeof(clean) / sizeof(clean[0]));
+}
+
 #define PROTECT_DOT	"protect comcast.net fuzz=tld-swap"
 
 #define PROTECT		"protect example.org fuzz=tld-swap"
@@ -402,6 +474,13 @@ const struct tcase similarity_tests[] = {
 	  .policy = PROTECT_DOT "\n", .zone = zone },
 	{ .name = "similarity_short_first", .fn = t_short_first,
 	  .policy = "protect gmail.org fuzz=tld-swap action=block\n",
+	  .zone = zone },
+	{ .name = "similarity_first_letter_words", .fn = t_first_letter_words,
+	  .policy = "protect yahoo.org fuzz=replacement,omission "
+		    "action=block\n"
+		    "protect msn.org fuzz=insertion action=block\n"
+		    "protect gmail.org fuzz=replacement,insertion,bitsquatting "
+		    "action=block\n",
 	  .zone = zone },
 	{ .name = "similarity_two_edits", .fn = t_two_edits,
 	  .policy = "protect protonmail.com action=block\n"
