@@ -2,7 +2,7 @@
 /*
  * The word list (words.h): one buffer of the file's kept lines, each
  * NUL-terminated, and their offsets sorted for a binary search.  About
- * 64,000 words and 860 KiB for wamerican.
+ * 64,000 words and 830 KiB for wamerican.
  */
 #include <errno.h>
 #include <pthread.h>
