@@ -74,15 +74,28 @@ static int a_then_connect(void *arg)
 	return try_connect(lc->ip, 25);
 }
 
+/* A recipient domain, its MX host and that host's address. */
+struct chain {
+	const char *domain, *mx, *ip;
+};
+
+static const struct chain exmaple = { "exmaple.org", "mx.exmaple.org",
+				      "192.0.2.80" };
+static const struct chain comcastn = { "comcastn.et", "mx.comcastn.et",
+				       "192.0.2.86" };
+static const struct chain gmsn = { "gmsn.org", "mx.gmsn.org",
+				   "192.0.2.103" };
+
 /* The recipient domain's MX, its host's address, then :25. */
 static int mx_chain(void *arg)
 {
-	(void)arg;
-	if (resolve("exmaple.org", DNS_MX, VIA_UDP))
+	const struct chain *c = arg;
+
+	if (resolve(c->domain, DNS_MX, VIA_UDP))
 		return 201;
-	if (resolve("mx.exmaple.org", DNS_A, VIA_UDP))
+	if (resolve(c->mx, DNS_A, VIA_UDP))
 		return 202;
-	return try_connect("192.0.2.80", 25);
+	return try_connect(c->ip, 25);
 }
 
 static int connect_only(void *arg)
@@ -178,7 +191,7 @@ static int t_block(struct tctx *t)
 	if (clean_ones(t))
 		return -1;
 	/* The MX chain: the answer's MX host inherits the match. */
-	if (!ASSERT_EQ(run_in(t, NULL, mx_chain, NULL), EPERM,
+	if (!ASSERT_EQ(run_in(t, NULL, mx_chain, (void *)&exmaple), EPERM,
 		       "connect to the MX of exmaple.org"))
 		return -1;
 	ev = next_event(t, "dns-lookalike-query", WAIT_MS);
@@ -235,7 +248,8 @@ static int t_alert_action(struct tctx *t)
 		return -1;
 	if (verdict(t, "alerted", "192.0.2.81", "exampl.org"))
 		return -1;
-	if (!ASSERT_EQ(run_in(t, NULL, mx_chain, NULL), 0, "MX chain"))
+	if (!ASSERT_EQ(run_in(t, NULL, mx_chain, (void *)&exmaple), 0,
+		       "MX chain"))
 		return -1;
 	return verdict(t, "alerted", "192.0.2.80", "exmaple.org");
 }
@@ -247,7 +261,7 @@ static int t_alert_mode(struct tctx *t)
 
 	if (clean_ones(t))
 		return -1;
-	if (!ASSERT_EQ(run_in(t, NULL, mx_chain, NULL), 0,
+	if (!ASSERT_EQ(run_in(t, NULL, mx_chain, (void *)&exmaple), 0,
 		       "connect in alert mode"))
 		return -1;
 	ev = next_event(t, "alerted", WAIT_MS);
@@ -257,17 +271,6 @@ static int t_alert_mode(struct tctx *t)
 	ASSERT_HAS(ev, "\"fuzzer\":\"similarity\"");
 	ASSERT_HAS(ev, "\"lookalike\":\"exmaple.org\"");
 	return 0;
-}
-
-/* comcastn.et's MX, its host's address, then :25. */
-static int dot_mx_chain(void *arg)
-{
-	(void)arg;
-	if (resolve("comcastn.et", DNS_MX, VIA_UDP))
-		return 201;
-	if (resolve("mx.comcastn.et", DNS_A, VIA_UDP))
-		return 202;
-	return try_connect("192.0.2.86", 25);
 }
 
 /*
@@ -295,7 +298,7 @@ static int t_dot_block(struct tctx *t)
 
 	if (dot_clean_ones(t))
 		return -1;
-	if (!ASSERT_EQ(run_in(t, NULL, dot_mx_chain, NULL), EPERM,
+	if (!ASSERT_EQ(run_in(t, NULL, mx_chain, (void *)&comcastn), EPERM,
 		       "connect to the MX of comcastn.et"))
 		return -1;
 	ev = next_event(t, "dns-lookalike-query", WAIT_MS);
@@ -325,7 +328,7 @@ static int t_dot_alert(struct tctx *t)
 {
 	if (dot_clean_ones(t))
 		return -1;
-	if (!ASSERT_EQ(run_in(t, NULL, dot_mx_chain, NULL), 0,
+	if (!ASSERT_EQ(run_in(t, NULL, mx_chain, (void *)&comcastn), 0,
 		       "MX chain under action=alert"))
 		return -1;
 	return verdict_of(t, "alerted", "192.0.2.86", "comcastn.et",
@@ -388,17 +391,6 @@ static int t_two_edits(struct tctx *t)
 	return all_connect(t, clean, sizeof(clean) / sizeof(clean[0]));
 }
 
-/* gmsn.org's MX, its host's address, then :25. */
-static int gmsn_mx_chain(void *arg)
-{
-	(void)arg;
-	if (resolve("gmsn.org", DNS_MX, VIA_UDP))
-		return 201;
-	if (resolve("mx.gmsn.org", DNS_A, VIA_UDP))
-		return 202;
-	return try_connect("192.0.2.103", 25);
-}
-
 /* The blocked verdict for @ip: a rule of @fuzzer, imitating @protected. */
 static int rule_refusal(struct tctx *t, const char *ip, const char *name,
 			const char *protected, const char *fuzzer)
@@ -445,7 +437,7 @@ static int t_first_letter_words(struct tctx *t)
 		       ahoo.name) ||
 	    rule_refusal(t, ahoo.ip, ahoo.name, "yahoo.org", "omission"))
 		return -1;
-	if (!ASSERT_EQ(run_in(t, NULL, gmsn_mx_chain, NULL), EPERM,
+	if (!ASSERT_EQ(run_in(t, NULL, mx_chain, (void *)&gmsn), EPERM,
 		       "connect to the MX of gmsn.org") ||
 	    rule_refusal(t, "192.0.2.103", "gmsn.org", "msn.org",
 			 "insertion"))

@@ -266,8 +266,9 @@ static int typos2(const uint32_t *l, int nl, const uint32_t *L, int nL,
  * list says (similar.h): any letter where it makes no word and the rest
  * is none ("vahoo", "ahoo", "gmsn"), never where it does ("amail",
  * "email.ru", "hive"), and not even a neighbour where the label is a
- * letter and a word ("ymail" for "gmail").  Labels of 3 characters or fewer have every
- * letter's replacement registered, and keep the neighbours only.
+ * letter and a word ("ymail" for "gmail").  Labels of 3 characters or
+ * fewer have every letter's replacement registered, and keep the
+ * neighbours only.
  */
 static int first_ok(const uint32_t *l, int nl, const uint32_t *L, int nL,
 		    unsigned int flags)
