@@ -481,6 +481,13 @@ static void test_check(void **state)
 	assert_int_equal(check(&p, "gmаil.com"), CHECK_LOOKALIKE);
 	assert_int_equal(check(&p, "bücher.example"), CHECK_CLEAN);
 	assert_non_null(strstr(reply_text, "verdict: clean\n"));
+	assert_non_null(strstr(reply_text, "near no protected name\n"));
+	/* Clean by the first-letter rule: the reply says it looked. */
+	assert_int_equal(check(&p, "fmail.com"), CHECK_CLEAN);
+	assert_non_null(strstr(reply_text, "why: no rule matches any suffix; "
+					   "one edit from gmail.com (replaced "
+					   "'g' with 'f'), but at the first "
+					   "letter"));
 	assert_int_equal(check(&p, "example.org"), CHECK_CLEAN);
 	assert_int_equal(check(&p, "gmail.com"), CHECK_CLEAN);
 	assert_int_equal(check(&p, "a..b"), CHECK_ERROR);

@@ -7,6 +7,7 @@
  * since the kernel has no rule for it until the daemon learns one.  Names
  * may be written in Unicode ("gmaïl.com"); they are judged as A-labels.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "name.h"
 #include "names_abi.h"
 #include "secondlook.h"
+#include "similar.h"
 
 static int has_8bit(const char *s)
 {
@@ -39,6 +41,33 @@ static void why(struct ctl_reply *r, const __u8 *wire, __u32 len,
 		reply_printf(r, "why: %s\n", text);
 }
 
+/*
+ * A clean name one first-letter edit from a protected one ("fmail.com"):
+ * say that the first-letter rule (mxguard.policy(5), words.h) left it, so
+ * whoever reads the reply knows it was looked at.  1 when said.
+ */
+static int first_letter_only(const struct mxg_policy *p, const __u8 *wire,
+			     __u32 len, struct ctl_reply *r)
+{
+	struct mxg_secondlook_opts o;
+	struct mxg_secondlook_finding f;
+	char prot[MXG_NAME_TEXT_MAX], text[320];
+
+	secondlook_defaults(&o);
+	o.similar_flags = SIMILAR_F_ANY_FIRST;
+	if (secondlook_check(p, &o, wire, len, &f, 1) != 1 || f.distance != 1)
+		return 0;
+	mxg_name_format(f.protected_wire, f.protected_len, prot, sizeof(prot));
+	if (secondlook_explain(wire, len, f.protected_wire, f.protected_len,
+			       f.dot_typed, text, sizeof(text)))
+		snprintf(text, sizeof(text), "one edit");
+	reply_printf(r, "why: no rule matches any suffix; one edit from %s "
+		     "(%s), but at the first letter, which the first-letter "
+		     "rule leaves alone here (mxguard.policy(5), THE FIRST "
+		     "LETTER)\n", prot, text);
+	return 1;
+}
+
 static int by_similarity(const struct mxg_policy *p,
 			 const struct mxg_secondlook_index *ix,
 			 const __u8 *wire, __u32 len, const char *shown,
@@ -55,9 +84,10 @@ static int by_similarity(const struct mxg_policy *p,
 		return CHECK_ERROR;
 	}
 	if (!n) {
-		reply_printf(r, "ok\nname: %s\nverdict: clean\nwhy: no rule "
-			     "matches any suffix, and it is near no protected "
-			     "name\n", shown);
+		reply_printf(r, "ok\nname: %s\nverdict: clean\n", shown);
+		if (!first_letter_only(p, wire, len, r))
+			reply_printf(r, "why: no rule matches any suffix, and "
+				     "it is near no protected name\n");
 		return CHECK_CLEAN;
 	}
 	mxg_name_format(f.protected_wire, f.protected_len, prot, sizeof(prot));
