@@ -225,7 +225,11 @@ $(RECALL): tests/bench/recall.c $(LIB_OBJS) | $(OUTPUT)/tests
 # Recall and false alarms on the held-out corpus (tests/data/README.md).
 # A measurement, not a test: nothing is tuned against it.
 recall: $(RECALL)
+	$(Q)echo '== corpus 1: tests/data/typos-heldout.tsv'
 	$(Q)$(RECALL) tests/data/providers.policy tests/data/typos-heldout.tsv \
+		tests/data/mail-providers.txt
+	$(Q)echo '== corpus 2: tests/data/typos-heldout2.tsv'
+	$(Q)$(RECALL) tests/data/providers.policy tests/data/typos-heldout2.tsv \
 		tests/data/mail-providers.txt
 
 # Everything: the host suites, then the BPF suites in VMs on the kernel

@@ -339,27 +339,6 @@ void secondlook_index_free(struct mxg_secondlook_index *ix)
 	free(ix);
 }
 
-/*
- * What the word list says of a protected label's first letter
- * (SIMILAR_TAIL_*, SIMILAR_LABEL_*; words.h): nothing without one.
- */
-static unsigned int first_free(const struct prot_side *e)
-{
-	unsigned int flags = 0;
-
-	int tail, label;
-
-	if (e->label < 2)
-		return 0;
-	tail = words_has(e->cp + 1, e->label - 1);
-	label = words_has(e->cp, e->label);
-	if (tail >= 0)
-		flags |= tail ? SIMILAR_TAIL_WORD : SIMILAR_TAIL_FREE;
-	if (label >= 0)
-		flags |= label ? SIMILAR_LABEL_WORD : SIMILAR_LABEL_FREE;
-	return flags;
-}
-
 static int index_fill(struct mxg_secondlook_index *ix,
 		      const struct mxg_policy *p,
 		      const struct mxg_secondlook_opts *o, struct side *scratch,
@@ -376,10 +355,9 @@ static int index_fill(struct mxg_secondlook_index *ix,
 			return r;
 		if (!r)
 			continue;
-		ix->e[ix->n].flags = (pn->protect &&
-				      p->protects[pn->protect - 1].any_first ?
-				      SIMILAR_F_ANY_FIRST : 0) |
-				     first_free(&ix->e[ix->n]);
+		ix->e[ix->n].flags = pn->protect &&
+				     p->protects[pn->protect - 1].any_first ?
+				     SIMILAR_F_ANY_FIRST : 0;
 		ix->e[ix->n++].action = action[i];
 	}
 	return 0;
@@ -456,6 +434,32 @@ static int same_skel(const struct side *a, const struct prot_side *b)
 	       !memcmp(a->skel, b->skel, a->nskel * sizeof(a->skel[0]));
 }
 
+/*
+ * What the word list says of the two first labels (SIMILAR_TAIL_*,
+ * SIMILAR_LABEL_*, SIMILAR_SEEN_WORD; words.h), asked only when their
+ * first characters differ, the one case where it decides: so a policy
+ * whose names are never seen so (the benches' "lookalike ... of") never
+ * reads the list.  Nothing without a list.
+ */
+static unsigned int first_words(const struct prot_side *e,
+				struct side *mine)
+{
+	unsigned int flags = 0;
+	int tail, label;
+
+	if (e->label < 2 || !mine->label || mine->cp[0] == e->cp[0])
+		return 0;
+	tail = words_has(e->cp + 1, e->label - 1);
+	label = words_has(e->cp, e->label);
+	if (tail >= 0)
+		flags |= tail ? SIMILAR_TAIL_WORD : SIMILAR_TAIL_FREE;
+	if (label >= 0)
+		flags |= label ? SIMILAR_LABEL_WORD : SIMILAR_LABEL_FREE;
+	if (mine->word < 0)
+		mine->word = words_has(mine->cp, mine->label) == 1;
+	return flags | (mine->word ? SIMILAR_SEEN_WORD : 0);
+}
+
 /* similar_judge() on @a and @b split at their first dots. */
 static unsigned int judge_parts(const uint32_t *a, int na, const uint32_t *b,
 				int nb, int tier, unsigned int flags)
@@ -473,7 +477,7 @@ static unsigned int judge_parts(const uint32_t *a, int na, const uint32_t *b,
  * their skeletons (a homoglyph and a typo), the fewer edits counting.
  */
 static int compare(const struct mxg_secondlook_index *ix,
-		   const struct prot_side *e, const struct side *mine,
+		   const struct prot_side *e, struct side *mine,
 		   struct mxg_secondlook_finding *f, int joined)
 {
 	unsigned int best = 0, d, weak = 0;
@@ -493,8 +497,7 @@ static int compare(const struct mxg_secondlook_index *ix,
 		goto found;
 	}
 	best = judge_parts(mine->cp, mine->n, e->cp, e->n, -1,
-			   ix->flags | e->flags |
-			   (mine->word ? SIMILAR_SEEN_WORD : 0));
+			   ix->flags | e->flags | first_words(e, mine));
 	weak = best & SIMILAR_WEAK;
 	best &= ~SIMILAR_WEAK;
 	/* By skeletons only when they start alike ("rn" is "m"'s). */
@@ -502,9 +505,7 @@ static int compare(const struct mxg_secondlook_index *ix,
 	    mine->skel[0] == e->skel[0]) {
 		/* The word list speaks of the raw labels only. */
 		d = judge_parts(mine->skel, mine->nskel, e->skel, e->nskel,
-				e->label, (ix->flags | e->flags) &
-				~(SIMILAR_TAIL_FREE | SIMILAR_LABEL_FREE |
-				  SIMILAR_TAIL_WORD | SIMILAR_LABEL_WORD));
+				e->label, ix->flags | e->flags);
 		if ((d & ~SIMILAR_WEAK) &&
 		    (!best || (d & ~SIMILAR_WEAK) < best ||
 		     ((d & ~SIMILAR_WEAK) == best && !(d & SIMILAR_WEAK)))) {
@@ -584,7 +585,7 @@ static void match_part(const struct mxg_secondlook_index *ix,
 	if (sl_decode(wire, len, reg, seen))
 		return;
 	sl_skeleton_of(seen, ix->skeleton);
-	seen->word = words_has(seen->cp, seen->label) == 1;
+	seen->word = -1;	/* first_words() asks when it must */
 	memset(candidate, 0, ix->n);
 	candidates(ix, seen, candidate);
 	/* In policy order, so ties fall as a full scan's would. */

@@ -17,7 +17,7 @@ struct side {
 	int label;		/* code points of its first label */
 	uint32_t skel[SKEL_MAX];
 	int nskel;		/* -1: no skeleton */
-	int word;		/* its first label is a word (words.h) */
+	int word;	/* its first label a word (words.h): 1, 0; -1 unasked */
 };
 
 /* Decode wire labels from @pos on into "label.label" code points. */
