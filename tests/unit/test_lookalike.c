@@ -232,8 +232,16 @@ static void test_tld_typo(void **state)
 	/* A letter and a word ("g" "mail"): the first letter stays. */
 	assert_false(produced("fmail.co"));
 	assert_false(produced("amail.co"));
+	/* Nor left out, as omission keeps it: "mail" is a word. */
+	assert_false(produced("mail.co"));
 	generate("yahoo.com", "tld-typo");		/* "ahoo": no word */
 	assert_true(produced("vahoo.co"));
+	assert_true(produced("ahoo.co"));
+	/* "ive" is no word, but "hive" is; and "live" keeps its "l". */
+	generate("live.com", "tld-typo");
+	assert_true(produced("kive.co"));
+	assert_false(produced("hive.co"));
+	assert_false(produced("ive.co"));
 	assert_false(produced("gmail.co"));		/* that is tld-swap */
 	assert_false(produced("gmial.net"));		/* not a neighbour */
 	generate("example.org", "tld-typo");		/* .org has none */

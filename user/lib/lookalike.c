@@ -311,6 +311,17 @@ static int first_fixed(const struct gen *g, int n)
 }
 
 /*
+ * May the first character be left out?  From labels longer than
+ * MXG_SIM_SHORT, and from one of MXG_SIM_SHORT when what is left is no
+ * word ("ahoo", not "mail"; fuzz_omission).
+ */
+static int first_drop_ok(const struct gen *g)
+{
+	return g->n > MXG_SIM_SHORT || g->any_first || g->tld_mode ||
+	       (g->n == MXG_SIM_SHORT && !g->tail_word);
+}
+
+/*
  * A candidate whose first character is not @g's nor a key next to it,
  * that the word list knows: another word ("hive" for "live"), no typo.
  */
@@ -523,8 +534,7 @@ static int fuzz_omission(struct gen *g)
 	uint32_t buf[CAND_MAX];
 	int i = 1;
 
-	if (g->n > MXG_SIM_SHORT || g->any_first || g->tld_mode ||
-	    (g->n == MXG_SIM_SHORT && !g->tail_word))
+	if (first_drop_ok(g))
 		i = 0;
 	for (; i < g->n; i++) {
 		splice(g->label, g->n, i, 1, NULL, 0, buf);
@@ -771,7 +781,8 @@ static int fuzz_tld_typo(struct gen *g)
 		return 0;
 	for (i = 0; i < g->n; i++) {
 		splice(g->label, g->n, i, 1, NULL, 0, buf);
-		if (g->n > 1)
+		/* The first letter as omission, replacement, insertion do. */
+		if (g->n > 1 && (i || first_drop_ok(g)))
 			TRY(typo_under(g, buf, g->n - 1, near, nn));
 		if (i + 1 < g->n && g->label[i] != g->label[i + 1]) {
 			memcpy(buf, g->label, g->n * sizeof(*buf));
@@ -785,6 +796,8 @@ static int fuzz_tld_typo(struct gen *g)
 		for (j = 0; keys[j]; j++) {
 			c = (uint32_t)keys[j];
 			splice(g->label, g->n, i, 0, &c, 1, buf);
+			if (!i && first_makes_word(g, buf, g->n + 1))
+				continue;
 			TRY(typo_under(g, buf, g->n + 1, near, nn));
 		}
 		if (i == g->n)
@@ -795,6 +808,8 @@ static int fuzz_tld_typo(struct gen *g)
 			if (c == g->label[i])
 				continue;
 			splice(g->label, g->n, i, 1, &c, 1, buf);
+			if (!i && first_makes_word(g, buf, g->n))
+				continue;
 			TRY(typo_under(g, buf, g->n, near, nn));
 		}
 	}
