@@ -104,6 +104,28 @@ static int connect_only(void *arg)
 }
 
 /*
+ * The next @action verdict, for @ip, of a rule of @fuzzer that names
+ * @lookalike imitating @protected; NULL (and failed) if it is not that.
+ */
+static const char *verdict_by(struct tctx *t, const char *action,
+			      const char *ip, const char *lookalike,
+			      const char *protected, const char *fuzzer)
+{
+	char want[128];
+	const char *ev = next_event(t, action, WAIT_MS);
+
+	snprintf(want, sizeof(want), "\"ip\":\"%s\"", ip);
+	if (!ASSERT_HAS(ev, want))
+		return NULL;
+	snprintf(want, sizeof(want), "\"lookalike\":\"%s\"", lookalike);
+	ASSERT_HAS(ev, want);
+	snprintf(want, sizeof(want), "\"protected\":\"%s\"", protected);
+	ASSERT_HAS(ev, want);
+	snprintf(want, sizeof(want), "\"fuzzer\":\"%s\"", fuzzer);
+	return ASSERT_HAS(ev, want) ? ev : NULL;
+}
+
+/*
  * The connect verdict @action for @ip, as a similarity match of line 1,
  * protecting @protected; -1 if it is not that.
  */
@@ -111,16 +133,11 @@ static int verdict_of(struct tctx *t, const char *action, const char *ip,
 		      const char *lookalike, const char *protected)
 {
 	char want[128];
-	const char *ev = next_event(t, action, WAIT_MS);
+	const char *ev = verdict_by(t, action, ip, lookalike, protected,
+				    "similarity");
 
-	snprintf(want, sizeof(want), "\"ip\":\"%s\"", ip);
-	if (!ASSERT_HAS(ev, want))
+	if (!ev)
 		return -1;
-	snprintf(want, sizeof(want), "\"lookalike\":\"%s\"", lookalike);
-	ASSERT_HAS(ev, want);
-	snprintf(want, sizeof(want), "\"protected\":\"%s\"", protected);
-	ASSERT_HAS(ev, want);
-	ASSERT_HAS(ev, "\"fuzzer\":\"similarity\"");
 	snprintf(want, sizeof(want), "\"name\":\"protect %s (similarity)\"",
 		 protected);
 	ASSERT_HAS(ev, want);
@@ -395,18 +412,7 @@ static int t_two_edits(struct tctx *t)
 static int rule_refusal(struct tctx *t, const char *ip, const char *name,
 			const char *protected, const char *fuzzer)
 {
-	char want[128];
-	const char *ev = next_event(t, "blocked", WAIT_MS);
-
-	snprintf(want, sizeof(want), "\"ip\":\"%s\"", ip);
-	if (!ASSERT_HAS(ev, want))
-		return -1;
-	snprintf(want, sizeof(want), "\"lookalike\":\"%s\"", name);
-	ASSERT_HAS(ev, want);
-	snprintf(want, sizeof(want), "\"protected\":\"%s\"", protected);
-	ASSERT_HAS(ev, want);
-	snprintf(want, sizeof(want), "\"fuzzer\":\"%s\"", fuzzer);
-	return ASSERT_HAS(ev, want) ? 0 : -1;
+	return verdict_by(t, "blocked", ip, name, protected, fuzzer) ? 0 : -1;
 }
 
 /*
