@@ -65,8 +65,8 @@ static int kept_ones(void)
 static void test_kept(void **state)
 {
 	char path[] = "/tmp/mxguard-words-XXXXXX";
-	static const char text[] = "yahoo\nParis\nI've\ncaf\xc3\xa9\nab\na\n"
-				   "zz's\nmail\n";
+	static const char text[] = "yahoo\nParis\nI've\ncaf\xc3\xa9\nab\r\na\n"
+				   "zz's\nmail";	/* a CRLF, no last LF */
 	int fd = mkstemp(path);
 
 	(void)state;

@@ -100,13 +100,18 @@ static void load(void)
 	}
 	/* Keep the lines that can be labels, compacted in place. */
 	for (at = 0; at < len; at = end + 1) {
+		size_t n_line;
+
 		end = at;
 		while (end < len && buf[end] != '\n')
 			end++;
-		if (!kept(buf + at, end - at))
+		n_line = end - at;
+		if (n_line && buf[at + n_line - 1] == '\r')
+			n_line--;	/* a list saved with CRLF */
+		if (!kept(buf + at, n_line))
 			continue;
-		memmove(buf + out, buf + at, end - at);
-		out += end - at;
+		memmove(buf + out, buf + at, n_line);
+		out += n_line;
 		buf[out++] = '\0';
 		n++;
 	}
