@@ -18,6 +18,7 @@
 #include "idn.h"
 #include "lookalike.h"
 #include "lookalike_int.h"
+#include "similar.h"
 #include "words.h"
 #include "name.h"
 
@@ -182,9 +183,7 @@ struct gen {
 	uint8_t fuzzer;
 	int tld_mode;		/* fuzzing a public suffix itself */
 	int any_first;		/* MXG_GEN_ANY_FIRST */
-	/* The word list on the label less its first letter, and on it whole:
-	 * 1 a word, 0 none, -1 no list (words.h). */
-	int tail_word, label_word;
+	unsigned int first;	/* words_first_flags() of the label */
 	const __u8 *wire;
 	__u32 len;
 	__u32 label_off;	/* the fuzzed label's length byte */
@@ -292,8 +291,10 @@ static int first_any(const struct gen *g, int n)
 	if (g->tld_mode)
 		return 0;
 	if (n == g->n)
-		return !g->tail_word && g->n >= 4;
-	return n == g->n + 1 && !g->label_word && g->n >= 3;
+		return (g->first & SIMILAR_TAIL_FREE) &&
+		       g->n >= SIMILAR_FIRST_REPLACE_MIN;
+	return n == g->n + 1 && (g->first & SIMILAR_LABEL_FREE) &&
+	       g->n >= SIMILAR_FIRST_INSERT_MIN;
 }
 
 /*
@@ -306,8 +307,8 @@ static int first_fixed(const struct gen *g, int n)
 	if (g->tld_mode || g->any_first)
 		return 0;
 	if (n == g->n)
-		return g->tail_word == 1;
-	return n == g->n + 1 && g->label_word == 1;
+		return !!(g->first & SIMILAR_TAIL_WORD);
+	return n == g->n + 1 && (g->first & SIMILAR_LABEL_WORD);
 }
 
 /*
@@ -318,7 +319,7 @@ static int first_fixed(const struct gen *g, int n)
 static int first_drop_ok(const struct gen *g)
 {
 	return g->n > MXG_SIM_SHORT || g->any_first || g->tld_mode ||
-	       (g->n == MXG_SIM_SHORT && !g->tail_word);
+	       (g->n == MXG_SIM_SHORT && (g->first & SIMILAR_TAIL_FREE));
 }
 
 /*
@@ -931,11 +932,8 @@ static int split(struct gen *g)
 				IDN_LABEL_CP_MAX);
 	if (g->n <= 0)
 		return -EINVAL;
-	g->tail_word = g->label_word = -1;
-	if (!g->tld_mode && g->n >= 2) {
-		g->tail_word = words_has(g->label + 1, g->n - 1);
-		g->label_word = words_has(g->label, g->n);
-	}
+	if (!g->tld_mode)
+		g->first = words_first_flags(g->label, g->n);
 	return 0;
 }
 

@@ -444,17 +444,11 @@ static int same_skel(const struct side *a, const struct prot_side *b)
 static unsigned int first_words(const struct prot_side *e,
 				struct side *mine)
 {
-	unsigned int flags = 0;
-	int tail, label;
+	unsigned int flags;
 
 	if (e->label < 2 || !mine->label || mine->cp[0] == e->cp[0])
 		return 0;
-	tail = words_has(e->cp + 1, e->label - 1);
-	label = words_has(e->cp, e->label);
-	if (tail >= 0)
-		flags |= tail ? SIMILAR_TAIL_WORD : SIMILAR_TAIL_FREE;
-	if (label >= 0)
-		flags |= label ? SIMILAR_LABEL_WORD : SIMILAR_LABEL_FREE;
+	flags = words_first_flags(e->cp, e->label);
 	if (mine->word < 0)
 		mine->word = words_has(mine->cp, mine->label) == 1;
 	return flags | (mine->word ? SIMILAR_SEEN_WORD : 0);

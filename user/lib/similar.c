@@ -292,9 +292,11 @@ static int first_ok(const uint32_t *l, int nl, const uint32_t *L, int nL,
 		return 1;
 	if (seen_word)
 		return 0;
-	if (nl == nL && nL >= 4 && same(l + 1, nl - 1, L + 1, nL - 1))
+	if (nl == nL && nL >= SIMILAR_FIRST_REPLACE_MIN &&
+	    same(l + 1, nl - 1, L + 1, nL - 1))
 		return !!(flags & SIMILAR_TAIL_FREE);
-	if (nl == nL + 1 && nL >= 3 && same(l + 1, nl - 1, L, nL))
+	if (nl == nL + 1 && nL >= SIMILAR_FIRST_INSERT_MIN &&
+	    same(l + 1, nl - 1, L, nL))
 		return !!(flags & SIMILAR_LABEL_FREE);
 	return 0;
 }

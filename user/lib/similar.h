@@ -99,6 +99,10 @@ enum similar_kind {
  *               "live" mistyped).
  */
 #define SIMILAR_TAIL_FREE	0x200
+/* The shortest labels whose first letter TAIL_FREE replaces, LABEL_FREE
+ * puts a letter before. */
+#define SIMILAR_FIRST_REPLACE_MIN	4
+#define SIMILAR_FIRST_INSERT_MIN	3
 #define SIMILAR_LABEL_FREE	0x400
 #define SIMILAR_SEEN_WORD	0x800
 #define SIMILAR_TAIL_WORD	0x1000

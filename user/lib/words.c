@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "similar.h"
 #include "words.h"
 
 #define WORD_MIN	2
@@ -163,6 +164,22 @@ int words_has(const uint32_t *cp, int n)
 			lo = mid + 1;
 	}
 	return 0;
+}
+
+unsigned int words_first_flags(const uint32_t *label, int n)
+{
+	unsigned int flags = 0;
+	int tail, whole;
+
+	if (n < 2)
+		return 0;
+	tail = words_has(label + 1, n - 1);
+	whole = words_has(label, n);
+	if (tail >= 0)
+		flags |= tail ? SIMILAR_TAIL_WORD : SIMILAR_TAIL_FREE;
+	if (whole >= 0)
+		flags |= whole ? SIMILAR_LABEL_WORD : SIMILAR_LABEL_FREE;
+	return flags;
 }
 
 unsigned int words_count(void)

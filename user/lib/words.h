@@ -31,6 +31,14 @@
  */
 int words_has(const uint32_t *cp, int n);
 
+/*
+ * What the list says of a protected label's first letter, as similar.h's
+ * SIMILAR_TAIL_FREE or _WORD (the label less it) and SIMILAR_LABEL_FREE
+ * or _WORD (the label whole); 0 without a list.  The one place both the
+ * fuzzers (lookalike.c) and the second look (secondlook.c) ask.
+ */
+unsigned int words_first_flags(const uint32_t *label, int n);
+
 /* Words in the list (0: no list); its path, for messages. */
 unsigned int words_count(void);
 const char *words_path(void);
