@@ -134,13 +134,11 @@ static __always_inline int tainted_nowhere(const __u8 *addr, __u64 now)
 {
 	struct mxg_host_key k;
 	__u32 zero = 0, *armed = bpf_map_lookup_elem(&fastpath_armed, &zero);
-	struct mxg_any_filter *f;
 	__u64 *until;
 
 	if (!armed || *armed != 1)
 		return 0;
-	f = bpf_map_lookup_elem(&any_filter, &zero);
-	if (f && !f->may[any_slot(addr)])
+	if (never_tainted(addr))
 		return 1;
 	__builtin_memcpy(k.addr, addr, 16);
 	until = bpf_map_lookup_elem(&taint_any, &k);

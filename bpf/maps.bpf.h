@@ -198,6 +198,22 @@ struct {
 	__type(value, __u64);		/* expires_ns */
 } clean_unit SEC(".maps");
 
+/*
+ * clean_unit's recent writes on this CPU (abi.h: struct mxg_unit_recent),
+ * so that an answer repeated within a fraction of its TTL costs no lookup
+ * there.  clean_unit only tells explained connects from unexplained ones,
+ * so a record that ends up to a second early (an eviction or another
+ * CPU's shorter TTL not seen here) can only report a connect as
+ * unexplained; it is never a verdict.  Read and written only inside the
+ * scratch slot's busy section, like the verdict cache.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mxg_unit_recent);
+} unit_recent SEC(".maps");
+
 /* Readable names of lookalikes and tainted names, for events and `list`. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -188,14 +188,76 @@ static __always_inline int note_tainted(struct mxg_scratch *s,
 	return 0;
 }
 
-/* A clean answer in this process: record it, and settle the process's taint. */
-static __always_inline void record_clean(struct mxg_scratch *s)
+/*
+ * 1 when no lookalike answer ever carried @addr (4-byte aligned), as far
+ * as an array byte can say: taint_any's filter is armed and the address's
+ * byte is 0 (maps.bpf.h: any_filter).  Every taint record of an address,
+ * at any level, is written after its byte is set, and no byte is cleared,
+ * so such an address has no record anywhere, live or expired.  0 says
+ * nothing.
+ */
+static __always_inline int never_tainted(const __u8 *addr)
 {
-	struct mxg_taint *prev;
-	__u64 *seen;
+	__u32 zero = 0, *armed = bpf_map_lookup_elem(&fastpath_armed, &zero);
+	struct mxg_any_filter *f;
+
+	if (!armed || *armed != 1)
+		return 0;
+	f = bpf_map_lookup_elem(&any_filter, &zero);
+	return f && !f->may[any_slot(addr)];
+}
+
+/*
+ * The unit's clean record, unless this CPU wrote it lately with an expiry
+ * at most a 64th of its life (and at most a second) before this one
+ * (maps.bpf.h: unit_recent).  A shorter TTL is always written.
+ */
+static __always_inline void record_clean_unit(struct mxg_scratch *s,
+					      __u64 life)
+{
+	__u32 zero = 0, i;
+	struct mxg_unit_recent *r = bpf_map_lookup_elem(&unit_recent, &zero);
+	struct mxg_unit_recent_slot *e = NULL;
+	const __u32 *a, *b;
+	__u64 exp = s->rec.expires_ns, slack = life >> 6, *seen;
+
+	if (slack > 1000000000ULL)
+		slack = 1000000000ULL;
+	if (r) {
+		b = (const void *)s->uk.addr;
+		i = MXG_UNIT_RECENT_SLOT(b[0] ^ b[1] ^ b[2] ^ b[3] ^
+					 (__u32)s->uk.cgroup_id ^
+					 (__u32)(s->uk.cgroup_id >> 32));
+		e = &r->slot[i & (MXG_UNIT_RECENT_SLOTS - 1)];
+		a = (const void *)e->key.addr;
+		if (e->key.cgroup_id == s->uk.cgroup_id && a[0] == b[0] &&
+		    a[1] == b[1] && a[2] == b[2] && a[3] == b[3] &&
+		    exp >= e->expires_ns && exp - e->expires_ns < slack)
+			return;
+	}
+	seen = bpf_map_lookup_elem(&clean_unit, &s->uk);
+	if (seen)
+		*seen = exp;
+	else if (bpf_map_update_elem(&clean_unit, &s->uk, &exp, BPF_ANY))
+		return;
+	if (e) {
+		e->key = s->uk;
+		e->expires_ns = exp;
+	}
+}
+
+/*
+ * A clean answer in this process: record it, and settle the process's
+ * taint.  @life: the record's TTL, ns.
+ */
+static __always_inline void record_clean(struct mxg_scratch *s, __u64 life)
+{
+	struct mxg_taint *prev = NULL;
 	int expired;
 
-	prev = bpf_map_lookup_elem(&taint_proc, &s->pk);
+	/* Nothing to settle for an address no lookalike answer carried. */
+	if (!never_tainted(s->pk.addr))
+		prev = bpf_map_lookup_elem(&taint_proc, &s->pk);
 	if (prev && live(prev, s->now) && !prev->judged) {
 		count(MXG_CNT_CLEAN_KEPT);
 	} else if (prev) {
@@ -215,12 +277,7 @@ static __always_inline void record_clean(struct mxg_scratch *s)
 					BPF_NOEXIST)) {
 		count(MXG_CNT_CLEAN_NEW);
 	}
-	seen = bpf_map_lookup_elem(&clean_unit, &s->uk);
-	if (seen)
-		*seen = s->rec.expires_ns;
-	else
-		bpf_map_update_elem(&clean_unit, &s->uk, &s->rec.expires_ns,
-				    BPF_ANY);
+	record_clean_unit(s, life);
 	count(MXG_CNT_CLEAN_RECORDS);
 }
 
@@ -254,7 +311,7 @@ static __always_inline int record_addr(struct mxg_scratch *s,
 	if (!s->tainted) {
 		if (s->owner.tgid && s->trust) {
 			t->verdict = MXG_VERDICT_CLEAN;
-			record_clean(s);
+			record_clean(s, life);
 		}
 		return 0;
 	}

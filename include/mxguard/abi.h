@@ -375,6 +375,25 @@ struct mxg_any_filter {
 };
 
 /*
+ * The clean_unit writes this CPU made lately (bpf/taint.bpf.h:
+ * record_clean): an answer that would only move a unit's clean record
+ * later by less than a 64th of its life (and at most a second) leaves
+ * clean_unit alone.  One slot per MXG_UNIT_RECENT_SLOTS of
+ * (cgroup, address); a slot holds the key and the expiry written.
+ */
+#define MXG_UNIT_RECENT_SLOTS	256
+/* The slot of x, the XOR of the key's 32-bit words: its top 8 bits. */
+#define MXG_UNIT_RECENT_SLOT(x)	(((__u32)(x) * 0x9E3779B1U) >> 24)
+struct mxg_unit_recent_slot {
+	struct mxg_unit_key key;
+	__u64 expires_ns;
+};
+
+struct mxg_unit_recent {
+	struct mxg_unit_recent_slot slot[MXG_UNIT_RECENT_SLOTS];
+};
+
+/*
  * The filter's byte for a 16-byte address, from x: the XOR of its four
  * 32-bit words as the host reads them (the programs and the daemon alike).
  */

@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "e2e"))
-from cgrun import (bench_policy, bench_unbound,  # noqa: E402
+from cgrun import (DNSPERF_LOAD, bench_policy, bench_unbound,  # noqa: E402
                    cgroup2_root, daemon_conf, in_cg, remove_cgroups, sh,
                    stop)
 
@@ -100,7 +100,7 @@ def main():
     before = {h: prog_stats(i) for h, i in progs.items()}
     out = sh(*in_cg(CG["mxg"], ["dnsperf", "-s", "127.0.0.1", "-d",
                                 f"{TMP}/queries", "-l", str(SECONDS),
-                                "-c", "1", "-T", "1", "-q", "64"]))
+                                *DNSPERF_LOAD]))
     after = {h: prog_stats(i) for h, i in progs.items()}
     if perf:
         perf.send_signal(signal.SIGINT)

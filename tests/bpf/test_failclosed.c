@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -594,6 +595,45 @@ static int t_connect_unexplained(struct tctx *t)
 			 "an explained connect is not counted") ? 0 : -1;
 }
 
+/*
+ * clean_unit's per-CPU write cache (bpf/maps.bpf.h: unit_recent) skips a
+ * repeated answer for the same unit and address; another cgroup's answer
+ * for that address is another key, and must be written.  Everything runs
+ * on one CPU, so the cache written by the first answer is the one the
+ * second answer reads.
+ */
+static int t_unit_records_per_cgroup(struct tctx *t)
+{
+	struct step s = { "mx.army.mil", DNS_A, VIA_UDP, "198.51.100.25" };
+	cpu_set_t one;
+	char b[600];
+	int cpu = sched_getcpu();
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu < 0 ? 0 : cpu, &one);
+	if (!ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0,
+		       "pin the test to one CPU") ||
+	    !ASSERT_EQ(sched_setaffinity(t->dnsd, sizeof(one), &one), 0,
+		       "and the DNS server") ||
+	    !ASSERT_EQ(sub_cgroup(t, "b", b, sizeof(b)), 0, "cgroup b"))
+		return -1;
+	if (!ASSERT_EQ(run_in(t, NULL, resolve_connect, &s), 0,
+		       "resolved and connected in the first cgroup") ||
+	    !ASSERT_EQ(run_in(t, NULL, resolve_connect, &s), 0, "and again"))
+		return -1;
+	ASSERT_EQ(counter(t, MXG_CNT_UNEXPLAINED), 0, "both explained");
+	if (!ASSERT_EQ(run_in(t, b, connect_literal, "198.51.100.25"), 0,
+		       "cgroup b connects before it resolves"))
+		return -1;
+	ASSERT_EQ(counter(t, MXG_CNT_UNEXPLAINED), 1,
+		  "another unit's answer does not explain it");
+	if (!ASSERT_EQ(run_in(t, b, resolve_connect, &s), 0,
+		       "cgroup b resolves the same address, then connects"))
+		return -1;
+	return ASSERT_EQ(counter(t, MXG_CNT_UNEXPLAINED), 1,
+			 "its own answer explains it") ? 0 : -1;
+}
+
 const struct tcase failclosed_tests[] = {
 	{ .name = "fc_udp_40_records", .fn = t_udp_40_records,
 	  .policy = mil_block, .zone = zone, .raw = crafted },
@@ -629,5 +669,7 @@ const struct tcase failclosed_tests[] = {
 	  .policy = mil_block, .zone = zone },
 	{ .name = "fc_connect_unexplained", .fn = t_connect_unexplained,
 	  .policy = mil_block, .zone = zone },
+	{ .name = "fc_unit_records_per_cgroup",
+	  .fn = t_unit_records_per_cgroup, .policy = mil_block, .zone = zone },
 	{ 0 },
 };
