@@ -133,12 +133,11 @@ static __always_inline void unexplained(struct mxg_config *cfg,
 static __always_inline int tainted_nowhere(const __u8 *addr, __u64 now)
 {
 	struct mxg_host_key k;
-	__u32 zero = 0, *armed = bpf_map_lookup_elem(&fastpath_armed, &zero);
 	__u64 *until;
 
-	if (!armed || *armed != 1)
+	if (!fastpath_on())
 		return 0;
-	if (never_tainted(addr))
+	if (any_byte_clear(addr))
 		return 1;
 	__builtin_memcpy(k.addr, addr, 16);
 	until = bpf_map_lookup_elem(&taint_any, &k);

@@ -20,10 +20,10 @@
  */
 static __always_inline int name_maybe_tainted(__u64 h)
 {
-	__u32 zero = 0, *armed = bpf_map_lookup_elem(&fastpath_armed, &zero);
 	struct mxg_tname_filter *f;
+	__u32 zero = 0;
 
-	if (!armed || *armed != 1)
+	if (!fastpath_on())
 		return 1;
 	f = bpf_map_lookup_elem(&tname_filter, &zero);
 	return !f || f->may[h & (MXG_TNAME_FILTER - 1)];

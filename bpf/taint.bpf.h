@@ -196,15 +196,25 @@ static __always_inline int note_tainted(struct mxg_scratch *s,
  * so such an address has no record anywhere, live or expired.  0 says
  * nothing.
  */
-static __always_inline int never_tainted(const __u8 *addr)
+static __always_inline int fastpath_on(void)
 {
 	__u32 zero = 0, *armed = bpf_map_lookup_elem(&fastpath_armed, &zero);
-	struct mxg_any_filter *f;
 
-	if (!armed || *armed != 1)
-		return 0;
-	f = bpf_map_lookup_elem(&any_filter, &zero);
+	return armed && *armed == 1;
+}
+
+/* The filter's byte alone: trusted only while fastpath_on(). */
+static __always_inline int any_byte_clear(const __u8 *addr)
+{
+	__u32 zero = 0;
+	struct mxg_any_filter *f = bpf_map_lookup_elem(&any_filter, &zero);
+
 	return f && !f->may[any_slot(addr)];
+}
+
+static __always_inline int never_tainted(const __u8 *addr)
+{
+	return fastpath_on() && any_byte_clear(addr);
 }
 
 /*

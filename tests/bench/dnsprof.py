@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "e2e"))
-from cgrun import (DNSPERF_LOAD, bench_policy, bench_unbound,  # noqa: E402
+from cgrun import (bench_policy, bench_unbound, dnsperf_argv,  # noqa: E402
                    cgroup2_root, daemon_conf, in_cg, remove_cgroups, sh,
                    stop)
 
@@ -98,9 +98,7 @@ def main():
         perf = subprocess.Popen(PERF)
         time.sleep(0.5)
     before = {h: prog_stats(i) for h, i in progs.items()}
-    out = sh(*in_cg(CG["mxg"], ["dnsperf", "-s", "127.0.0.1", "-d",
-                                f"{TMP}/queries", "-l", str(SECONDS),
-                                *DNSPERF_LOAD]))
+    out = sh(*in_cg(CG["mxg"], dnsperf_argv(f"{TMP}/queries", SECONDS)))
     after = {h: prog_stats(i) for h, i in progs.items()}
     if perf:
         perf.send_signal(signal.SIGINT)

@@ -37,7 +37,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "e2e"))
-from cgrun import (DNSPERF_LOAD, bench_policy, bench_unbound,  # noqa: E402
+from cgrun import (bench_policy, bench_unbound, dnsperf_argv,  # noqa: E402
                    cgroup2_root, daemon_conf, in_cg, remove_cgroups, sh,
                    start_ready, stop)
 
@@ -158,9 +158,7 @@ def connects(cg):
 
 
 def dnsperf(cg):
-    out = sh(*in_cg(cg, ["dnsperf", "-s", "127.0.0.1", "-d",
-                         f"{TMP}/queries", "-l", str(DNSPERF_S),
-                         *DNSPERF_LOAD]))
+    out = sh(*in_cg(cg, dnsperf_argv(f"{TMP}/queries", DNSPERF_S)))
     for line in out.splitlines():
         if "Queries per second:" in line:
             return float(line.split(":")[1])

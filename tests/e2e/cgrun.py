@@ -69,6 +69,12 @@ def bench_policy(path, rules):
 DNSPERF_LOAD = ["-c", "8", "-T", "1", "-q", "64"]
 
 
+def dnsperf_argv(queries, seconds):
+    """dnsperf against 127.0.0.1:53 for SECONDS with the benches' load."""
+    return ["dnsperf", "-s", "127.0.0.1", "-d", queries, "-l", str(seconds),
+            *DNSPERF_LOAD]
+
+
 def bench_unbound(procs, tmp, cg):
     """unbound in CG answering 1000 names of bench.test from local data,
     kept in procs; returns dnsperf's query file for them."""
