@@ -65,11 +65,27 @@ static __always_inline struct mxg_taint *lineage_record(const __u8 *addr,
 	return NULL;
 }
 
-/* Did some clean answer in this cgroup carry the address? */
-static __always_inline int unit_saw(struct mxg_unit_key *uk, __u64 now)
+/*
+ * Did some clean answer in this cgroup carry the address?  With @armed
+ * (fastpath_on()), a 0 filter byte says no without the lookup: every
+ * entry's byte is set once it is written, and the daemon clears bytes
+ * only while disarmed (maps.bpf.h: unit_filter).  A connect is told
+ * unexplained or not here, never judged.
+ */
+static __always_inline int unit_saw(struct mxg_unit_key *uk, __u64 now,
+				    int armed)
 {
-	__u64 *exp = bpf_map_lookup_elem(&clean_unit, uk);
+	__u32 zero = 0;
+	struct mxg_unit_filter *f;
+	__u64 *exp;
 
+	if (armed) {
+		f = bpf_map_lookup_elem(&unit_filter, &zero);
+		if (f && !f->may[MXG_UNIT_FILTER_SLOT(unit_mix(uk)) &
+				 (MXG_UNIT_FILTER - 1)])
+			return 0;
+	}
+	exp = bpf_map_lookup_elem(&clean_unit, uk);
 	return exp && *exp > now;
 }
 
@@ -130,12 +146,13 @@ static __always_inline void unexplained(struct mxg_config *cfg,
  * entry there is before it arms; no byte is ever cleared.  So while armed,
  * a 0 byte is no entry, and an array byte replaces the hash lookup.
  */
-static __always_inline int tainted_nowhere(const __u8 *addr, __u64 now)
+static __always_inline int tainted_nowhere(const __u8 *addr, __u64 now,
+					   int armed)
 {
 	struct mxg_host_key k;
 	__u64 *until;
 
-	if (!fastpath_on())
+	if (!armed)
 		return 0;
 	if (any_byte_clear(addr))
 		return 1;
@@ -168,6 +185,7 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, const __u8 *addr,
 	struct mxg_taint *t;
 	__u8 scope = MXG_SCOPE_PROCESS, block, outcome;
 	__u64 now;
+	int armed;
 
 	if (!cfg || !monitored(port))
 		return 1;
@@ -176,8 +194,9 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, const __u8 *addr,
 	count(MXG_CNT_CONNECTS);
 	uk.cgroup_id = bpf_get_current_cgroup_id();
 	__builtin_memcpy(uk.addr, addr, 16);
-	if (tainted_nowhere(addr, now)) {
-		if (!unit_saw(&uk, now))
+	armed = fastpath_on();
+	if (tainted_nowhere(addr, now, armed)) {
+		if (!unit_saw(&uk, now, armed))
 			unexplained(cfg, addr, port, family, now);
 		return 1;
 	}
@@ -199,7 +218,7 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, const __u8 *addr,
 		 * nscd, DoT/DoH, a literal address.  Counted and reported as a
 		 * flow record, never refused.
 		 */
-		if (!unit_saw(&uk, now))
+		if (!unit_saw(&uk, now, armed))
 			unexplained(cfg, addr, port, family, now);
 		return 1;
 	}

@@ -214,6 +214,29 @@ struct {
 	__type(value, struct mxg_unit_recent);
 } unit_recent SEC(".maps");
 
+/*
+ * clean_unit's filter (abi.h: struct mxg_unit_filter): a connect whose
+ * (cgroup, address) byte is 0 while fastpath_armed is 1 has no clean_unit
+ * entry, and needs no lookup to be told unexplained.  Memory-mapped, so
+ * the daemon marks entries one byte at a time.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mxg_unit_filter);
+} unit_filter SEC(".maps");
+
+/* The XOR of a unit key's 32-bit words (unit_recent's and unit_filter's). */
+static __always_inline __u32 unit_mix(const struct mxg_unit_key *uk)
+{
+	const __u32 *w = (const void *)uk->addr;
+
+	return w[0] ^ w[1] ^ w[2] ^ w[3] ^ (__u32)uk->cgroup_id ^
+	       (__u32)(uk->cgroup_id >> 32);
+}
+
 /* Readable names of lookalikes and tainted names, for events and `list`. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

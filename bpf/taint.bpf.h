@@ -225,9 +225,10 @@ static __always_inline int never_tainted(const __u8 *addr)
 static __always_inline void record_clean_unit(struct mxg_scratch *s,
 					      __u64 life)
 {
-	__u32 zero = 0, i;
+	__u32 zero = 0, i, mix = unit_mix(&s->uk);
 	struct mxg_unit_recent *r = bpf_map_lookup_elem(&unit_recent, &zero);
 	struct mxg_unit_recent_slot *e = NULL;
+	struct mxg_unit_filter *f;
 	const __u32 *a, *b;
 	__u64 exp = s->rec.expires_ns, slack = life >> 6, *seen;
 
@@ -235,9 +236,7 @@ static __always_inline void record_clean_unit(struct mxg_scratch *s,
 		slack = 1000000000ULL;
 	if (r) {
 		b = (const void *)s->uk.addr;
-		i = MXG_UNIT_RECENT_SLOT(b[0] ^ b[1] ^ b[2] ^ b[3] ^
-					 (__u32)s->uk.cgroup_id ^
-					 (__u32)(s->uk.cgroup_id >> 32));
+		i = MXG_UNIT_RECENT_SLOT(mix);
 		e = &r->slot[i & (MXG_UNIT_RECENT_SLOTS - 1)];
 		a = (const void *)e->key.addr;
 		if (e->key.cgroup_id == s->uk.cgroup_id && a[0] == b[0] &&
@@ -250,6 +249,17 @@ static __always_inline void record_clean_unit(struct mxg_scratch *s,
 		*seen = exp;
 	else if (bpf_map_update_elem(&clean_unit, &s->uk, &exp, BPF_ANY))
 		return;
+	/*
+	 * The filter's byte after the entry (maps.bpf.h: unit_filter), so
+	 * that the daemon's clear-then-mark never leaves a live entry
+	 * without one.  Read first: a set byte's line stays shared.
+	 */
+	f = bpf_map_lookup_elem(&unit_filter, &zero);
+	if (f) {
+		i = MXG_UNIT_FILTER_SLOT(mix) & (MXG_UNIT_FILTER - 1);
+		if (!f->may[i])
+			f->may[i] = 1;
+	}
 	if (e) {
 		e->key = s->uk;
 		e->expires_ns = exp;

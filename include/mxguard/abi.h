@@ -394,6 +394,24 @@ struct mxg_unit_recent {
 };
 
 /*
+ * Which (cgroup, address) pairs may have a clean_unit entry
+ * (bpf/connect.bpf.h: unit_saw): byte MXG_UNIT_FILTER_SLOT(x) of x, the
+ * same XOR as unit_recent's, is 1 if so.  The programs set it after every
+ * clean_unit entry they write; the daemon sets the bytes of every entry
+ * there is before it arms, and when it clears the filter (fastpath
+ * disarmed meanwhile) to drop the bytes of expired entries.  Trusted only
+ * while fastpath_armed is 1.  2^17 bytes: a host with 10,000 live pairs
+ * fills 7% of it.
+ */
+#define MXG_UNIT_FILTER_BITS	17
+#define MXG_UNIT_FILTER		(1U << MXG_UNIT_FILTER_BITS)
+#define MXG_UNIT_FILTER_SLOT(x)	\
+	(((__u32)(x) * 0x9E3779B1U) >> (32 - MXG_UNIT_FILTER_BITS))
+struct mxg_unit_filter {
+	__u8 may[MXG_UNIT_FILTER];
+};
+
+/*
  * The filter's byte for a 16-byte address, from x: the XOR of its four
  * 32-bit words as the host reads them (the programs and the daemon alike).
  */

@@ -284,6 +284,14 @@ const char *next_event(struct tctx *t, const char *action, int timeout_ms)
 	}
 }
 
+int pinned(struct tctx *t, const char *name)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), "%s/%s", t->pin, name);
+	return bpf_obj_get(path);
+}
+
 long long counter(struct tctx *t, int which)
 {
 	char path[300];

@@ -95,6 +95,8 @@ int daemon_stop(struct tctx *t, int sig);
  * NULL after @timeout_ms or when the daemon's output ends.
  */
 const char *next_event(struct tctx *t, const char *action, int timeout_ms);
+/* A descriptor of the pinned map @name, or -1. */
+int pinned(struct tctx *t, const char *name);
 /* A counter from the pinned counters map (enum mxg_counter). */
 long long counter(struct tctx *t, int which);
 

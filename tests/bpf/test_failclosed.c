@@ -634,6 +634,118 @@ static int t_unit_records_per_cgroup(struct tctx *t)
 			 "its own answer explains it") ? 0 : -1;
 }
 
+/*
+ * clean_unit's filter byte of @ip in the unit @cg (abi.h:
+ * MXG_UNIT_FILTER_SLOT), or -1; *set: how many bytes are set.  The unit
+ * key's cgroup id is the cgroup directory's inode number.
+ */
+static int unit_byte(struct tctx *t, const char *cg, const char *ip,
+		     long *set)
+{
+	struct mxg_unit_filter *f = calloc(1, sizeof(*f));
+	int fd = pinned(t, "unit_filter"), v = -1;
+	__u8 a[16] = { 0 };
+	__u32 w[4], zero = 0, i;
+	struct stat st;
+	__u64 id;
+
+	a[10] = a[11] = 0xff;
+	inet_pton(AF_INET, ip, &a[12]);
+	memcpy(w, a, 16);
+	*set = -1;
+	if (f && fd >= 0 && !stat(cg, &st) &&
+	    !bpf_map_lookup_elem(fd, &zero, f)) {
+		id = st.st_ino;
+		v = f->may[MXG_UNIT_FILTER_SLOT(w[0] ^ w[1] ^ w[2] ^ w[3] ^
+						(__u32)id ^ (__u32)(id >> 32)) &
+			   (MXG_UNIT_FILTER - 1)];
+		for (*set = 0, i = 0; i < MXG_UNIT_FILTER; i++)
+			*set += f->may[i] != 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(f);
+	return v;
+}
+
+/*
+ * Every byte of clean_unit's filter set to @v: 1 as years of answers
+ * leave it, 0 as pins of programs that kept no filter.
+ */
+static int unit_filter_set(struct tctx *t, int v)
+{
+	struct mxg_unit_filter *f = malloc(sizeof(*f));
+	int fd = pinned(t, "unit_filter"), err = -1;
+	__u32 zero = 0;
+
+	if (f && fd >= 0) {
+		memset(f, v, sizeof(*f));
+		err = bpf_map_update_elem(fd, &zero, f, BPF_ANY);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(f);
+	return err;
+}
+
+/*
+ * clean_unit's filter (bpf/maps.bpf.h: unit_filter) lets a connect no
+ * answer explains skip the lookup.  Filled by pairs long expired, it is
+ * cleared by the daemon down to the live pairs: the pair still live keeps
+ * its byte, so its connect is still explained.  Zeroed, as pins of
+ * programs that kept none, it is filled again before a restart arms.
+ */
+static int t_unit_filter_cleared(struct tctx *t)
+{
+	struct step s = { "mx.army.mil", DNS_A, VIA_UDP, "198.51.100.25" };
+	char out[8192];
+	long set = 0;
+	int i;
+
+	if (!ASSERT_EQ(run_in(t, NULL, resolve_connect, &s), 0,
+		       "resolved and connected"))
+		return -1;
+	ASSERT_EQ(counter(t, MXG_CNT_UNEXPLAINED), 0, "explained");
+	ASSERT_EQ(unit_byte(t, t->cg, "198.51.100.25", &set), 1,
+		  "the pair's byte set by the programs");
+	if (!ASSERT_EQ(unit_filter_set(t, 1), 0, "every byte set by hand"))
+		return -1;
+	/* The daemon reads the fill every 5 s. */
+	for (i = 0; i < 100; i++) {
+		if (ctl(t, out, sizeof(out), "stats --json") == 0 &&
+		    strstr(out, "\"unit_filter_clears\":1,"))
+			break;
+		usleep(100 * 1000);
+	}
+	if (!ASSERT_HAS(out, "\"unit_filter_clears\":1,"))
+		return -1;
+	ASSERT_EQ(unit_byte(t, t->cg, "198.51.100.25", &set), 1,
+		  "the live pair's byte kept");
+	ASSERT_TRUE(set >= 1 && set < 64, "the other bytes cleared");
+	if (!ASSERT_EQ(run_in(t, NULL, connect_literal, "198.51.100.25"), 0,
+		       "connect again, no new answer"))
+		return -1;
+	ASSERT_EQ(counter(t, MXG_CNT_UNEXPLAINED), 0,
+		  "the live pair's connect still explained");
+	if (!ASSERT_EQ(run_in(t, NULL, connect_literal, "192.0.2.77"), 0,
+		       "a literal address"))
+		return -1;
+	ASSERT_EQ(counter(t, MXG_CNT_UNEXPLAINED), 1,
+		  "unexplained, by its clear byte");
+	/* Entries older programs wrote have no byte: marked before arming. */
+	ASSERT_EQ(unit_filter_set(t, 0), 0, "every byte cleared by hand");
+	ASSERT_EQ(daemon_stop(t, SIGTERM), 0, "stop");
+	if (!ASSERT_EQ(daemon_start(t, t->tc->args), 0, "restart"))
+		return -1;
+	ASSERT_EQ(unit_byte(t, t->cg, "198.51.100.25", &set), 1,
+		  "the live pair's byte set again");
+	if (!ASSERT_EQ(run_in(t, NULL, connect_literal, "198.51.100.25"), 0,
+		       "connect after the restart"))
+		return -1;
+	return ASSERT_EQ(counter(t, MXG_CNT_UNEXPLAINED), 1,
+			 "still explained") ? 0 : -1;
+}
+
 const struct tcase failclosed_tests[] = {
 	{ .name = "fc_udp_40_records", .fn = t_udp_40_records,
 	  .policy = mil_block, .zone = zone, .raw = crafted },
@@ -671,5 +783,7 @@ const struct tcase failclosed_tests[] = {
 	  .policy = mil_block, .zone = zone },
 	{ .name = "fc_unit_records_per_cgroup",
 	  .fn = t_unit_records_per_cgroup, .policy = mil_block, .zone = zone },
+	{ .name = "fc_unit_filter_cleared", .fn = t_unit_filter_cleared,
+	  .policy = mil_block, .zone = zone },
 	{ 0 },
 };

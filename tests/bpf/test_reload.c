@@ -120,14 +120,6 @@ static int held_stop(struct held *h)
 
 /* --- the pinned state ---------------------------------------------------- */
 
-static int pinned(struct tctx *t, const char *map)
-{
-	char path[320];
-
-	snprintf(path, sizeof(path), "%s/%s", t->pin, map);
-	return bpf_obj_get(path);
-}
-
 /* Forget every readable name, as LRU eviction does under a flood. */
 static int names_clear(struct tctx *t)
 {

@@ -382,14 +382,6 @@ static int t_json_outage(struct tctx *t)
 
 /* --- 8c: the generation is stored before the swap ------------------------ */
 
-static int pinned(struct tctx *t, const char *name)
-{
-	char path[300];
-
-	snprintf(path, sizeof(path), "%s/%s", t->pin, name);
-	return bpf_obj_get(path);
-}
-
 static int t_generation_store_fails(struct tctx *t)
 {
 	int fd = pinned(t, "config_map");

@@ -98,6 +98,8 @@ static const struct {
 	  "correspondents dropped as lookalikes of a more frequent one"),
 	S("records_swept", swept,
 	  "expired lookalike records removed by the daemon"),
+	S("unit_filter_clears", unit_filter_clears,
+	  "clean_unit filter clears (bytes of expired pairs dropped)"),
 	S("reloads", reloads, "policy reloads"),
 	S("reload_failures", reload_failures,
 	  "reloads refused (the old policy stayed)"),

@@ -37,6 +37,7 @@ struct cmd_counts {
 	unsigned long long resp_busy, resp_timeouts, resp_errors;
 	unsigned long long resp_unknown_origin, held_untracked;
 	unsigned long long resp_alerts_suppressed;
+	unsigned long long unit_filter_clears;
 };
 
 struct mxg_secondlook_index;

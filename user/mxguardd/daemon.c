@@ -461,6 +461,7 @@ static void fill_view(const struct daemon *d, struct cmd_view *v)
 			.corr_evicted = l->corr.evicted,
 			.corr_swept = l->corr.swept,
 			.swept = d->swept,
+			.unit_filter_clears = d->unit_filter_clears,
 			.reloads = d->reloads,
 			.reload_failures = d->reload_failures,
 			.resp_sessions = rc->sessions,
@@ -659,6 +660,9 @@ static int setup_fds(struct daemon *d)
  * here: their maps never evict, and a full one holds answers back.
  */
 #define SWEEP_EVERY_S	30
+/* clean_unit's filter: how often its fill is read, and clears at most. */
+#define UNIT_FILTER_EVERY_S	5
+#define UNIT_FILTER_REARM_S	3600
 
 /*
  * How long the second look may run before the loop serves its descriptors
@@ -687,6 +691,40 @@ static void second_look(struct daemon *d)
 	}
 }
 
+/*
+ * clean_unit's filter (bpf/maps.bpf.h: unit_filter) fills with the pairs
+ * of answers long expired, and a set byte only costs its connects the
+ * lookup the filter saves.  Past a quarter full, and past twice what the
+ * last clear kept (else an hour after it), it is cleared down to the live
+ * pairs: a host whose live pairs fill it alone is not cleared every time.
+ */
+static void unit_filter_tick(struct daemon *d, __u64 now)
+{
+	long set, kept;
+	int armed, err;
+
+	if (loader_unit_filter_fill(&d->loader, &set) ||
+	    set <= (long)(MXG_UNIT_FILTER / 4))
+		return;
+	if (set <= 2 * d->unit_filter_kept &&
+	    now < d->unit_filter_cleared_s + UNIT_FILTER_REARM_S)
+		return;
+	err = loader_clear_unit_filter(&d->loader, &kept, &armed);
+	if (!armed)
+		return;
+	d->unit_filter_cleared_s = now;
+	if (err) {
+		pr_warn("clean_unit filter: clear failed: %s: connects look "
+			"clean_unit up and take the full lineage walk\n",
+			strerror(-err));
+		return;
+	}
+	d->unit_filter_clears++;
+	d->unit_filter_kept = kept;
+	pr_info("clean_unit filter: %ld of %u bytes set; cleared, %ld live "
+		"pairs kept\n", set, MXG_UNIT_FILTER, kept);
+}
+
 static void tick(struct daemon *d, __u64 now)
 {
 	rl_expire(&d->rl, now, flush_repeats, d);
@@ -694,6 +732,8 @@ static void tick(struct daemon *d, __u64 now)
 	learn_tick(d);
 	if (now % SWEEP_EVERY_S == 0)
 		d->swept += loader_sweep(&d->loader);
+	if (now % UNIT_FILTER_EVERY_S == 0)
+		unit_filter_tick(d, now);
 }
 
 static void loop(struct daemon *d)
@@ -753,9 +793,15 @@ static void arm_fastpath(struct daemon *d)
 	long n = 0;
 	int err = loader_fill_name_filter(&d->loader, &n);
 
-	/* Armed, both filters are trusted: taint_names' must be full too. */
+	/* Armed, every filter is trusted: each must be full first. */
 	if (err) {
 		pr_warn("taint_names filter: %s after %ld names: connects keep "
+			"the full lineage walk\n", strerror(-err), n);
+		return;
+	}
+	err = loader_fill_unit_filter(&d->loader, &n);
+	if (err) {
+		pr_warn("clean_unit filter: %s after %ld pairs: connects keep "
 			"the full lineage walk\n", strerror(-err), n);
 		return;
 	}

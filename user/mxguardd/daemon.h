@@ -43,6 +43,10 @@ struct daemon {
 	__u64 lost_reported;
 	unsigned long long reloads, reload_failures;
 	unsigned long long swept;		/* expired records removed */
+	/* clean_unit's filter: clears, and live pairs kept by the last */
+	unsigned long long unit_filter_clears;
+	long unit_filter_kept;
+	__u64 unit_filter_cleared_s;
 	struct conncache_counts conncache;	/* totals over all taints */
 	unsigned long long suspects, suspects_added;
 	struct learn learn;			/* the second look */

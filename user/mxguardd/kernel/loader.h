@@ -191,7 +191,17 @@ int loader_disarm_fastpath(const struct mxg_loader *l);
  * how many entries.
  */
 int loader_fill_name_filter(const struct mxg_loader *l, long *names);
-/* The fill under both filters (namefilter.c has the rules). */
+/*
+ * clean_unit's filter (bpf/maps.bpf.h: unit_filter): every entry's byte,
+ * after the attach, before loader_arm_fastpath(); *pairs: how many.  How
+ * many of its bytes are set (*set).  Its clear while disarmed, keeping
+ * the bytes of live entries (*kept; namefilter.c).  Each 0 or -errno.
+ */
+int loader_fill_unit_filter(const struct mxg_loader *l, long *pairs);
+int loader_unit_filter_fill(const struct mxg_loader *l, long *set);
+int loader_clear_unit_filter(const struct mxg_loader *l, long *kept,
+			     int *was_armed);
+/* The fill under the filters (namefilter.c has the rules). */
 int loader_mark_filter(int fd, size_t key_size, int ffd, size_t sz,
 		       __u32 (*slot)(const void *key), volatile __u8 **m,
 		       long *keys);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The byte filters in front of hash maps (bpf/maps.bpf.h: tname_filter
- * before taint_names, any_filter before taint_any): a byte per bucket,
- * set by the programs before every entry they write.  Entries that programs of an older build wrote (pins
+ * before taint_names, any_filter before taint_any, unit_filter before
+ * clean_unit): a byte per bucket, set by the programs with every entry
+ * they write.  Entries that programs of an older build wrote (pins
  * adopted from a daemon that kept no filter) have no byte: after the
  * attach, before fastpath_armed is set, every entry's byte is set here.
  * Through a mapping of the map, one byte at a time: a whole-value update
@@ -10,6 +11,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -70,4 +72,107 @@ int loader_fill_name_filter(const struct mxg_loader *l, long *names)
 				  bpf_map__fd(l->skel->maps.tname_filter),
 				  sizeof(struct mxg_tname_filter), name_slot,
 				  NULL, names);
+}
+
+/* clean_unit's filter byte of a unit key (abi.h: MXG_UNIT_FILTER_SLOT). */
+static __u32 unit_slot(const void *key)
+{
+	const struct mxg_unit_key *k = key;
+	__u32 w[4];
+
+	memcpy(w, k->addr, 16);
+	return MXG_UNIT_FILTER_SLOT(w[0] ^ w[1] ^ w[2] ^ w[3] ^
+				    (__u32)k->cgroup_id ^
+				    (__u32)(k->cgroup_id >> 32)) &
+	       (MXG_UNIT_FILTER - 1);
+}
+
+int loader_fill_unit_filter(const struct mxg_loader *l, long *pairs)
+{
+	return loader_mark_filter(bpf_map__fd(l->skel->maps.clean_unit),
+				  sizeof(struct mxg_unit_key),
+				  bpf_map__fd(l->skel->maps.unit_filter),
+				  sizeof(struct mxg_unit_filter), unit_slot,
+				  NULL, pairs);
+}
+
+int loader_unit_filter_fill(const struct mxg_loader *l, long *set)
+{
+	size_t sz = sizeof(struct mxg_unit_filter), i;
+	const volatile __u8 *may;
+	void *map;
+
+	map = mmap(NULL, sz, PROT_READ, MAP_SHARED,
+		   bpf_map__fd(l->skel->maps.unit_filter), 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	may = map;
+	*set = 0;
+	for (i = 0; i < sz; i++)
+		*set += may[i] != 0;
+	munmap(map, sz);
+	return 0;
+}
+
+/*
+ * Bytes set for pairs whose clean_unit entries have expired (the LRU
+ * keeps them until it needs the room) would cost their connects a lookup
+ * forever.  Disarmed, so no connect trusts a byte meanwhile: clear every
+ * byte, then mark each entry that is still live.  A program writes its
+ * entry before its byte, so an entry written during the walk is either
+ * seen here or marked by its writer.  Only while armed (@was_armed 0:
+ * nothing done); armed again after, or left disarmed on an error (every
+ * connect then looks clean_unit up, as without the filter).
+ */
+int loader_clear_unit_filter(const struct mxg_loader *l, long *kept,
+			     int *was_armed)
+{
+	int fd = bpf_map__fd(l->skel->maps.clean_unit);
+	size_t sz = sizeof(struct mxg_unit_filter);
+	struct mxg_unit_key key, next;
+	void *prev = NULL, *map;
+	volatile __u8 *may;
+	struct timespec ts;
+	__u32 zero = 0, on = 0;
+	__u64 now, exp;
+	int err, afd = bpf_map__fd(l->skel->maps.fastpath_armed);
+
+	*kept = 0;
+	*was_armed = 0;
+	if (bpf_map_lookup_elem(afd, &zero, &on))
+		return -errno;
+	if (on != 1)
+		return 0;
+	*was_armed = 1;
+	map = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   bpf_map__fd(l->skel->maps.unit_filter), 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	may = map;
+	on = 0;
+	if (bpf_map_update_elem(afd, &zero, &on, BPF_ANY)) {
+		err = -errno;
+		goto out;
+	}
+	memset(map, 0, sz);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		/* Gone meanwhile (ENOENT): nothing to keep. */
+		if (!bpf_map_lookup_elem(fd, &next, &exp) && exp > now) {
+			may[unit_slot(&next)] = 1;
+			(*kept)++;
+		}
+		key = next;
+		prev = &key;
+	}
+	if (errno != ENOENT) {
+		err = -errno;
+		goto out;
+	}
+	on = 1;
+	err = bpf_map_update_elem(afd, &zero, &on, BPF_ANY) ? -errno : 0;
+out:
+	munmap(map, sz);
+	return err;
 }
