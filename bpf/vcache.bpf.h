@@ -28,12 +28,17 @@
  * slot's busy section: an ingress softirq that interrupts an egress fill
  * never reads the half-written slot.
  *
- * The index hash picks a set of two slots (ways), either of which may hold
- * the name; a fill takes a way whose epoch is not the current one, else
- * the way the set's first slot names as its victim (the one not used
- * last).  A direct-mapped cache of the same size lost about one name in
- * five of 1,000 to another name of its slot, each loss a policy walk.
- * Which way a name sits in changes no verdict: both are compared whole.
+ * The index hash picks two sets of two slots (ways) each, from disjoint
+ * bits: a name may sit in either way of either set.  The first set is read
+ * first; the second only when the first does not hold the name.  A fill
+ * takes a way of the first set whose epoch is not the current one, else
+ * one of the second set, else the way the first set's first slot names as
+ * its victim (the one not used last).  A direct-mapped cache of the same
+ * size lost about one name in five of 1,000 to another name of its slot;
+ * one set of two ways lost the names of sets of three or more (about one
+ * in ten), each asked in turn evicting the next; each loss a policy walk.
+ * Which set and way a name sits in changes no verdict: each is compared
+ * whole, under the epoch.
  */
 #ifndef MXGUARD_VCACHE_BPF_H
 #define MXGUARD_VCACHE_BPF_H
@@ -69,10 +74,9 @@ static __always_inline __u64 vc_word(struct mxg_scratch *s, __u32 i,
 #define VC_SLOT_BITS	7
 #define VC_SLOT_MASK	((1U << VC_SLOT_BITS) - 1)
 
-static __always_inline __u32 vc_key(struct mxg_scratch *s, __u64 seed,
-				    __u32 slot)
+static __always_inline __u32 vc_key(struct mxg_scratch *s, __u64 seed)
 {
-	__u32 len = s->name_len, i, key;
+	__u32 len = s->name_len, i;
 	__u64 h = seed ^ len;
 
 	for (i = 0; i < VC_WORDS; i++) {
@@ -80,10 +84,21 @@ static __always_inline __u32 vc_key(struct mxg_scratch *s, __u64 seed,
 			break;
 		h = (h ^ vc_word(s, i, len)) * MXG_FNV_PRIME;
 	}
-	key = (__u32)mxg_hash_final(h);
-	return ((key & (MXG_VCACHE_GROUPS - 1)) +
+	return (__u32)mxg_hash_final(h);
+}
+
+/*
+ * The set of choice @c (0 or 1) for index hash @key, in @slot's half: the
+ * group in the upper bits, the set's first slot in the low 7.  The two
+ * choices take disjoint bits of the hash.
+ */
+static __always_inline __u32 vc_set(__u32 key, __u32 c, __u32 slot)
+{
+	__u32 k = c ? key >> 16 : key;
+
+	return ((k & (MXG_VCACHE_GROUPS - 1)) +
 		(slot & 1) * MXG_VCACHE_GROUPS) << VC_SLOT_BITS |
-	       ((key >> 8) & (MXG_VCACHE_SETS - 1)) * MXG_VCACHE_WAYS;
+	       ((k >> 8) & (MXG_VCACHE_SETS - 1)) * MXG_VCACHE_WAYS;
 }
 
 static __always_inline int vc_same(struct mxg_scratch *s,
@@ -103,6 +118,42 @@ static __always_inline int vc_same(struct mxg_scratch *s,
 }
 
 /*
+ * Look for scratch->name in the set @set (vc_set()): its slot, or NULL
+ * with *stale's bit w set for each way w not filled under @epoch and
+ * *victim the set's way not used last.
+ */
+static __always_inline struct mxg_vcache *
+vc_probe(struct mxg_scratch *s, __u32 set, __u32 len, __u64 epoch,
+	 __u32 *stale, __u32 *victim)
+{
+	__u32 gkey = set >> VC_SLOT_BITS, first = set & VC_SLOT_MASK & ~1U;
+	struct mxg_vcache_group *g;
+	struct mxg_vcache *e;
+	__u32 way;
+
+	*stale = 0;
+	*victim = 0;
+	g = bpf_map_lookup_elem(&vcache_sets, &gkey);
+	if (!g)
+		return NULL;
+	for (way = 0; way < MXG_VCACHE_WAYS; way++) {
+		e = &g->slot[(first + way) & VC_SLOT_MASK];
+		if (e->epoch != epoch) {
+			*stale |= 1U << way;
+			continue;
+		}
+		if (!vc_same(s, e, len))
+			continue;
+		/* The other way goes first when the set fills. */
+		if (g->slot[first].victim != (way ^ 1))
+			g->slot[first].victim = way ^ 1;
+		return e;
+	}
+	*victim = g->slot[first].victim & 1;
+	return NULL;
+}
+
+/*
  * The cached verdict for the question in scratch->name: 1 when something
  * matched (scratch->rule and scratch->name_hash filled, as mxg_match_name()
  * or mxg_similar() would), 0 when nothing did, -1 on a miss.  A miss that
@@ -113,9 +164,8 @@ __noinline int mxg_vc_get(__u32 slot, __u32 egress)
 {
 	struct mxg_scratch *s = get_scratch(slot);
 	struct mxg_config *cfg = get_config();
-	struct mxg_vcache_group *g;
+	__u32 zero = 0, len, key, set0, set1, st0, st1, vi0, vi1, way;
 	struct mxg_vc_state *st;
-	__u32 zero = 0, len, key, gkey, first, way;
 	struct mxg_vcache *e;
 	__u64 epoch = 0, *ep;
 
@@ -131,37 +181,35 @@ __noinline int mxg_vc_get(__u32 slot, __u32 egress)
 	if (!epoch || len > MXG_VCACHE_NAME ||
 	    !bpf_map_lookup_elem(&policy, &zero))
 		return -1;
-	key = vc_key(s, cfg->hash_seed, slot);
-	gkey = key >> VC_SLOT_BITS;
-	first = key & VC_SLOT_MASK & ~1U;
-	g = bpf_map_lookup_elem(&vcache_sets, &gkey);
-	if (!g)
-		return -1;
-	for (way = 0; way < MXG_VCACHE_WAYS; way++) {
-		e = &g->slot[(first + way) & VC_SLOT_MASK];
-		if (e->epoch != epoch || !vc_same(s, e, len))
-			continue;
-		count(MXG_CNT_VCACHE_HIT);
-		s->rule = e->rule;
-		s->name_hash = e->name_hash;
-		if (e->sim && egress)
-			count(MXG_CNT_SIM_MATCH);
-		/* The other way goes first when the set fills. */
-		if (g->slot[first].victim != (way ^ 1))
-			g->slot[first].victim = way ^ 1;
-		return e->matched ? 1 : 0;
+	key = vc_key(s, cfg->hash_seed);
+	set0 = vc_set(key, 0, slot);
+	e = vc_probe(s, set0, len, epoch, &st0, &vi0);
+	if (e)
+		goto hit;
+	set1 = vc_set(key, 1, slot);
+	e = vc_probe(s, set1, len, epoch, &st1, &vi1);
+	if (e)
+		goto hit;
+	/*
+	 * A stale or empty way of the first set, else of the second, else
+	 * the first set's way not used last.
+	 */
+	if (!st0 && st1) {
+		set0 = set1;
+		st0 = st1;
 	}
-	/* A stale or empty way first, else the one not used last. */
-	if (g->slot[first].epoch != epoch)
-		way = 0;
-	else if (g->slot[(first + 1) & VC_SLOT_MASK].epoch != epoch)
-		way = 1;
-	else
-		way = g->slot[first].victim & 1;
+	way = st0 & 1 ? 0 : st0 & 2 ? 1 : vi0;
 	st->epoch = epoch;
-	st->key = (gkey << VC_SLOT_BITS) | (first + way);
+	st->key = set0 + way;
 	st->armed = 1;
 	return -1;
+hit:
+	count(MXG_CNT_VCACHE_HIT);
+	s->rule = e->rule;
+	s->name_hash = e->name_hash;
+	if (e->sim && egress)
+		count(MXG_CNT_SIM_MATCH);
+	return e->matched ? 1 : 0;
 }
 
 /* Store the walk's verdict for the question that mxg_vc_get() missed. */

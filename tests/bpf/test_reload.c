@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -789,7 +790,7 @@ static int t_vcache_lookalike(struct tctx *t)
  * daemon's seed: the names are picked among WAYS_NAMES of the zone once
  * the daemon runs, as the datapath computes it.
  */
-#define WAYS_NAMES	256
+#define WAYS_NAMES	1000
 static char ways_name[WAYS_NAMES][16];
 static char ways_ip[WAYS_NAMES][16];
 static struct zrec ways_zone[WAYS_NAMES + 1];
@@ -805,11 +806,11 @@ __attribute__((constructor)) static void ways_zone_init(void)
 	}
 }
 
-/* vc_key()'s group and set of @name (a host name) under @seed. */
-static __u32 ways_set(const char *name, __u64 seed)
+/* vc_key() of @name (a host name) under @seed. */
+static __u32 ways_key(const char *name, __u64 seed)
 {
 	__u8 wire[MXG_VCACHE_NAME] = { 0 };
-	__u32 len = 0, i, key;
+	__u32 len = 0, i;
 	const char *p = name, *dot;
 	__u64 h, w;
 
@@ -826,9 +827,21 @@ static __u32 ways_set(const char *name, __u64 seed)
 		memcpy(&w, &wire[i * 8], 8);
 		h = (h ^ w) * MXG_FNV_PRIME;
 	}
-	key = (__u32)mxg_hash_final(h);
+	return (__u32)mxg_hash_final(h);
+}
+
+/* vc_set()'s group and set of choice @c (0 or 1) for @name. */
+static __u32 ways_set_of(const char *name, __u64 seed, int c)
+{
+	__u32 key = ways_key(name, seed) >> (c ? 16 : 0);
+
 	return (key & (MXG_VCACHE_GROUPS - 1)) << 8 |
 	       ((key >> 8) & (MXG_VCACHE_SETS - 1));
+}
+
+static __u32 ways_set(const char *name, __u64 seed)
+{
+	return ways_set_of(name, seed, 0);
 }
 
 /* Does some CPU's egress set @g/@set hold names @a and @b, one a way? */
@@ -891,7 +904,7 @@ static int t_vcache_ways(struct tctx *t)
 				break;
 			}
 	}
-	/* 256 names in 2048 sets: no two in one set once in 10^7 seeds. */
+	/* 1,000 names in 2048 sets: no two in one set almost never. */
 	if (!ASSERT_TRUE(a >= 0, "two names of one set"))
 		return -1;
 	snprintf(pol, sizeof(pol), "lookalike ml of mil action=block\n"
@@ -925,12 +938,86 @@ static int t_vcache_ways(struct tctx *t)
 	return 0;
 }
 
+/*
+ * Three names whose first set is the same (bpf/vcache.bpf.h): the third
+ * goes to its second set, so all three stay cached when they are asked in
+ * turn, where two ways of one set would lose each to the next.  On one
+ * CPU, so one per-CPU cache sees them all.  Each keeps its own verdict.
+ */
+static int t_vcache_two_choices(struct tctx *t)
+{
+	char path[300], pol[256];
+	struct mxg_config cfg;
+	__u32 zero = 0, *set = calloc(WAYS_NAMES, sizeof(*set));
+	int fd, n[3] = { -1, -1, -1 }, want[3], i, j, k, round;
+	int cpu = sched_getcpu();
+	long long hits = 0;
+	cpu_set_t one;
+
+	snprintf(path, sizeof(path), "%s/config_map", t->pin);
+	fd = bpf_obj_get(path);
+	if (!ASSERT_TRUE(set && fd >= 0 &&
+			 !bpf_map_lookup_elem(fd, &zero, &cfg),
+			 "read the seed")) {
+		free(set);
+		return -1;
+	}
+	close(fd);
+	for (i = 0; i < WAYS_NAMES; i++)
+		set[i] = ways_set(ways_name[i], cfg.hash_seed);
+	/* Second sets other than the first: else the third has no room. */
+	for (i = 0; i < WAYS_NAMES && n[2] < 0; i++)
+		for (j = i + 1; j < WAYS_NAMES && n[2] < 0; j++) {
+			if (set[j] != set[i])
+				continue;
+			for (k = j + 1; k < WAYS_NAMES; k++)
+				if (set[k] == set[i] &&
+				    ways_set_of(ways_name[k], cfg.hash_seed,
+						1) != set[i]) {
+					n[0] = i;
+					n[1] = j;
+					n[2] = k;
+					break;
+				}
+		}
+	free(set);
+	/* 1,000 names in 2048 sets: about 19 such triples, on average. */
+	if (!ASSERT_TRUE(n[2] >= 0, "three names of one set"))
+		return -1;
+	CPU_ZERO(&one);
+	CPU_SET(cpu < 0 ? 0 : cpu, &one);
+	if (!ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0,
+		       "pin the test to one CPU") ||
+	    !ASSERT_EQ(sched_setaffinity(t->dnsd, sizeof(one), &one), 0,
+		       "and the DNS server"))
+		return -1;
+	snprintf(pol, sizeof(pol), "lookalike ml of mil action=block\n"
+		 "allow %s\n", ways_name[n[1]]);
+	ASSERT_EQ(reload_with(t, pol), 0, "allow the second name");
+	want[0] = EPERM;
+	want[1] = 0;
+	want[2] = EPERM;
+	for (round = 0; round < 3; round++) {
+		if (round == 2)
+			hits = counter(t, MXG_CNT_VCACHE_HIT);
+		for (i = 0; i < 3; i++)
+			if (!ASSERT_EQ(resolve_n(t, ways_name[n[i]],
+						 ways_ip[n[i]], 1, want[i]),
+				       0, "each name's own verdict"))
+				return -1;
+	}
+	return ASSERT_TRUE(counter(t, MXG_CNT_VCACHE_HIT) - hits >= 3,
+			   "all three judged from the cache in turn") ? 0 : -1;
+}
+
 const struct tcase reload_tests[] = {
 	{ .name = "vcache_reload", .fn = t_vcache_reload,
 	  .policy = nothing, .zone = zone },
 	{ .name = "vcache_lookalike", .fn = t_vcache_lookalike,
 	  .policy = nav_allow, .zone = zone },
 	{ .name = "vcache_ways", .fn = t_vcache_ways,
+	  .policy = ml_block, .zone = ways_zone },
+	{ .name = "vcache_two_choices", .fn = t_vcache_two_choices,
 	  .policy = ml_block, .zone = ways_zone },
 	{ .name = "reload_large_policy", .fn = t_large_policy,
 	  .policy = ml_block, .zone = zone },
