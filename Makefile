@@ -231,6 +231,9 @@ recall: $(RECALL)
 	$(Q)echo '== corpus 2: tests/data/typos-heldout2.tsv'
 	$(Q)$(RECALL) tests/data/providers.policy tests/data/typos-heldout2.tsv \
 		tests/data/mail-providers.txt
+	$(Q)echo '== corpus 3: tests/data/typos-heldout3.tsv'
+	$(Q)$(RECALL) tests/data/providers.policy tests/data/typos-heldout3.tsv \
+		tests/data/mail-providers.txt
 
 # Everything: the host suites, then the BPF suites in VMs on the kernel
 # matrix (vmtest/vmtest.mk), then the package on a booted Debian 12
