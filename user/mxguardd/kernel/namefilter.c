@@ -10,6 +10,7 @@
  * could put back a 0 over a byte the programs set meanwhile.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
@@ -114,6 +115,72 @@ int loader_unit_filter_fill(const struct mxg_loader *l, long *set)
 	return 0;
 }
 
+/* Entries per batch lookup (24 + 8 bytes each). */
+#define UNIT_BATCH	4096
+
+/*
+ * Mark @may's byte of each entry of clean_unit (@fd) live at @now, by
+ * batch lookups (Linux 5.6+): a cursor of buckets, so entries that come
+ * and go meanwhile cannot send the walk back to the start.  0, or -errno
+ * (-EINVAL, -ENOTSUPP: no batch lookups here).
+ */
+static int mark_live_batch(int fd, volatile __u8 *may, __u64 now, long *kept)
+{
+	struct mxg_unit_key *keys = calloc(UNIT_BATCH, sizeof(*keys));
+	__u64 *vals = calloc(UNIT_BATCH, sizeof(*vals));
+	__u32 token = 0, n, i;
+	void *in = NULL;
+	int err = -ENOMEM;
+
+	while (keys && vals) {
+		n = UNIT_BATCH;
+		err = bpf_map_lookup_batch(fd, in, &token, keys, vals, &n, NULL);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			if (vals[i] > now) {
+				may[unit_slot(&keys[i])] = 1;
+				(*kept)++;
+			}
+		if (err) {		/* ENOENT: the last buckets */
+			err = 0;
+			break;
+		}
+		in = &token;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/*
+ * The same one key at a time, for kernels without batch lookups.  A key
+ * deleted under the walk sends get_next_key back to the first bucket, so
+ * the walk is bounded: past four times the map's size it gives up.
+ */
+static int mark_live_keys(int fd, volatile __u8 *may, __u64 now, long *kept)
+{
+	struct mxg_unit_key key, next;
+	long steps = 4L * MXG_CLEAN_ENTRIES;
+	void *prev = NULL;
+	__u64 exp;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (--steps < 0)
+			return -E2BIG;
+		/* Gone meanwhile (ENOENT): nothing to keep. */
+		if (!bpf_map_lookup_elem(fd, &next, &exp) && exp > now) {
+			may[unit_slot(&next)] = 1;
+			(*kept)++;
+		}
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
 /*
  * Bytes set for pairs whose clean_unit entries have expired (the LRU
  * keeps them until it needs the room) would cost their connects a lookup
@@ -129,12 +196,11 @@ int loader_clear_unit_filter(const struct mxg_loader *l, long *kept,
 {
 	int fd = bpf_map__fd(l->skel->maps.clean_unit);
 	size_t sz = sizeof(struct mxg_unit_filter);
-	struct mxg_unit_key key, next;
-	void *prev = NULL, *map;
 	volatile __u8 *may;
 	struct timespec ts;
 	__u32 zero = 0, on = 0;
-	__u64 now, exp;
+	__u64 now;
+	void *map;
 	int err, afd = bpf_map__fd(l->skel->maps.fastpath_armed);
 
 	*kept = 0;
@@ -157,19 +223,14 @@ int loader_clear_unit_filter(const struct mxg_loader *l, long *kept,
 	memset(map, 0, sz);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		/* Gone meanwhile (ENOENT): nothing to keep. */
-		if (!bpf_map_lookup_elem(fd, &next, &exp) && exp > now) {
-			may[unit_slot(&next)] = 1;
-			(*kept)++;
-		}
-		key = next;
-		prev = &key;
+	/* Marking twice is harmless: a batch walk cut short is redone whole. */
+	err = mark_live_batch(fd, may, now, kept);
+	if (err) {
+		*kept = 0;
+		err = mark_live_keys(fd, may, now, kept);
 	}
-	if (errno != ENOENT) {
-		err = -errno;
+	if (err)
 		goto out;
-	}
 	on = 1;
 	err = bpf_map_update_elem(afd, &zero, &on, BPF_ANY) ? -errno : 0;
 out:
