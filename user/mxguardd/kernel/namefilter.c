@@ -121,8 +121,7 @@ int loader_unit_filter_fill(const struct mxg_loader *l, long *set)
 /*
  * Mark @may's byte of each entry of clean_unit (@fd) live at @now, by
  * batch lookups (Linux 5.6+): a cursor of buckets, so entries that come
- * and go meanwhile cannot send the walk back to the start.  0, or -errno
- * (-EINVAL, -ENOTSUPP: no batch lookups here).
+ * and go meanwhile cannot send the walk back to the start.  0, or -errno.
  */
 static int mark_live_batch(int fd, volatile __u8 *may, __u64 now, long *kept)
 {
@@ -156,7 +155,9 @@ static int mark_live_batch(int fd, volatile __u8 *may, __u64 now, long *kept)
 }
 
 /*
- * The same one key at a time, for kernels without batch lookups.  A key
+ * The same one key at a time, where a batch lookup failed (no memory, a
+ * bucket of more entries than a batch; every kernel of 5.10 and later has
+ * batch lookups on LRU hashes).  A key
  * deleted under the walk sends get_next_key back to the first bucket, so
  * the walk is bounded: past four times the map's size it gives up.
  */
