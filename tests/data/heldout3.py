@@ -6,7 +6,9 @@ Reads each source file from a bare git mirror at its pinned commit
 (MIRROR/OWNER+NAME/repo, `git show COMMIT:PATH`), takes the typo and
 correction strings the source states (a test expectation or a data-file
 mapping), then applies corpus 2's filters, in order, and writes the corpus
-and build-report3.txt to OUT.  Nothing is picked by hand.
+and build-report3.txt to OUT.  Nothing is picked by hand.  The filters
+and the report are heldout2.py's, copied: that script stays as it was, so
+that corpus 2 still rebuilds to its md5.
 
 usage: OUT=DIR MIRROR=DIR python3 tests/data/heldout3.py
 """
@@ -91,32 +93,21 @@ def machado(src):
             yield inp, exp
 
 
-def verimail(src):
-    # tests.js : { subject: "INPUT", suggestion: "EXPECTED" }
-    text = show(src["git"], src["commit"], src["path"])
-    for inp, exp in re.findall(r'subject:\s*"([^"]*)"\s*,\s*suggestion:\s*"([^"]*)"', text):
-        yield inp, exp
+def pairs(pattern):
+    """An extractor of (typo, correction) from one regex of two groups."""
+    def fn(src):
+        text = show(src["git"], src["commit"], src["path"])
+        yield from re.findall(pattern, text)
+    return fn
 
 
-def blendle(src):
-    # expect(suggest('INPUT')).to.equal('EXPECTED')
-    text = show(src["git"], src["commit"], src["path"])
-    for inp, exp in re.findall(r"expect\(suggest\('([^']*)'\)\)\.to\.equal\('([^']*)'\)", text):
-        yield inp, exp
-
-
-def jclaw(src):
-    # {..., email: 'INPUT', expectedResult: {domainTypo: 'EXPECTED'}}
-    text = show(src["git"], src["commit"], src["path"])
-    for inp, exp in re.findall(r"email:\s*'([^']*)'\s*,\s*expectedResult:\s*\{\s*domainTypo:\s*'([^']*)'", text):
-        yield inp, exp
-
-
-def jsmap(src):
-    # TS object literal  "typo": "correction",
-    text = show(src["git"], src["commit"], src["path"])
-    for a, b in re.findall(r'"([^"]+)"\s*:\s*"([^"]+)"', text):
-        yield a, b
+# tests.js: { subject: "INPUT", suggestion: "EXPECTED" }
+verimail = pairs(r'subject:\s*"([^"]*)"\s*,\s*suggestion:\s*"([^"]*)"')
+# expect(suggest('INPUT')).to.equal('EXPECTED')
+blendle = pairs(r"expect\(suggest\('([^']*)'\)\)\.to\.equal\('([^']*)'\)")
+# {..., email: 'INPUT', expectedResult: {domainTypo: 'EXPECTED'}}
+jclaw = pairs(r"email:\s*'([^']*)'\s*,\s*expectedResult:\s*"
+              r"\{\s*domainTypo:\s*'([^']*)'")
 
 
 SOURCES = [
