@@ -81,8 +81,7 @@ static __always_inline int unit_saw(struct mxg_unit_key *uk, __u64 now,
 
 	if (armed) {
 		f = bpf_map_lookup_elem(&unit_filter, &zero);
-		if (f && !f->may[MXG_UNIT_FILTER_SLOT(unit_mix(uk)) &
-				 (MXG_UNIT_FILTER - 1)])
+		if (f && !f->may[mxg_unit_filter_slot(mxg_unit_mix(uk))])
 			return 0;
 	}
 	exp = bpf_map_lookup_elem(&clean_unit, uk);

@@ -133,16 +133,6 @@ struct {
 	__type(value, struct mxg_any_filter);
 } any_filter SEC(".maps");
 
-/*
- * The address's byte (abi.h: MXG_ANY_SLOT), from its four words: @addr
- * must be 4-byte aligned (the scratch's keys, connect's own arrays).
- */
-static __always_inline __u32 any_slot(const __u8 *addr)
-{
-	const __u32 *w = (const void *)addr;
-
-	return MXG_ANY_SLOT(w[0] ^ w[1] ^ w[2] ^ w[3]) & (MXG_ANY_FILTER - 1);
-}
 
 /* 1 while taint_any is known complete (above); an array: no hashing. */
 struct {
@@ -228,14 +218,6 @@ struct {
 	__type(value, struct mxg_unit_filter);
 } unit_filter SEC(".maps");
 
-/* The XOR of a unit key's 32-bit words (unit_recent's and unit_filter's). */
-static __always_inline __u32 unit_mix(const struct mxg_unit_key *uk)
-{
-	const __u32 *w = (const void *)uk->addr;
-
-	return w[0] ^ w[1] ^ w[2] ^ w[3] ^ (__u32)uk->cgroup_id ^
-	       (__u32)(uk->cgroup_id >> 32);
-}
 
 /* Readable names of lookalikes and tainted names, for events and `list`. */
 struct {
@@ -409,7 +391,7 @@ struct mxg_scratch {
 	__u32 r_total;
 	__u32 r_next;
 };
-/* any_slot() reads its key a word at a time. */
+/* mxg_any_slot() reads its key a word at a time. */
 _Static_assert(__builtin_offsetof(struct mxg_scratch, hk) % 4 == 0,
 	       "scratch hk aligned");
 

@@ -389,7 +389,7 @@ static __always_inline int sock_addr4(struct bpf_sock_addr *ctx, int connect)
 {
 	__u16 port = bpf_ntohs((__u16)ctx->user_port);
 	__u32 ip4 = ctx->user_ip4;
-	__u8 addr[16] __attribute__((aligned(4))) = {};	/* any_slot() */
+	__u8 addr[16] __attribute__((aligned(4))) = {};	/* mxg_any_slot() */
 
 	if (port == DNS_PORT) {
 		record_owner(ctx);
@@ -407,7 +407,7 @@ static __always_inline int sock_addr6(struct bpf_sock_addr *ctx, int connect)
 {
 	__u16 port = bpf_ntohs((__u16)ctx->user_port);
 	__u32 w[4];
-	__u8 addr[16] __attribute__((aligned(4)));	/* any_slot() */
+	__u8 addr[16] __attribute__((aligned(4)));	/* mxg_any_slot() */
 
 	if (port == DNS_PORT) {
 		record_owner(ctx);

@@ -168,7 +168,7 @@ static __always_inline int note_tainted(struct mxg_scratch *s,
 					struct mxg_config *cfg)
 {
 	__u64 until = s->now + cfg->ttl_max_ns + MXG_ANY_SLACK_NS;
-	__u32 zero = 0, slot = any_slot(s->hk.addr);
+	__u32 zero = 0, slot = mxg_any_slot(s->hk.addr);
 	struct mxg_any_filter *f = bpf_map_lookup_elem(&any_filter, &zero);
 	__u64 *v;
 
@@ -209,7 +209,7 @@ static __always_inline int any_byte_clear(const __u8 *addr)
 	__u32 zero = 0;
 	struct mxg_any_filter *f = bpf_map_lookup_elem(&any_filter, &zero);
 
-	return f && !f->may[any_slot(addr)];
+	return f && !f->may[mxg_any_slot(addr)];
 }
 
 static __always_inline int never_tainted(const __u8 *addr)
@@ -225,7 +225,7 @@ static __always_inline int never_tainted(const __u8 *addr)
 static __always_inline void record_clean_unit(struct mxg_scratch *s,
 					      __u64 life)
 {
-	__u32 zero = 0, i, mix = unit_mix(&s->uk);
+	__u32 zero = 0, i, mix = mxg_unit_mix(&s->uk);
 	struct mxg_unit_recent *r = bpf_map_lookup_elem(&unit_recent, &zero);
 	struct mxg_unit_recent_slot *e = NULL;
 	struct mxg_unit_filter *f;
@@ -256,7 +256,7 @@ static __always_inline void record_clean_unit(struct mxg_scratch *s,
 	 */
 	f = bpf_map_lookup_elem(&unit_filter, &zero);
 	if (f) {
-		i = MXG_UNIT_FILTER_SLOT(mix) & (MXG_UNIT_FILTER - 1);
+		i = mxg_unit_filter_slot(mix);
 		if (!f->may[i])
 			f->may[i] = 1;
 	}

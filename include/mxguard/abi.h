@@ -395,8 +395,8 @@ struct mxg_unit_recent {
 
 /*
  * Which (cgroup, address) pairs may have a clean_unit entry
- * (bpf/connect.bpf.h: unit_saw): byte MXG_UNIT_FILTER_SLOT(x) of x, the
- * same XOR as unit_recent's, is 1 if so.  The programs set it after every
+ * (bpf/connect.bpf.h: unit_saw): byte mxg_unit_filter_slot() of the key's
+ * mxg_unit_mix(), the mix unit_recent's slot comes from, is 1 if so.  The programs set it after every
  * clean_unit entry they write; the daemon sets the bytes of every entry
  * there is before it arms, and when it clears the filter (fastpath
  * disarmed meanwhile) to drop the bytes of expired entries.  Trusted only
@@ -416,6 +416,45 @@ struct mxg_unit_filter {
  * 32-bit words as the host reads them (the programs and the daemon alike).
  */
 #define MXG_ANY_SLOT(x)		(((__u32)(x) * 0x9E3779B1U) >> (32 - 14))
+
+/*
+ * The filters' slots, written once for the programs, the daemon and the
+ * tests: a slot the daemon or a test computes differently from the
+ * programs' is a byte nobody reads.  @addr must be 4-byte aligned (keys
+ * and the programs' own arrays are): so the programs read it a word at a
+ * time, not a byte.
+ */
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+/* The XOR of a 16-byte address's four 32-bit words. */
+static __always_inline __u32 mxg_addr_mix(const __u8 *addr)
+{
+	__u32 w[4];
+
+	__builtin_memcpy(w, __builtin_assume_aligned(addr, 4), 16);
+	return w[0] ^ w[1] ^ w[2] ^ w[3];
+}
+
+/* Its byte in any_filter. */
+static __always_inline __u32 mxg_any_slot(const __u8 *addr)
+{
+	return MXG_ANY_SLOT(mxg_addr_mix(addr)) & (MXG_ANY_FILTER - 1);
+}
+
+/* A unit key's mix: unit_recent's slot and unit_filter's come from it. */
+static __always_inline __u32 mxg_unit_mix(const struct mxg_unit_key *uk)
+{
+	return mxg_addr_mix(uk->addr) ^ (__u32)uk->cgroup_id ^
+	       (__u32)(uk->cgroup_id >> 32);
+}
+
+/* The byte in unit_filter of a key whose mix is @mix. */
+static __always_inline __u32 mxg_unit_filter_slot(__u32 mix)
+{
+	return MXG_UNIT_FILTER_SLOT(mix) & (MXG_UNIT_FILTER - 1);
+}
 
 struct mxg_tname {
 	__u64 expires_ns;

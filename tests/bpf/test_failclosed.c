@@ -636,7 +636,7 @@ static int t_unit_records_per_cgroup(struct tctx *t)
 
 /*
  * clean_unit's filter byte of @ip in the unit @cg (abi.h:
- * MXG_UNIT_FILTER_SLOT), or -1; *set: how many bytes are set.  The unit
+ * mxg_unit_filter_slot), or -1; *set: how many bytes are set.  The unit
  * key's cgroup id is the cgroup directory's inode number.
  */
 static int unit_byte(struct tctx *t, const char *cg, const char *ip,
@@ -644,21 +644,17 @@ static int unit_byte(struct tctx *t, const char *cg, const char *ip,
 {
 	struct mxg_unit_filter *f = calloc(1, sizeof(*f));
 	int fd = pinned(t, "unit_filter"), v = -1;
-	__u8 a[16] = { 0 };
-	__u32 w[4], zero = 0, i;
+	struct mxg_unit_key uk = { 0 };
+	__u32 zero = 0, i;
 	struct stat st;
-	__u64 id;
 
-	a[10] = a[11] = 0xff;
-	inet_pton(AF_INET, ip, &a[12]);
-	memcpy(w, a, 16);
+	uk.addr[10] = uk.addr[11] = 0xff;
+	inet_pton(AF_INET, ip, &uk.addr[12]);
 	*set = -1;
 	if (f && fd >= 0 && !stat(cg, &st) &&
 	    !bpf_map_lookup_elem(fd, &zero, f)) {
-		id = st.st_ino;
-		v = f->may[MXG_UNIT_FILTER_SLOT(w[0] ^ w[1] ^ w[2] ^ w[3] ^
-						(__u32)id ^ (__u32)(id >> 32)) &
-			   (MXG_UNIT_FILTER - 1)];
+		uk.cgroup_id = st.st_ino;
+		v = f->may[mxg_unit_filter_slot(mxg_unit_mix(&uk))];
 		for (*set = 0, i = 0; i < MXG_UNIT_FILTER; i++)
 			*set += f->may[i] != 0;
 	}

@@ -486,20 +486,18 @@ out_fd:
 	return 0;
 }
 
-/* taint_any's filter byte of @ip (abi.h: MXG_ANY_SLOT), or -1. */
+/* taint_any's filter byte of @ip (abi.h: mxg_any_slot), or -1. */
 static int any_byte(struct tctx *t, const char *ip)
 {
 	struct mxg_any_filter *f = calloc(1, sizeof(*f));
-	__u8 a[16] = { 0 };
-	__u32 w[4], zero = 0;
+	__u8 a[16] __attribute__((aligned(4))) = { 0 };
+	__u32 zero = 0;
 	int fd = pinned(t, "any_filter"), v = -1;
 
 	a[10] = a[11] = 0xff;
 	inet_pton(AF_INET, ip, &a[12]);
-	memcpy(w, a, 16);
 	if (f && fd >= 0 && !bpf_map_lookup_elem(fd, &zero, f))
-		v = f->may[MXG_ANY_SLOT(w[0] ^ w[1] ^ w[2] ^ w[3]) &
-			   (MXG_ANY_FILTER - 1)];
+		v = f->may[mxg_any_slot(a)];
 	if (fd >= 0)
 		close(fd);
 	free(f);

@@ -75,17 +75,10 @@ int loader_fill_name_filter(const struct mxg_loader *l, long *names)
 				  NULL, names);
 }
 
-/* clean_unit's filter byte of a unit key (abi.h: MXG_UNIT_FILTER_SLOT). */
+/* clean_unit's filter byte of a unit key, as the programs compute it. */
 static __u32 unit_slot(const void *key)
 {
-	const struct mxg_unit_key *k = key;
-	__u32 w[4];
-
-	memcpy(w, k->addr, 16);
-	return MXG_UNIT_FILTER_SLOT(w[0] ^ w[1] ^ w[2] ^ w[3] ^
-				    (__u32)k->cgroup_id ^
-				    (__u32)(k->cgroup_id >> 32)) &
-	       (MXG_UNIT_FILTER - 1);
+	return mxg_unit_filter_slot(mxg_unit_mix(key));
 }
 
 int loader_fill_unit_filter(const struct mxg_loader *l, long *pairs)

@@ -209,13 +209,10 @@ void loader_log_counters(const struct mxg_loader *l)
 		ev.clean, ev.names);
 }
 
-/* taint_any's filter byte of @addr (bpf/maps.bpf.h: any_filter). */
+/* taint_any's filter byte of @addr, as the programs compute it. */
 static __u32 any_slot(const void *addr)
 {
-	__u32 w[4];
-
-	memcpy(w, addr, 16);
-	return MXG_ANY_SLOT(w[0] ^ w[1] ^ w[2] ^ w[3]) & (MXG_ANY_FILTER - 1);
+	return mxg_any_slot(addr);
 }
 
 /*
