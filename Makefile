@@ -240,9 +240,22 @@ recall: $(RECALL)
 # (vmtest-system, 5 to 8 minutes).  check-host is the quick loop while
 # working.  check-minbase (about 11 minutes) is not in it: with it, CI would
 # pass its 45-minute budget on the 2-core machine.
-check: check-host vmtest vmtest-system
+#
+# Around each, tests/hoststate.sh: no suite may touch the host's own
+# /etc/mxguard, /var/lib/mxguard or /run/mxguard (a daemon a test starts
+# without its own state files would learn the tests' correspondents into
+# the host's).  The suites run in a sub-make so that the snapshot is taken
+# before the first and compared after the last, under -j too.
+check:
+	$(Q)mkdir -p $(OUTPUT) && tests/hoststate.sh snap $(OUTPUT)/hoststate.check
+	$(Q)$(MAKE) --no-print-directory check-host vmtest vmtest-system
+	$(Q)tests/hoststate.sh verify $(OUTPUT)/hoststate.check
 
-check-host: check-unit check-install check-bpf check-e2e check-logs
+check-host:
+	$(Q)mkdir -p $(OUTPUT) && tests/hoststate.sh snap $(OUTPUT)/hoststate.host
+	$(Q)$(MAKE) --no-print-directory check-unit check-install check-bpf \
+		check-e2e check-logs
+	$(Q)tests/hoststate.sh verify $(OUTPUT)/hoststate.host
 
 # Every module under the sanitizers: objects built once, as for the daemon.
 $(OUTPUT)/san/test_%: tests/unit/test_%.c $(call objs,$(OUTPUT)/san,$(UNIT_SRCS))

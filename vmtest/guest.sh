@@ -60,9 +60,14 @@ trap '[ -e "$load_pin" ] && .output/mxguardd --unload --pin-dir "$load_pin"
 load_check() {
 	local cg=$load_cg pin=$load_pin pid line st=1
 	mkdir -p "$cg"
-	# No control socket: natively, a real daemon may own the default one.
+	# No control socket or SMTP responder: natively, a real daemon may own
+	# the default socket and port; nor the host's config or state files
+	# (tests/hoststate.sh).
 	exec 3< <(exec timeout 300 .output/mxguardd --policy policies/ \
 		--cgroup "$cg" --pin-dir "$pin" --control "" --foreground \
+		--responder-port 0 \
+		--config /dev/null --learned-file "$out/load.learned" \
+		--correspondents-file "$out/load.correspondents" \
 		2>&1 >/dev/null)
 	pid=$!
 	while IFS= read -r line <&3; do

@@ -496,7 +496,8 @@ static int daemon_with(struct tctx *t, const char *policy, const char *pin,
 	const char *argv[] = { t->daemon_bin, "--foreground", "--policy",
 			       policy, "--cgroup", t->cg, "--pin-dir", pin,
 			       "--control", control, "--config", "/dev/null",
-			       NULL };
+			       "--learned-file", t->learned,
+			       "--correspondents-file", t->corr, NULL };
 	int p[2], rc;
 	pid_t pid;
 

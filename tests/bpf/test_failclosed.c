@@ -561,8 +561,9 @@ static int t_incompatible_pins(struct tctx *t)
 	close(fd);
 	rc = run_cmd(out, sizeof(out), "timeout 20 %s --foreground --policy "
 		     "%s --cgroup %s --pin-dir %s --control %s --config "
-		     "/dev/null", t->daemon_bin, t->policy_path, t->cg, t->pin,
-		     t->control);
+		     "/dev/null --learned-file %s --correspondents-file %s",
+		     t->daemon_bin, t->policy_path, t->cg, t->pin, t->control,
+		     t->learned, t->corr);
 	ASSERT_TRUE(rc != 0 && rc != 124, "refuses to start");
 	ASSERT_HAS(out, "pinned by another version of mxguard");
 	ASSERT_HAS(out, "--unload --pin-dir");

@@ -124,13 +124,15 @@ def unbound_conf(tmp, zones, data):
 
 def daemon_conf(tmp, policy, pin):
     """mxguard.conf in tmp for block mode on policy (a file in tmp), with
-    the control socket, alerts and learned file in tmp; both readable, as
-    mxguardd requires of what it reads."""
+    the control socket, alerts and state files in tmp (never the host's:
+    tests/hoststate.sh); both readable, as mxguardd requires of what it
+    reads."""
     with open(f"{tmp}/mxguard.conf", "w") as f:
         f.write(f"policy = {policy}\npin_dir = {pin}\n"
                 f"mode = block\ncontrol_socket = {tmp}/control.sock\n"
                 f"json_file = {tmp}/alerts.json\n"
-                f"learned_file = {tmp}/learned\n")
+                f"learned_file = {tmp}/learned\n"
+                f"correspondents_file = {tmp}/correspondents\n")
     os.chmod(policy, 0o644)
     os.chmod(f"{tmp}/mxguard.conf", 0o644)
     return f"{tmp}/mxguard.conf"

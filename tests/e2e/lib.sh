@@ -420,7 +420,8 @@ e2e_postfix() {
 # --- mxguardd ------------------------------------------------------------
 
 # start_mxguardd [ARGS...]: start the daemon on the Postfix cgroup, with our
-# pins and control socket and no host config file.  It appends its JSON
+# pins, control socket and state files and no host config file
+# (tests/hoststate.sh checks that the host's are left alone).  It appends its JSON
 # lines to $T/alerts.jsonl and its log to $T/mxguardd.err; returns once it
 # said READY=1.
 start_mxguardd() {
@@ -429,6 +430,7 @@ start_mxguardd() {
 		"$MXGUARDD" --cgroup "$E2E_CG_MTA" --pin-dir "$E2E_PIN" \
 		--control "$T/control.sock" --config /dev/null --foreground \
 		--learned-file "$T/learned" \
+		--correspondents-file "$T/correspondents" \
 		"$@") ||
 		e2e_die "mxguardd did not start: $(tail -n 3 "$T/mxguardd.err")"
 }

@@ -169,7 +169,9 @@ mkdir -p "$T/log"
 start_daemon() {
 	printf '%s\n' "policy = $T/mil.policy" "pin_dir = $PIN" \
 		"mode = alert" "control_socket = $T/control.sock" \
-		"second_look = no" "repeat_window = 0" "$@" >"$T/mxguard.conf"
+		"second_look = no" "repeat_window = 0" \
+		"learned_file = $T/learned" \
+		"correspondents_file = $T/correspondents" "$@" >"$T/mxguard.conf"
 	chmod 644 "$T/mxguard.conf"
 	DAEMON=$(sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' _ \
 		"$CG/aux" python3 "$SRC/tests/e2e/e2e.py" notify-run \
