@@ -396,12 +396,12 @@ struct mxg_unit_recent {
 /*
  * Which (cgroup, address) pairs may have a clean_unit entry
  * (bpf/connect.bpf.h: unit_saw): byte mxg_unit_filter_slot() of the key's
- * mxg_unit_mix(), the mix unit_recent's slot comes from, is 1 if so.  The programs set it after every
- * clean_unit entry they write; the daemon sets the bytes of every entry
- * there is before it arms, and when it clears the filter (fastpath
- * disarmed meanwhile) to drop the bytes of expired entries.  Trusted only
- * while fastpath_armed is 1.  2^17 bytes: a host with 10,000 live pairs
- * fills 7% of it.
+ * mxg_unit_mix(), the mix unit_recent's slot comes from, is 1 if so.  The
+ * programs set it after every clean_unit entry they write; the daemon sets
+ * the bytes of every entry there is before it arms, and when it clears the
+ * filter (fastpath disarmed meanwhile) to drop the bytes of expired
+ * entries.  Trusted only while fastpath_armed is 1.  2^17 bytes: a host
+ * with 10,000 live pairs fills 7% of it.
  */
 #define MXG_UNIT_FILTER_BITS	17
 #define MXG_UNIT_FILTER		(1U << MXG_UNIT_FILTER_BITS)
