@@ -114,7 +114,7 @@ RECALL		:= $(OUTPUT)/tests/recall
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps deb vmlinux-h check check-host check-unit check-bpf check-install bench bench-micro recall vmtest \
+.PHONY: all deps deb vmlinux-h check check-host check-unit check-bpf check-install bench bench-run bench-micro recall vmtest \
 	demo install uninstall clean help fuzz fuzz-seeds
 
 all: $(PROGS)
@@ -246,16 +246,20 @@ recall: $(RECALL)
 # without its own state files would learn the tests' correspondents into
 # the host's).  The suites run in a sub-make so that the snapshot is taken
 # before the first and compared after the last, under -j too.
+# $(call untouched,NAME,TARGETS): TARGETS so, the snapshot in
+# $(OUTPUT)/hoststate.NAME.
+define untouched
+	$(Q)mkdir -p $(OUTPUT) && tests/hoststate.sh snap $(OUTPUT)/hoststate.$(1)
+	$(Q)$(MAKE) --no-print-directory $(2)
+	$(Q)tests/hoststate.sh verify $(OUTPUT)/hoststate.$(1)
+endef
+
 check:
-	$(Q)mkdir -p $(OUTPUT) && tests/hoststate.sh snap $(OUTPUT)/hoststate.check
-	$(Q)$(MAKE) --no-print-directory check-host vmtest vmtest-system
-	$(Q)tests/hoststate.sh verify $(OUTPUT)/hoststate.check
+	$(call untouched,check,check-host vmtest vmtest-system)
 
 check-host:
-	$(Q)mkdir -p $(OUTPUT) && tests/hoststate.sh snap $(OUTPUT)/hoststate.host
-	$(Q)$(MAKE) --no-print-directory check-unit check-install check-bpf \
-		check-e2e check-logs
-	$(Q)tests/hoststate.sh verify $(OUTPUT)/hoststate.host
+	$(call untouched,host,check-unit check-install check-bpf check-e2e \
+		check-logs)
 
 # Every module under the sanitizers: objects built once, as for the daemon.
 $(OUTPUT)/san/test_%: tests/unit/test_%.c $(call objs,$(OUTPUT)/san,$(UNIT_SRCS))
@@ -379,7 +383,11 @@ bench-micro: $(MICRO) $(MICRO_OBJ)
 BENCH_RULES	?= 1000000
 BENCH_ROUNDS	?= 6
 
-bench: $(BENCH) $(GEN_BENCH) $(PROGS) $(NOOP_OBJ) $(LOADGEN) $(MICRO) $(MICRO_OBJ)
+# The benchmarks' daemons keep their state in their own directories too.
+bench:
+	$(call untouched,bench,bench-run)
+
+bench-run: $(BENCH) $(GEN_BENCH) $(PROGS) $(NOOP_OBJ) $(LOADGEN) $(MICRO) $(MICRO_OBJ)
 	$(Q)tests/bench/run.sh $(BENCH) $(GEN_BENCH) \
 		>$(OUTPUT)/bench/userspace.txt; st=$$?; \
 		cat $(OUTPUT)/bench/userspace.txt; exit $$st

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -179,36 +180,82 @@ static int notify_socket(struct tctx *t)
 	return fd;
 }
 
+size_t read_for(int fd, char *buf, size_t sz, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	long long end = now_ms() + ms;
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < sz && now_ms() < end &&
+	       poll(&p, 1, end - now_ms()) == 1) {
+		r = read(fd, buf + n, sz - 1 - n);
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+int exited_within(pid_t pid, int ms)
+{
+	int pfd = syscall(SYS_pidfd_open, pid, 0), st = 0, ready;
+	struct pollfd p = { .fd = pfd, .events = POLLIN };
+
+	if (pfd < 0)
+		return -1;
+	ready = poll(&p, 1, ms) == 1;
+	close(pfd);
+	if (!ready || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * The arguments of every daemon a test starts: @policy, the watched
+ * cgroup, @pin and @control, and files of the test's own: never the
+ * host's mxguard.conf, learned rules or correspondents.  No SMTP
+ * responder unless a test asks for one (test_responder.c): the other
+ * suites expect a port-25 block to be EPERM.  How many of @argv's
+ * entries were set; argv[n] is NULL.
+ */
+static int daemon_argv(const struct tctx *t, const char **argv,
+		       const char *policy, const char *pin, const char *control)
+{
+	int n = 0;
+
+	argv[n++] = t->daemon_bin;
+	argv[n++] = "--foreground";
+	argv[n++] = "--policy";
+	argv[n++] = policy;
+	argv[n++] = "--cgroup";
+	argv[n++] = t->cg;
+	argv[n++] = "--pin-dir";
+	argv[n++] = pin;
+	argv[n++] = "--control";
+	argv[n++] = control;
+	argv[n++] = "--config";
+	argv[n++] = "/dev/null";
+	argv[n++] = "--learned-file";
+	argv[n++] = t->learned;
+	argv[n++] = "--correspondents-file";
+	argv[n++] = t->corr;
+	argv[n++] = "--responder-port";
+	argv[n++] = "0";
+	argv[n] = NULL;
+	return n;
+}
+
 int daemon_start(struct tctx *t, const char *const *extra)
 {
 	const char *argv[40];
-	int out[2], ns, n = 0, i;
+	int out[2], ns, n, i;
 
 	ns = notify_socket(t);
 	if (ns < 0 || pipe2(out, O_CLOEXEC))
 		return -1;
-	argv[n++] = t->daemon_bin;
-	argv[n++] = "--foreground";
-	argv[n++] = "--policy";
-	argv[n++] = t->policy_path;
-	argv[n++] = "--cgroup";
-	argv[n++] = t->cg;
-	argv[n++] = "--pin-dir";
-	argv[n++] = t->pin;
-	argv[n++] = "--control";
-	argv[n++] = t->control;
-	argv[n++] = "--config";
-	argv[n++] = "/dev/null";	/* never the host's mxguard.conf */
-	argv[n++] = "--learned-file";	/* nor the host's state */
-	argv[n++] = t->learned;
-	argv[n++] = "--correspondents-file";
-	argv[n++] = t->corr;
-	/*
-	 * No SMTP responder unless a test asks for one (test_responder.c):
-	 * the other suites expect a port-25 block to be EPERM.
-	 */
-	argv[n++] = "--responder-port";
-	argv[n++] = "0";
+	n = daemon_argv(t, argv, t->policy_path, t->pin, t->control);
 	for (i = 0; extra && extra[i] && n < 38; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
@@ -226,6 +273,36 @@ int daemon_start(struct tctx *t, const char *const *extra)
 	i = wait_ready(ns, t->daemon);
 	close(ns);
 	return i;
+}
+
+int daemon_exec(struct tctx *t, const char *policy, const char *pin,
+	       const char *control, char *buf, size_t sz)
+{
+	const char *argv[24];
+	int p[2], rc;
+	pid_t pid;
+
+	daemon_argv(t, argv, policy, pin, control);
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	/* Its output ends when it does; one that stays is killed. */
+	read_for(p[0], buf, sz, 10000);
+	close(p[0]);
+	rc = exited_within(pid, 100);
+	if (rc < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return rc;
 }
 
 int daemon_stop(struct tctx *t, int sig)

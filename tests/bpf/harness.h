@@ -91,6 +91,17 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 int daemon_start(struct tctx *t, const char *const *extra);
 int daemon_stop(struct tctx *t, int sig);
 /*
+ * mxguardd with the harness's arguments but @policy, @pin and @control,
+ * run to its end; its stdout and stderr in @buf.  Its exit status (128 +
+ * signal), or -1 when it was still running after 10 s, and was killed.
+ */
+int daemon_exec(struct tctx *t, const char *policy, const char *pin,
+	       const char *control, char *buf, size_t sz);
+/* What arrives on @fd within @ms, up to EOF, in @buf; the byte count. */
+size_t read_for(int fd, char *buf, size_t sz, int ms);
+/* @pid's exit status (128 + signal) once it ends within @ms; else -1. */
+int exited_within(pid_t pid, int ms);
+/*
  * Next event whose event.action is @action (NULL: any), skipping others;
  * NULL after @timeout_ms or when the daemon's output ends.
  */

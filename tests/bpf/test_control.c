@@ -90,40 +90,6 @@ static int ctl_connect(const char *path)
 	return fd;
 }
 
-/* What arrives on @fd within @ms, up to EOF; the byte count. */
-static size_t read_for(int fd, char *buf, size_t sz, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	long long end = now_ms() + ms;
-	size_t n = 0;
-	ssize_t r;
-
-	while (n + 1 < sz && now_ms() < end &&
-	       poll(&p, 1, end - now_ms()) == 1) {
-		r = read(fd, buf + n, sz - 1 - n);
-		if (r <= 0)
-			break;
-		n += r;
-	}
-	buf[n] = '\0';
-	return n;
-}
-
-/* @pid's exit status (128 + signal) once it ends within @ms; else -1. */
-static int exited_within(pid_t pid, int ms)
-{
-	int pfd = syscall(SYS_pidfd_open, pid, 0), st = 0, ready;
-	struct pollfd p = { .fd = pfd, .events = POLLIN };
-
-	if (pfd < 0)
-		return -1;
-	ready = poll(&p, 1, ms) == 1;
-	close(pfd);
-	if (!ready || waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* The harness's daemon is still running; if not, say how it ended. */
 static int daemon_alive(struct tctx *t)
 {
@@ -489,45 +455,11 @@ static int t_unload_known_pins(struct tctx *t)
 	return 0;
 }
 
-/* mxguardd as the harness starts it, but with @policy, @pin, @control. */
-static int daemon_with(struct tctx *t, const char *policy, const char *pin,
-		       const char *control, char *buf, size_t sz)
-{
-	const char *argv[] = { t->daemon_bin, "--foreground", "--policy",
-			       policy, "--cgroup", t->cg, "--pin-dir", pin,
-			       "--control", control, "--config", "/dev/null",
-			       "--learned-file", t->learned,
-			       "--correspondents-file", t->corr, NULL };
-	int p[2], rc;
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(p[1], STDOUT_FILENO);
-		dup2(p[1], STDERR_FILENO);
-		execv(argv[0], (char **)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	/* Its output ends when it does; one that stays is killed. */
-	read_for(p[0], buf, sz, 10000);
-	close(p[0]);
-	rc = exited_within(pid, 100);
-	if (rc < 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	return rc;
-}
-
 /* mxguardd as the harness starts it, with @control; output in @buf. */
 static int second_daemon(struct tctx *t, const char *control, char *buf,
 			 size_t sz)
 {
-	return daemon_with(t, t->policy_path, t->pin, control, buf, sz);
+	return daemon_exec(t, t->policy_path, t->pin, control, buf, sz);
 }
 
 static int t_second_daemon(struct tctx *t)
@@ -637,7 +569,7 @@ static int t_bad_policy_start(struct tctx *t)
 	    chmod(policy, 0600))
 		return -1;
 	/* A fresh pin directory. */
-	ASSERT_EQ(daemon_with(t, policy, fresh, ctl2, out, OUT_SZ), 2,
+	ASSERT_EQ(daemon_exec(t, policy, fresh, ctl2, out, OUT_SZ), 2,
 		  "bad policy, fresh pins: exit status");
 	ASSERT_HAS(out, want);
 	ASSERT_HAS(out, "nothing loaded");
@@ -662,7 +594,7 @@ static int t_bad_policy_start(struct tctx *t)
 	dir_names(t->pin, before, sizeof(before));
 	if (!ASSERT_EQ(pinned_config(t->pin, &c0), 0, "pinned config read"))
 		return -1;
-	ASSERT_EQ(daemon_with(t, policy, t->pin, t->control, out, OUT_SZ), 2,
+	ASSERT_EQ(daemon_exec(t, policy, t->pin, t->control, out, OUT_SZ), 2,
 		  "bad policy over pins: exit status");
 	ASSERT_HAS(out, want);
 	dir_names(t->pin, after, sizeof(after));

@@ -18,12 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "harness.h"
+#include "loader.h"
 #include "mxguard/abi.h"
 
 #define WAIT_MS		5000
@@ -559,12 +562,9 @@ static int t_incompatible_pins(struct tctx *t)
 			 !bpf_obj_pin(fd, path), "pin an old-style map"))
 		return -1;
 	close(fd);
-	rc = run_cmd(out, sizeof(out), "timeout 20 %s --foreground --policy "
-		     "%s --cgroup %s --pin-dir %s --control %s --config "
-		     "/dev/null --learned-file %s --correspondents-file %s",
-		     t->daemon_bin, t->policy_path, t->cg, t->pin, t->control,
-		     t->learned, t->corr);
-	ASSERT_TRUE(rc != 0 && rc != 124, "refuses to start");
+	rc = daemon_exec(t, t->policy_path, t->pin, t->control, out,
+			sizeof(out));
+	ASSERT_TRUE(rc > 0, "refuses to start, and exits");
 	ASSERT_HAS(out, "pinned by another version of mxguard");
 	ASSERT_HAS(out, "--unload --pin-dir");
 	return ASSERT_EQ(access(path, F_OK), 0, "and leaves the pin alone") ?
@@ -743,6 +743,91 @@ static int t_unit_filter_cleared(struct tctx *t)
 			 "still explained") ? 0 : -1;
 }
 
+/* A test key: the byte it marks first. */
+struct walk_key {
+	__u8 slot;
+	__u8 rest[23];
+};
+
+static __u32 walk_slot(const void *key)
+{
+	return ((const struct walk_key *)key)->slot;
+}
+
+/* The walk under test: by batches, or key by key. */
+static int walk(int by_keys, int fd, int ffd, __u64 now, long *n)
+{
+	if (by_keys)
+		return loader_mark_filter_keys(fd, ffd, 4096, walk_slot, now,
+					       n);
+	return loader_mark_filter(fd, ffd, 4096, walk_slot, now, NULL, n);
+}
+
+/*
+ * A hash walked into a filter, by batches or key by key.  Ten keys, four
+ * of them expired; byte 200, set before, belongs to no key.
+ */
+static int walk_one(int by_keys, const char *what)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, fo, .map_flags = BPF_F_MMAPABLE);
+	struct timespec ts;
+	struct walk_key k;
+	__u64 now, exp;
+	long n = -1, i, set;
+	int fd, ffd, ok = 1;
+	__u8 *may;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "walk", sizeof(k),
+			    sizeof(__u64), 64, NULL);
+	ffd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "walk_f", 4, 4096, 1, &fo);
+	if (!ASSERT_TRUE(fd >= 0 && ffd >= 0, "maps made"))
+		goto out;
+	may = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ffd, 0);
+	if (!ASSERT_TRUE(may != MAP_FAILED, "filter mapped"))
+		goto out;
+	may[200] = 1;
+	for (i = 0; i < 10; i++) {
+		memset(&k, 0, sizeof(k));
+		k.slot = 10 + i;
+		exp = i < 4 ? now - 1 : now + 3600000000000ULL;
+		if (!ASSERT_EQ(bpf_map_update_elem(fd, &k, &exp, BPF_ANY), 0,
+			       "key written"))
+			goto unmap;
+	}
+	ok = ASSERT_EQ(walk(by_keys, fd, ffd, now, &n), 0, what) &&
+	     ASSERT_EQ(n, 6, "the six live keys marked");
+	for (i = 0, set = 0; i < 4096; i++)
+		set += may[i] != 0;
+	ok = ok && ASSERT_EQ(set, 7, "their bytes and byte 200") &&
+	     ASSERT_EQ(may[13] + may[14] * 2 + may[200] * 4, 0 + 2 + 4,
+		       "an expired key's byte clear, the live one's and 200's set");
+	ok = ok && ASSERT_EQ(walk(by_keys, fd, ffd, 0, &n), 0, what) &&
+	     ASSERT_EQ(n, 10, "every key marked when now is 0") &&
+	     ASSERT_EQ(may[10] + may[19], 2, "the first and the last");
+unmap:
+	munmap(may, 4096);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ffd >= 0)
+		close(ffd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * namefilter.c's one walker, which fills tname_filter, any_filter and
+ * unit_filter from their maps: by batch lookups, and key by key where a
+ * batch fails, each with and without the expiry test.
+ */
+static int t_mark_filter_walks(struct tctx *t)
+{
+	(void)t;
+	return walk_one(0, "walked by batches") |
+	       walk_one(1, "walked key by key");
+}
+
 const struct tcase failclosed_tests[] = {
 	{ .name = "fc_udp_40_records", .fn = t_udp_40_records,
 	  .policy = mil_block, .zone = zone, .raw = crafted },
@@ -781,6 +866,8 @@ const struct tcase failclosed_tests[] = {
 	{ .name = "fc_unit_records_per_cgroup",
 	  .fn = t_unit_records_per_cgroup, .policy = mil_block, .zone = zone },
 	{ .name = "fc_unit_filter_cleared", .fn = t_unit_filter_cleared,
+	  .policy = mil_block, .zone = zone },
+	{ .name = "fc_mark_filter_walks", .fn = t_mark_filter_walks,
 	  .policy = mil_block, .zone = zone },
 	{ 0 },
 };

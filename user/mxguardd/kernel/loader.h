@@ -202,9 +202,12 @@ int loader_unit_filter_fill(const struct mxg_loader *l, long *set);
 int loader_clear_unit_filter(const struct mxg_loader *l, long *kept,
 			     int *was_armed);
 /* The fill under the filters (namefilter.c has the rules). */
-int loader_mark_filter(int fd, size_t key_size, int ffd, size_t sz,
-		       __u32 (*slot)(const void *key), volatile __u8 **m,
-		       long *keys);
+int loader_mark_filter(int fd, int ffd, size_t sz,
+		       __u32 (*slot)(const void *key), __u64 now,
+		       volatile __u8 **m, long *keys);
+int loader_mark_filter_keys(int fd, int ffd, size_t sz,
+			    __u32 (*slot)(const void *key), __u64 now,
+			    long *keys);
 int loader_arm_fastpath(const struct mxg_loader *l, __u64 ttl_max_ns,
 			long *addresses);
 /* Sum of the per-CPU counters, indexed by enum mxg_counter (names_abi.h). */

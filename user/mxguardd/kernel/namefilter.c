@@ -20,43 +20,153 @@
 #include "mxguard.skel.h"
 #include "loader.h"
 
-/*
- * Set, through the mapping of the filter map @ffd (@sz bytes), the byte
- * slot() gives for each key of the hash map @fd (@key_size bytes).  One
- * byte at a time and never a 0: a whole-value update could put back a 0
- * over a byte the programs set meanwhile.  With @m, the mapping is left
- * to the caller in *m (munmap(*m, @sz)) for its own writes after; else
- * it is gone on return.  0 or -errno; *keys: how many keys.
- */
-int loader_mark_filter(int fd, size_t key_size, int ffd, size_t sz,
-		       __u32 (*slot)(const void *key), volatile __u8 **m,
-		       long *keys)
-{
-	__u8 key[64], next[64];
+/* Entries per batch lookup (a key of at most 64 bytes, its value). */
+#define MARK_BATCH	4096
+
+struct mark_walk {
+	int fd;
+	__u32 key_size, value_size, max_entries;
 	volatile __u8 *may;
+	__u32 (*slot)(const void *key);
+	__u64 now;			/* 0: every entry; else expiry > now */
+	long n;
+};
+
+/* Mark @key's byte, unless its value (an expiry first) says it is gone. */
+static void mark_one(struct mark_walk *w, const void *key, const void *val)
+{
+	__u64 exp;
+
+	if (w->now) {
+		memcpy(&exp, val, sizeof(exp));
+		if (exp <= w->now)
+			return;
+	}
+	w->may[w->slot(key)] = 1;
+	w->n++;
+}
+
+/*
+ * By batch lookups (Linux 5.6+; every kernel of 5.10 and later has them
+ * on hashes and LRU hashes): a cursor of buckets, so entries that come
+ * and go meanwhile cannot send the walk back to the start.  0, or -errno.
+ */
+static int mark_batch(struct mark_walk *w)
+{
+	__u8 *keys = calloc(MARK_BATCH, w->key_size);
+	__u8 *vals = calloc(MARK_BATCH, w->value_size);
+	__u32 token = 0, n, i;
+	void *in = NULL;
+	int err = -ENOMEM;
+
+	while (keys && vals) {
+		n = MARK_BATCH;
+		err = bpf_map_lookup_batch(w->fd, in, &token, keys, vals, &n,
+					   NULL);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			mark_one(w, keys + (size_t)i * w->key_size,
+				 vals + (size_t)i * w->value_size);
+		if (err) {		/* ENOENT: the last buckets */
+			err = 0;
+			break;
+		}
+		in = &token;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/*
+ * The same one key at a time, where a batch lookup failed (no memory, a
+ * bucket of more entries than a batch).  A key deleted under the walk
+ * sends get_next_key back to the first bucket, so the walk is bounded:
+ * past four times the map's size it gives up.  0, or -errno.
+ */
+static int mark_keys(struct mark_walk *w)
+{
+	__u8 key[64], next[64], val[64];
+	long steps = 4L * w->max_entries;
 	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(w->fd, prev, next)) {
+		if (--steps < 0)
+			return -E2BIG;
+		/* Gone meanwhile (ENOENT): nothing to mark. */
+		if (!w->now || !bpf_map_lookup_elem(w->fd, next, val))
+			mark_one(w, next, val);
+		memcpy(key, next, w->key_size);
+		prev = key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/* loader_mark_filter(), by batches first (@batch) or key by key only. */
+static int mark_filter(int fd, int ffd, size_t sz,
+		       __u32 (*slot)(const void *key), __u64 now, int batch,
+		       volatile __u8 **m, long *keys)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct mark_walk w = { .fd = fd, .slot = slot, .now = now };
 	void *map;
-	int err;
+	int err = -1;
 
 	*keys = 0;
-	if (key_size > sizeof(key))
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.key_size > 64 || info.value_size > 64 ||
+	    (now && info.value_size < sizeof(__u64)))
 		return -EINVAL;
+	w.key_size = info.key_size;
+	w.value_size = info.value_size;
+	w.max_entries = info.max_entries;
 	map = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, ffd, 0);
 	if (map == MAP_FAILED)
 		return -errno;
-	may = map;
-	while (!(err = bpf_map_get_next_key(fd, prev, next))) {
-		may[slot(next)] = 1;
-		(*keys)++;
-		memcpy(key, next, key_size);
-		prev = key;
+	w.may = map;
+	if (batch)
+		err = mark_batch(&w);
+	if (err) {
+		w.n = 0;
+		err = mark_keys(&w);
 	}
-	err = errno == ENOENT ? 0 : -errno;
+	*keys = w.n;
 	if (m && !err)
-		*m = may;
+		*m = w.may;
 	else
 		munmap(map, sz);
 	return err;
+}
+
+/*
+ * Set, through the mapping of the filter map @ffd (@sz bytes), the byte
+ * slot() gives for each key of the hash map @fd: every key, or with @now
+ * only those whose value, a __u64 expiry first, is past @now.  One byte
+ * at a time and never a 0: a whole-value update could put back a 0 over
+ * a byte the programs set meanwhile, and marking a key twice is harmless,
+ * so a batch walk cut short is redone whole, key by key.  With @m, the
+ * mapping is left to the caller in *m (munmap(*m, @sz)) for its own
+ * writes after; else it is gone on return.  0 or -errno; *keys: how many
+ * keys were marked.
+ */
+int loader_mark_filter(int fd, int ffd, size_t sz,
+		       __u32 (*slot)(const void *key), __u64 now,
+		       volatile __u8 **m, long *keys)
+{
+	return mark_filter(fd, ffd, sz, slot, now, 1, m, keys);
+}
+
+/* The key-by-key walk alone, that a failed batch falls back to (tests). */
+int loader_mark_filter_keys(int fd, int ffd, size_t sz,
+			    __u32 (*slot)(const void *key), __u64 now,
+			    long *keys)
+{
+	return mark_filter(fd, ffd, sz, slot, now, 0, NULL, keys);
 }
 
 static __u32 name_slot(const void *key)
@@ -69,9 +179,8 @@ static __u32 name_slot(const void *key)
 int loader_fill_name_filter(const struct mxg_loader *l, long *names)
 {
 	return loader_mark_filter(bpf_map__fd(l->skel->maps.taint_names),
-				  sizeof(struct mxg_tname_key),
 				  bpf_map__fd(l->skel->maps.tname_filter),
-				  sizeof(struct mxg_tname_filter), name_slot,
+				  sizeof(struct mxg_tname_filter), name_slot, 0,
 				  NULL, names);
 }
 
@@ -84,9 +193,8 @@ static __u32 unit_slot(const void *key)
 int loader_fill_unit_filter(const struct mxg_loader *l, long *pairs)
 {
 	return loader_mark_filter(bpf_map__fd(l->skel->maps.clean_unit),
-				  sizeof(struct mxg_unit_key),
 				  bpf_map__fd(l->skel->maps.unit_filter),
-				  sizeof(struct mxg_unit_filter), unit_slot,
+				  sizeof(struct mxg_unit_filter), unit_slot, 0,
 				  NULL, pairs);
 }
 
@@ -108,73 +216,6 @@ int loader_unit_filter_fill(const struct mxg_loader *l, long *set)
 	return 0;
 }
 
-/* Entries per batch lookup (24 + 8 bytes each). */
-#define UNIT_BATCH	4096
-
-/*
- * Mark @may's byte of each entry of clean_unit (@fd) live at @now, by
- * batch lookups (Linux 5.6+): a cursor of buckets, so entries that come
- * and go meanwhile cannot send the walk back to the start.  0, or -errno.
- */
-static int mark_live_batch(int fd, volatile __u8 *may, __u64 now, long *kept)
-{
-	struct mxg_unit_key *keys = calloc(UNIT_BATCH, sizeof(*keys));
-	__u64 *vals = calloc(UNIT_BATCH, sizeof(*vals));
-	__u32 token = 0, n, i;
-	void *in = NULL;
-	int err = -ENOMEM;
-
-	while (keys && vals) {
-		n = UNIT_BATCH;
-		err = bpf_map_lookup_batch(fd, in, &token, keys, vals, &n, NULL);
-		if (err && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-		for (i = 0; i < n; i++)
-			if (vals[i] > now) {
-				may[unit_slot(&keys[i])] = 1;
-				(*kept)++;
-			}
-		if (err) {		/* ENOENT: the last buckets */
-			err = 0;
-			break;
-		}
-		in = &token;
-	}
-	free(keys);
-	free(vals);
-	return err;
-}
-
-/*
- * The same one key at a time, where a batch lookup failed (no memory, a
- * bucket of more entries than a batch; every kernel of 5.10 and later has
- * batch lookups on LRU hashes).  A key
- * deleted under the walk sends get_next_key back to the first bucket, so
- * the walk is bounded: past four times the map's size it gives up.
- */
-static int mark_live_keys(int fd, volatile __u8 *may, __u64 now, long *kept)
-{
-	struct mxg_unit_key key, next;
-	long steps = 4L * MXG_CLEAN_ENTRIES;
-	void *prev = NULL;
-	__u64 exp;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (--steps < 0)
-			return -E2BIG;
-		/* Gone meanwhile (ENOENT): nothing to keep. */
-		if (!bpf_map_lookup_elem(fd, &next, &exp) && exp > now) {
-			may[unit_slot(&next)] = 1;
-			(*kept)++;
-		}
-		key = next;
-		prev = &key;
-	}
-	return errno == ENOENT ? 0 : -errno;
-}
-
 /*
  * Bytes set for pairs whose clean_unit entries have expired (the LRU
  * keeps them until it needs the room) would cost their connects a lookup
@@ -188,9 +229,8 @@ static int mark_live_keys(int fd, volatile __u8 *may, __u64 now, long *kept)
 int loader_clear_unit_filter(const struct mxg_loader *l, long *kept,
 			     int *was_armed)
 {
-	int fd = bpf_map__fd(l->skel->maps.clean_unit);
+	int ffd = bpf_map__fd(l->skel->maps.unit_filter);
 	size_t sz = sizeof(struct mxg_unit_filter);
-	volatile __u8 *may;
 	struct timespec ts;
 	__u32 zero = 0, on = 0;
 	__u64 now;
@@ -204,11 +244,9 @@ int loader_clear_unit_filter(const struct mxg_loader *l, long *kept,
 	if (on != 1)
 		return 0;
 	*was_armed = 1;
-	map = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   bpf_map__fd(l->skel->maps.unit_filter), 0);
+	map = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, ffd, 0);
 	if (map == MAP_FAILED)
 		return -errno;
-	may = map;
 	on = 0;
 	if (bpf_map_update_elem(afd, &zero, &on, BPF_ANY)) {
 		err = -errno;
@@ -216,13 +254,9 @@ int loader_clear_unit_filter(const struct mxg_loader *l, long *kept,
 	}
 	memset(map, 0, sz);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	/* Marking twice is harmless: a batch walk cut short is redone whole. */
-	err = mark_live_batch(fd, may, now, kept);
-	if (err) {
-		*kept = 0;
-		err = mark_live_keys(fd, may, now, kept);
-	}
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;	/* never 0 */
+	err = loader_mark_filter(bpf_map__fd(l->skel->maps.clean_unit), ffd, sz,
+				 unit_slot, now, NULL, kept);
 	if (err)
 		goto out;
 	on = 1;

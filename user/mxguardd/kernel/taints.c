@@ -289,9 +289,8 @@ int loader_arm_fastpath(const struct mxg_loader *l, __u64 ttl_max_ns,
 	 * with none); the programs attached now set their own first.  The
 	 * mapping stays for any_raise()'s bytes.
 	 */
-	err = loader_mark_filter(a.fd, sizeof(struct mxg_host_key),
-				 bpf_map__fd(l->skel->maps.any_filter), sz,
-				 any_slot, &a.may, &keys);
+	err = loader_mark_filter(a.fd, bpf_map__fd(l->skel->maps.any_filter),
+				 sz, any_slot, 0, &a.may, &keys);
 	if (err)
 		return err;	/* not armed: connects keep the full walk */
 	loader_for_each_taint(l, arm_one, &a);
