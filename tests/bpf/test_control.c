@@ -33,6 +33,9 @@
 #define ALERT_MS 500		/* an alert is late past this */
 #define OUT_SZ 65536
 #define NOGROUP 65534
+/* control.h's caps: connections of members at once, of one uid. */
+#define CTL_ALL		32
+#define CTL_PER_UID	8
 
 int test_failures(void);		/* harness.c */
 
@@ -330,6 +333,71 @@ static int t_ctl_per_uid_cap(struct tctx *t)
 	for (i = 0; i < 7; i++)
 		close(fds[i]);
 	return 0;
+}
+
+/*
+ * A member of the control group, as @uid: 8 connections held open, "ready"
+ * on @ready once they are, until killed.
+ */
+static pid_t member_holding(uid_t uid, int ready, const char *control)
+{
+	const gid_t nogroup[] = { NOGROUP };
+	pid_t pid = fork();
+	int i, fd;
+
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (setgroups(1, nogroup) || setgid(NOGROUP) || setuid(uid))
+		_exit(120);
+	for (i = 0; i < CTL_PER_UID; i++) {
+		fd = ctl_connect(control);
+		if (fd < 0)
+			_exit(121);
+	}
+	if (write(ready, "r", 1) != 1)
+		_exit(122);
+	pause();
+	_exit(0);
+}
+
+/*
+ * Members of the group, as four uids (what one user with a subordinate
+ * uid range can be), hold every slot they may: root still gets in, to
+ * reload or unload.
+ */
+static int t_ctl_admin_reserved(struct tctx *t)
+{
+	pid_t members[CTL_ALL / CTL_PER_UID];
+	int p[2], i, n = 0, ok = 1;
+	char c[2], reply[256];
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	for (i = 0; i < CTL_ALL / CTL_PER_UID; i++)
+		members[i] = member_holding(6000 + i, p[1], t->control);
+	close(p[1]);
+	while (n < CTL_ALL / CTL_PER_UID && read_for(p[0], c, sizeof(c), 3000) == 1)
+		n++;
+	ok = ASSERT_EQ(n, CTL_ALL / CTL_PER_UID,
+		       "32 connections held by four member uids");
+	if (ok) {
+		ASSERT_EQ(ctl_as(t, 6100, NOGROUP, 0, NULL, "status", reply,
+				 sizeof(reply)), 2, "a fifth member uid");
+		ASSERT_HAS(reply, "busy: too many connections");
+		ASSERT_EQ(ctl(t, out, OUT_SZ, "status"), 0,
+			  "root, in a reserved slot");
+		ASSERT_HAS(out, "state: loaded");
+		ASSERT_EQ(ctl(t, out, OUT_SZ, "reload"), 0,
+			  "root may reload meanwhile");
+		ASSERT_HAS(out, "reloaded");
+	}
+	for (i = 0; i < CTL_ALL / CTL_PER_UID; i++) {
+		kill(members[i], SIGKILL);
+		waitpid(members[i], NULL, 0);
+	}
+	close(p[0]);
+	return ok ? 0 : -1;
 }
 
 /* --- 3. who may run what ------------------------------------------------ */
@@ -654,6 +722,9 @@ const struct tcase control_tests[] = {
 	{ .name = "ctl_sigterm_with_stuck_client",
 	  .fn = t_ctl_sigterm_stuck_client, .policy = ml_block, .zone = zone },
 	{ .name = "ctl_per_uid_cap", .fn = t_ctl_per_uid_cap,
+	  .policy = ml_block, .zone = zone,
+	  .args = { "--config", "tests/bpf/nogroup.conf" } },
+	{ .name = "ctl_admin_reserved", .fn = t_ctl_admin_reserved,
 	  .policy = ml_block, .zone = zone,
 	  .args = { "--config", "tests/bpf/nogroup.conf" } },
 	{ .name = "ctl_supplementary_group", .fn = t_ctl_supplementary_group,

@@ -423,6 +423,15 @@ static struct client *free_slot(struct ctl_server *s)
 	return NULL;
 }
 
+static int in_use(struct ctl_server *s)
+{
+	int i, n = 0;
+
+	for (i = 0; i < s->o.clients_max; i++)
+		n += s->clients[i].in_use;
+	return n;
+}
+
 static void on_readable(struct ctl_server *s, struct client *c);
 
 /* Why @peer may not have a connection now, or NULL. */
@@ -433,7 +442,9 @@ static const char *refusal(struct ctl_server *s,
 		return "permission denied";
 	if (connections_of(s, peer->uid) >= s->o.per_uid_max)
 		return "too many connections from this uid";
-	if (!free_slot(s))
+	if (!free_slot(s) ||
+	    (!(peer->may & CTL_MAY_ADMIN) &&
+	     in_use(s) >= s->o.clients_max - s->o.admin_reserved))
 		return "busy: too many connections";
 	return NULL;
 }
@@ -653,8 +664,9 @@ static struct ctl_server control = {
 	.o = {
 		.name = "control",
 		.tag_base = 0x100,
-		.clients_max = CTL_CLIENTS_MAX,
+		.clients_max = CTL_CLIENTS_MAX + CTL_ADMIN_RESERVED,
 		.per_uid_max = CTL_PER_UID_MAX,
+		.admin_reserved = CTL_ADMIN_RESERVED,
 		.request_ms = CTL_REQUEST_MS,
 		.reply_ms = CTL_REPLY_MS,
 		.lock = 1,

@@ -18,6 +18,13 @@
 
 #define CTL_CLIENTS_MAX	32	/* connections at once, all uids */
 #define CTL_PER_UID_MAX	8	/* of them, from one uid */
+/*
+ * Beyond CTL_CLIENTS_MAX, slots only a peer that may change state (root)
+ * takes: members of control_group who hold every slot, reconnecting as
+ * each deadline drops them (or as many uids, from one user's subordinate
+ * uid range), must not lock the operator's reload or unload out.
+ */
+#define CTL_ADMIN_RESERVED	4
 #define CTL_REQUEST_MS	5000	/* from accept to a complete request line */
 #define CTL_REPLY_MS	10000	/* from the request to the reply's last byte */
 /* Reply bytes waiting to be read, over all clients. */
@@ -49,6 +56,7 @@ struct ctl_opts {
 	const char *name;	/* in log lines: "control", "query" */
 	__u32 tag_base;
 	int clients_max, per_uid_max;
+	int admin_reserved;	/* of clients_max, for CTL_MAY_ADMIN peers */
 	int request_ms, reply_ms;
 	/* Without a group, anyone may connect and read (mode 0666). */
 	int open;
