@@ -165,6 +165,19 @@ struct {
 } tname_filter SEC(".maps");
 
 /*
+ * Tainted MX host names a clean MX answer of the process named since
+ * (abi.h: struct mxg_tname_clean).  Keyed like a process's taint_names
+ * entry.  LRU, apart from the lookalike maps: clean answers can fill it,
+ * and losing an entry only keeps the name tainted for that process.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MXG_TNAME_ENTRIES);
+	__type(key, struct mxg_tname_key);
+	__type(value, struct mxg_tname_clean);
+} clean_names SEC(".maps");
+
+/*
  * Clean resolutions, per process: what lets a clean delivery to a shared MX
  * through.  LRU: the whole host's lookups land here, and losing one only
  * makes a connect fall back to the unit level (alerted in process scope).
@@ -361,6 +374,7 @@ struct mxg_scratch {
 	__u32 trust;			/* clean records may be written */
 	__u32 qname_direct;		/* the question's name has no pointer */
 	__u32 qtype;
+	__u32 taint_addrs;		/* of type qtype, tainted in the process */
 	__u32 server_port;		/* host order, for events */
 	__u8 server[16];
 	/* The record being written, and its keys: off the 512-byte stack. */

@@ -11,28 +11,37 @@
 #ifndef MXGUARD_MESSAGE_BPF_H
 #define MXGUARD_MESSAGE_BPF_H
 
-/*
- * May the name of hash @h have a taint_names entry?  The filter
- * (maps.bpf.h) is trusted only while fastpath_armed is 1: the daemon sets
- * that after it has set the bytes of every entry older programs (which
- * kept no filter) may have written.  Every entry's byte is set before the
- * entry is written, and no byte is ever cleared: a 0 is no entry.
- */
-static __always_inline int name_maybe_tainted(__u64 h)
+/* The MXG_TNAME_RESOLVED_* bit of a question type, or 0. */
+static __always_inline __u32 resolved_bit(__u32 qtype)
 {
-	struct mxg_tname_filter *f;
-	__u32 zero = 0;
+	return qtype == DNS_T_A ? MXG_TNAME_RESOLVED_A :
+	       qtype == DNS_T_AAAA ? MXG_TNAME_RESOLVED_AAAA : 0;
+}
 
-	if (!fastpath_on())
-		return 1;
-	f = bpf_map_lookup_elem(&tname_filter, &zero);
-	return !f || f->may[h & (MXG_TNAME_FILTER - 1)];
+/*
+ * Has a clean MX answer of this process cleared the tainted name for it
+ * (abi.h: struct mxg_tname_clean)?  @tn: the process's own live entry, or
+ * NULL when only the unit's is live.  @k is the process's key.
+ */
+static __always_inline int name_cleared(struct mxg_scratch *s,
+					const struct mxg_tname_key *k,
+					const struct mxg_tname *tn)
+{
+	struct mxg_tname_clean *c = bpf_map_lookup_elem(&clean_names, k);
+
+	if (!c || c->expires_ns <= s->now)
+		return 0;
+	if (!tn)
+		return !c->taint_expires_ns;
+	return c->taint_expires_ns == tn->expires_ns &&
+	       c->taint_gen == tn->gen && tn->gen &&
+	       (c->resolved & resolved_bit(s->qtype));
 }
 
 /* Is the response's question itself tainted (an MX host, a CNAME target)? */
 static __always_inline void question_taint(struct mxg_scratch *s)
 {
-	struct mxg_tname_key k = {};
+	struct mxg_tname_key k = {}, uk = {};
 	struct mxg_tname *tn;
 
 	if (!name_maybe_tainted(s->qname_hash)) {
@@ -44,20 +53,50 @@ static __always_inline void question_taint(struct mxg_scratch *s)
 	k.level = MXG_TNAME_PROCESS;
 	tn = s->owner.tgid ? bpf_map_lookup_elem(&taint_names, &k) : NULL;
 	s->tainted = 1;
-	if (!tn || tn->expires_ns <= s->now) {
-		k.id = s->owner.cgroup_id;
-		k.level = MXG_TNAME_UNIT;
-		tn = bpf_map_lookup_elem(&taint_names, &k);
+	if (tn && tn->expires_ns > s->now) {
+		if (name_cleared(s, &k, tn))
+			goto cleared;
+	} else {
+		uk.name_hash = s->qname_hash;
+		uk.id = s->owner.cgroup_id;
+		uk.level = MXG_TNAME_UNIT;
+		tn = bpf_map_lookup_elem(&taint_names, &uk);
 		s->tainted = 2;
-	}
-	if (!tn || tn->expires_ns <= s->now) {
-		s->tainted = 0;
-		return;
+		if (!tn || tn->expires_ns <= s->now) {
+			s->tainted = 0;
+			return;
+		}
+		if (s->owner.tgid && name_cleared(s, &k, NULL))
+			goto cleared;
 	}
 	s->origin_hash = tn->origin_hash;
 	s->protected_hash = tn->protected_hash;
 	s->rule_id = tn->rule_id;
 	s->action = tn->action;
+	return;
+cleared:
+	s->tainted = 0;
+	count(MXG_CNT_NAMES_CLEARED);
+}
+
+/*
+ * A watched answer read to its end, that tainted addresses of its type in
+ * the process: say so on the process's entry for the name, if it has one.
+ */
+static __always_inline void name_resolved(struct mxg_scratch *s)
+{
+	struct mxg_tname_key k = {};
+	struct mxg_tname *tn;
+	__u32 bit = resolved_bit(s->qtype);
+
+	if (s->tainted != 1 || !s->taint_addrs || !bit || !s->owner.tgid)
+		return;
+	k.name_hash = s->qname_hash;
+	k.id = s->owner.tgid;
+	k.level = MXG_TNAME_PROCESS;
+	tn = bpf_map_lookup_elem(&taint_names, &k);
+	if (tn && tn->expires_ns > s->now && !(tn->resolved & bit))
+		tn->resolved |= bit;
 }
 
 static __always_inline void emit_query(struct mxg_scratch *s,
@@ -129,6 +168,7 @@ __noinline int mxg_question(__u32 slot, __u32 egress)
 		return PARSE_MALFORMED;
 	s->tainted = 0;
 	s->qtype = 0;
+	s->taint_addrs = 0;
 	s->qname_direct = 0;
 	s->now = mxg_now();
 	if (pkt_u16(s, 4) != 1)
@@ -292,7 +332,11 @@ static __always_inline int judge_response(struct bpf_sock *sk,
 	s->trust = (match == PENDING_CLEAN || match == PENDING_WATCHED) &&
 		   !(s->pkt[3] & 0x0F);
 	reason = mxg_answers(slot, qend);
-	if (reason == MXG_HOLD_NONE || !s->tainted)
+	if (reason == MXG_HOLD_NONE) {
+		name_resolved(s);
+		return 1;
+	}
+	if (!s->tainted)
 		return 1;
 incomplete:
 	/* Hold only where the rule would refuse the connect. */

@@ -352,6 +352,8 @@ static __always_inline int record_addr(struct mxg_scratch *s,
 		if (ret < 0)
 			return ret;
 		fresh = ret;
+		if (qtype == s->qtype)
+			s->taint_addrs++;
 	}
 	ret = put_taint(&taint_unit, &s->uk, t, s->now);
 	if (ret < 0)
@@ -393,6 +395,7 @@ static __always_inline int record_name(struct mxg_scratch *s,
 	tn.protected_hash = s->protected_hash;
 	tn.rule_id = s->rule_id;
 	tn.action = s->action;
+	tn.gen = (__u16)bpf_get_prandom_u32() | 1;
 	k.name_hash = s->name_hash;
 	/* The filter's byte before any entry (message.bpf.h). */
 	f = bpf_map_lookup_elem(&tname_filter, &zero);
@@ -414,6 +417,65 @@ static __always_inline int record_name(struct mxg_scratch *s,
 full:
 	count(MXG_CNT_MAP_FULL);
 	return PARSE_FULL;
+}
+
+/*
+ * May the name of hash @h have a taint_names entry?  The filter
+ * (maps.bpf.h) is trusted only while fastpath_armed is 1: the daemon sets
+ * that after it has set the bytes of every entry older programs (which
+ * kept no filter) may have written.  Every entry's byte is set before the
+ * entry is written, and no byte is ever cleared: a 0 is no entry.
+ */
+static __always_inline int name_maybe_tainted(__u64 h)
+{
+	struct mxg_tname_filter *f;
+	__u32 zero = 0;
+
+	if (!fastpath_on())
+		return 1;
+	f = bpf_map_lookup_elem(&tname_filter, &zero);
+	return !f || f->may[h & (MXG_TNAME_FILTER - 1)];
+}
+
+/*
+ * scratch->name is the exchange of a clean, trusted MX answer's record.
+ * If the name is tainted for this process or its unit, a lookalike's MX
+ * named a host this clean domain shares: clear it for the process
+ * (abi.h: struct mxg_tname_clean), where that is safe.
+ */
+static __always_inline void clear_name(struct mxg_scratch *s,
+				       struct mxg_config *cfg, __u32 ttl,
+				       __u32 slot)
+{
+	struct mxg_tname_clean c = {};
+	struct mxg_tname_key k = {};
+	struct mxg_tname *tn;
+
+	mxg_hash_name(slot);
+	if (!name_maybe_tainted(s->name_hash))
+		return;
+	k.name_hash = s->name_hash;
+	k.id = s->owner.tgid;
+	k.level = MXG_TNAME_PROCESS;
+	tn = bpf_map_lookup_elem(&taint_names, &k);
+	if (tn && tn->expires_ns > s->now) {
+		/* Not before the process holds the addresses tainted. */
+		c.resolved = tn->resolved;
+		if (!c.resolved)
+			return;
+		c.taint_expires_ns = tn->expires_ns;
+		c.taint_gen = tn->gen;
+	} else {
+		k.id = s->owner.cgroup_id;
+		k.level = MXG_TNAME_UNIT;
+		tn = bpf_map_lookup_elem(&taint_names, &k);
+		if (!tn || tn->expires_ns <= s->now)
+			return;
+		k.id = s->owner.tgid;
+		k.level = MXG_TNAME_PROCESS;
+	}
+	c.expires_ns = s->now + ttl_ns(cfg, ttl);
+	bpf_map_update_elem(&clean_names, &k, &c, BPF_ANY);
 }
 
 static __always_inline int rr_addr(struct mxg_scratch *s,
@@ -485,8 +547,13 @@ __noinline int mxg_rr(__u32 off, __u32 section, __u32 slot)
 		ret = rr_addr(s, cfg, type, rd, ttl, slot, hashed);
 		return ret < 0 ? ret : (int)next;
 	}
-	if (!s->tainted)
+	if (!s->tainted) {
+		if (type == DNS_T_MX && rdlen > 2 && s->trust &&
+		    s->owner.tgid && section == SEC_ANSWER &&
+		    mxg_parse_name(rd + 2, slot) >= 0)
+			clear_name(s, cfg, ttl, slot);
 		return next;
+	}
 	if (type == DNS_T_MX)
 		skip = 2;
 	else if (type == DNS_T_SRV)

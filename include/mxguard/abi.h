@@ -111,6 +111,7 @@ enum mxg_counter {
 	MXG_CNT_NO_RESPONDER,	/* port-25 blocks with no responder: EPERM */
 	MXG_CNT_SIM_MATCH,	/* questions the kernel similarity matched */
 	MXG_CNT_VCACHE_HIT,	/* questions judged from the verdict cache */
+	MXG_CNT_NAMES_CLEARED,	/* tainted MX hosts a clean MX answer cleared */
 	MXG_CNT__MAX,
 };
 
@@ -462,7 +463,47 @@ struct mxg_tname {
 	__u64 protected_hash;
 	__u32 rule_id;
 	__u8 action;
-	__u8 pad[3];
+	/*
+	 * MXG_TNAME_RESOLVED_*, on a process's entry only: an answer to this
+	 * name, of that type, was read to its end and tainted at least one
+	 * address in the process.  Cleared by every rewrite of the entry (a
+	 * new lookalike answer naming it).  Set in place, a byte another CPU
+	 * may write too: a bit can be lost, never gained, and a lost bit
+	 * only keeps the name tainted.  Was padding (0) before: an older
+	 * program's entry says "not resolved".
+	 */
+	__u8 resolved;
+	/*
+	 * Random, never 0, drawn at every write of the entry: with the
+	 * expiry, which a coarse clock can repeat, it tells a rewrite.
+	 * 0 in an older program's entry.
+	 */
+	__u16 gen;
+};
+#define MXG_TNAME_RESOLVED_A	1
+#define MXG_TNAME_RESOLVED_AAAA	2
+
+/*
+ * A tainted MX host name that a clean, trusted MX answer in the same process
+ * named since (clean_names, keyed by the process's struct mxg_tname_key).
+ * Big providers share MX host names: `gmial.com MX aspmx.l.google.com`
+ * must not taint that name for every later delivery to a Workspace
+ * customer.  The name's answers are clean for the process again:
+ * - against the process's own entry (@taint_expires_ns and @taint_gen are
+ *   its own, so it has not been rewritten since), only for the types
+ *   in @resolved, those whose addresses the process already holds tainted:
+ *   a clean answer then meets those lookalike records, which outrank it
+ *   until a connect acted on them (bpf/taint.bpf.h, record_clean);
+ * - against the unit's entry only (@taint_expires_ns 0): this process never
+ *   had a lookalike answer naming the host, so its lookups of it are for
+ *   its own, clean, deliveries.
+ */
+struct mxg_tname_clean {
+	__u64 expires_ns;	/* the clean MX record's TTL, clamped */
+	__u64 taint_expires_ns;
+	__u32 resolved;		/* MXG_TNAME_RESOLVED_* */
+	__u16 taint_gen;
+	__u16 pad;
 };
 
 /* Readable names for the hashes above (lookalikes and tainted names only). */

@@ -301,6 +301,161 @@ static int t_clean_does_not_clear(struct tctx *t)
 	       ? 0 : -1;
 }
 
+/* --- harm: a lookalike's MX names a provider's shared MX host ----------- */
+
+/*
+ * partnr.com (the lookalike) and partner.com (clean) on one provider's MX
+ * host, as gmial.com could name aspmx.l.google.com, every Workspace
+ * customer's.
+ */
+static const struct zrec shared_zone[] = {
+	{ "partnr.com", DNS_MX, 300, "mx.provider.example" },
+	{ "partner.com", DNS_MX, 300, "mx.provider.example" },
+	{ "mx.provider.example", DNS_A, 300, "198.51.100.50" },
+	{ "mx.provider.example", DNS_AAAA, 300, "2001:db8::50" },
+	{ NULL, 0, 0, NULL },
+};
+
+/*
+ * One process's lookups and connects, in order: a lookup (@qname), or a
+ * connect to @ip:25 (from a forked child with @fork, as Exim's transport)
+ * that must end in errno @want.  0 if all did; else 100 + the first act
+ * that did not, 150 + it for a lookup that failed.
+ */
+struct act {
+	const char *qname;
+	uint16_t qtype;
+	const char *ip;
+	int want;
+	int fork;
+};
+
+static int forked_connect(const char *ip)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(try_connect(ip, 25));
+	return pid < 0 ? -1 : run_wait(pid);
+}
+
+static int play(void *arg)
+{
+	const struct act *a = arg;
+	int i, err;
+
+	for (i = 0; a[i].qname || a[i].ip; i++) {
+		if (a[i].qname) {
+			if (resolve(a[i].qname, a[i].qtype, VIA_UDP))
+				return 150 + i;
+			continue;
+		}
+		err = a[i].fork ? forked_connect(a[i].ip) :
+				  try_connect(a[i].ip, 25);
+		if (err != a[i].want)
+			return 100 + i;
+	}
+	return 0;
+}
+
+#define MX(n)		{ n, DNS_MX, NULL, 0, 0 }
+#define HOST_A		{ "mx.provider.example", DNS_A, NULL, 0, 0 }
+#define HOST_AAAA	{ "mx.provider.example", DNS_AAAA, NULL, 0, 0 }
+#define CONNECT(ip, e)	{ NULL, 0, ip, e, 0 }
+#define V4		"198.51.100.50"
+#define V6		"2001:db8::50"
+
+/*
+ * Postfix: one smtp process serves one delivery after another.  Once the
+ * lookalike's delivery was refused, the next one, to the clean domain on
+ * the same MX host, goes out; and the one after, to the lookalike again,
+ * is refused again.
+ */
+static int t_shared_mx_next_delivery(struct tctx *t)
+{
+	static const struct act postfix[] = {
+		MX("partnr.com"), HOST_A, CONNECT(V4, EPERM),
+		MX("partner.com"), HOST_A, CONNECT(V4, 0),
+		/* Both types; refused, Postfix tries every address. */
+		MX("partnr.com"), HOST_A, HOST_AAAA, CONNECT(V6, EPERM),
+		CONNECT(V4, EPERM),
+		MX("partner.com"), HOST_A, HOST_AAAA, CONNECT(V6, 0),
+		{ 0 },
+	};
+
+	if (!ASSERT_EQ(run_in(t, NULL, play, (void *)postfix), 0,
+		       "refused, delivered, refused, delivered (0 = all)"))
+		return -1;
+	ASSERT_TRUE(counter(t, MXG_CNT_NAMES_CLEARED) >= 2,
+		    "mx_names_cleared counted");
+	return 0;
+}
+
+/*
+ * What must still be refused: the clean MX answer arrives before the
+ * process holds the host's addresses tainted; Exim routes both recipients
+ * (the lookalike's first), then its transport connects; an address type
+ * the lookalike's delivery never resolved.
+ */
+static int t_shared_mx_no_leak(struct tctx *t)
+{
+	static const struct act early[] = {
+		MX("partnr.com"), MX("partner.com"), HOST_A,
+		CONNECT(V4, EPERM), { 0 },
+	};
+	static const struct act exim[] = {
+		MX("partnr.com"), HOST_A, MX("partner.com"), HOST_A,
+		{ NULL, 0, V4, EPERM, 1 }, { 0 },
+	};
+	static const struct act other_type[] = {
+		MX("partnr.com"), HOST_A, MX("partner.com"), HOST_AAAA,
+		CONNECT(V6, EPERM), { 0 },
+	};
+	static const struct act clean_first[] = {
+		MX("partner.com"), HOST_A, MX("partnr.com"), HOST_A,
+		CONNECT(V4, EPERM), { 0 },
+	};
+
+	ASSERT_EQ(run_in(t, NULL, play, (void *)early), 0,
+		  "clean MX before the host was resolved: refused");
+	ASSERT_EQ(run_in(t, NULL, play, (void *)exim), 0,
+		  "Exim: both routed, then the transport: refused");
+	ASSERT_EQ(run_in(t, NULL, play, (void *)other_type), 0,
+		  "AAAA the lookalike's lookup never tainted: refused");
+	ASSERT_EQ(run_in(t, NULL, play, (void *)clean_first), 0,
+		  "clean delivery first, then the lookalike: refused");
+	return 0;
+}
+
+/*
+ * Unit scope (OpenSMTPD's, or Postfix run so): one smtp process's
+ * lookalike taints the host name for the unit; another process's clean
+ * delivery on that host goes out, and refuses again once that process has
+ * a lookalike answer of its own.
+ */
+static int t_shared_mx_unit(struct tctx *t)
+{
+	static const struct act bad[] = {
+		MX("partnr.com"), HOST_A, CONNECT(V4, EPERM), { 0 },
+	};
+	static const struct act good[] = {
+		MX("partner.com"), HOST_A, CONNECT(V4, 0), { 0 },
+	};
+	static const struct act turned[] = {
+		MX("partner.com"), MX("partnr.com"), HOST_A,
+		CONNECT(V4, EPERM), { 0 },
+	};
+
+	if (!ASSERT_EQ(run_in(t, NULL, play, (void *)bad), 0,
+		       "the lookalike's delivery: refused"))
+		return -1;
+	ASSERT_EQ(run_in(t, NULL, play, (void *)good), 0,
+		  "another process, the clean domain: delivered");
+	ASSERT_EQ(run_in(t, NULL, play, (void *)turned), 0,
+		  "another process, clean then lookalike MX: refused");
+	return 0;
+}
+
 /* --- leak 8: unsolicited answers ----------------------------------------- */
 
 /* Send a forged "clean" answer from 127.0.0.2:53 to 127.0.0.1:@port. */
@@ -844,6 +999,14 @@ const struct tcase failclosed_tests[] = {
 	  .policy = mil_block, .zone = zone },
 	{ .name = "fc_clean_does_not_clear", .fn = t_clean_does_not_clear,
 	  .policy = mil_block, .zone = zone },
+	{ .name = "fc_shared_mx_next_delivery",
+	  .fn = t_shared_mx_next_delivery, .policy = mil_block,
+	  .zone = shared_zone },
+	{ .name = "fc_shared_mx_no_leak", .fn = t_shared_mx_no_leak,
+	  .policy = mil_block, .zone = shared_zone },
+	{ .name = "fc_shared_mx_unit", .fn = t_shared_mx_unit,
+	  .policy = mil_block, .zone = shared_zone,
+	  .args = { "--scope", "unit" } },
 	{ .name = "fc_unsolicited_not_trusted",
 	  .fn = t_unsolicited_not_trusted, .policy = mil_block, .zone = zone },
 	{ .name = "fc_flood_keeps_taint", .fn = t_flood_keeps_taint,

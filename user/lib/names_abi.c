@@ -78,6 +78,7 @@ static const char *const counter_names[] = {
 	[MXG_CNT_NO_RESPONDER] = "responder_absent",
 	[MXG_CNT_SIM_MATCH] = "query_similar",
 	[MXG_CNT_VCACHE_HIT] = "query_cached",
+	[MXG_CNT_NAMES_CLEARED] = "mx_names_cleared",
 };
 
 /* A gap in the middle is test_names.c's to find. */
