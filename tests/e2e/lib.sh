@@ -28,7 +28,7 @@ GW4=198.51.100.1 GW6=2001:db8:100::1
 NS4=203.0.113.53 NS6=2001:db8:53::53
 MX_MIL4=192.0.2.10			# mx.army.mil (genuine)
 MX_ML4=192.0.2.25 MX_ML6=2001:db8:25::25	# mx.mali-mail.net (army.ml)
-MX_SHARED4=192.0.2.30			# mx.navy.ml = mx.bighost.net
+MX_SHARED4=192.0.2.30			# mx.navy.ml = mx.bighost.net (fleet.ml's MX)
 MX_V6ONLY=2001:db8:6::25		# mx6.marines.ml, AAAA only
 RELAY_TYPO4=192.0.2.87			# smtp.office365.co
 RELAY_GOOD4=192.0.2.88			# smtp.office365.com
@@ -194,12 +194,14 @@ e2e_write_zones() {
 	# army.ml: the seed case, an out-of-zone MX with A and AAAA.
 	# navy.ml: its MX shares an address with contractor.com's.
 	# marines.ml: an IPv6-only MX.
+	# fleet.ml: its MX is contractor.com's own host name.
 	cat >"$z/ml.zone" <<-EOF
 	\$ORIGIN ml.
 	\$TTL 3600
 	$soa
 	army MX 10 mx.mali-mail.net.
 	navy MX 10 mx.navy.ml.
+	fleet MX 10 mx.bighost.net.
 	mx.navy A $MX_SHARED4
 	marines MX 10 mx6.marines.ml.
 	mx6.marines AAAA $MX_V6ONLY

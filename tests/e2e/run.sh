@@ -3,7 +3,7 @@
 #
 # End-to-end suite: a real Postfix and a real unbound on a mail host, mail to
 # a test internet, mxguardd watching Postfix's cgroup (issue 4).  Builds the
-# world of lib.sh, runs the 8 scenarios against it, prints "ok N - name" per
+# world of lib.sh, runs the 9 scenarios against it, prints "ok N - name" per
 # scenario and "P passed, F failed" last; exits nonzero on any failure.  The
 # EXIT trap removes everything it made, also when a scenario fails.
 #
@@ -15,7 +15,7 @@ MXGUARDD=$(realpath "$1")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/lib.sh"
 
-TOTAL=8
+TOTAL=9
 . "$(dirname "$0")/checks.sh"
 
 # The shipped seed policy, and the relay typo; copies, so that scenario 8
@@ -183,6 +183,50 @@ s5_ipv6_only() {
 		"$(sink event=connect local=$MX_V6ONLY)" 0
 	expect "captured packets to the IPv6 MX" \
 		"$(cap_count "ip6 host $MX_V6ONLY")" 0
+	scenario_end
+}
+
+# A lookalike whose MX is the shared host's own name (gmial.com MX
+# aspmx.l.google.com): the name is tainted for the smtp process, and in unit
+# scope for every smtp process, for the MX record's TTL.  A delivery to the
+# clean domain on that host, after the lookalike's was refused, still goes
+# out, in either scope.
+s9_shared_mx_name() {
+	scenario_begin "a lookalike's MX is contractor.com's host name: contractor.com delivered"
+	local scope
+	for scope in process unit; do
+		stop_mxguardd
+		start_mxguardd $(policy_all) --scope $scope
+		submit s9-$scope-lookalike officer@fleet.ml
+		outcome s9-$scope-lookalike ||
+			fail "no outcome for s9-$scope-lookalike"
+		expect "fleet.ml status ($scope scope)" "$STATUS" deferred
+		local pid_bad=$SMTP_PID
+		submit s9-$scope-genuine buyer@contractor.com
+		outcome s9-$scope-genuine ||
+			fail "no outcome for s9-$scope-genuine"
+		expect "contractor.com status ($scope scope)" "$STATUS" sent
+		expect "contractor.com relay ($scope scope)" "$RELAY" \
+			"mx.bighost.net[$MX_SHARED4]:25"
+		echo "#   $scope scope: fleet.ml refused in smtp[$pid_bad]," \
+			"contractor.com delivered by smtp[$SMTP_PID]"
+	done
+	expect "contractor.com messages at the shared MX" "$(sink \
+		event=message 'id~=^s9-.*-genuine$' local=$MX_SHARED4)" 2
+	expect "fleet.ml messages at any sink" "$(sink event=message \
+		'id~=^s9-.*-lookalike$')" 0
+	expect_ge "refused connects to mx.bighost.net" \
+		"$(refused mx.bighost.net)" 2
+	wait_alerts 2 event.action=blocked
+	expect_ge "blocked alerts naming fleet.ml and the host" "$(alerts \
+		event.action=blocked mxguard.lookalike=fleet.ml \
+		mxguard.protected=mil mxguard.resolved_name=mx.bighost.net \
+		destination.ip=$MX_SHARED4)" 2
+	expect "alerts about anything but fleet.ml" "$(alerts event.kind=alert \
+		mxguard.lookalike!=fleet.ml)" 0
+	expect "alerted (allowed) connects" "$(alerts event.action=alerted)" 0
+	stop_mxguardd
+	start_mxguardd $(policy_all)
 	scenario_end
 }
 
@@ -362,6 +406,7 @@ s2_lookalike_blocked
 s3_alert_mode
 s4_shared_mx
 s5_ipv6_only
+s9_shared_mx_name
 s6_typo_relayhost
 s7_continuity
 s8_release
