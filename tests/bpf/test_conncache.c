@@ -341,6 +341,51 @@ static int t_unit_scope(struct tctx *t)
 }
 
 /*
+ * A clean delivery under way in the resolver's own cgroup: its process
+ * resolved the shared address cleanly, so a connect from it would pass,
+ * and its connection stays open (unit scope, then host scope); a
+ * connection beside it held by a process with no record of its own goes.
+ */
+static int spares_clean(struct tctx *t, const char *scope)
+{
+	char b[600], want[64];
+	struct hold clean, plain;
+	pid_t clean_pid, plain_pid, clean_held, plain_held;
+
+	if (sub_cgroup(t, "b", b, sizeof(b)) || hold_init(&clean, 1, 0) ||
+	    hold_init(&plain, 1, 1))
+		return -1;
+	clean.clean_name = "shared.example";
+	clean_pid = hold_start(t, b, &clean, &clean_held);
+	plain_pid = hold_start(t, b, &plain, &plain_held);
+	if (!ASSERT_TRUE(clean_pid > 0 && plain_pid > 0, "connections held"))
+		return -1;
+	ASSERT_EQ(run_in(t, b, resolve_lookalike, NULL), 0, "resolve in b");
+	ASSERT_EQ(destroyed_until_tainted(t), 1,
+		  "connections destroyed: the one with no clean record");
+	snprintf(want, sizeof(want), "\"scope\":\"%s\"", scope);
+	ASSERT_HAS(first, want);
+	hold_look(&clean);
+	ASSERT_EQ(run_wait(clean_pid), 0, "the clean delivery's connection works");
+	ASSERT_EQ(run_wait(plain_pid), 0, "the other one was destroyed");
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "stats --json"), 0, "stats");
+	ASSERT_HAS(out, "\"connections_matched\":2,");
+	ASSERT_HAS(out, "\"connections_clean_holder\":1,");
+	ASSERT_HAS(out, "\"connections_destroyed\":1,");
+	return 0;
+}
+
+static int t_unit_scope_spares_clean(struct tctx *t)
+{
+	return spares_clean(t, "unit");
+}
+
+static int t_host_scope_spares_clean(struct tctx *t)
+{
+	return spares_clean(t, "host");
+}
+
+/*
  * Kernels before INET_DIAG_CGROUP_ID: the cgroup's members' descriptors
  * decide.  Every kernel this runs on sends the id, so drop it from the
  * listing and select as such a kernel would make us.
@@ -447,6 +492,12 @@ const struct tcase conncache_tests[] = {
 	  .policy = ml_block, .zone = zone },
 	{ .name = "destroy_unit_scope", .fn = t_unit_scope,
 	  .policy = ml_block, .zone = zone, .args = { "--scope", "unit" } },
+	{ .name = "destroy_unit_scope_spares_clean",
+	  .fn = t_unit_scope_spares_clean, .policy = ml_block, .zone = zone,
+	  .args = { "--scope", "unit" } },
+	{ .name = "destroy_host_scope_spares_clean",
+	  .fn = t_host_scope_spares_clean, .policy = ml_block, .zone = zone,
+	  .args = { "--scope", "host" } },
 	{ .name = "destroy_unit_scope_without_cgroup_id",
 	  .fn = t_unit_scope_without_cgroup_id, .policy = ml_block,
 	  .zone = zone, .args = { "--scope", "unit" } },

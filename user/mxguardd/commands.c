@@ -68,6 +68,8 @@ static const struct {
 	  "open connections to a newly tainted address (monitored ports)"),
 	S("connections_out_of_scope", conn_out_of_scope,
 	  "of those, outside the taint's scope and left open"),
+	S("connections_clean_holder", conn_spared,
+	  "in scope, but held by clean deliveries only: left open"),
 	S("connections_destroyed", conn_destroyed,
 	  "cached connections destroyed after a taint"),
 	S("connections_destroy_failed", conn_destroy_failed,

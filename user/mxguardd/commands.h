@@ -26,6 +26,7 @@ struct mxg_taint_view;
 struct cmd_counts {
 	unsigned long long alerts_written, alerts_failed, alerts_rate_limited;
 	unsigned long long conn_matched, conn_out_of_scope, conn_destroyed;
+	unsigned long long conn_spared;
 	unsigned long long conn_destroy_failed, conn_scans_incomplete;
 	unsigned long long suspects, suspects_added;
 	unsigned long long sl_received, sl_checked, sl_dropped;

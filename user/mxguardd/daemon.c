@@ -154,6 +154,14 @@ static void on_destroyed(void *ctx, const struct sockdiag_conn *c,
 	daemon_emit(dc->d, &ev, NULL);
 }
 
+/* conncache_taint.clean_holder: the datapath's own records decide. */
+static int holder_clean(void *ctx, pid_t pid, const __u8 *addr)
+{
+	struct daemon *d = ctx;
+
+	return loader_lineage_clean(&d->loader, pid, addr) == 1;
+}
+
 static void on_taint(struct daemon *d, const struct mxg_event *ev)
 {
 	struct destroy_ctx dc = { .d = d, .taint = ev };
@@ -166,6 +174,8 @@ static void on_taint(struct daemon *d, const struct mxg_event *ev)
 		.resolver = ev->resolver_tgid,
 		.resolver_cgroup = ev->resolver_cgroup,
 		.depth = loader_lineage_depth(&d->loader),
+		.clean_holder = holder_clean,
+		.clean_ctx = d,
 	};
 	struct conncache_counts n;
 
@@ -445,6 +455,7 @@ static void fill_view(const struct daemon *d, struct cmd_view *v)
 			.alerts_rate_limited = d->rl.suppressed,
 			.conn_matched = d->conncache.matched,
 			.conn_out_of_scope = d->conncache.out_of_scope,
+			.conn_spared = d->conncache.spared,
 			.conn_destroyed = d->conncache.destroyed,
 			.conn_destroy_failed = d->conncache.failed,
 			.conn_scans_incomplete = d->conncache.incomplete,

@@ -84,6 +84,23 @@ static size_t select_by_id(const struct conncache_taint *t,
 	return in;
 }
 
+/*
+ * Does every process holding @inode have a clean record nearest in its own
+ * lineage?  None found: no (the connection's place decides).
+ */
+static int held_clean(const struct conncache_taint *t,
+		      const struct procsock_held *held, __u64 inode)
+{
+	const struct procsock_holder *h;
+	size_t n, i;
+
+	n = procsock_holders(held, inode, &h);
+	for (i = 0; i < n; i++)
+		if (t->clean_holder(t->clean_ctx, h[i].pid, t->addr) != 1)
+			return 0;
+	return n > 0;
+}
+
 size_t conncache_select(const struct conncache_taint *t,
 			const struct sockdiag_list *l,
 			struct conncache_pick *picks, int *incomplete)
@@ -92,25 +109,46 @@ size_t conncache_select(const struct conncache_taint *t,
 	struct procsock_held held = { 0 };
 	const struct procsock_holder *h;
 	size_t i, in, undecided = 0;
-	int need_members = 0;
+	int need_members = 0, err;
 
 	*incomplete = 0;
 	in = select_by_id(t, l, picks, &undecided, &need_members);
 	/* The /proc walk only when some connection still needs it. */
-	if (!undecided)
+	if (!undecided && !(in && t->clean_holder))
 		return in;
-	gather_pids(t, need_members, &pids);
+	/* Holders of connections picked by place, to spare clean ones. */
+	if (in && t->clean_holder) {
+		if (t->scope == MXG_SCOPE_HOST) {
+			err = procsock_all(&pids);
+			if (err) {
+				errno = -err;
+				log_warn("/proc");
+				pids.incomplete = 1;
+			}
+		} else {
+			need_members = 1;
+		}
+	}
+	if (t->scope != MXG_SCOPE_HOST)
+		gather_pids(t, need_members, &pids);
 	procsock_scan(&pids, &held);
 	for (i = 0; i < l->n; i++) {
-		if (picks[i].in_scope || !l->c[i].inode)
+		if (!l->c[i].inode)
 			continue;
-		h = procsock_find(&held, l->c[i].inode);
-		if (!h)
-			continue;
-		picks[i].in_scope = 1;
-		picks[i].holder = h->pid;
-		memcpy(picks[i].comm, h->comm, sizeof(picks[i].comm));
-		in++;
+		if (!picks[i].in_scope) {
+			h = procsock_find(&held, l->c[i].inode);
+			if (!h)
+				continue;
+			picks[i].in_scope = 1;
+			picks[i].holder = h->pid;
+			memcpy(picks[i].comm, h->comm, sizeof(picks[i].comm));
+			in++;
+		}
+		if (t->clean_holder && held_clean(t, &held, l->c[i].inode)) {
+			picks[i].in_scope = 0;
+			picks[i].spared = 1;
+			in--;
+		}
 	}
 	*incomplete = pids.incomplete || held.incomplete;
 	procsock_pids_free(&pids);
@@ -128,7 +166,10 @@ static void destroy_picked(struct sockdiag *s, const struct sockdiag_list *l,
 
 	for (i = 0; i < l->n; i++) {
 		if (!picks[i].in_scope) {
-			n->out_of_scope++;
+			if (picks[i].spared)
+				n->spared++;
+			else
+				n->out_of_scope++;
 			continue;
 		}
 		err = sockdiag_destroy(s, &l->c[i]);
@@ -160,9 +201,10 @@ static void log_summary(const struct conncache_taint *t,
 		return;
 	}
 	pr_info("connection cache: %s: %llu open on monitored ports, %llu "
-		"outside %s scope left open; %llu destroyed, %llu failed, "
-		"%llu closed meanwhile%s\n", addr, n->matched, n->out_of_scope,
-		mxg_scope_name(t->scope), n->destroyed,
+		"outside %s scope left open, %llu held by clean deliveries "
+		"left open; %llu destroyed, %llu failed, %llu closed "
+		"meanwhile%s\n", addr, n->matched, n->out_of_scope,
+		mxg_scope_name(t->scope), n->spared, n->destroyed,
 		n->failed, n->gone,
 		n->incomplete ? " (process scan incomplete: some in scope may "
 				"have been left open)" : "");
@@ -213,6 +255,7 @@ void conncache_add(struct conncache_counts *sum,
 {
 	sum->matched += n->matched;
 	sum->out_of_scope += n->out_of_scope;
+	sum->spared += n->spared;
 	sum->destroyed += n->destroyed;
 	sum->failed += n->failed;
 	sum->gone += n->gone;

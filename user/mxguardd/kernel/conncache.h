@@ -10,6 +10,12 @@
  *   unit     that, or created in the resolver's cgroup (INET_DIAG_CGROUP_ID;
  *            without it, held by a process in that cgroup)
  *   host     every connection to the address on a monitored port
+ *
+ * In every scope the nearest record in the holder's own lineage decides a
+ * connect first (bpf/connect.bpf.h): a connection held only by processes
+ * whose nearest record for the address is clean (a clean delivery to a
+ * domain that shares the MX, under way in the resolver's unit) would
+ * connect again, so it is left open (spared), whatever its place.
  */
 #ifndef MXGUARD_CONNCACHE_H
 #define MXGUARD_CONNCACHE_H
@@ -29,12 +35,19 @@ struct conncache_taint {
 	pid_t resolver;			/* tgid; 0 if the answer had no owner */
 	__u64 resolver_cgroup;
 	int depth;			/* generations the lineage walk covers */
+	/*
+	 * 1 if a connect from @pid to @addr would pass on its lineage's
+	 * own records (a clean one nearest); NULL: nothing is spared.
+	 */
+	int (*clean_holder)(void *ctx, pid_t pid, const __u8 *addr);
+	void *clean_ctx;
 };
 
 /* How many there were, and what became of them. */
 struct conncache_counts {
 	unsigned long long matched;	/* open to the address, monitored port */
 	unsigned long long out_of_scope;	/* left open */
+	unsigned long long spared;	/* in scope, held by clean holders only */
 	unsigned long long destroyed;
 	unsigned long long failed;	/* SOCK_DESTROY refused */
 	unsigned long long gone;	/* closed before we got to them */
@@ -44,6 +57,7 @@ struct conncache_counts {
 /* Why one connection is in scope: who holds it, if a scan said. */
 struct conncache_pick {
 	int in_scope;
+	int spared;			/* left open: clean holders only */
 	pid_t holder;			/* 0: selected by cgroup or host scope */
 	char comm[16];
 };

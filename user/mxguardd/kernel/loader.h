@@ -9,6 +9,7 @@
 #ifndef MXGUARD_LOADER_H
 #define MXGUARD_LOADER_H
 
+#include <sys/types.h>
 #include <linux/types.h>
 
 #include "mxguard/abi.h"
@@ -129,6 +130,14 @@ int loader_queries_fd(const struct mxg_loader *l);
  * connect programs' lineage walk, or 0 where the kernel cannot walk it.
  */
 int loader_lineage_depth(const struct mxg_loader *l);
+/*
+ * Would a connect from @pid to @addr (16 bytes) pass on its lineage's own
+ * records, as connect4/6 walk them (bpf/connect.bpf.h): 1 if the nearest
+ * live record is clean, 0 if it is a lookalike's or there is none (the
+ * unit's and the host's records then decide), -errno if unreadable.
+ */
+int loader_lineage_clean(const struct mxg_loader *l, pid_t pid,
+			 const __u8 *addr);
 /* Release user-space handles; pinned enforcement stays. */
 void loader_close(struct mxg_loader *l);
 /* Detach every program and remove every pin under @pin_dir. */

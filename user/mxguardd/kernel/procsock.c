@@ -164,6 +164,34 @@ int procsock_lineage(pid_t root, int depth, struct procsock_pids *out)
 	return 0;
 }
 
+int procsock_all(struct procsock_pids *out)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/proc");
+	pid_t pid;
+
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		pid = numeric(de->d_name);
+		if (pid && pids_add(out, pid))
+			break;
+	}
+	closedir(dir);
+	return 0;
+}
+
+int procsock_ppid(pid_t pid, pid_t *ppid)
+{
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	err = read_ppid(fd, pid, ppid);
+	close(fd);
+	return err;
+}
+
 int procsock_cgroup(const char *dir, struct procsock_pids *out)
 {
 	char path[4200], line[32];
@@ -279,6 +307,22 @@ const struct procsock_holder *procsock_find(const struct procsock_held *h,
 	if (!h->n)
 		return NULL;
 	return bsearch(&key, h->e, h->n, sizeof(*h->e), by_inode);
+}
+
+size_t procsock_holders(const struct procsock_held *h, __u64 inode,
+			const struct procsock_holder **first)
+{
+	const struct procsock_holder *e = procsock_find(h, inode), *end;
+
+	*first = NULL;
+	if (!e)
+		return 0;
+	while (e > h->e && e[-1].inode == inode)
+		e--;
+	for (end = e; end < h->e + h->n && end->inode == inode; end++)
+		;
+	*first = e;
+	return (size_t)(end - e);
 }
 
 void procsock_pids_free(struct procsock_pids *p)

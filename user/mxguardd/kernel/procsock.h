@@ -45,10 +45,17 @@ struct procsock_held {
 int procsock_lineage(pid_t root, int depth, struct procsock_pids *out);
 /* Append the processes in cgroup directory @dir.  0 or -errno. */
 int procsock_cgroup(const char *dir, struct procsock_pids *out);
+/* Append every process there is (at most PROCSOCK_PROCS_MAX).  0 or -errno. */
+int procsock_all(struct procsock_pids *out);
+/* The ppid field of /proc/@pid/stat.  0 or -errno (it has exited, say). */
+int procsock_ppid(pid_t pid, pid_t *ppid);
 /* Append the sockets @pids hold as file descriptors, then sort. */
 void procsock_scan(const struct procsock_pids *pids, struct procsock_held *out);
 const struct procsock_holder *procsock_find(const struct procsock_held *h,
 					    __u64 inode);
+/* Every process holding @inode: *@first and the count after it. */
+size_t procsock_holders(const struct procsock_held *h, __u64 inode,
+			const struct procsock_holder **first);
 void procsock_pids_free(struct procsock_pids *p);
 void procsock_held_free(struct procsock_held *h);
 

@@ -15,6 +15,7 @@
 
 #include "mxguard.skel.h"
 #include "loader.h"
+#include "procsock.h"
 #include "log.h"
 #include "names_abi.h"
 
@@ -299,4 +300,31 @@ int loader_arm_fastpath(const struct mxg_loader *l, __u64 ttl_max_ns,
 	if (a.err)
 		return a.err;	/* not armed: the full walk */
 	return set_armed(l, 1);
+}
+
+int loader_lineage_clean(const struct mxg_loader *l, pid_t pid,
+			 const __u8 *addr)
+{
+	int tfd = bpf_map__fd(l->skel->maps.taint_proc);
+	int cfd = bpf_map__fd(l->skel->maps.clean_proc);
+	int depth = loader_lineage_depth(l), i;
+	struct mxg_proc_key k = { 0 };
+	struct mxg_taint v;
+	struct timespec ts;
+	__u64 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	memcpy(k.addr, addr, sizeof(k.addr));
+	/* Self, then as many ancestors as the programs walk. */
+	for (i = 0; i <= depth && pid > 1; i++) {
+		k.tgid = pid;
+		if (!bpf_map_lookup_elem(tfd, &k, &v) && v.expires_ns > now)
+			return v.verdict == MXG_VERDICT_CLEAN;
+		if (!bpf_map_lookup_elem(cfd, &k, &v) && v.expires_ns > now)
+			return 1;
+		if (i < depth && procsock_ppid(pid, &pid))
+			return 0;
+	}
+	return 0;
 }
