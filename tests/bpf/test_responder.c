@@ -296,6 +296,27 @@ static int t_redirect4(struct tctx *t)
 }
 
 /*
+ * A clean recipient first on a redirected connection (Exim batches the
+ * recipients that share a host): its 451 names the lookalike the
+ * redirect was for, which no RCPT of the session has named yet.
+ */
+static int t_451_names_lookalike(struct tctx *t)
+{
+	struct seen *s = shared_seen();
+	struct target g = { "army.ml", DNS_A, VIA_UDP, "192.0.2.26", 25,
+			    "clerk@partner.org", s, 0, 0 };
+
+	if (!ASSERT_EQ(run_in(t, NULL, resolve_and_talk, &g), 0, "child"))
+		return -1;
+	ASSERT_HAS(s->peer, "127.0.0.1:" RPORT);
+	ASSERT_HAS(s->replies, "451 4.7.1 <clerk@partner.org>: not accepted on "
+		   "this connection: mxguard holds it for army.ml, a lookalike "
+		   "domain on the same server; try again");
+	ASSERT_TRUE(rcpt_data_never_2xx(s->replies), "no 2xx to RCPT/DATA");
+	return 0;
+}
+
+/*
  * A kernel similarity match (no rule names exmaple.org): the responder's
  * 450 names the protect line, and its alerts the protected name.
  */
@@ -555,7 +576,10 @@ static int t_hostile(struct tctx *t)
 	close(fd);
 	p = strstr(s->replies, "450 4.7.1 <officer@army.ml>");
 	ASSERT_EQ(p != NULL, 1, "lookalike refused");
-	ASSERT_HAS(s->replies, "451 4.7.1 <clerk@partner.org>");
+	/* Direct, no redirect record: the session's first lookalike. */
+	ASSERT_HAS(s->replies, "451 4.7.1 <clerk@partner.org>: not accepted on "
+		   "this connection: mxguard holds it for army.ml, a lookalike "
+		   "domain on the same server; try again");
 	ASSERT_HAS(s->replies, "450 4.7.1 <x@navy.ml>: navy.ml imitates mil");
 	ASSERT_HAS(s->replies, "451 4.7.1 no recipient accepted");
 	ASSERT_HAS(s->replies, "221 2.0.0");
@@ -627,6 +651,9 @@ static int t_hostile(struct tctx *t)
 const struct tcase responder_tests[] = {
 	{ .name = "responder_redirect4", .fn = t_redirect4,
 	  .policy = ml_block, .zone = zone, .args = { RESP_ARGS } },
+	{ .name = "responder_451_names_lookalike",
+	  .fn = t_451_names_lookalike, .policy = ml_block, .zone = zone,
+	  .args = { RESP_ARGS } },
 	{ .name = "responder_redirect_similar", .fn = t_redirect_similar,
 	  .policy = "protect example.org fuzz=tld-swap action=block\n",
 	  .zone = zone, .args = { RESP_ARGS } },

@@ -607,6 +607,13 @@ static void on_refused(void *ctx, const struct resp_refusal *r)
 	output_alert(&d->out, &ev, &d->policy[0], &x);
 }
 
+static int resp_name_of(void *ctx, __u64 hash, char *out, size_t sz)
+{
+	struct daemon *d = ctx;
+
+	return loader_name_text(&d->loader, hash, out, sz);
+}
+
 /*
  * The responder listens where the MTA lives (responder_netns).  If it
  * cannot, the daemon goes on and every block is EPERM, as before.
@@ -615,7 +622,8 @@ static void start_responder(struct daemon *d)
 {
 	const struct mxg_conf *c = d->conf;
 	struct resp_hooks hooks = { .policy = resp_policy,
-				    .refused = on_refused, .ctx = d };
+				    .refused = on_refused,
+				    .name_of = resp_name_of, .ctx = d };
 
 	if (c->responder_port &&
 	    !resp_open(c->responder_netns, c->responder_port,

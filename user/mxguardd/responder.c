@@ -12,7 +12,10 @@
  *    in its queue listing, and quotes it in its delay notices.
  *  - RCPT for anything else (a clean domain sharing the connection, or
  *    an address that does not parse): 451 4.7.1, also per recipient and
- *    temporary, never 5xx, so nothing bounces because of us.
+ *    temporary, never 5xx, so nothing bounces because of us.  It names
+ *    the lookalike the connection is held for, so that whoever reads the
+ *    queue sees why a clean domain waits: the redirect's origin, else the
+ *    first lookalike refused in the session, else no name.
  *  - DATA: 451 (no recipient was accepted, so an MTA does not send it;
  *    a client that does gets no 354 and no byte is read as a message).
  *  - One transaction per session: a second MAIL or an RSET after one
@@ -64,6 +67,9 @@
 #define RESP_SESSION_S	300	/* whole session, however active */
 #define RESP_LINGER_MS	2000	/* for a last reply to go out */
 
+/* The longest lookalike name a 451 names (a longer one goes unnamed). */
+#define RESP_NAME_SAID	254
+
 struct sess {
 	int fd;
 	int in_use;
@@ -76,6 +82,7 @@ struct sess {
 	int mail, transactions, rcpts, errors, closing;
 	int have_orig;
 	struct mxg_redirect orig;
+	char held_for[RESP_NAME_SAID];	/* the lookalike, or "" */
 	__u32 events;			/* what epoll waits for */
 };
 
@@ -280,6 +287,23 @@ static int find_origin(struct sess *c)
 	return 0;
 }
 
+static void held_for_set(struct sess *c, const char *name)
+{
+	if (!c->held_for[0] && strlen(name) < sizeof(c->held_for))
+		strcpy(c->held_for, name);
+}
+
+/* What the redirect record says the connection was held for. */
+static void held_for_origin(struct sess *c)
+{
+	char name[MXG_NAME_TEXT_MAX];
+
+	if (resp.hooks.name_of && c->orig.origin_hash &&
+	    !resp.hooks.name_of(resp.hooks.ctx, c->orig.origin_hash, name,
+				sizeof(name)))
+		held_for_set(c, name);
+}
+
 static void reply(struct sess *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -366,6 +390,8 @@ static void on_accept(int lfd)
 	c->have_orig = !find_origin(c);
 	if (!c->have_orig)
 		resp.counts.unknown_origin++;
+	else
+		held_for_origin(c);
 	resp.counts.sessions++;
 	c->events = EPOLLIN;
 	{
@@ -443,12 +469,19 @@ static void on_rcpt(struct sess *c, const char *line, size_t len)
 	    v.kind != MXG_RCPT_LOOKALIKE) {
 		/* Not ours to refuse for good: temporary, per recipient. */
 		resp.counts.deferred++;
-		reply(c, "451 4.7.1 <%s>: not accepted on this connection: "
-			 "mxguard held it for a lookalike domain on the same "
-			 "server; try again", rcpt);
+		if (c->held_for[0])
+			reply(c, "451 4.7.1 <%s>: not accepted on this "
+				 "connection: mxguard holds it for %s, a "
+				 "lookalike domain on the same server; try "
+				 "again", rcpt, c->held_for);
+		else
+			reply(c, "451 4.7.1 <%s>: not accepted on this "
+				 "connection: mxguard held it for a lookalike "
+				 "domain on the same server; try again", rcpt);
 		return;
 	}
 	resp.counts.refused++;
+	held_for_set(c, v.domain);
 	if (v.suggest[0])
 		reply(c, "450 4.7.1 <%s>: %s; held on this host by mxguard; "
 			 "did you mean %s?", rcpt, v.reason, v.suggest);

@@ -48,6 +48,11 @@ struct resp_hooks {
 	/* The policy in force now: judged per RCPT, so a reload counts. */
 	const struct mxg_policy *(*policy)(void *ctx);
 	void (*refused)(void *ctx, const struct resp_refusal *r);
+	/*
+	 * The readable name of a `names` hash (a redirect's origin), into
+	 * @out: 0, or -1 if unknown.  NULL: never asked.
+	 */
+	int (*name_of)(void *ctx, __u64 hash, char *out, size_t sz);
 	void *ctx;
 };
 

@@ -138,6 +138,9 @@ int loader_lineage_depth(const struct mxg_loader *l);
  */
 int loader_lineage_clean(const struct mxg_loader *l, pid_t pid,
 			 const __u8 *addr);
+/* The `names` entry of @hash, formatted (name.h): 0, or -1 if none. */
+int loader_name_text(const struct mxg_loader *l, __u64 hash, char *out,
+		     size_t sz);
 /* Release user-space handles; pinned enforcement stays. */
 void loader_close(struct mxg_loader *l);
 /* Detach every program and remove every pin under @pin_dir. */

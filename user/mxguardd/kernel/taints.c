@@ -15,6 +15,7 @@
 
 #include "mxguard.skel.h"
 #include "loader.h"
+#include "name.h"
 #include "procsock.h"
 #include "log.h"
 #include "names_abi.h"
@@ -326,5 +327,17 @@ int loader_lineage_clean(const struct mxg_loader *l, pid_t pid,
 		if (i < depth && procsock_ppid(pid, &pid))
 			return 0;
 	}
+	return 0;
+}
+
+int loader_name_text(const struct mxg_loader *l, __u64 hash, char *out,
+		     size_t sz)
+{
+	struct mxg_name n;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.names), &hash, &n) ||
+	    !mxg_name_wire_len(n.wire, sizeof(n.wire)))
+		return -1;
+	mxg_name_format(n.wire, sizeof(n.wire), out, sz);
 	return 0;
 }
