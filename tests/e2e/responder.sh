@@ -317,6 +317,8 @@ x4_exim_one_message() {
 	expect "host-level retry records" "$(ip netns exec "$E2E_NS_MAIL" \
 		env LD_LIBRARY_PATH="$EXIM_LIB" "${EXIM_BIN%exim4}exim_dumpdb" \
 		"$EXIM_SPOOL" retry 2>/dev/null | grep -c '^ *T:')" 0
+	expect_ge "contractor.com's 451 names navy.ml" "$(grep " $mid " \
+		"$EXIM_LOG/mainlog" | grep -cE 'buyer@contractor\.com.* 451 4\.7\.1 .*mxguard holds it for navy\.ml, a lookalike domain on the same server')" 1
 	echo "#   contractor.com in the same message: $(grep " $mid " \
 		"$EXIM_LOG/mainlog" | grep -E 'buyer@contractor' | tail -n 1 |
 		cut -c 21-)"
