@@ -400,6 +400,105 @@ static int t_ctl_admin_reserved(struct tctx *t)
 	return ok ? 0 : -1;
 }
 
+/*
+ * `list` as @uid (0: root; else a member, gid NOGROUP), its reply thrown
+ * away: the exit status, stderr in @err.
+ */
+static int list_quiet(struct tctx *t, uid_t uid, char *err, size_t sz)
+{
+	const gid_t nogroup[] = { NOGROUP };
+	size_t n = strlen(t->daemon_bin);
+	char bin[512];
+	int p[2], st, null;
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%.*sctl", (int)(n - 1), t->daemon_bin);
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		null = open("/dev/null", O_WRONLY);
+		if (null < 0 || dup2(null, STDOUT_FILENO) < 0 ||
+		    dup2(p[1], STDERR_FILENO) < 0)
+			_exit(121);
+		if (uid && (setgroups(1, nogroup) || setgid(NOGROUP) ||
+			    setuid(uid)))
+			_exit(120);
+		execl(bin, bin, "-s", t->control, "list", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	read_for(p[0], err, sz, 30000);
+	close(p[0]);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+#define LIST_RECORDS	60000
+
+/* @n host-level lookalike records, live for 10 minutes, in 198.18.0.0/15. */
+static int fill_taint_host(struct tctx *t, int n)
+{
+	int fd = pinned(t, "taint_host"), i, err = 0;
+	struct mxg_host_key k = { .addr = { [10] = 0xff, [11] = 0xff } };
+	struct mxg_taint v = { .verdict = MXG_VERDICT_LOOKALIKE,
+			       .action = MXG_ACTION_BLOCK };
+	struct timespec ts;
+
+	if (fd < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v.expires_ns = (ts.tv_sec + 600) * 1000000000ULL;
+	for (i = 0; i < n && !err; i++) {
+		k.addr[12] = 198;
+		k.addr[13] = 18 + (i >> 16);
+		k.addr[14] = (i >> 8) & 0xff;
+		k.addr[15] = i & 0xff;
+		err = bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+	}
+	close(fd);
+	return err;
+}
+
+/*
+ * A member who lists in a loop cannot keep the event loop walking: after a
+ * walk, members' walks wait nine times as long as it took; root's never.
+ */
+static int t_ctl_list_duty_cycle(struct tctx *t)
+{
+	char err[512];
+	long long t0, took;
+	int wait_ms = 0;
+	const char *p;
+
+	if (!ASSERT_EQ(fill_taint_host(t, LIST_RECORDS), 0,
+		       "60,000 records in taint_host"))
+		return -1;
+	t0 = now_ms();
+	ASSERT_EQ(list_quiet(t, NOGROUP, err, sizeof(err)), 0,
+		  "a member's first list");
+	took = now_ms() - t0;
+	ASSERT_EQ(list_quiet(t, NOGROUP, err, sizeof(err)), 2,
+		  "the member again at once: refused");
+	ASSERT_HAS(err, "busy: the last listing kept the daemon busy; try "
+		   "again in ");
+	ASSERT_EQ(list_quiet(t, 0, err, sizeof(err)), 0, "root meanwhile");
+	ASSERT_EQ(list_quiet(t, NOGROUP, err, sizeof(err)), 2,
+		  "the member after root's walk: refused");
+	p = strstr(err, "try again in ");
+	if (p)
+		wait_ms = atoi(p + strlen("try again in "));
+	ASSERT_TRUE(wait_ms > 0 && wait_ms < 20 * took + 1000,
+		    "told a wait near nine walks");
+	usleep((wait_ms + 50) * 1000);
+	ASSERT_EQ(list_quiet(t, NOGROUP, err, sizeof(err)), 0,
+		  "the member after the wait it was told");
+	fprintf(stderr, "# a list of %d records took %lld ms; told %d ms\n",
+		LIST_RECORDS, took, wait_ms);
+	return 0;
+}
+
 /* --- 3. who may run what ------------------------------------------------ */
 
 static int t_ctl_supplementary_group(struct tctx *t)
@@ -725,6 +824,9 @@ const struct tcase control_tests[] = {
 	  .policy = ml_block, .zone = zone,
 	  .args = { "--config", "tests/bpf/nogroup.conf" } },
 	{ .name = "ctl_admin_reserved", .fn = t_ctl_admin_reserved,
+	  .policy = ml_block, .zone = zone,
+	  .args = { "--config", "tests/bpf/nogroup.conf" } },
+	{ .name = "ctl_list_duty_cycle", .fn = t_ctl_list_duty_cycle,
 	  .policy = ml_block, .zone = zone,
 	  .args = { "--config", "tests/bpf/nogroup.conf" } },
 	{ .name = "ctl_supplementary_group", .fn = t_ctl_supplementary_group,

@@ -340,24 +340,67 @@ static const struct command {
 	unsigned int needs;		/* enum ctl_may */
 	void (*run)(const struct cmd_env *e, const char *arg,
 		    struct ctl_reply *r);
+	int walk;			/* runs as long as the taint maps */
 } commands[] = {
-	{ "status", CTL_MAY_READ, cmd_status },
-	{ "stats", CTL_MAY_READ, stats },
-	{ "check", CTL_MAY_READ, cmd_check },
-	{ "list", CTL_MAY_READ, cmd_list },
-	{ "reload", CTL_MAY_ADMIN, cmd_reload },
-	{ "unload", CTL_MAY_ADMIN, cmd_unload },
-	{ "learned", CTL_MAY_READ, cmd_learned },
-	{ "forget", CTL_MAY_ADMIN, cmd_forget },
-	{ "held", CTL_MAY_READ, cmd_held },
-	{ "correspondents", CTL_MAY_READ, cmd_correspondents },
-	{ "correspondent-add", CTL_MAY_ADMIN, cmd_corr_add },
-	{ "correspondent-forget", CTL_MAY_ADMIN, cmd_corr_forget },
+	{ "status", CTL_MAY_READ, cmd_status, 0 },
+	{ "stats", CTL_MAY_READ, stats, 0 },
+	{ "check", CTL_MAY_READ, cmd_check, 0 },
+	{ "list", CTL_MAY_READ, cmd_list, 1 },
+	{ "reload", CTL_MAY_ADMIN, cmd_reload, 0 },
+	{ "unload", CTL_MAY_ADMIN, cmd_unload, 0 },
+	{ "learned", CTL_MAY_READ, cmd_learned, 0 },
+	{ "forget", CTL_MAY_ADMIN, cmd_forget, 0 },
+	{ "held", CTL_MAY_READ, cmd_held, 0 },
+	{ "correspondents", CTL_MAY_READ, cmd_correspondents, 0 },
+	{ "correspondent-add", CTL_MAY_ADMIN, cmd_corr_add, 0 },
+	{ "correspondent-forget", CTL_MAY_ADMIN, cmd_corr_forget, 0 },
 };
+
+static long long mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/*
+ * `list` walks every taint record in the event loop (about four system
+ * calls each; 200,000 records take a second or more), and nothing else
+ * runs meanwhile: alerts wait in the ring buffer.  A member of
+ * control_group who runs it in a loop must not keep the loop busy, so
+ * after a walk that took d, members' walks are refused for
+ * CMD_WALK_QUIET times d: they get at most 1 / (1 + CMD_WALK_QUIET) of the
+ * loop.  Root's are never refused.
+ */
+#define CMD_WALK_QUIET	9
+static long long walk_quiet_until_us;
+
+static int walk_refused(const struct ctl_peer *peer, struct ctl_reply *r)
+{
+	long long now = mono_us();
+
+	if ((peer->may & CTL_MAY_ADMIN) || now >= walk_quiet_until_us)
+		return 0;
+	reply_printf(r, "error busy: the last listing kept the daemon busy; "
+		     "try again in %lld ms (root is not limited)\n",
+		     (walk_quiet_until_us - now + 999) / 1000);
+	return 1;
+}
+
+/* A walk under a millisecond holds nothing up: no quiet after it. */
+static void walk_ran(long long since_us)
+{
+	long long now = mono_us(), d = now - since_us;
+
+	if (d >= 1000)
+		walk_quiet_until_us = now + CMD_WALK_QUIET * d;
+}
 
 void commands_dispatch(const struct cmd_env *e, const struct ctl_peer *peer,
 		       const char *line, struct ctl_reply *r)
 {
+	long long t0;
 	char cmd[32] = "", arg[CTL_LINE_MAX] = "";
 	size_t i;
 
@@ -372,7 +415,12 @@ void commands_dispatch(const struct cmd_env *e, const struct ctl_peer *peer,
 				     "state; only root may run it\n", cmd);
 			return;
 		}
+		if (commands[i].walk && walk_refused(peer, r))
+			return;
+		t0 = mono_us();
 		commands[i].run(e, arg, r);
+		if (commands[i].walk)
+			walk_ran(t0);
 		return;
 	}
 	reply_printf(r, "error unknown command '%s' (status, stats "
