@@ -5,7 +5,11 @@
  * each command asks of the daemon, and the shape of each reply.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "loader.h"
@@ -174,6 +178,48 @@ static void expect(const struct ctl_peer *peer, const char *line,
 	free(out);
 }
 
+/* Lines of @f that hold @needle. */
+static int lines_with(FILE *f, const char *needle)
+{
+	char line[512];
+	int n = 0;
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
+	return n;
+}
+
+/* A member asking for reload in a loop cannot flood the log. */
+static void refusals_rate_limited(void **state)
+{
+	FILE *log = tmpfile();
+	int saved = dup(STDERR_FILENO), i, refused;
+	struct timespec ts;
+
+	(void)state;
+	assert_non_null(log);
+	fflush(stderr);
+	dup2(fileno(log), STDERR_FILENO);
+	/* A second of its own: earlier tests' refusals were in theirs. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	usleep(1000000 - ts.tv_nsec / 1000 + 10000);
+	for (i = 0; i < 100; i++)
+		expect(&reader, "reload", "error permission denied", NULL);
+	/* Into the next second: the count of the rest comes out. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	usleep(1000000 - ts.tv_nsec / 1000 + 10000);
+	expect(&reader, "reload", "error permission denied", NULL);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	refused = lines_with(log, "control: refused 'reload'");
+	/* 10 a second; the loop may straddle a second's end. */
+	assert_in_range(refused, 11, 21);
+	assert_in_range(lines_with(log, "more refusals not logged"), 1, 2);
+	fclose(log);
+}
+
 /* What changes state is root's; the group reads. */
 static void admin_is_root_only(void **state)
 {
@@ -321,6 +367,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dashboard_metrics_exist, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(refusals_rate_limited, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -397,6 +397,37 @@ static void walk_ran(long long since_us)
 		walk_quiet_until_us = now + CMD_WALK_QUIET * d;
 }
 
+/*
+ * Refusals are logged, but a member can ask for state changes as fast as
+ * it can connect: past CMD_REFUSALS_LOGGED a second, they are counted, and
+ * the count is logged with the first refusal of a later second.
+ */
+#define CMD_REFUSALS_LOGGED	10
+static struct {
+	long long second;
+	unsigned int logged;
+	unsigned long long unlogged;
+} refusals;
+
+static void log_refusal(const char *cmd, const struct ctl_peer *peer)
+{
+	long long second = mono_us() / 1000000;
+
+	if (second != refusals.second) {
+		if (refusals.unlogged)
+			pr_info("control: %llu more refusals not logged\n",
+				refusals.unlogged);
+		refusals.second = second;
+		refusals.logged = 0;
+		refusals.unlogged = 0;
+	}
+	if (refusals.logged++ < CMD_REFUSALS_LOGGED)
+		pr_info("control: refused '%s' to uid %u (pid %d)\n", cmd,
+			peer->uid, peer->pid);
+	else
+		refusals.unlogged++;
+}
+
 void commands_dispatch(const struct cmd_env *e, const struct ctl_peer *peer,
 		       const char *line, struct ctl_reply *r)
 {
@@ -409,8 +440,7 @@ void commands_dispatch(const struct cmd_env *e, const struct ctl_peer *peer,
 		if (strcmp(cmd, commands[i].name))
 			continue;
 		if ((peer->may & commands[i].needs) != commands[i].needs) {
-			pr_info("control: refused '%s' to uid %u (pid %d)\n",
-				cmd, peer->uid, peer->pid);
+			log_refusal(cmd, peer);
 			reply_printf(r, "error permission denied: '%s' changes "
 				     "state; only root may run it\n", cmd);
 			return;
