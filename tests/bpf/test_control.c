@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -499,6 +500,65 @@ static int t_ctl_list_duty_cycle(struct tctx *t)
 	return 0;
 }
 
+/* The lowest descriptor number free in @pid now: its next open's. */
+static int lowest_free_fd(pid_t pid)
+{
+	unsigned char used[4096] = { 0 };
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		n = atoi(de->d_name);
+		if (de->d_name[0] != '.' && n >= 0 && n < 4096)
+			used[n] = 1;
+	}
+	closedir(d);
+	for (n = 0; n < 4096 && used[n]; n++)
+		;
+	return n;
+}
+
+/*
+ * Out of descriptors with no client of the control socket holding any: the
+ * listener pauses, and takes connections again once descriptors are
+ * back, not only when some client of its own goes.
+ */
+static int t_ctl_emfile_resumes(struct tctx *t)
+{
+	struct rlimit was, low;
+	char reply[256];
+	int fd, n, ok;
+
+	n = lowest_free_fd(t->daemon);
+	if (!ASSERT_TRUE(n > 0, "the daemon's descriptors") ||
+	    prlimit(t->daemon, RLIMIT_NOFILE, NULL, &was))
+		return -1;
+	low = was;
+	low.rlim_cur = n;
+	if (prlimit(t->daemon, RLIMIT_NOFILE, &low, NULL))
+		return -1;
+	fd = ctl_connect(t->control);
+	ok = ASSERT_TRUE(fd >= 0 && write(fd, "status\n", 7) == 7,
+			 "a request waits in the backlog");
+	/* The accept that fails, then descriptors again. */
+	usleep(300 * 1000);
+	prlimit(t->daemon, RLIMIT_NOFILE, &was, NULL);
+	if (ok) {
+		read_for(fd, reply, sizeof(reply), 4000);
+		ASSERT_HAS(reply, "state: loaded");
+	}
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(ctl(t, out, OUT_SZ, "status"), 0, "and the next client");
+	return 0;
+}
+
 /* --- 3. who may run what ------------------------------------------------ */
 
 static int t_ctl_supplementary_group(struct tctx *t)
@@ -829,6 +889,8 @@ const struct tcase control_tests[] = {
 	{ .name = "ctl_list_duty_cycle", .fn = t_ctl_list_duty_cycle,
 	  .policy = ml_block, .zone = zone,
 	  .args = { "--config", "tests/bpf/nogroup.conf" } },
+	{ .name = "ctl_emfile_resumes", .fn = t_ctl_emfile_resumes,
+	  .policy = ml_block, .zone = zone },
 	{ .name = "ctl_supplementary_group", .fn = t_ctl_supplementary_group,
 	  .policy = ml_block, .zone = zone,
 	  .args = { "--config", "tests/bpf/nogroup.conf" } },

@@ -40,6 +40,7 @@ struct ctl_server {
 	struct ctl_opts o;
 	int lfd, epfd, lock_fd;
 	int accept_paused;		/* out of descriptors */
+	long long paused_ms;		/* since when */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char lock_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
 	gid_t gid;			/* control_group, or (gid_t)-1 */
@@ -364,6 +365,7 @@ static void set_accepting(struct ctl_server *s, int on)
 	if (s->accept_paused == !on)
 		return;
 	s->accept_paused = !on;
+	s->paused_ms = mono_ms();
 	epoll_ctl(s->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s->lfd, &e);
 }
 
@@ -494,7 +496,11 @@ static void on_accept(struct ctl_server *s)
 			admit(s, fd);
 			continue;
 		}
-		/* Out of descriptors: stop listening until a client goes. */
+		/*
+		 * Out of descriptors: stop listening until a client goes, or
+		 * a second passes (ctl_server_expire): what holds them may be
+		 * no client of ours.
+		 */
 		if (errno == EMFILE || errno == ENFILE) {
 			log_warn("%s: accept", s->o.name);
 			set_accepting(s, 0);
@@ -620,6 +626,8 @@ void ctl_server_expire(struct ctl_server *s)
 		s->refused_quiet = 0;
 		s->refused_logged_ms = now;
 	}
+	if (s && s->accept_paused && now - s->paused_ms >= 1000)
+		set_accepting(s, 1);
 	for (i = 0; s && i < s->o.clients_max; i++) {
 		c = &s->clients[i];
 		if (!c->in_use || now < c->deadline_ms)
