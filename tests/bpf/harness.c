@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -196,6 +198,55 @@ size_t read_for(int fd, char *buf, size_t sz, int ms)
 	}
 	buf[n] = '\0';
 	return n;
+}
+
+/* The lowest descriptor number free in @pid now: its next open's. */
+int lowest_free_fd(pid_t pid)
+{
+	unsigned char used[4096] = { 0 };
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		n = atoi(de->d_name);
+		if (de->d_name[0] != '.' && n >= 0 && n < 4096)
+			used[n] = 1;
+	}
+	closedir(d);
+	for (n = 0; n < 4096 && used[n]; n++)
+		;
+	return n;
+}
+
+int starve_fds(pid_t pid, struct rlimit *was)
+{
+	struct rlimit low;
+	int n = -1, prev, i;
+
+	if (prlimit(pid, RLIMIT_NOFILE, NULL, was))
+		return -1;
+	low = *was;
+	/* Until it holds still: a client it is closing frees one. */
+	for (i = 0; i < 20; i++) {
+		prev = n;
+		n = lowest_free_fd(pid);
+		if (n <= 0)
+			return -1;
+		if (n == prev)
+			return 0;
+		low.rlim_cur = n;
+		if (prlimit(pid, RLIMIT_NOFILE, &low, NULL))
+			return -1;
+		usleep(100 * 1000);
+	}
+	prlimit(pid, RLIMIT_NOFILE, was, NULL);
+	return -1;
 }
 
 int exited_within(pid_t pid, int ms)

@@ -101,6 +101,15 @@ int daemon_exec(struct tctx *t, const char *policy, const char *pin,
 size_t read_for(int fd, char *buf, size_t sz, int ms);
 /* @pid's exit status (128 + signal) once it ends within @ms; else -1. */
 int exited_within(pid_t pid, int ms);
+/* The lowest descriptor number free in @pid now: its next open's. */
+int lowest_free_fd(pid_t pid);
+/*
+ * Lower @pid's RLIMIT_NOFILE to its lowest free descriptor, until that
+ * holds still: its next open or accept fails with EMFILE.  The limit it
+ * had in @was.  0, or -1 (limit restored).
+ */
+struct rlimit;
+int starve_fds(pid_t pid, struct rlimit *was);
 /*
  * Next event whose event.action is @action (NULL: any), skipping others;
  * NULL after @timeout_ms or when the daemon's output ends.

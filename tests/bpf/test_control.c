@@ -500,30 +500,6 @@ static int t_ctl_list_duty_cycle(struct tctx *t)
 	return 0;
 }
 
-/* The lowest descriptor number free in @pid now: its next open's. */
-static int lowest_free_fd(pid_t pid)
-{
-	unsigned char used[4096] = { 0 };
-	char path[64];
-	struct dirent *de;
-	DIR *d;
-	int n;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		n = atoi(de->d_name);
-		if (de->d_name[0] != '.' && n >= 0 && n < 4096)
-			used[n] = 1;
-	}
-	closedir(d);
-	for (n = 0; n < 4096 && used[n]; n++)
-		;
-	return n;
-}
-
 /*
  * Out of descriptors with no client of the control socket holding any: the
  * listener pauses, and takes connections again once descriptors are
@@ -531,17 +507,11 @@ static int lowest_free_fd(pid_t pid)
  */
 static int t_ctl_emfile_resumes(struct tctx *t)
 {
-	struct rlimit was, low;
+	struct rlimit was;
 	char reply[256];
-	int fd, n, ok;
+	int fd, ok;
 
-	n = lowest_free_fd(t->daemon);
-	if (!ASSERT_TRUE(n > 0, "the daemon's descriptors") ||
-	    prlimit(t->daemon, RLIMIT_NOFILE, NULL, &was))
-		return -1;
-	low = was;
-	low.rlim_cur = n;
-	if (prlimit(t->daemon, RLIMIT_NOFILE, &low, NULL))
+	if (!ASSERT_EQ(starve_fds(t->daemon, &was), 0, "out of descriptors"))
 		return -1;
 	fd = ctl_connect(t->control);
 	ok = ASSERT_TRUE(fd >= 0 && write(fd, "status\n", 7) == 7,

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -490,6 +491,57 @@ static int open_direct(struct seen *s)
 	return fd;
 }
 
+/* User and system CPU time of @pid so far, ms. */
+static long long cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+			 "%*u %llu %llu", &ut, &st) != 2)
+		return -1;
+	return (long long)(ut + st) * 1000 / sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * Out of descriptors, a connection waiting: the daemon must not spin on
+ * the readable listener, and greets the connection once it can.
+ */
+static int t_emfile_no_spin(struct tctx *t)
+{
+	struct seen *s = shared_seen();
+	struct rlimit was;
+	long long c0, c1;
+	int fd;
+
+	if (!ASSERT_TRUE(s != NULL, "set up") ||
+	    !ASSERT_EQ(starve_fds(t->daemon, &was), 0, "out of descriptors"))
+		return -1;
+	fd = connect_to("127.0.0.1", atoi(RPORT), NULL);
+	c0 = cpu_ms(t->daemon);
+	usleep(600 * 1000);
+	c1 = cpu_ms(t->daemon);
+	prlimit(t->daemon, RLIMIT_NOFILE, &was, NULL);
+	ASSERT_TRUE(fd >= 0, "connected (to the backlog)");
+	ASSERT_TRUE(c0 >= 0 && c1 - c0 < 200,
+		    "the daemon did not spin while out of descriptors");
+	fprintf(stderr, "# daemon CPU over 600 ms out of descriptors: %lld ms\n",
+		c1 - c0);
+	if (fd >= 0) {
+		ASSERT_EQ(read_reply(fd, s, 4000), 0, "greeted after");
+		ASSERT_HAS(s->replies, "220 mxguard");
+		close(fd);
+	}
+	return 0;
+}
+
 /* Send @n RCPTs for lookalikes in one write; 0 once all are answered. */
 static int rcpt_burst(int fd, int n)
 {
@@ -671,6 +723,8 @@ const struct tcase responder_tests[] = {
 	  .policy = ml_block, .zone = zone },
 	{ .name = "responder_release", .fn = t_release, .policy = ml_block,
 	  .zone = zone, .args = { RESP_ARGS } },
+	{ .name = "responder_emfile_no_spin", .fn = t_emfile_no_spin,
+	  .policy = ml_block, .zone = zone, .args = { RESP_ARGS } },
 	{ .name = "responder_hostile", .fn = t_hostile, .policy = ml_block,
 	  .zone = zone, .args = { RESP_ARGS, "--responder-timeout", "1" } },
 	{ 0 },

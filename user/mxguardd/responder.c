@@ -95,6 +95,8 @@ static struct {
 	struct resp_hooks hooks;
 	struct sess s[MXG_RESPONDER_SESSIONS_MAX];
 	struct resp_counts counts;
+	int paused;			/* out of descriptors, since paused_ms */
+	long long paused_ms;
 } resp = { .lfd = { -1, -1 }, .epfd = -1, .diag = -1, .redirects_fd = -1 };
 
 static long long mono_ms(void)
@@ -361,6 +363,26 @@ static int flush(struct sess *c)
 	return 0;
 }
 
+static void set_listening(int on)
+{
+	struct epoll_event e = { .events = EPOLLIN };
+	int i;
+
+	if (resp.paused == !on)
+		return;
+	if (!on)
+		log_warn("responder: accept");
+	resp.paused = !on;
+	resp.paused_ms = mono_ms();
+	for (i = 0; i < 2; i++) {
+		if (resp.lfd[i] < 0)
+			continue;
+		e.data.u32 = i ? TAG_L6 : TAG_L4;
+		epoll_ctl(resp.epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+			  resp.lfd[i], &e);
+	}
+}
+
 static void on_accept(int lfd)
 {
 	long long now = mono_ms();
@@ -368,8 +390,16 @@ static void on_accept(int lfd)
 	int fd, i;
 
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		/*
+		 * Out of descriptors: the listener stays readable, and
+		 * epoll would wake the loop for it at once, again and
+		 * again.  Stop listening for a second (resp_expire).
+		 */
+		if (errno == EMFILE || errno == ENFILE)
+			set_listening(0);
 		return;
+	}
 	for (i = 0; i < MXG_RESPONDER_SESSIONS_MAX && !c; i++)
 		if (!resp.s[i].in_use)
 			c = &resp.s[i];
@@ -656,6 +686,9 @@ void resp_expire(void)
 {
 	long long now = mono_ms();
 	int i;
+
+	if (resp.paused && now - resp.paused_ms >= 1000)
+		set_listening(1);
 
 	for (i = 0; i < MXG_RESPONDER_SESSIONS_MAX; i++) {
 		struct sess *c = &resp.s[i];
