@@ -38,8 +38,12 @@ static __always_inline int name_cleared(struct mxg_scratch *s,
 	       (c->resolved & resolved_bit(s->qtype));
 }
 
-/* Is the response's question itself tainted (an MX host, a CNAME target)? */
-static __always_inline void question_taint(struct mxg_scratch *s)
+/*
+ * Is the response's question itself tainted (an MX host, a CNAME target)?
+ * @egress: a query, whose clearing the answer counts again, so not here.
+ */
+static __always_inline void question_taint(struct mxg_scratch *s,
+					   __u32 egress)
 {
 	struct mxg_tname_key k = {}, uk = {};
 	struct mxg_tname *tn;
@@ -76,7 +80,8 @@ static __always_inline void question_taint(struct mxg_scratch *s)
 	return;
 cleared:
 	s->tainted = 0;
-	count(MXG_CNT_NAMES_CLEARED);
+	if (!egress)
+		count(MXG_CNT_NAMES_CLEARED);
 }
 
 /*
@@ -208,7 +213,7 @@ __noinline int mxg_question(__u32 slot, __u32 egress)
 		 * navy.ml) keeps the chain's origin: alerts then name the
 		 * recipient domain the mail was for.
 		 */
-		question_taint(s);
+		question_taint(s, egress);
 		if (!s->tainted) {
 			s->origin_hash = s->qname_hash;
 			s->protected_hash = s->rule.protected_hash;
@@ -227,7 +232,7 @@ __noinline int mxg_question(__u32 slot, __u32 egress)
 	 * A tainted name outranks an allow rule: gmial.com's MX may well be
 	 * mail.protonmail.ch, under `allow protonmail.ch`.
 	 */
-	question_taint(s);
+	question_taint(s, egress);
 	if (egress && !matched && !s->tainted && s->qtype == DNS_T_MX)
 		emit_query(s, cfg, MXG_EV_MX_QUERY);	/* the second look */
 	return qend + 4;
