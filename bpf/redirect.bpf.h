@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A block on port 25, told in SMTP.  Instead of EPERM, the connect is
- * rewritten, before any packet leaves, to the responder mxguardd runs on
- * loopback in the connecting socket's network namespace.  It greets and
- * answers each RCPT with a 4xx that names the lookalike, so the MTA defers
- * the recipient, not the host, and its queue shows why.
+ * A block on port 25 or 587, told in SMTP.  Instead of EPERM, the connect
+ * is rewritten, before any packet leaves, to the responder mxguardd runs on
+ * loopback in the connecting socket's network namespace.  On 25 it greets
+ * and answers each RCPT with a 4xx that names the lookalike, so the MTA
+ * defers the recipient, not the host, and its queue shows why.  On 587 (a
+ * relay or smarthost, where STARTTLS and AUTH come before any RCPT) it
+ * greets with a 421 that names the lookalike the server was resolved
+ * from, which the MTA puts in its queue as the reason the host refused.
  *
  * Only when a listener carrying the responder's mark is found, here and
  * now, with bpf_sk_lookup_tcp(): a netns the responder does not serve, a
  * daemon that is down, or a stranger on the port all end in EPERM as
- * before.  Ports 465 and 587 always get EPERM: TLS comes first on 465, and
- * 587 is an authenticated relay, which a refusal in SMTP would not help.
+ * before.  Port 465 and any other watched port always get EPERM: TLS comes
+ * first on 465, so a reply in the clear would reach the queue as a TLS
+ * error, and on other ports nothing says the client speaks SMTP.
  *
  * The original destination is kept by socket cookie in `redirects`, for the
  * responder's alert; nothing depends on it for the refusal itself.
@@ -19,6 +23,7 @@
 #define MXGUARD_REDIRECT_BPF_H
 
 #define SMTP_PORT	25
+#define SUBMISSION_PORT	587
 #define LOOPBACK4	0x7f000001	/* 127.0.0.1 */
 
 static __always_inline int v4_mapped(const __u8 *a)
@@ -86,7 +91,7 @@ static __always_inline int redirect(struct bpf_sock_addr *ctx,
 	__u32 zero = 0;
 	int v4 = family == AF_INET || v4_mapped(addr);
 
-	if (port != SMTP_PORT || !redirect_usable)
+	if ((port != SMTP_PORT && port != SUBMISSION_PORT) || !redirect_usable)
 		return 0;
 	r = bpf_map_lookup_elem(&responder, &zero);
 	if (!r || !r->port)

@@ -68,7 +68,24 @@ e2e_exim() {
 	sed -i "1i MXGUARD_QUERY = $T/query.sock" "$x/exim-hold.conf"
 	grep -q '^.include .*mxguard-hold.router' "$x/exim-hold.conf" ||
 		e2e_die "exim-hold.conf has no router"
+	# The same, sending everything through a smarthost on 587.
+	sed -e '/^dnslookup:$/,/^  no_more$/c\
+smarthost:\
+  driver = manualroute\
+  domains = ! +local_domains\
+  route_list = * smtp.office365.co\
+  transport = relay_smtp\
+  no_more' -e '/^begin retry$/i\
+relay_smtp:\
+  driver = smtp\
+  port = 587\
+  hosts_avoid_tls = *\
+  connect_timeout = 5s' "$x/exim.conf" >"$x/exim-relay.conf"
+	grep -q '^  route_list = \* smtp.office365.co$' "$x/exim-relay.conf" &&
+		grep -q '^  port = 587$' "$x/exim-relay.conf" ||
+		e2e_die "exim-relay.conf has no smarthost"
 	EXIM_CONF_PLAIN=$x/exim.conf EXIM_CONF_HOLD=$x/exim-hold.conf
+	EXIM_CONF_RELAY=$x/exim-relay.conf
 	: >"$EXIM_LOG/mainlog"
 	chown "$EXIM_UID:$EXIM_UID" "$EXIM_LOG/mainlog" 2>/dev/null || true
 }

@@ -348,6 +348,14 @@ e2e_sinks() {
 
 PF() { mailns postfix -c "$T/postfix" "$@"; }
 postconf_() { postconf -c "$T/postfix" "$@"; }
+# reload_postfix: `postfix reload`, then wait for the master to log it.
+reload_postfix() {
+	local n
+	n=$(grep -c 'postfix/master.*reload' "$T/maillog")
+	PF reload >/dev/null 2>&1
+	$E2E_PY wait "$T/maillog" --re 'postfix/master.*reload' \
+		--count $((n + 1)) --timeout 10 >/dev/null
+}
 
 e2e_postfix() {
 	# Config, queue and data apart: `postfix check` wants the config tree

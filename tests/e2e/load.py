@@ -7,13 +7,13 @@ Run as root in a private network namespace (e2e.mk: unshare -n), so every
 socket is on its own loopback.  Local routes make 203.0.113.0/24,
 2001:db8:1::/64 (the lookalikes' MX addresses) and 198.51.100.0/24 (the
 clean ones) local addresses, where a sink in a cgroup of its own accepts
-on :25 and :587 and notes each connection's destination.  unbound answers
+on :25 and :465 and notes each connection's destination.  unbound answers
 from local data: p<i>.navy.ml has a fresh AAAA each (2001:db8:1::<i>) and
 an A, c<i>.example.net an A.  mxguardd watches the cgroup "mxg" in block
 mode with `lookalike ml of mil action=block`.
 
 The prober, in "mxg" beside dnsperf and loadgen, asks for each name over
-UDP and connects to every address it got: the lookalikes' on :587 (always
+UDP and connects to every address it got: the lookalikes' on :465 (always
 EPERM) and :25 (EPERM, or the responder on loopback), the clean ones on
 :25.  The outcome counted is the sink's: a connection it accepted to a
 lookalike's address is a leak.  A control round without mxguardd shows
@@ -155,7 +155,7 @@ def probe(first, count):
         if time.monotonic() > deadline:
             break
         for name, qtype, ports, kind in (
-                (f"p{i}.navy.ml", 28, (587, 25), "look"),
+                (f"p{i}.navy.ml", 28, (465, 25), "look"),
                 (f"p{i}.navy.ml", 1, (25,), "look"),
                 (f"c{i}.example.net", 1, (25,), "clean")):
             got = resolve(name, qtype, (i * 4 + qtype) & 0xffff, deadline)
@@ -174,7 +174,7 @@ def sink(path):
     import selectors
     sel = selectors.DefaultSelector()
     for fam, host in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
-        for port in (25, 587):
+        for port in (25, 465):
             ls = socket.socket(fam, socket.SOCK_STREAM)
             ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if fam == socket.AF_INET6:
@@ -311,7 +311,7 @@ def main():
     look -= look0
     clean -= clean0
 
-    refused = [x for x in r["look"] if x[1] == 587]
+    refused = [x for x in r["look"] if x[1] == 465]
     eperm = sum(1 for x in refused if x[2] == errno.EPERM)
     resolved = len(refused) + sum(1 for x in r["look"] if ":" not in x[0])
     stats = json.loads(sh(CTL, "-s", f"{TMP}/control.sock", "stats",
@@ -327,7 +327,7 @@ def main():
        f"{PROBES * 2}, dnsperf {qps:.0f} q/s, still running: {under_load})")
     ok(look == 0, f"no lookalike connect reached the sink ({look} did)")
     ok(eperm == len(refused),
-       f"every lookalike connect on :587 got EPERM ({eperm} of "
+       f"every lookalike connect on :465 got EPERM ({eperm} of "
        f"{len(refused)})")
     bad = [x for x in r["clean"] if x[2] != 0]
     ok(not bad and clean == len(r["clean"]) and clean > PROBES * 0.9,

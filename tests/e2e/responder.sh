@@ -19,12 +19,12 @@ MXGUARDCTL=$(dirname "$MXGUARDD")/mxguardctl
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/lib.sh"
 
-TOTAL=10
+TOTAL=12
 . "$(dirname "$0")/checks.sh"
 . "$(dirname "$0")/exim.sh"
 
 RESPONDER_PORT=11025
-policy_all() { echo --policy "$POLICY_MIL"; }
+policy_all() { echo --policy "$POLICY_MIL" --policy "$POLICY_RELAY"; }
 start_with_responder() {
 	start_mxguardd $(policy_all) --responder-port "$RESPONDER_PORT" \
 		--responder-netns "/run/netns/$E2E_NS_MAIL" "$@"
@@ -112,6 +112,50 @@ p2_shared_mx() {
 	expect "navy.ml recipients at the shared MX" "$(SKIP=$SINK0 sink \
 		event=message 'rcpt~=navy\.ml')" 0
 	expect "EPERM in the log" "$(refused mx.navy.ml)" 0
+	scenario_end
+}
+
+# A typo'd relayhost on :587: the greeting is a 421 with the reason (no
+# RCPT comes before STARTTLS and AUTH on a relay), where it used to be
+# "Operation not permitted".
+p5_relay_told() {
+	scenario_begin "Postfix: typo'd relayhost [smtp.office365.co]:587 told in a 421 greeting, no packet out"
+	local re
+	re='refused to talk to me: 421 4\.7\.1 mxguard: smtp\.office365\.co imitates office365\.com \(.*relay\.policy:2\); mail to this server is held on this host; did you mean smtp\.office365\.com\?'
+	postconf_ -e 'relayhost = [smtp.office365.co]:587'
+	reload_postfix || fail "postfix reload"
+	cap_start p5
+	submit p5 partner@contractor.com
+	outcome p5 || fail "no outcome for p5"
+	cap_stop || fail "capture"
+	postconf_ -e 'relayhost ='
+	reload_postfix || fail "postfix reload"
+	expect "Postfix status" "$STATUS" deferred
+	expect_ge "the reason in Postfix's log" "$(told p5 "$re")" 1
+	expect "the reason in postqueue -j" "$(queue | $E2E_PY select - \
+		--count queue_id="$QID" queue_name=deferred \
+		recipients.0.address=partner@contractor.com \
+		"recipients.0.delay_reason~=$re")" 1
+	echo "#   $(grep "$QID: to=<partner@contractor.com>" "$T/maillog" |
+		head -n 1 | sed 's/.*status=//')"
+	expect "no EPERM in the log" "$(refused smtp.office365.co)" 0
+	expect "sink connections to the typo'd relay" \
+		"$(sink event=connect local=$RELAY_TYPO4)" 0
+	expect "captured packets to the typo'd relay" \
+		"$(cap_count "host $RELAY_TYPO4")" 0
+	wait_alerts 1 event.action=held mxguard.lookalike=smtp.office365.co
+	expect_ge "held (redirected) connect alerts" "$(alerts \
+		event.action=held mxguard.lookalike=smtp.office365.co \
+		mxguard.protected=office365.com destination.ip=$RELAY_TYPO4 \
+		destination.port=587 process.name=smtp)" 1
+	expect "responder_relay_refusals" "$(ctl stats --json |
+		$E2E_PY select - --count responder_relay_refusals=1)" 1
+	# Kept, not bounced: with the relayhost fixed (here: gone), the next
+	# queue run sends it the usual way, to contractor.com's MX.
+	PF flush >/dev/null 2>&1
+	$E2E_PY wait "$T/maillog" --skip "$LOG0" \
+		--re "$QID: to=<partner@contractor.com>.*status=sent" \
+		--timeout 30 >/dev/null || fail "p5 not sent after the fix"
 	scenario_end
 }
 
@@ -391,7 +435,41 @@ x6_exim_hold_router_down() {
 # --- main ----------------------------------------------------------------
 
 e2e_init resp
-POLICY_MIL=$T/mil.policy
+POLICY_MIL=$T/mil.policy POLICY_RELAY=$T/relay.policy
+# Exim through a typo'd smarthost on 587: the 421 greeting's reason in
+# its msglog and mainlog, nothing out, and the message kept, not bounced.
+x7_exim_relay_told() {
+	scenario_begin "Exim: typo'd smarthost smtp.office365.co:587 told in a 421 greeting, message kept"
+	local mid re
+	re='after initial connection: 421 4\.7\.1 mxguard: smtp\.office365\.co imitates office365\.com \(.*relay\.policy:2\); mail to this server is held on this host; did you mean smtp\.office365\.com\?'
+	cap_start x7
+	exim_submit x7 partner@contractor.com || fail "exim submit"
+	mid=$(exim_mid x7)
+	EXIM_CONF=$EXIM_CONF_RELAY
+	exim_run
+	EXIM_CONF=$EXIM_CONF_PLAIN
+	cap_stop || fail "capture"
+	echo "#   $(grep " $mid " "$EXIM_LOG/mainlog" | grep -m 1 ' 421 ' |
+		sed 's/.*H=//')"
+	expect "still queued" "$(exim_queued "$mid")" 1
+	expect_ge "the reason in its msglog and mainlog" \
+		"$(exim_told "$mid" "$re")" 2
+	expect "Operation not permitted" \
+		"$(exim_told "$mid" 'Operation not permitted')" 0
+	expect "captured packets to the typo'd relay" \
+		"$(cap_count "host $RELAY_TYPO4")" 0
+	expect "sink connections to the typo'd relay" \
+		"$(sink event=connect local=$RELAY_TYPO4)" 0
+	wait_alerts 1 event.action=held mxguard.lookalike=smtp.office365.co \
+		process.name=exim4
+	# Fixed routing: the next run sends it to contractor.com's MX.
+	exim_run
+	expect "sent after the fix" "$(exim_queued "$mid")" 0
+	expect "x7 at the shared MX" "$(sink event=message id=x7 \
+		local=$MX_SHARED4 'rcpt~=partner@contractor\.com')" 1
+	scenario_end
+}
+
 trap 'echo "Bail out! setup failed: line $LINENO: $BASH_COMMAND"' ERR
 set -e
 [ -x "$MXGUARDD" ] || e2e_die "$MXGUARDD: not built"
@@ -401,6 +479,8 @@ e2e_sinks
 e2e_postfix
 e2e_exim
 cp "$SRC/policies/mil.policy" "$POLICY_MIL"
+printf '# The relay name with its last letter dropped.\nlookalike office365.co of office365.com action=block\n' \
+	>"$POLICY_RELAY"
 : >"$T/alerts.jsonl"
 start_with_responder
 set +e
@@ -409,6 +489,7 @@ echo "1..$TOTAL"
 
 p1_told_in_smtp
 p2_shared_mx
+p5_relay_told
 p3_kill9_mid_batch
 x1_exim_told
 x2_exim_shared_mx
@@ -416,6 +497,7 @@ x3_exim_kill9
 x4_exim_one_message
 x5_exim_hold_router
 x6_exim_hold_router_down
+x7_exim_relay_told
 p4_release
 
 [ "$PASSED" -eq "$TOTAL" ]

@@ -230,15 +230,6 @@ s9_shared_mx_name() {
 	scenario_end
 }
 
-# reload_postfix: `postfix reload`, then wait for the master to log it.
-reload_postfix() {
-	local n
-	n=$(grep -c 'postfix/master.*reload' "$T/maillog")
-	PF reload >/dev/null 2>&1
-	$E2E_PY wait "$T/maillog" --re 'postfix/master.*reload' \
-		--count $((n + 1)) --timeout 10 >/dev/null
-}
-
 s6_typo_relayhost() {
 	scenario_begin "typo'd relayhost [smtp.office365.co]:587 is blocked"
 	postconf_ -e 'relayhost = [smtp.office365.co]:587'

@@ -58,14 +58,6 @@ sendmail_() {
 
 # --- Postfix and its milters -------------------------------------------
 
-reload_postfix() {
-	local n
-	n=$(grep -c 'postfix/master.*reload' "$T/maillog")
-	PF reload >/dev/null 2>&1
-	$E2E_PY wait "$T/maillog" --re 'postfix/master.*reload' \
-		--count $((n + 1)) --timeout 10 >/dev/null
-}
-
 # start_milter NAME ARGS...: mxguard-milter as the postfix user (as an MTA
 # runs it), on $T/NAME/milter.sock, asking the daemon's query socket.
 start_milter() {

@@ -117,6 +117,8 @@ static const struct {
 	  "responder sessions closed at their deadline"),
 	S("responder_errors", resp_errors,
 	  "responder sessions ended on errors"),
+	S("responder_relay_refusals", resp_relay_refused,
+	  "redirected port-587 sessions the responder greeted 421"),
 	S("responder_unknown_origin", resp_unknown_origin,
 	  "responder sessions with no redirect record (not redirected)"),
 	S("held_untracked", held_untracked,

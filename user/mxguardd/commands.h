@@ -37,7 +37,7 @@ struct cmd_counts {
 	unsigned long long resp_sessions, resp_refused, resp_deferred;
 	unsigned long long resp_busy, resp_timeouts, resp_errors;
 	unsigned long long resp_unknown_origin, held_untracked;
-	unsigned long long resp_alerts_suppressed;
+	unsigned long long resp_alerts_suppressed, resp_relay_refused;
 	unsigned long long unit_filter_clears;
 };
 

@@ -482,6 +482,7 @@ static void fill_view(const struct daemon *d, struct cmd_view *v)
 			.resp_timeouts = rc->timeouts,
 			.resp_errors = rc->errors,
 			.resp_unknown_origin = rc->unknown_origin,
+			.resp_relay_refused = rc->relay_refused,
 			.held_untracked = held_untracked(),
 			.resp_alerts_suppressed = d->rcpt_alerts_suppressed,
 		},
@@ -568,6 +569,14 @@ static void on_refused(void *ctx, const struct resp_refusal *r)
 	__u32 len;
 	const char *err;
 
+	/*
+	 * A relay greeted 421 (port 587): no recipient was said, and the
+	 * connect's own `held` alert already went out.  The held table only.
+	 */
+	if (!r->rcpt) {
+		held_note(r, time(NULL));
+		return;
+	}
 	/* The datapath's clock (bpf_ktime_get_ns), as the renderers expect. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ev.ts_ns = now.tv_sec * 1000000000ULL + now.tv_nsec;
@@ -631,8 +640,8 @@ static void start_responder(struct daemon *d)
 		       c->responder_timeout_s) &&
 	    !resp_attach(d->epfd, &hooks)) {
 		d->responder_port = c->responder_port;
-		pr_info("responder: port-25 blocks are told in SMTP on "
-			"loopback:%u%s%s\n", c->responder_port,
+		pr_info("responder: port-25 and port-587 blocks are told "
+			"in SMTP on loopback:%u%s%s\n", c->responder_port,
 			c->responder_netns && *c->responder_netns ? " in " : "",
 			c->responder_netns ? c->responder_netns : "");
 	} else if (c->responder_port) {

@@ -18,6 +18,8 @@
  *    first lookalike refused in the session, else no name.
  *  - DATA: 451 (no recipient was accepted, so an MTA does not send it;
  *    a client that does gets no 354 and no byte is read as a message).
+ *  - A redirected port-587 connect (a relay) is greeted 421 with the
+ *    reason instead, and closed: see greet_relay().
  *  - One transaction per session: a second MAIL or an RSET after one
  *    gets 421 and the session closes.  An MTA that caches connections by
  *    address (Postfix) then does not reuse this one for a clean domain on
@@ -66,6 +68,7 @@
 #define RESP_ERRORS_MAX	16
 #define RESP_SESSION_S	300	/* whole session, however active */
 #define RESP_LINGER_MS	2000	/* for a last reply to go out */
+#define SMTP_PORT	25	/* the redirect's other port is 587 */
 
 /* The longest lookalike name a 451 names (a longer one goes unnamed). */
 #define RESP_NAME_SAID	254
@@ -383,6 +386,47 @@ static void set_listening(int on)
 	}
 }
 
+/*
+ * A redirected port-587 connect: a relay or smarthost, where STARTTLS and
+ * AUTH come before any RCPT and an MTA that requires TLS would give up
+ * after EHLO with "TLS is required", telling nobody why.  Every recipient
+ * of such a connection goes through the lookalike server, so the greeting
+ * refuses it whole, with the reason: Postfix logs "host X refused to talk
+ * to me: 421 ...", Exim "SMTP error ... after initial connection: 421
+ * ...", and both keep the mail queued with that text.  421, not 554: a
+ * reload that lets the name go must release the mail, not bounce it.
+ */
+static void greet_relay(struct sess *c)
+{
+	const struct mxg_policy *p = resp.hooks.policy(resp.hooks.ctx);
+	struct mxg_rcpt_verdict *v;
+	const char *err = NULL;
+
+	resp.counts.relay_refused++;
+	v = c->held_for[0] ? calloc(1, sizeof(*v)) : NULL;
+	if (v && p && !mxg_rcpt_judge(p, c->held_for, v, &err) &&
+	    v->kind == MXG_RCPT_LOOKALIKE) {
+		struct resp_refusal r = { .v = v, .orig = &c->orig,
+					  .peer_tgid = c->orig.tgid };
+
+		reply(c, "421 4.7.1 mxguard: %s; mail to this server is held "
+			 "on this host%s%s%s", v->reason,
+		      v->suggest[0] ? "; did you mean " : "", v->suggest,
+		      v->suggest[0] ? "?" : "");
+		if (resp.hooks.refused)
+			resp.hooks.refused(resp.hooks.ctx, &r);
+	} else if (c->held_for[0])
+		reply(c, "421 4.7.1 mxguard: this server was resolved from %s, "
+			 "a lookalike domain; mail to it is held on this host",
+		      c->held_for);
+	else
+		reply(c, "421 4.7.1 mxguard: this server's address came from a "
+			 "lookalike domain's DNS answer; mail to it is held on "
+			 "this host");
+	free(v);
+	c->closing = 1;
+}
+
 static void on_accept(int lfd)
 {
 	long long now = mono_ms();
@@ -435,8 +479,11 @@ static void on_accept(int lfd)
 			return;
 		}
 	}
-	reply(c, "220 mxguard ESMTP responder: mail for lookalike domains is "
-		 "held on this host");
+	if (c->have_orig && c->orig.port != SMTP_PORT)
+		greet_relay(c);
+	else
+		reply(c, "220 mxguard ESMTP responder: mail for lookalike "
+			 "domains is held on this host");
 	if (flush(c))
 		drop(c);
 }

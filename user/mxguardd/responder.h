@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The SMTP responder: where the kernel sends a blocked port-25 connect
- * (bpf/redirect.bpf.h).  It greets, and answers every RCPT with a 4xx that
- * names the lookalike and the address it imitates, so the MTA defers that
- * recipient, with the reason in its queue, and never the host.  It never
+ * The SMTP responder: where the kernel sends a blocked port-25 or port-587
+ * connect (bpf/redirect.bpf.h).  On 25 it greets, and answers every RCPT
+ * with a 4xx that names the lookalike and the address it imitates, so the
+ * MTA defers that recipient, with the reason in its queue, and never the
+ * host.  On 587 it greets with a 421 that names the lookalike.  It never
  * answers 2xx to RCPT or DATA and never stores a byte of a message.
  *
  * It runs in the daemon's epoll loop, non-blocking: bounded buffers, a
@@ -34,11 +35,13 @@ struct resp_counts {
 	unsigned long long timeouts;
 	unsigned long long errors;	/* protocol errors and I/O failures */
 	unsigned long long unknown_origin; /* no redirect record found */
+	unsigned long long relay_refused; /* port-587 sessions greeted 421 */
 };
 
 /* One refusal, for the alert and the held table. */
 struct resp_refusal {
-	const char *rcpt;			/* as the MTA sent it, escaped */
+	/* as the MTA sent it, escaped; NULL: a relay's session (port 587) */
+	const char *rcpt;
 	const struct mxg_rcpt_verdict *v;
 	const struct mxg_redirect *orig;	/* NULL: not known */
 	__u32 peer_tgid;			/* 0 if not known */
